@@ -1,0 +1,30 @@
+#pragma once
+// Registry of CLI subcommands. Each cmd_<name>.cpp defines register_<name>(), which adds its
+// CLI11 subcommand and stores the action to run when it was selected.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace calcikin::cli {
+
+class CommandTable {
+ public:
+  void add(CLI::App* sub, std::function<int()> action) { entries_.emplace_back(sub, std::move(action)); }
+  // Runs the selected subcommand; every exception is turned into a message and an exit code here.
+  int run_selected() const;
+
+ private:
+  std::vector<std::pair<CLI::App*, std::function<int()>>> entries_;
+};
+
+void register_all(CLI::App& app, CommandTable& table);
+std::string version_text();
+std::string exit_code_help();
+
+// One per subcommand file.
+void register_validate(CLI::App& app, CommandTable& table);
+
+}  // namespace calcikin::cli

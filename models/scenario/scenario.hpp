@@ -1,0 +1,139 @@
+#pragma once
+// The parsed scenario file (schema calcikin/scenario/1). All values are SI:
+// molality mol/kg water, temperature K, time s, length m, energies J/m2, Langmuir constants m3/mol,
+// rates mol/m2/s. Each value keeps where it came from so that later (model-level) validation can
+// still point at the file, line and column. The format is described in scenarios/README.md and
+// scenarios/schema/scenario.schema.json.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "solver/input/input_error.hpp"
+
+namespace calcikin::scenario {
+
+using input::SourceLocation;
+
+// A concentration as written: molal (mol/kgw) or molar (mol/L). Molar values are converted to molal
+// when the solution is set up, with PHREEQC's rule: kg water per litre = density - mass of solutes.
+enum class ConcentrationBasis { Molal, Molar };
+
+struct TotalEntry {
+  std::string element;  // as written: "Ca", "P", "C(4)", "S(6)"
+  double value = 0.0;   // mol/kg water (Molal) or mol/m3 (Molar), SI
+  ConcentrationBasis basis = ConcentrationBasis::Molal;
+  SourceLocation where;
+};
+
+enum class PhMode { Fixed, Free };
+
+struct BufferSpec {  // optional pH buffer (free-pH mode): protonation only
+  std::string name;  // e.g. "HEPES", "Tris" (must be a species/parameter set known to the model)
+  double total = 0.0;  // mol/kg water
+  SourceLocation where;
+};
+
+struct SolutionSpec {
+  double temperature = 298.15;  // K
+  SourceLocation temperature_where;
+  double pH = 7.0;
+  SourceLocation pH_where;
+  PhMode pH_mode = PhMode::Fixed;
+  std::optional<std::string> charge_balance;  // element adjusted to electroneutrality
+  SourceLocation charge_balance_where;
+  double density = 1.0;  // kg/L, only used to convert molar input (PHREEQC's default 1.0)
+  std::vector<TotalEntry> totals;
+  std::optional<BufferSpec> buffer;
+};
+
+struct MineralSpec {
+  std::string phase;          // "ACP"
+  bool equilibrate = false;   // amount from equilibrating the initial solution with the phase
+  double amount = 0.0;        // mol/kg water (when !equilibrate)
+  double radius = 25e-9;      // m, initial particle radius
+  SourceLocation where;
+};
+
+struct ParameterOverride {  // kinetics.parameters: {"HAP.growth.rate_constant": "1e-8 mol/m2/s"}
+  std::string name;
+  double value = 0.0;      // SI, converted to the unit the parameter declares
+  std::string unit_text;   // as written ("" for dimensionless)
+  SourceLocation where;
+};
+
+struct KineticsSpec {
+  std::string model = "mechanistic";  // "mechanistic" | "autocatalytic"
+  std::vector<std::string> phases;    // crystalline/amorphous phases that may form, e.g. ACP HAP WH
+  SourceLocation phases_where;
+  std::vector<ParameterOverride> parameters;
+};
+
+enum class TimeGrid { Logspace, Linspace, List };
+
+struct TimeSpec {
+  double end = 48.0 * 3600.0;  // s
+  TimeGrid grid = TimeGrid::Logspace;
+  double first = 1.0;  // s (logspace/linspace)
+  double last = 48.0 * 3600.0;
+  int points = 200;
+  std::vector<double> list;  // s (grid == List)
+};
+
+struct SolverSpec {
+  double rtol = 1e-6;
+  double atol_scale = 1e-10;   // absolute tolerance scale, relative to the state's natural scale
+  std::int64_t max_steps = 100000;
+  double max_step = 0.0;       // s, 0 = unlimited
+  bool stop_when_steady = false;
+  double steady_tolerance = 1e-12;  // |rate| below which the system counts as steady
+};
+
+enum class TimeSeriesMode { All, None, Every };
+
+struct OutputSpec {
+  std::string file;  // resolved relative to the scenario file's folder; "" = not set
+  TimeSeriesMode time_series = TimeSeriesMode::All;
+  int every = 1;        // with TimeSeriesMode::Every
+  int compression = 0;  // gzip level 0..9, 0 = off
+};
+
+enum class SweepMode { None, Grid, Zip, List, LatinHypercube };
+
+struct SweepParameter {
+  std::string path;            // dotted path of a scalar, e.g. "solution.totals.Mg"
+  std::vector<double> values;  // SI (for LHS: the two bounds)
+  std::string unit_text;       // as written
+  bool log_scale = false;      // LHS/logspace
+  SourceLocation where;
+};
+
+struct SweepSpec {
+  SweepMode mode = SweepMode::None;
+  std::vector<SweepParameter> parameters;
+  std::int64_t samples = 0;  // latin_hypercube
+  std::uint64_t seed = 0;    // latin_hypercube
+  std::int64_t confirm_above = 100000;  // points; larger sweeps need --yes
+};
+
+struct Scenario {
+  std::string schema;  // "calcikin/scenario/1"
+  std::string name;
+  std::string description;
+  std::string database = "builtin";  // "builtin" or an absolute path to a PHREEQC .dat file
+  SourceLocation database_where;
+
+  SolutionSpec solution;
+  std::vector<MineralSpec> minerals;
+  KineticsSpec kinetics;
+  TimeSpec time;
+  SolverSpec solver;
+  OutputSpec output;
+  SweepSpec sweep;
+
+  std::string source_file;  // path as given
+  std::string source_text;  // the full YAML text (stored in every output file)
+};
+
+}  // namespace calcikin::scenario
