@@ -26,5 +26,9 @@ std::string exit_code_help();
 
 // One per subcommand file.
 void register_validate(CLI::App& app, CommandTable& table);
+void register_speciate(CLI::App& app, CommandTable& table);
+void register_run(CLI::App& app, CommandTable& table);
+void register_info(CLI::App& app, CommandTable& table);
+void register_merge(CLI::App& app, CommandTable& table);
 
 }  // namespace calcikin::cli

@@ -31,7 +31,7 @@ enum class PhMode { Fixed, Free };
 
 struct BufferSpec {  // optional pH buffer (free-pH mode): protonation only
   std::string name;  // e.g. "HEPES", "Tris" (must be a species/parameter set known to the model)
-  double total = 0.0;  // mol/kg water
+  double total = 0.0;  // mol/kg water (molal units only in the file)
   SourceLocation where;
 };
 
@@ -58,9 +58,14 @@ struct MineralSpec {
 
 struct ParameterOverride {  // kinetics.parameters: {"HAP.growth.rate_constant": "1e-8 mol/m2/s"}
   std::string name;
-  double value = 0.0;      // SI, converted to the unit the parameter declares
+  // SI (the unit the parameter declares) once `converted`; before that, the number as written.
+  // The loader cannot convert: only the kinetics model knows each parameter's unit. It calls
+  // scenario::resolve_kinetic_parameters (overrides.hpp) with its catalogue, once, at prepare time.
+  double value = 0.0;
   std::string unit_text;   // as written ("" for dimensionless)
+  bool converted = false;
   SourceLocation where;
+  std::string source_line;  // for messages raised when the parameter is resolved
 };
 
 struct KineticsSpec {
@@ -79,6 +84,7 @@ struct TimeSpec {
   double last = 48.0 * 3600.0;
   int points = 200;
   std::vector<double> list;  // s (grid == List)
+  bool last_from_end = true;  // no explicit output range: the grid ends at `end` (also after overrides)
 };
 
 struct SolverSpec {
@@ -103,10 +109,15 @@ enum class SweepMode { None, Grid, Zip, List, LatinHypercube };
 
 struct SweepParameter {
   std::string path;            // dotted path of a scalar, e.g. "solution.totals.Mg"
-  std::vector<double> values;  // SI (for LHS: the two bounds)
+  std::vector<double> values;  // SI (for LHS: the two bounds); see `converted`
   std::string unit_text;       // as written
   bool log_scale = false;      // LHS/logspace
+  // false only for kinetics.parameters.* paths before resolve_kinetic_parameters (values as written).
+  bool converted = true;
+  // For solution.totals.* paths: the basis of the values (molal mol/kg or molar mol/m3).
+  ConcentrationBasis basis = ConcentrationBasis::Molal;
   SourceLocation where;
+  std::string source_line;
 };
 
 struct SweepSpec {
@@ -133,6 +144,7 @@ struct Scenario {
   SweepSpec sweep;
 
   std::string source_file;  // path as given
+  std::string base_dir;     // folder relative paths were resolved against ("" = current directory)
   std::string source_text;  // the full YAML text (stored in every output file)
 };
 

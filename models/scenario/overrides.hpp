@@ -1,0 +1,108 @@
+#pragma once
+// Dotted paths into a Scenario: what sweeps (`sweep.parameters`) and `--set path=value` change.
+//
+// All unit parsing happens once, at load time (udunits2 is not thread-safe); applying one sweep point
+// is then a plain assignment of a number already in the path's storage unit:
+//
+//   ResolvedPath p = resolve_path(s, "solution.totals.Mg", where);     // load time
+//   double v = convert_value(p, 2.0, "mmol/kgw", where);               // load time: 0.002 (mol/kg)
+//   apply(s, p, v);                                                    // per point: no parsing
+//
+// Paths and their storage units (what `apply` takes):
+//   solution.temperature   K              solution.pH            1 (0..14)
+//   solution.density       kg/L           solution.totals.<El>   mol/kg (molal) or mol/m3 (molar)
+//   solution.buffer.total  mol/kg         minerals.<Phase>.amount  mol/kg   minerals.<Phase>.radius  m
+//   time.end               s              solver.rtol            1
+//   kinetics.parameters.<name>   the SI unit the kinetics model declares for <name>
+//
+// Kinetic parameter names and units belong to the kinetics model. The loader keeps them as written
+// (ParameterOverride::converted == false, SweepParameter::converted == false); the kinetics model
+// converts them once with resolve_kinetic_parameters(scenario, its ParameterCatalogue).
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/scenario/scenario.hpp"
+#include "solver/input/input_error.hpp"
+
+namespace calcikin::scenario {
+
+enum class PathTarget {
+  Temperature,
+  PH,
+  Density,
+  Total,
+  BufferTotal,
+  MineralAmount,
+  MineralRadius,
+  TimeEnd,
+  SolverRtol,
+  KineticParameter,
+};
+
+struct ResolvedPath {
+  std::string path;  // as written: "solution.totals.Mg"
+  std::string key_path;  // shown in messages (e.g. "sweep.parameters.solution.pH.values[1]"); "" = path
+  PathTarget target = PathTarget::PH;
+  std::string key;   // element (Total), phase (Mineral*), parameter name (KineticParameter); else ""
+  // Storage unit (udunits2 text, "" = dimensionless). For Total it follows `basis`; for
+  // KineticParameter it is unknown ("") until the kinetics catalogue resolves it.
+  std::string unit;
+  ConcentrationBasis basis = ConcentrationBasis::Molal;  // Total only; set by convert_value
+  SourceLocation where;
+};
+
+// Every path the scenario accepts (including one per element/phase/parameter present), for
+// did-you-mean and documentation.
+std::vector<std::string> known_paths(const Scenario& s);
+
+// Throws InputError (with did-you-mean) for an unknown path. Elements and phases need not be in the
+// scenario yet (applying then adds them), but must be well-formed names.
+// `key_path` is what messages name ("" = the path itself).
+ResolvedPath resolve_path(const Scenario& s, std::string_view path, const SourceLocation& where,
+                          const std::string& source_line = {}, std::string_view key_path = {});
+
+// Converts `number unit_text` to the path's storage unit and checks the value is allowed there
+// (pH 0..14, temperature 0..100 degC, concentrations >= 0, ...). For Total paths this also sets
+// path.basis from the unit (molal or molar). Not for KineticParameter (see resolve_kinetic_parameters).
+// Throws InputError at `where` (quoting `written`, the text as the user wrote it).
+double convert_value(ResolvedPath& path, double number, std::string_view unit_text,
+                     const SourceLocation& where, const std::string& source_line = {},
+                     std::size_t unit_column_offset = 0);
+
+// The problem with `value` (in storage units) at `target`, or nullopt when it is allowed.
+std::optional<std::string> range_problem(PathTarget target, double value);
+
+// Sets the value (storage unit) at the path. Adds a missing total, mineral or kinetic parameter.
+// No parsing, no allocation unless an entry is added.
+void apply(Scenario& s, const ResolvedPath& path, double value);
+
+// --set path=value
+struct SetOverride {
+  std::string path;
+  std::string value_text;  // "2 mmol/kgw", "7.2", "37 degC"
+};
+// Splits "path=value" (spaces around '=' allowed). Throws InputError (file "--set") when malformed.
+SetOverride parse_set(std::string_view argument);
+// parse_set + resolve_path + convert_value + apply. Kinetic parameters are recorded as written
+// (replacing one of the same name) and converted later by resolve_kinetic_parameters.
+void apply_set(Scenario& s, std::string_view argument);
+
+// The kinetics model's parameter catalogue: name -> SI unit (udunits2 text, "" = dimensionless).
+struct ParameterCatalogue {
+  std::function<std::optional<std::string>(std::string_view name)> si_unit_of;  // nullopt: unknown
+  std::vector<std::string> names;  // every known name, for did-you-mean
+};
+// Converts kinetics.parameters entries and kinetics.parameters.* sweep values to SI. Throws InputError
+// (at the entry's file:line) for an unknown name, a unit of the wrong dimension, or a bare number
+// where the parameter has a unit. Idempotent (converted entries are left alone).
+void resolve_kinetic_parameters(Scenario& s, const ParameterCatalogue& catalogue);
+
+// True for "Ca", "C(4)", "S(6)", "Fe(+2)", "N(-3)".
+bool is_element_name(std::string_view name);
+// True for "ACP", "HAP", "OCP", "Brushite", "Calcite_s", "WH(Mg)".
+bool is_phase_name(std::string_view name);
+
+}  // namespace calcikin::scenario
