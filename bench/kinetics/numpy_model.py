@@ -1,0 +1,172 @@
+"""The calcikin mechanistic right-hand side (docs/model.md) written independently in NumPy, on the
+closed-form chemistry (constant activity coefficients, phosphate acid-base at fixed pH, no ion pairs).
+
+Used for two things: a cross-check of the C++ right-hand side (tests/kinetics/test_numpy_rhs.py) and the
+speed comparison with SciPy's solve_ivp (bench/kinetics/numpy_vs_calcikin.py). The configuration (setup,
+scales, chemistry constants, parameters) comes from the JSON printed by `kinetics_rhs_dump`.
+"""
+import numpy as np
+
+LN10 = np.log(10.0)
+KB = 1.380649e-23
+NA = 6.02214076e23
+C0 = 1000.0  # mol/m3 per unit activity
+
+
+def smooth_positive(x, w):
+    r = np.sqrt(x * x + w * w)
+    return 0.5 * (x + r) if x >= 0 else 0.5 * w * w / (r - x)
+
+
+def soft_floor(x, w):
+    if x >= w:
+        return x
+    if x <= -w:
+        return 0.0
+    return (x + w) ** 2 / (4 * w)
+
+
+def soft_cap(s, cap, p):
+    return s / (1.0 + (s / cap) ** p) ** (1.0 / p)
+
+
+class NumpyModel:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        ch = cfg["chemistry"]
+        I = ch["ionic_strength"]
+        davies = np.sqrt(I) / (1 + np.sqrt(I)) - 0.3 * I
+        lg1 = -ch["davies_a"] * davies
+        self.lg2, self.lg3 = 4 * lg1, 9 * lg1
+        r1 = 10 ** (ch["log10_k_hpo4"] - ch["pH"] + self.lg3 - self.lg2)
+        r2 = 10 ** (ch["log10_k_h2po4"] - 2 * ch["pH"] + self.lg3 - lg1)
+        self.log_po4_fraction = -np.log10(1 + r1 + r2)
+        self.log_oh = ch["log10_kw"] + ch["pH"]
+        self.phases = ch["phases"]
+        self.nu = np.array([p["nu"] for p in self.phases])
+        self.logk = np.array([p["log10_k"] for p in self.phases])
+        self.stoich = np.array([p["stoichiometry"] for p in self.phases])
+        su = cfg["setup"]
+        self.E = np.array(su["element_totals"])
+        self.nref = su["amount_scale"]
+        self.Nacp = su["acp_particles"]
+        self.L = su["length_scale"]
+        self.mu0ref = np.array(su["crystal_number_scale"])
+        self.cphase = su["crystal_chemistry_phase"]
+        self.cnames = su["crystals"]
+        self.kT = KB * su["temperature"]
+        self.p = cfg["parameters"]
+
+    def chemistry(self, T):
+        Ca, Mg, P = T[0], T[1], T[2]
+        lca = self.lg2 + np.log10(Ca)
+        lmg = self.lg2 + np.log10(Mg) if Mg > 0 else -30.0
+        lpo4 = self.lg3 + np.log10(P) + self.log_po4_fraction
+        si = self.nu @ np.array([lca, lmg, lpo4, self.log_oh]) - self.logk
+        return si, lca, lmg
+
+    def rhs(self, t, y):
+        p, nref, L = self.p, self.nref, self.L
+        nc = len(self.cnames)
+        # dissolved totals = element totals - solids (+ source)
+        T = self.E.copy()
+        T -= self.stoich[0] * y[0] * nref
+        T[0] += y[1] * nref
+        T[1] -= y[1] * nref
+        for c in range(nc):
+            T -= self.stoich[self.cphase[c]] * y[2 + 4 * c + 3] * nref
+        T[2] += p["source.phosphate.rate"] * t
+        for k in range(3):
+            if self.E[k] > 0:
+                T[k] = smooth_positive(T[k], 1e-12 * self.E[k])
+        si, lca, lmg = self.chemistry(T)
+        amg = 10 ** lmg
+        dy = np.zeros_like(y)
+        # ACP pool
+        acp = self.phases[0]
+        n = y[0] * nref
+        mg = y[1] * nref
+        npos = smooth_positive(n, p["numerics.vanishing_amount"])
+        area_acp = 0.0
+        if self.Nacp > 0:
+            area_acp = (36 * np.pi * self.Nacp) ** (1 / 3) * (npos * acp["molar_volume"]) ** (2 / 3)
+        S = 10 ** (si[0] / acp["ion_count"])
+        dn = p["ACP.rate_constant"] * area_acp * (S - 1)
+        if S < 1:
+            dn *= npos / (npos + p["numerics.vanishing_amount"])
+        x = soft_cap(smooth_positive(mg, 1e-20 * nref) / (3 * npos), 1.0, 8.0)
+        ratio = 10 ** (lmg - lca)
+        D = p["ACP.mg.distribution_coefficient"]
+        xnew = D * ratio / (1 + D * ratio)
+        w = 0.5 * (1 + np.tanh((S - 1) / p["ACP.mg.composition_switch_width"]))
+        dy[0] = dn / nref
+        dy[1] = 3 * (w * xnew + (1 - w) * x) * dn / nref
+        kc = p["ACP.mg.langmuir_constant"] * C0 * amg
+        theta_acp = kc / (1 + kc)
+        f_acp = np.exp(-p["ACP.mg.incorporation_inhibition"] * x) * soft_floor(
+            1 - p["ACP.mg.adsorption_inhibition"] * theta_acp, 1e-3)
+        # crystals
+        for c, name in enumerate(self.cnames):
+            ph = self.phases[self.cphase[c]]
+            mu = y[2 + 4 * c: 6 + 4 * c]
+            pre = name + "."
+            Vm, nu_ions = ph["molar_volume"], ph["ion_count"]
+            v = Vm / NA
+            lnO = LN10 * si[self.cphase[c]]
+            sigma = np.exp(lnO / nu_ions) - 1
+            kc = p[pre + "mg.langmuir_constant"] * C0 * amg
+            theta = kc / (1 + kc)
+            fg = soft_floor(1 - p[pre + "mg.effectiveness"] * theta, 1e-3)
+            sm = p["numerics.rate_smoothing"]
+            if sigma > 0:
+                sc = soft_cap(sigma, p["numerics.supersaturation_cap"], p["numerics.cap_sharpness"])
+                flux = p[pre + "growth.rate_constant"] * sc ** p[pre + "growth.order"] * sigma / (sigma + sm) * fg
+            elif sigma < 0:
+                a = -sigma
+                flux = -p[pre + "dissolution.rate_constant"] * a * a / (a + sm)
+            else:
+                flux = 0.0
+            G = flux * Vm
+            gamma0 = p[pre + "nucleation.interfacial_energy"]
+            gf = 1 + p[pre + "nucleation.mg_interfacial_energy_factor"] * theta
+            B = 16 * np.pi * gamma0 ** 3 * v * v / (3 * self.kT ** 3) * gf ** 3
+            cth = np.cos(p[pre + "nucleation.contact_angle"])
+            fc = (2 + cth) * (1 - cth) ** 2 / 4
+
+            def nf(barrier):
+                if lnO <= 0:
+                    return 0.0
+                arg = barrier / lnO ** 2
+                return 0.0 if arg > 700 else np.exp(-arg)
+
+            J, size = 0.0, p["numerics.minimum_nucleus_radius"]
+            if lnO > 0:
+                area_own = 4 * np.pi * smooth_positive(mu[2], 1e-30) * self.mu0ref[c] * L * L
+                if name == "WH":
+                    r = x / p["WH.nucleation.mg_composition_optimum"]
+                    acp_factor = r * np.exp(1 - r)
+                else:
+                    acp_factor = f_acp
+                J = (p[pre + "nucleation.heterogeneous_prefactor"] * area_acp * acp_factor * nf(fc * B)
+                     + p[pre + "nucleation.secondary_prefactor"] * area_own * fg
+                     * nf(p[pre + "nucleation.secondary_barrier_ratio"] * B)
+                     + p[pre + "nucleation.homogeneous_prefactor"] * 1e-3 * nf(B))
+                rc = 2 * gamma0 * gf * v / (self.kT * lnO)
+                size = np.sqrt(rc * rc + p["numerics.minimum_nucleus_radius"] ** 2)
+            j, g, l = J / self.mu0ref[c], G / L, size / L
+            d = dy[2 + 4 * c: 6 + 4 * c]
+            if sigma < 0:
+                vol = smooth_positive(mu[3], 1e-20)
+                rel = 3 * g * smooth_positive(mu[2], 1e-20) / (vol + 1e-30)
+                d[:] = rel * mu
+            else:
+                d[0] = j
+                d[1] = g * smooth_positive(mu[0], 1e-30) + j * l
+                d[2] = 2 * g * smooth_positive(mu[1], 1e-30) + j * l * l
+                d[3] = 3 * g * smooth_positive(mu[2], 1e-30) + j * l ** 3
+        return dy
+
+    def crystalline_fraction(self, y):
+        p_acp = self.stoich[0][2] * y[0]
+        p_cr = sum(self.stoich[self.cphase[c]][2] * y[2 + 4 * c + 3] for c in range(len(self.cnames)))
+        return p_cr / (p_acp + p_cr)

@@ -1,0 +1,77 @@
+#include "models/kinetics/autocatalytic_model.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "models/kinetics/rate_laws.hpp"
+
+namespace calcikin::kinetics {
+
+AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry, const AutocatalyticSetup& setup)
+    : chemistry_(chemistry),
+      p_(setup.parameters),
+      acp_(chemistry.phase(setup.acp_phase)),
+      crystal_(chemistry.phase(setup.crystal_phase)),
+      acp_phase_(setup.acp_phase),
+      crystal_phase_(setup.crystal_phase),
+      n0_(setup.acp_amount),
+      acp_radius_(setup.acp_radius),
+      atol_(setup.atol) {
+  if (!(crystal_.stoichiometry[kP] > 0.0) || !(acp_.stoichiometry[kP] > 0.0))
+    throw std::invalid_argument("autocatalytic model: phases without phosphate");
+  element_totals_ = setup.dissolved;
+  for (std::size_t k = 0; k < kComponentCount; ++k) element_totals_[k] += acp_.stoichiometry[k] * n0_;
+  // Mg and pH factors from the initial solution (spec §2.3.2).
+  chemistry_.evaluate(setup.dissolved.data(), chem_);
+  const double a_mg = std::pow(10.0, chem_.log10_activity_mg);
+  const double theta = rate::langmuir(a_mg, p_.auto_mg_langmuir_constant, kStandardConcentration);
+  const double f_mg = rate::kubota_mullin(theta, p_.auto_mg_effectiveness);
+  const double f_ph = std::pow(10.0, -p_.auto_ph_slope * (chem_.pH - p_.auto_reference_pH));
+  k0_ = p_.auto_k0 * f_mg * f_ph;
+  k1_ = p_.auto_k1 * f_mg * f_ph;
+}
+
+double AutocatalyticModel::closed_form_half_time() const noexcept {
+  return std::log(2.0 + k1_ / k0_) / (k0_ + k1_);
+}
+
+void AutocatalyticModel::rhs(double, const double* y, double* ydot) {
+  ydot[0] = (k0_ + k1_ * y[0]) * (1.0 - y[0]);
+}
+
+void AutocatalyticModel::jacobian(double, const double* y, const double*, ode::DenseMatrixView J) {
+  J(0, 0) = k1_ * (1.0 - y[0]) - (k0_ + k1_ * y[0]);
+}
+
+void AutocatalyticModel::roots(double, const double* y, double* g) {
+  g[0] = y[0] - p_.induction_fraction;
+  g[1] = y[0] - p_.half_conversion_fraction;
+}
+
+void AutocatalyticModel::observe(double t, const double* y, Observation& out) {
+  const double alpha = y[0];
+  const double p_solid = acp_.stoichiometry[kP] * n0_;  // constant
+  const double n_acp = (1.0 - alpha) * n0_;
+  const double n_crystal = alpha * p_solid / crystal_.stoichiometry[kP];
+  out.phase_count = 2;
+  out.amount[0] = n_acp;
+  out.amount[1] = n_crystal;
+  for (std::size_t k = 0; k < kComponentCount; ++k) {
+    out.solid[0][k] = acp_.stoichiometry[k] * n_acp;
+    out.solid[1][k] = crystal_.stoichiometry[k] * n_crystal;
+    out.dissolved[k] = element_totals_[k] - out.solid[0][k] - out.solid[1][k];
+  }
+  out.dissolved[kP] += p_.phosphate_source_rate * t;
+  chemistry_.evaluate(out.dissolved.data(), chem_);
+  out.saturation_index[0] = chem_.saturation_index[acp_phase_];
+  out.saturation_index[1] = chem_.saturation_index[crystal_phase_];
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  out.mean_radius[0] = n_acp > 0.0 ? acp_radius_ * std::cbrt(1.0 - alpha) : nan;
+  out.mean_radius[1] = nan;  // the reduced model has no particle sizes
+  out.crystalline_fraction = alpha;
+  out.pH = chem_.pH;
+  out.log10_activity_ca = chem_.log10_activity_ca;
+}
+
+}  // namespace calcikin::kinetics

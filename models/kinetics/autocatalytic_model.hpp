@@ -1,0 +1,67 @@
+#pragma once
+// AutocatalyticModel: the Level-1 reduced model (spec §2.3.2) for fitting ACP lifetimes and T50:
+//   d alpha/dt = (k0 + k1 alpha)(1 - alpha) F_Mg F_pH,
+//   F_Mg = max(0, 1 - alpha_KM theta_Mg) (smooth), theta_Mg = K a_Mg c0 / (1 + K a_Mg c0),
+//   F_pH = 10^(-beta_pH (pH - pH_ref)),
+// with a_Mg and pH taken from the speciation of the initial solution (constant during the run), so the
+// closed form alpha(t) = k0 (e^{kt} - 1)/(k1 + k0 e^{kt}), k = (k0 + k1) F, holds exactly.
+// alpha is the crystalline fraction of the phosphate held in solids: the ACP pool (P content 2 n0)
+// turns into the crystalline phase (HAP by default) at constant solid phosphate; the other elements
+// the crystalline formula needs come from (or go to) the solution, so Ca, Mg, P stay conserved.
+#include <array>
+#include <string>
+
+#include "models/kinetics/kinetic_parameters.hpp"
+#include "models/kinetics/observation.hpp"
+#include "models/kinetics/solution_chemistry.hpp"
+#include "solver/ode/ode_system.hpp"
+
+namespace calcikin::kinetics {
+
+struct AutocatalyticSetup {
+  std::array<double, kComponentCount> dissolved{};  // mol/kg at t = 0 (after ACP pre-formation)
+  std::size_t acp_phase = 0;                         // chemistry indices
+  std::size_t crystal_phase = 1;
+  double acp_amount = 0.0;  // mol/kg at t = 0
+  double acp_radius = 25e-9;
+  KineticParameters parameters;
+  double atol = 1e-10;
+};
+
+class AutocatalyticModel final : public KineticsModel {
+ public:
+  AutocatalyticModel(SolutionChemistry& chemistry, const AutocatalyticSetup& setup);
+
+  std::size_t size() const noexcept override { return 1; }
+  void rhs(double t, const double* y, double* ydot) override;
+  bool has_jacobian() const noexcept override { return true; }
+  void jacobian(double t, const double* y, const double* ydot, ode::DenseMatrixView J) override;
+  std::size_t root_count() const noexcept override { return 2; }
+  void roots(double t, const double* y, double* g) override;
+  void absolute_tolerances(double* atol) const override { atol[0] = atol_; }
+  std::string state_name(std::size_t) const override { return "crystalline fraction"; }
+
+  void initial_state(double* y0) const override { y0[0] = 0.0; }
+  void observe(double t, const double* y, Observation& out) override;
+
+  // Effective rate constants (k0 F, k1 F) after the Mg and pH factors.
+  double effective_k0() const noexcept { return k0_; }
+  double effective_k1() const noexcept { return k1_; }
+  // Closed-form half-conversion time ln(2 + k1/k0)/(k0 + k1) of the effective constants.
+  double closed_form_half_time() const noexcept;
+  const std::array<double, kComponentCount>& element_totals() const noexcept override { return element_totals_; }
+
+ private:
+  SolutionChemistry& chemistry_;
+  KineticParameters p_;
+  PhaseChemistry acp_, crystal_;
+  std::size_t acp_phase_, crystal_phase_;
+  double n0_;
+  double acp_radius_;
+  double k0_ = 0.0, k1_ = 0.0;
+  double atol_;
+  std::array<double, kComponentCount> element_totals_{};
+  ChemistryResult chem_;
+};
+
+}  // namespace calcikin::kinetics

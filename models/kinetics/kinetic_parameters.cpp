@@ -1,0 +1,121 @@
+#include "models/kinetics/kinetic_parameters.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "models/kinetics/parameter_catalogue.hpp"
+
+namespace calcikin::kinetics {
+
+namespace {
+
+using KP = KineticParameters;
+using CP = CrystalParameters;
+
+struct Binding {
+  const char* name;
+  double KP::*field;
+};
+struct CrystalBinding {
+  const char* suffix;
+  double CP::*field;
+};
+
+constexpr Binding kBindings[] = {
+    {"ACP.rate_constant", &KP::acp_rate_constant},
+    {"ACP.mg.distribution_coefficient", &KP::acp_mg_distribution},
+    {"ACP.mg.incorporation_inhibition", &KP::acp_mg_incorporation_inhibition},
+    {"ACP.mg.adsorption_inhibition", &KP::acp_mg_adsorption_inhibition},
+    {"ACP.mg.langmuir_constant", &KP::acp_mg_langmuir_constant},
+    {"ACP.mg.composition_switch_width", &KP::acp_composition_switch_width},
+    {"numerics.supersaturation_cap", &KP::supersaturation_cap},
+    {"numerics.cap_sharpness", &KP::cap_sharpness},
+    {"numerics.rate_smoothing", &KP::rate_smoothing},
+    {"numerics.minimum_nucleus_radius", &KP::minimum_nucleus_radius},
+    {"numerics.moment_length_scale", &KP::moment_length_scale},
+    {"numerics.vanishing_amount", &KP::vanishing_amount},
+    {"source.phosphate.rate", &KP::phosphate_source_rate},
+    {"events.induction_fraction", &KP::induction_fraction},
+    {"events.half_conversion_fraction", &KP::half_conversion_fraction},
+    {"autocatalytic.k0", &KP::auto_k0},
+    {"autocatalytic.k1", &KP::auto_k1},
+    {"autocatalytic.ph_slope", &KP::auto_ph_slope},
+    {"autocatalytic.reference_pH", &KP::auto_reference_pH},
+    {"autocatalytic.mg.langmuir_constant", &KP::auto_mg_langmuir_constant},
+    {"autocatalytic.mg.effectiveness", &KP::auto_mg_effectiveness},
+};
+
+constexpr CrystalBinding kCrystalBindings[] = {
+    {"nucleation.interfacial_energy", &CP::interfacial_energy},
+    {"nucleation.heterogeneous_prefactor", &CP::heterogeneous_prefactor},
+    {"nucleation.contact_angle", &CP::contact_angle},
+    {"nucleation.homogeneous_prefactor", &CP::homogeneous_prefactor},
+    {"nucleation.secondary_prefactor", &CP::secondary_prefactor},
+    {"nucleation.secondary_barrier_ratio", &CP::secondary_barrier_ratio},
+    {"nucleation.mg_interfacial_energy_factor", &CP::mg_interfacial_energy_factor},
+    {"growth.rate_constant", &CP::growth_rate_constant},
+    {"growth.order", &CP::growth_order},
+    {"dissolution.rate_constant", &CP::dissolution_rate_constant},
+    {"mg.langmuir_constant", &CP::mg_langmuir_constant},
+    {"mg.effectiveness", &CP::mg_effectiveness},
+};
+
+constexpr const char* kCrystalNames[] = {"HAP", "WH", "OCP"};
+constexpr CP KP::*kCrystalFields[] = {&KP::hap, &KP::wh, &KP::ocp};
+
+double* locate(KP& p, const std::string& name) noexcept {
+  for (const Binding& b : kBindings)
+    if (name == b.name) return &(p.*(b.field));
+  if (name == "WH.nucleation.mg_composition_optimum") return &p.wh.mg_composition_optimum;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const std::string prefix = std::string(kCrystalNames[k]) + ".";
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    for (const CrystalBinding& b : kCrystalBindings)
+      if (rest == b.suffix) return &((p.*(kCrystalFields[k])).*(b.field));
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::string> bound_parameter_names() {
+  std::vector<std::string> out;
+  for (const Binding& b : kBindings) out.emplace_back(b.name);
+  for (const char* phase : kCrystalNames)
+    for (const CrystalBinding& b : kCrystalBindings) out.push_back(std::string(phase) + "." + b.suffix);
+  out.emplace_back("WH.nucleation.mg_composition_optimum");
+  return out;
+}
+
+bool KineticParameters::set(const std::string& name, double value) noexcept {
+  double* field = locate(*this, name);
+  if (field == nullptr) return false;
+  *field = value;
+  return true;
+}
+
+double KineticParameters::get(const std::string& name) const noexcept {
+  double* field = locate(const_cast<KP&>(*this), name);
+  return field == nullptr ? std::nan("") : *field;
+}
+
+KineticParameters KineticParameters::defaults() {
+  static const KineticParameters values = [] {
+    KineticParameters p;
+    for (const ParameterInfo& info : ParameterCatalogue::builtin().parameters())
+      if (!p.set(info.name, info.default_si))
+        throw std::logic_error("kinetic parameter '" + info.name + "' of the catalogue is not bound to a field");
+    return p;
+  }();
+  return values;
+}
+
+const CrystalParameters& KineticParameters::crystal(const std::string& phase) const {
+  if (phase == "HAP") return hap;
+  if (phase == "WH") return wh;
+  if (phase == "OCP") return ocp;
+  throw std::invalid_argument("no kinetic parameters for phase '" + phase + "'");
+}
+
+}  // namespace calcikin::kinetics

@@ -1,0 +1,328 @@
+#include "models/kinetics/mechanistic_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+#include "models/kinetics/dual.hpp"
+#include "models/kinetics/rate_laws.hpp"
+
+namespace calcikin::kinetics {
+
+namespace {
+
+constexpr double kPi = 3.141592653589793;
+constexpr double kLn10 = 2.302585092994046;
+constexpr double kBoltzmann = 1.380649e-23;   // J/K (SI 2019, exact)
+constexpr double kAvogadro = 6.02214076e23;   // 1/mol (SI 2019, exact)
+constexpr double kWaterVolumePerKg = 1e-3;    // m3 of water per kg (homogeneous nucleation per kg)
+
+}  // namespace
+
+MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const MechanisticSetup& setup)
+    : chemistry_(chemistry),
+      p_(setup.parameters),
+      temperature_(setup.temperature),
+      kT_(kBoltzmann * setup.temperature),
+      acp_phase_(setup.acp_phase),
+      acp_(chemistry.phase(setup.acp_phase)),
+      atol_scale_(setup.atol_scale) {
+  if (setup.crystals.size() > kMaxCrystals) throw std::invalid_argument("at most 3 crystalline phases");
+  if (chemistry.phase_count() > kMaxPhases) throw std::invalid_argument("too many chemistry phases");
+  if (!(setup.temperature > 0.0)) throw std::invalid_argument("temperature must be positive");
+  n_states_ = 2 + 4 * setup.crystals.size();
+  n_quantities_ = quantity_count(chemistry.phase_count());
+  l_ref_ = p_.moment_length_scale;
+
+  // Conserved totals: dissolved + every solid at t = 0.
+  element_totals_ = setup.dissolved;
+  const double acp_mg = 3.0 * setup.acp_mg_fraction * setup.acp_amount;
+  for (std::size_t k = 0; k < kComponentCount; ++k) element_totals_[k] += acp_.stoichiometry[k] * setup.acp_amount;
+  element_totals_[kCa] -= acp_mg;
+  element_totals_[kMg] += acp_mg;
+
+  n_ref_ = element_totals_[kP] > 0.0 ? element_totals_[kP] / 2.0 : 1e-3;
+  for (const CrystalSetup& cs : setup.crystals) {
+    const PhaseChemistry& ph = chemistry.phase(cs.chemistry_phase);
+    const char* name = cs.kind == CrystalKind::HAP ? "HAP" : cs.kind == CrystalKind::WH ? "WH" : "OCP";
+    Crystal c{};
+    c.kind = cs.kind;
+    c.phase = cs.chemistry_phase;
+    c.p = p_.crystal(name);
+    c.molar_volume = ph.molar_volume;
+    c.ion_count = ph.ion_count;
+    c.volume_per_unit = ph.molar_volume / kAvogadro;
+    const double g = c.p.interfacial_energy;
+    c.barrier0 = 16.0 * kPi * g * g * g * c.volume_per_unit * c.volume_per_unit / (3.0 * kT_ * kT_ * kT_);
+    c.contact = rate::contact_factor(c.p.contact_angle);
+    c.mu0_ref = 3.0 * n_ref_ * ph.molar_volume / (4.0 * kPi * l_ref_ * l_ref_ * l_ref_);
+    c.stoich = ph.stoichiometry;
+    for (std::size_t k = 0; k < kComponentCount; ++k) element_totals_[k] += c.stoich[k] * cs.seed_amount;
+    crystals_.push_back(c);
+  }
+
+  acp_particles_ = 0.0;
+  if (setup.acp_amount > 0.0) {
+    if (!(setup.acp_radius > 0.0)) throw std::invalid_argument("ACP radius must be positive");
+    const double r = setup.acp_radius;
+    acp_particles_ = 3.0 * setup.acp_amount * acp_.molar_volume / (4.0 * kPi * r * r * r);
+  }
+  y0_.fill(0.0);
+  y0_[0] = setup.acp_amount / n_ref_;
+  y0_[1] = acp_mg / n_ref_;
+  for (std::size_t c = 0; c < crystals_.size(); ++c) {
+    const CrystalSetup& cs = setup.crystals[c];
+    if (cs.seed_amount <= 0.0) continue;
+    const double r = cs.seed_radius;
+    const double particles = 3.0 * cs.seed_amount * crystals_[c].molar_volume / (4.0 * kPi * r * r * r);
+    double rk = 1.0;
+    for (std::size_t k = 0; k < 4; ++k) {
+      y0_[2 + 4 * c + k] = particles * rk / (crystals_[c].mu0_ref * std::pow(l_ref_, static_cast<double>(k)));
+      rk *= r;
+    }
+  }
+}
+
+void MechanisticModel::initial_state(double* y0) const { std::copy(y0_.begin(), y0_.begin() + n_states_, y0); }
+
+void MechanisticModel::absolute_tolerances(double* atol) const {
+  for (std::size_t i = 0; i < n_states_; ++i) atol[i] = atol_scale_;
+}
+
+std::string MechanisticModel::state_name(std::size_t i) const {
+  if (i == 0) return "ACP amount";
+  if (i == 1) return "Mg in ACP";
+  const std::size_t c = (i - 2) / 4;
+  const std::size_t k = (i - 2) % 4;
+  const char* name = crystals_[c].kind == CrystalKind::HAP ? "HAP" : crystals_[c].kind == CrystalKind::WH ? "WH" : "OCP";
+  return std::string(name) + " moment mu" + std::to_string(k);
+}
+
+template <class S>
+void MechanisticModel::dissolved_totals(double t, const S* y, S* totals) const {
+  const S n_acp = y[0] * n_ref_;
+  const S mg_acp = y[1] * n_ref_;
+  for (std::size_t k = 0; k < kComponentCount; ++k) totals[k] = S(element_totals_[k]) - acp_.stoichiometry[k] * n_acp;
+  totals[kCa] += mg_acp;  // Mg replaces Ca on the ACP cation sites
+  totals[kMg] -= mg_acp;
+  for (std::size_t c = 0; c < crystals_.size(); ++c) {
+    const S n_c = y[2 + 4 * c + 3] * n_ref_;  // mu3 scaled so that y3 = n_c / n_ref
+    for (std::size_t k = 0; k < kComponentCount; ++k) totals[k] -= crystals_[c].stoich[k] * n_c;
+  }
+  totals[kP] += p_.phosphate_source_rate * t;
+}
+
+template <class S>
+void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
+  using std::cbrt;
+  using std::exp;
+  using std::sqrt;
+  using std::tanh;
+  const std::size_t m = chemistry_.phase_count();
+  const S log_a_ca = q[quantity_ca(m)];
+  const S log_a_mg = q[quantity_mg(m)];
+  const S a_mg = exp(kLn10 * log_a_mg);
+
+  // ---- ACP pool (spec §2.2, §2.6.3)
+  const S n_acp = y[0] * n_ref_;
+  const S mg_acp = y[1] * n_ref_;
+  const S n_pos = rate::smooth_positive(n_acp, p_.vanishing_amount);
+  S area_acp(0.0);
+  if (acp_particles_ > 0.0) {
+    // A = 4 pi r^2 N with r = (3 n V_m / (4 pi N))^(1/3)  =>  A = (36 pi N)^(1/3) (n V_m)^(2/3)
+    const S v = n_pos * acp_.molar_volume;
+    const S v13 = cbrt(v);
+    area_acp = std::cbrt(36.0 * kPi * acp_particles_) * v13 * v13;
+  }
+  const S s_acp = exp(kLn10 * q[acp_phase_] / acp_.ion_count);
+  S dn_acp = p_.acp_rate_constant * area_acp * (s_acp - 1.0);
+  // A dissolving pool stops at zero: A ~ n^(2/3) reaches zero in finite time, and a step that
+  // overshoots to n < 0 must not keep dissolving (smooth factor n+/(n+ + w), w = vanishing amount).
+  if (s_acp < 1.0) dn_acp = dn_acp * (n_pos / (n_pos + p_.vanishing_amount));
+  // Mg/(Ca+Mg) of the ACP, kept in [0, 1] when a vanishing pool leaves round-off in both amounts.
+  const S x_mg = rate::soft_cap(rate::smooth_positive(mg_acp, 1e-20 * n_ref_) / (3.0 * n_pos), 1.0, 8.0);
+  const S ratio = exp(kLn10 * (log_a_mg - log_a_ca));
+  const S x_new = p_.acp_mg_distribution * ratio / (1.0 + p_.acp_mg_distribution * ratio);
+  const S w = 0.5 * (1.0 + tanh((s_acp - 1.0) / p_.acp_composition_switch_width));
+  const S x_flux = w * x_new + (1.0 - w) * x_mg;
+  ydot[0] = dn_acp / n_ref_;
+  ydot[1] = 3.0 * x_flux * dn_acp / n_ref_;
+
+  const S theta_acp = rate::langmuir(a_mg, p_.acp_mg_langmuir_constant, kStandardConcentration);
+  const S f_acp = exp(-p_.acp_mg_incorporation_inhibition * x_mg) *
+                  rate::soft_floor(1.0 - p_.acp_mg_adsorption_inhibition * theta_acp, 1e-3);
+
+  // ---- crystalline phases: CNT nucleation + size-independent growth, moments (spec §2.4, 2.5, 2.7)
+  for (std::size_t c = 0; c < crystals_.size(); ++c) {
+    const Crystal& cr = crystals_[c];
+    const S* mu = y + 2 + 4 * c;  // scaled moments
+    S* dmu = ydot + 2 + 4 * c;
+    const S ln_omega = kLn10 * q[cr.phase];
+    const S sigma = exp(ln_omega / cr.ion_count) - 1.0;
+    const S theta = rate::langmuir(a_mg, cr.p.mg_langmuir_constant, kStandardConcentration);
+    const S f_growth = rate::kubota_mullin(theta, cr.p.mg_effectiveness);
+    S flux = rate::surface_flux(sigma, cr.p.growth_rate_constant, cr.p.growth_order, cr.p.dissolution_rate_constant,
+                                p_.supersaturation_cap, p_.cap_sharpness, p_.rate_smoothing);
+    if (sigma > 0.0) flux = flux * f_growth;
+    const S growth = flux * cr.molar_volume;  // m/s
+
+    // Scaled physical moments: mu_k = mu[k] * mu0_ref * L^k. With m_k = mu[k] * L^k (units m^k per
+    // mu0_ref), the moment equations keep their form for the scaled variables.
+    const double L = l_ref_;
+    S nucleation(0.0);
+    S size = S(p_.minimum_nucleus_radius);
+    const S gamma_factor = 1.0 + cr.p.mg_interfacial_energy_factor * theta;
+    const S barrier = cr.barrier0 * gamma_factor * gamma_factor * gamma_factor;
+    if (ln_omega > 0.0) {
+      const S f_hom = rate::nucleation_factor(ln_omega, barrier);
+      const S f_het = rate::nucleation_factor(ln_omega, cr.contact * barrier);
+      const S f_sec = rate::nucleation_factor(ln_omega, cr.p.secondary_barrier_ratio * barrier);
+      const S area_own = 4.0 * kPi * rate::smooth_positive(mu[2], 1e-30) * cr.mu0_ref * L * L;  // m2/kg
+      S acp_factor = f_acp;
+      if (cr.kind == CrystalKind::WH) acp_factor = rate::whitlockite_composition(x_mg, cr.p.mg_composition_optimum);
+      nucleation = cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_het +
+                   cr.p.secondary_prefactor * area_own * f_growth * f_sec +
+                   cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom;
+      const S r_crit = 2.0 * cr.p.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);
+      size = sqrt(r_crit * r_crit + p_.minimum_nucleus_radius * p_.minimum_nucleus_radius);
+    }
+    const S j = nucleation / cr.mu0_ref;  // scaled nuclei per s
+    const S g = growth / L;               // scaled growth rate
+    const S l = size / L;
+    if (sigma < 0.0) {
+      // Dissolution (spec §2.7: the plain moment equations are ill-posed when crystals vanish):
+      // self-similar shrinking. The volume moment follows the surface flux (d mu3 = 3 G mu2) and every
+      // other moment decays at the same relative rate, so the population loses particles at constant
+      // shape and no moment can turn negative.
+      const S volume = rate::smooth_positive(mu[3], 1e-20);
+      const S relative = 3.0 * g * rate::smooth_positive(mu[2], 1e-20) / (volume + 1e-30);
+      for (std::size_t k = 0; k < 4; ++k) dmu[k] = relative * mu[k];
+    } else {
+      // Growth reads the positive parts of the moments: a population far below the absolute
+      // tolerance may carry a small negative error, which growth (linear in mu) would otherwise
+      // amplify like a real population.
+      dmu[0] = j;
+      dmu[1] = g * rate::smooth_positive(mu[0], 1e-30) + j * l;
+      dmu[2] = 2.0 * g * rate::smooth_positive(mu[1], 1e-30) + j * l * l;
+      dmu[3] = 3.0 * g * rate::smooth_positive(mu[2], 1e-30) + j * l * l * l;
+    }
+  }
+}
+
+template <class S>
+void MechanisticModel::chemistry_totals(double t, const S* y, S* totals) const {
+  dissolved_totals(t, y, totals);
+  // The speciation sees the smooth positive part of Ca, Mg, P (width 1e-12 of the element's total):
+  // a trial state of CVODE that overshoots a vanishing total (e.g. P when HAP exhausts it) is then
+  // strongly undersaturated and pulls itself back instead of failing the solve. The outputs and the
+  // conservation use the raw totals.
+  for (std::size_t k = 0; k < kH; ++k)
+    if (element_totals_[k] > 0.0) totals[k] = rate::smooth_positive(totals[k], 1e-12 * element_totals_[k]);
+}
+
+void MechanisticModel::evaluate_chemistry(double t, const double* y) {
+  std::array<double, kComponentCount> totals{};
+  chemistry_totals(t, y, totals.data());
+  if (chem_valid_ && totals == totals_) return;  // same solution as the last solve (e.g. rhs then jacobian)
+  chem_valid_ = false;
+  chemistry_.evaluate(totals.data(), chem_);
+  totals_ = totals;
+  chem_valid_ = true;
+}
+
+namespace {
+template <class S>
+void fill_quantities(const ChemistryResult& r, std::size_t m, S* q) {
+  for (std::size_t i = 0; i < m; ++i) q[i] = S(r.saturation_index[i]);
+  q[quantity_ca(m)] = S(r.log10_activity_ca);
+  q[quantity_mg(m)] = S(r.log10_activity_mg);
+}
+}  // namespace
+
+void MechanisticModel::rhs(double t, const double* y, double* ydot) {
+  evaluate_chemistry(t, y);
+  std::array<double, kMaxPhases + 2> q{};
+  fill_quantities(chem_, chemistry_.phase_count(), q.data());
+  rates(y, q.data(), ydot);
+}
+
+void MechanisticModel::jacobian(double t, const double* y, const double*, ode::DenseMatrixView J) {
+  using D = Dual<kMaxStates>;
+  std::array<D, kMaxStates> yd{};
+  for (std::size_t i = 0; i < n_states_; ++i) yd[i] = D::variable(y[i], i);
+  std::array<D, kComponentCount> totals{};
+  chemistry_totals(t, yd.data(), totals.data());
+  evaluate_chemistry(t, y);
+  chemistry_.sensitivities(totals_.data(), chem_, dq_dtotals_.data());
+  // Chain rule: q(y) = q(T(y)); dq/dy = dq/dT dT/dy, with dT/dy carried by the dual totals.
+  const std::size_t m = chemistry_.phase_count();
+  std::array<D, kMaxPhases + 2> q{};
+  fill_quantities(chem_, m, q.data());
+  for (std::size_t j = 0; j < n_quantities_; ++j)
+    for (std::size_t k = 0; k < kComponentCount; ++k) {
+      const double dqdt = dq_dtotals_[j * kComponentCount + k];
+      if (dqdt == 0.0) continue;
+      for (std::size_t s = 0; s < n_states_; ++s) q[j].d[s] += dqdt * totals[k].d[s];
+    }
+  std::array<D, kMaxStates> ydot{};
+  rates(yd.data(), q.data(), ydot.data());
+  for (std::size_t i = 0; i < n_states_; ++i)
+    for (std::size_t j = 0; j < n_states_; ++j) J(i, j) = ydot[i].d[j];
+}
+
+void MechanisticModel::roots(double t, const double* y, double* g) {
+  // Crystalline fraction alpha = P in crystals / P in all solids, written without a division so the
+  // root functions stay defined when there is no mineral.
+  double p_acp = acp_.stoichiometry[kP] * y[0] * n_ref_;
+  double p_crystal = 0.0;
+  for (std::size_t c = 0; c < crystals_.size(); ++c) p_crystal += crystals_[c].stoich[kP] * y[2 + 4 * c + 3] * n_ref_;
+  const double p_solid = p_acp + p_crystal;
+  g[0] = p_crystal - p_.induction_fraction * p_solid;
+  g[1] = p_crystal - p_.half_conversion_fraction * p_solid;
+  if (stop_when_steady_) {
+    rhs(t, y, ydot_work_.data());
+    double worst = 0.0;
+    for (std::size_t i = 0; i < n_states_; ++i) worst = std::max(worst, std::fabs(ydot_work_[i]));
+    g[2] = worst - steady_tolerance_;
+  }
+}
+
+void MechanisticModel::observe(double t, const double* y, Observation& out) {
+  evaluate_chemistry(t, y);
+  out.phase_count = 1 + crystals_.size();
+  dissolved_totals(t, y, out.dissolved.data());
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double n_acp = y[0] * n_ref_;
+  const double mg_acp = y[1] * n_ref_;
+  out.amount[0] = n_acp;
+  for (std::size_t k = 0; k < kComponentCount; ++k) out.solid[0][k] = acp_.stoichiometry[k] * n_acp;
+  out.solid[0][kCa] -= mg_acp;
+  out.solid[0][kMg] += mg_acp;
+  out.saturation_index[0] = chem_.saturation_index[acp_phase_];
+  out.mean_radius[0] = (acp_particles_ > 0.0 && n_acp > 0.0)
+                           ? std::cbrt(3.0 * n_acp * acp_.molar_volume / (4.0 * kPi * acp_particles_))
+                           : nan;
+  double p_solid = out.solid[0][kP];
+  double p_crystal = 0.0;
+  for (std::size_t c = 0; c < crystals_.size(); ++c) {
+    const Crystal& cr = crystals_[c];
+    const double* mu = y + 2 + 4 * c;
+    const double n_c = mu[3] * n_ref_;
+    out.amount[1 + c] = n_c;
+    for (std::size_t k = 0; k < kComponentCount; ++k) out.solid[1 + c][k] = cr.stoich[k] * n_c;
+    out.saturation_index[1 + c] = chem_.saturation_index[cr.phase];
+    out.mean_radius[1 + c] = mu[0] > 0.0 ? mu[1] / mu[0] * l_ref_ : nan;
+    p_solid += out.solid[1 + c][kP];
+    p_crystal += out.solid[1 + c][kP];
+  }
+  out.crystalline_fraction = p_solid > 0.0 ? p_crystal / p_solid : 0.0;
+  out.pH = chem_.pH;
+  out.log10_activity_ca = chem_.log10_activity_ca;
+}
+
+template void MechanisticModel::dissolved_totals<double>(double, const double*, double*) const;
+template void MechanisticModel::rates<double>(const double*, const double*, double*) const;
+
+}  // namespace calcikin::kinetics

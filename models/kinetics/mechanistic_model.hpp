@@ -1,0 +1,136 @@
+#pragma once
+// MechanisticModel: the Level-2 kinetics (spec §2.2-2.8) as an OdeSystem.
+//
+// States (scaled so that every state is O(1) at full conversion and one absolute tolerance fits all):
+//   y[0] = n_ACP / n_ref          ACP amount (formula units Ca3(PO4)2, Mg replacing Ca), mol/kg
+//   y[1] = n_Mg,ACP / n_ref       Mg held in the ACP, mol/kg
+//   y[2 + 4c + k] = mu_k,c / (mu0_ref,c L_ref^k), k = 0..3, for every crystalline phase c (HAP, WH, OCP)
+// Dissolved totals are not states: they are the conserved element totals minus the solids (plus the
+// optional zero-order phosphate source), so Ca, Mg, P (and H) are conserved exactly by construction.
+// The speciation (SolutionChemistry) is solved inside every right-hand side. The Jacobian is exact:
+// the rate laws are templates evaluated with dual numbers, chained through the chemistry's
+// sensitivities d(SI, log a)/d(totals).
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "models/kinetics/kinetic_parameters.hpp"
+#include "models/kinetics/observation.hpp"
+#include "models/kinetics/solution_chemistry.hpp"
+#include "solver/ode/ode_system.hpp"
+
+namespace calcikin::kinetics {
+
+inline constexpr std::size_t kMaxStates = 2 + 4 * kMaxCrystals;
+
+enum class CrystalKind { HAP, WH, OCP };
+
+struct CrystalSetup {
+  CrystalKind kind = CrystalKind::HAP;
+  std::size_t chemistry_phase = 0;  // index into the SolutionChemistry's phases
+  double seed_amount = 0.0;         // mol/kg of pre-formed crystals (monodisperse seeds), 0 = none
+  double seed_radius = 25e-9;       // m
+};
+
+struct MechanisticSetup {
+  double temperature = 310.15;                       // K
+  std::array<double, kComponentCount> dissolved{};   // mol/kg at t = 0 (after any ACP pre-formation)
+  std::size_t acp_phase = 0;                          // chemistry index of ACP
+  double acp_amount = 0.0;                            // mol/kg at t = 0
+  double acp_radius = 25e-9;                          // m at t = 0 (fixes the particle number)
+  double acp_mg_fraction = 0.0;                       // x_Mg of the initial ACP
+  std::vector<CrystalSetup> crystals;                 // at most kMaxCrystals
+  KineticParameters parameters;
+  double atol_scale = 1e-10;                          // absolute tolerance of the scaled states
+};
+
+class MechanisticModel final : public KineticsModel {
+ public:
+  // The chemistry must outlive the model. Throws std::invalid_argument on an inconsistent setup.
+  MechanisticModel(SolutionChemistry& chemistry, const MechanisticSetup& setup);
+
+  std::size_t size() const noexcept override { return n_states_; }
+  void rhs(double t, const double* y, double* ydot) override;
+  bool has_jacobian() const noexcept override { return true; }
+  void jacobian(double t, const double* y, const double* ydot, ode::DenseMatrixView J) override;
+  std::size_t root_count() const noexcept override { return stop_when_steady_ ? 3 : 2; }
+  void roots(double t, const double* y, double* g) override;
+  void absolute_tolerances(double* atol) const override;
+  std::string state_name(std::size_t i) const override;
+
+  // Initial state (scaled), size().
+  void initial_state(double* y0) const override;
+  // Outputs at (t, y): solves the speciation once.
+  void observe(double t, const double* y, Observation& out) override;
+  // Conserved element totals (dissolved + solids at t = 0), mol/kg.
+  const std::array<double, kComponentCount>& element_totals() const noexcept override { return element_totals_; }
+
+  // Optional third root: max |dy/dt| (scaled states, 1/s) falls below `tolerance`.
+  void set_steady_stop(bool on, double tolerance) noexcept {
+    stop_when_steady_ = on;
+    steady_tolerance_ = tolerance;
+  }
+  std::size_t crystal_count() const noexcept { return crystals_.size(); }
+  // Scales of the states (for cross-checks): n_ref (mol/kg), ACP particles (1/kg), L_ref (m), and
+  // mu0_ref of crystal c (1/kg).
+  double amount_scale() const noexcept { return n_ref_; }
+  double acp_particles() const noexcept { return acp_particles_; }
+  double length_scale() const noexcept { return l_ref_; }
+  double crystal_number_scale(std::size_t c) const { return crystals_.at(c).mu0_ref; }
+  const SolutionChemistry& chemistry() const noexcept { return chemistry_; }
+
+  // Template core (public for tests): dissolved totals from states, and the rates given the
+  // chemistry quantities q = [SI of each chemistry phase..., log10 a_Ca, log10 a_Mg].
+  template <class S>
+  void dissolved_totals(double t, const S* y, S* totals) const;
+  template <class S>
+  void rates(const S* y, const S* q, S* ydot) const;
+  template <class S>
+  void chemistry_totals(double t, const S* y, S* totals) const;
+
+ private:
+  struct Crystal {
+    CrystalKind kind;
+    std::size_t phase;          // chemistry index
+    CrystalParameters p;
+    double molar_volume;        // m3/mol
+    double ion_count;
+    double volume_per_unit;     // m3 per formula unit (v = V_m / N_A)
+    double barrier0;            // 16 pi gamma0^3 v^2 / (3 (kB T)^3) at zero Mg coverage
+    double contact;             // f(theta_c)
+    double mu0_ref;             // 1/kg
+    std::array<double, kComponentCount> stoich;
+  };
+
+  void evaluate_chemistry(double t, const double* y);
+
+  SolutionChemistry& chemistry_;
+  KineticParameters p_;
+  double temperature_;
+  double kT_;
+  std::size_t acp_phase_;
+  PhaseChemistry acp_;
+  double acp_particles_;     // 1/kg (constant)
+  double n_ref_;             // mol/kg
+  double l_ref_;             // m
+  double atol_scale_;
+  std::vector<Crystal> crystals_;
+  std::size_t n_states_;
+  std::size_t n_quantities_;
+  std::array<double, kComponentCount> element_totals_{};
+  std::array<double, kMaxStates> y0_{};
+  bool stop_when_steady_ = false;
+  double steady_tolerance_ = 0.0;
+
+  // Workspace (no allocation in rhs/jacobian).
+  std::array<double, kComponentCount> totals_{};
+  ChemistryResult chem_;
+  std::array<double, kMaxStates> last_y_{};
+  double last_t_ = -1.0;
+  bool chem_valid_ = false;
+  std::array<double, (kMaxPhases + 2) * kComponentCount> dq_dtotals_{};
+  std::array<double, kMaxStates> ydot_work_{};
+};
+
+}  // namespace calcikin::kinetics

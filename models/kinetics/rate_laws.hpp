@@ -1,0 +1,99 @@
+#pragma once
+// Rate laws of the mechanistic model (spec §2.2-2.7), written once as templates on the scalar type
+// (double for the right-hand side, Dual for its Jacobian). Every law is continuously differentiable
+// across saturation (sigma = 0, ln Omega = 0): a kink there costs CVODE orders of magnitude more steps.
+#include <cmath>
+
+#include "models/kinetics/dual.hpp"
+
+namespace calcikin::kinetics::rate {
+
+using std::cbrt;
+using std::exp;
+using std::log;
+using std::pow;
+using std::sqrt;
+using std::tanh;
+
+// Smooth positive part: 0.5 (x + sqrt(x^2 + w^2)); equals max(x, 0) away from |x| ~ w.
+// For x < 0 the algebraically equal form w^2 / (2 (r - x)) avoids the cancellation of x + r (which
+// would return 0, and 0/0 downstream).
+template <class S>
+S smooth_positive(const S& x, double width) {
+  const S r = sqrt(x * x + width * width);
+  if (x >= 0.0) return 0.5 * (x + r);
+  return 0.5 * width * width / (r - x);
+}
+
+// Langmuir coverage theta = K c / (1 + K c), c = activity x c0 (mol/m3), K in m3/mol.
+template <class S>
+S langmuir(const S& activity, double K, double c0) {
+  const S kc = K * c0 * activity;
+  return kc / (1.0 + kc);
+}
+
+// C1 floor at zero that is exact outside |x| < w: x for x >= w, 0 for x <= -w, (x + w)^2/(4w) between.
+template <class S>
+S soft_floor(const S& x, double w) {
+  if (x >= w) return x;
+  if (x <= -w) return S(0.0);
+  const S u = x + w;
+  return u * u / (4.0 * w);
+}
+
+// Kubota-Mullin growth factor 1 - alpha theta, floored (C1) at 0: alpha > 1 stops growth completely
+// once theta > 1/alpha (spec §2.6.2).
+template <class S>
+S kubota_mullin(const S& theta, double alpha) {
+  return soft_floor(1.0 - alpha * theta, 1e-3);
+}
+
+// Soft cap of a positive relative supersaturation: sigma / (1 + (sigma/cap)^p)^(1/p). Equals sigma
+// for sigma << cap, tends to cap, is 0 with slope 1 at sigma = 0.
+template <class S>
+S soft_cap(const S& sigma, double cap, double p) {
+  return sigma / pow(1.0 + pow(sigma / cap, p), 1.0 / p);
+}
+
+// Surface reaction flux R (mol m-2 s-1) for relative supersaturation sigma = Omega^(1/nu) - 1:
+//   sigma > 0: k_g sigma_c^n * sigma/(sigma + s)        (growth, sigma_c soft-capped)
+//   sigma < 0: -k_d |sigma| * |sigma|/(|sigma| + s)     (dissolution, first order)
+// The factor |sigma|/(|sigma| + s) makes both branches start with zero slope: R is C1 at sigma = 0.
+template <class S>
+S surface_flux(const S& sigma, double k_growth, double order, double k_dissolution, double cap, double sharpness,
+               double smoothing) {
+  if (sigma > 0.0) {
+    const S capped = soft_cap(sigma, cap, sharpness);
+    return k_growth * pow(capped, order) * (sigma / (sigma + smoothing));
+  }
+  if (sigma < 0.0) {
+    const S a = -sigma;
+    return -k_dissolution * a * (a / (a + smoothing));
+  }
+  return S(0.0);
+}
+
+// exp(-B_eff / ln^2 Omega) for ln Omega > 0, 0 otherwise. All derivatives vanish as ln Omega -> 0+, so
+// the factor is smooth across saturation; the exponent is capped so it never overflows.
+template <class S>
+S nucleation_factor(const S& ln_omega, const S& barrier) {
+  if (!(ln_omega > 0.0)) return S(0.0);
+  const S arg = barrier / (ln_omega * ln_omega);
+  if (arg > 700.0) return S(0.0);
+  return exp(-arg);
+}
+
+// Heterogeneous-nucleation geometry factor f(theta_c) = (2 + cos)(1 - cos)^2 / 4.
+inline double contact_factor(double contact_angle) {
+  const double c = std::cos(contact_angle);
+  return (2.0 + c) * (1.0 - c) * (1.0 - c) / 4.0;
+}
+
+// WH composition factor f(x) = (x/x*) exp(1 - x/x*): 0 without Mg, 1 at x = x*.
+template <class S>
+S whitlockite_composition(const S& x, double optimum) {
+  const S r = x / optimum;
+  return r * exp(1.0 - r);
+}
+
+}  // namespace calcikin::kinetics::rate

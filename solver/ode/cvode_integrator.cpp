@@ -1,0 +1,325 @@
+#include "solver/ode/cvode_integrator.hpp"
+
+#include <cvode/cvode.h>
+#include <nvector/nvector_serial.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunmatrix/sunmatrix_dense.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+namespace calcikin::ode {
+
+struct CvodeIntegrator::Workspace {
+  SUNContext context = nullptr;
+  void* cvode = nullptr;
+  N_Vector y = nullptr;
+  N_Vector atol = nullptr;
+  SUNMatrix matrix = nullptr;
+  SUNLinearSolver linear_solver = nullptr;
+  std::size_t n = 0;
+  std::size_t n_roots = 0;
+  bool initialised = false;
+
+  // Per-run state seen by the callbacks.
+  OdeSystem* system = nullptr;
+  std::string callback_error;  // text of an exception caught inside a callback
+  std::string cvode_messages;  // text CVODE's error handler would have printed
+  int cvode_message_count = 0;
+  std::vector<int> root_flags;
+
+  ~Workspace() { release(); }
+
+  void release() {
+    if (cvode != nullptr) CVodeFree(&cvode);
+    if (linear_solver != nullptr) SUNLinSolFree(linear_solver);
+    if (matrix != nullptr) SUNMatDestroy(matrix);
+    if (y != nullptr) N_VDestroy(y);
+    if (atol != nullptr) N_VDestroy(atol);
+    cvode = nullptr;
+    linear_solver = nullptr;
+    matrix = nullptr;
+    y = nullptr;
+    atol = nullptr;
+    initialised = false;
+    n = 0;
+  }
+};
+
+namespace {
+
+// Every callback runs the model inside try/catch (Cantera's evalNoThrow pattern): an exception must
+// never unwind through CVODE's C frames.
+template <class F>
+int guarded(void* user_data, F&& f) noexcept {
+  auto* w = static_cast<std::string*>(user_data);
+  try {
+    f();
+    return 0;
+  } catch (const RecoverableEvaluationError& e) {
+    *w = e.what();
+    return 1;
+  } catch (const std::exception& e) {
+    *w = e.what();
+    return -1;
+  } catch (...) {
+    *w = "unknown exception in model evaluation";
+    return -1;
+  }
+}
+
+}  // namespace
+
+extern "C" {
+static int calcikin_cvode_rhs(realtype t, N_Vector y, N_Vector ydot, void* user_data) {
+  auto* ws = static_cast<CvodeIntegrator::Workspace*>(user_data);
+  return guarded(&ws->callback_error,
+                 [&] { ws->system->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot)); });
+}
+
+static int calcikin_cvode_jac(realtype t, N_Vector y, N_Vector fy, SUNMatrix J, void* user_data, N_Vector,
+                              N_Vector, N_Vector) {
+  auto* ws = static_cast<CvodeIntegrator::Workspace*>(user_data);
+  return guarded(&ws->callback_error, [&] {
+    SUNMatZero(J);
+    ws->system->jacobian(t, N_VGetArrayPointer(y), N_VGetArrayPointer(fy),
+                         DenseMatrixView(SUNDenseMatrix_Data(J), ws->n));
+  });
+}
+
+static int calcikin_cvode_roots(realtype t, N_Vector y, realtype* g, void* user_data) {
+  auto* ws = static_cast<CvodeIntegrator::Workspace*>(user_data);
+  return guarded(&ws->callback_error, [&] { ws->system->roots(t, N_VGetArrayPointer(y), g); });
+}
+
+static void calcikin_cvode_error_handler(int error_code, const char* module, const char* function, char* msg,
+                                         void* user_data) {
+  auto* ws = static_cast<CvodeIntegrator::Workspace*>(user_data);
+  try {
+    // Keep the first few messages in full (a failing run can repeat one warning thousands of times).
+    if (++ws->cvode_message_count > 4) {
+      if (ws->cvode_message_count == 5) ws->cvode_messages += "; (further CVODE messages omitted)";
+      return;
+    }
+    if (!ws->cvode_messages.empty()) ws->cvode_messages += "; ";
+    ws->cvode_messages += std::string(module) + "/" + function + " (" + std::to_string(error_code) + "): " + msg;
+  } catch (...) {
+    // Out of memory while keeping a message: nothing sensible left to do; the flag still reports it.
+  }
+}
+}
+
+CvodeIntegrator::CvodeIntegrator() : ws_(new Workspace) {
+  if (SUNContext_Create(nullptr, &ws_->context) != 0) {
+    delete ws_;
+    throw std::runtime_error("SUNContext_Create failed");
+  }
+}
+
+CvodeIntegrator::~CvodeIntegrator() {
+  ws_->release();
+  if (ws_->context != nullptr) SUNContext_Free(&ws_->context);
+  delete ws_;
+}
+
+const double* CvodeIntegrator::last_state() const noexcept {
+  return ws_->y != nullptr ? N_VGetArrayPointer(ws_->y) : nullptr;
+}
+
+namespace {
+
+std::string worst_components(void* cvode, OdeSystem& system, std::size_t n, SUNContext ctx) {
+  N_Vector weights = N_VNew_Serial(static_cast<sunindextype>(n), ctx);
+  N_Vector errors = N_VNew_Serial(static_cast<sunindextype>(n), ctx);
+  std::string out;
+  if (weights != nullptr && errors != nullptr && CVodeGetErrWeights(cvode, weights) == CV_SUCCESS &&
+      CVodeGetEstLocalErrors(cvode, errors) == CV_SUCCESS) {
+    const double* w = N_VGetArrayPointer(weights);
+    const double* e = N_VGetArrayPointer(errors);
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    auto weighted = [&](std::size_t i) { return std::fabs(e[i] * w[i]); };
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return weighted(a) > weighted(b); });
+    std::ostringstream s;
+    s.precision(3);
+    for (std::size_t k = 0; k < std::min<std::size_t>(3, n); ++k) {
+      const std::size_t i = order[k];
+      s << (k ? ", " : "") << system.state_name(i) << " (weighted error " << weighted(i) << ")";
+    }
+    out = s.str();
+  }
+  if (weights != nullptr) N_VDestroy(weights);
+  if (errors != nullptr) N_VDestroy(errors);
+  return out;
+}
+
+}  // namespace
+
+IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const double* y0,
+                                             const std::vector<double>& output_times,
+                                             const IntegratorOptions& options, IntegrationObserver& observer) {
+  Workspace& w = *ws_;
+  const std::size_t n = system.size();
+  if (n == 0) throw std::invalid_argument("CvodeIntegrator: empty system");
+  IntegrationResult result;
+  result.t_reached = t0;
+  w.system = &system;
+  w.callback_error.clear();
+  w.cvode_messages.clear();
+  w.cvode_message_count = 0;
+
+  auto fail = [&](const std::string& what, int flag, double t) {
+    std::ostringstream s;
+    s << what;
+    if (flag != 0) s << " [" << CVodeGetReturnFlagName(flag) << "]";
+    s << " at t = " << t << " s";
+    if (!w.callback_error.empty()) s << "; model: " << w.callback_error;
+    if (w.cvode != nullptr && w.initialised && flag != CV_MEM_NULL) {
+      const std::string worst = worst_components(w.cvode, system, n, w.context);
+      if (!worst.empty()) s << "; worst components: " << worst;
+    }
+    if (!w.cvode_messages.empty()) s << "; CVODE: " << w.cvode_messages;
+    result.status = IntegrationStatus::Failed;
+    result.message = s.str();
+    result.t_reached = t;
+  };
+
+  // (Re)build the workspace only when the size changed; otherwise CVodeReInit reuses everything.
+  if (w.n != n || w.cvode == nullptr) {
+    w.release();
+    w.n = n;
+    w.y = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
+    w.atol = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
+    w.matrix = SUNDenseMatrix(static_cast<sunindextype>(n), static_cast<sunindextype>(n), w.context);
+    w.linear_solver = SUNLinSol_Dense(w.y, w.matrix, w.context);
+    w.cvode = CVodeCreate(CV_BDF, w.context);
+    if (w.y == nullptr || w.atol == nullptr || w.matrix == nullptr || w.linear_solver == nullptr ||
+        w.cvode == nullptr) {
+      w.release();
+      fail("could not allocate the CVODE workspace", 0, t0);
+      return result;
+    }
+  }
+  std::copy(y0, y0 + n, N_VGetArrayPointer(w.y));
+  int flag = 0;
+  if (!w.initialised) {
+    flag = CVodeInit(w.cvode, calcikin_cvode_rhs, t0, w.y);
+    if (flag == CV_SUCCESS) flag = CVodeSetLinearSolver(w.cvode, w.linear_solver, w.matrix);
+    if (flag == CV_SUCCESS) w.initialised = true;
+  } else {
+    flag = CVodeReInit(w.cvode, t0, w.y);
+  }
+  if (flag == CV_SUCCESS) flag = CVodeSetErrHandlerFn(w.cvode, calcikin_cvode_error_handler, &w);
+  if (flag == CV_SUCCESS) flag = CVodeSetUserData(w.cvode, &w);
+  try {
+    system.absolute_tolerances(N_VGetArrayPointer(w.atol));
+  } catch (const std::exception& e) {
+    w.callback_error = e.what();
+    fail("absolute tolerances could not be set", 0, t0);
+    return result;
+  }
+  if (flag == CV_SUCCESS) flag = CVodeSVtolerances(w.cvode, options.rtol, w.atol);
+  if (flag == CV_SUCCESS) flag = CVodeSetJacFn(w.cvode, system.has_jacobian() ? calcikin_cvode_jac : nullptr);
+  if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(w.cvode, options.max_steps);
+  if (flag == CV_SUCCESS) flag = CVodeSetMaxStep(w.cvode, options.max_step);
+  if (flag == CV_SUCCESS) flag = CVodeSetInitStep(w.cvode, options.initial_step);
+  if (flag == CV_SUCCESS) flag = CVodeSetMaxOrd(w.cvode, options.max_order);
+  w.n_roots = system.root_count();
+  if (flag == CV_SUCCESS)
+    flag = CVodeRootInit(w.cvode, static_cast<int>(w.n_roots), w.n_roots > 0 ? calcikin_cvode_roots : nullptr);
+  if (flag == CV_SUCCESS && w.n_roots > 0) flag = CVodeSetNoInactiveRootWarn(w.cvode);
+  if (flag != CV_SUCCESS) {
+    fail("CVODE setup failed", flag, t0);
+    return result;
+  }
+  w.root_flags.assign(w.n_roots, 0);
+
+  // Steps are capped per run: CVODE counts per CVode() call, so the remaining budget is set each time.
+  long steps_used = 0;
+  double t = t0;
+  bool stopped = false;
+  for (std::size_t k = 0; k < output_times.size() && !stopped; ++k) {
+    const double tout = output_times[k];
+    if (tout <= t0) {  // output at the initial time: the initial state itself
+      bool keep = false;
+      try {
+        keep = observer.on_output(k, t0, y0);
+      } catch (const std::exception& e) {
+        w.callback_error = e.what();
+        fail("output observer failed", 0, t0);
+        return result;
+      }
+      if (!keep) stopped = true;
+      continue;
+    }
+    while (t < tout && !stopped) {
+      const long remaining = options.max_steps - steps_used;
+      if (remaining <= 0) {
+        fail("step limit solver.max_steps = " + std::to_string(options.max_steps) + " reached", 0, t);
+        break;
+      }
+      CVodeSetMaxNumSteps(w.cvode, remaining);
+      flag = CVode(w.cvode, tout, w.y, &t, CV_NORMAL);
+      long nst = 0;
+      CVodeGetNumSteps(w.cvode, &nst);
+      steps_used = nst;
+      if (flag == CV_ROOT_RETURN) {
+        CVodeGetRootInfo(w.cvode, w.root_flags.data());
+        bool keep = false;
+        try {
+          keep = observer.on_root(t, N_VGetArrayPointer(w.y), w.root_flags.data());
+        } catch (const std::exception& e) {
+          w.callback_error = e.what();
+          fail("event observer failed", 0, t);
+          break;
+        }
+        if (!keep) stopped = true;
+        continue;
+      }
+      if (flag == CV_TOO_MUCH_WORK) {
+        fail("step limit solver.max_steps = " + std::to_string(options.max_steps) + " reached", flag, t);
+        break;
+      }
+      if (flag < 0) {
+        fail("CVODE failed", flag, t);
+        break;
+      }
+      bool keep = false;
+      try {
+        keep = observer.on_output(k, t, N_VGetArrayPointer(w.y));
+      } catch (const std::exception& e) {
+        w.callback_error = e.what();
+        fail("output observer failed", 0, t);
+        break;
+      }
+      if (!keep) stopped = true;
+    }
+    if (result.status == IntegrationStatus::Failed) break;
+  }
+  if (result.status != IntegrationStatus::Failed) {
+    result.t_reached = t;
+    if (stopped) result.status = IntegrationStatus::StoppedByObserver;
+  }
+
+  IntegratorStatistics& st = result.statistics;
+  long v = 0;
+  if (CVodeGetNumSteps(w.cvode, &v) == CV_SUCCESS) st.steps = v;
+  long rhs = 0, rhs_ls = 0;
+  CVodeGetNumRhsEvals(w.cvode, &rhs);
+  CVodeGetNumLinRhsEvals(w.cvode, &rhs_ls);
+  st.rhs_evaluations = rhs + rhs_ls;
+  if (CVodeGetNumJacEvals(w.cvode, &v) == CV_SUCCESS) st.jacobian_evaluations = v;
+  if (CVodeGetNumErrTestFails(w.cvode, &v) == CV_SUCCESS) st.error_test_failures = v;
+  if (CVodeGetNumNonlinSolvConvFails(w.cvode, &v) == CV_SUCCESS) st.nonlinear_convergence_failures = v;
+  if (CVodeGetNumNonlinSolvIters(w.cvode, &v) == CV_SUCCESS) st.nonlinear_iterations = v;
+  if (CVodeGetNumGEvals(w.cvode, &v) == CV_SUCCESS) st.root_evaluations = v;
+  w.system = nullptr;
+  return result;
+}
+
+}  // namespace calcikin::ode

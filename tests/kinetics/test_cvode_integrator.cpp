@@ -1,0 +1,140 @@
+// The CVODE integrator: accuracy, events, failure reporting and workspace reuse.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include "solver/ode/cvode_integrator.hpp"
+
+using namespace calcikin::ode;
+
+namespace {
+
+// y' = -k y, y(0) = 1; root g = y - 0.5.
+class Decay : public OdeSystem {
+ public:
+  double k = 2.0;
+  double throw_after = 1e300;
+  bool recoverable_once = false;
+  std::size_t size() const noexcept override { return 1; }
+  void rhs(double t, const double* y, double* ydot) override {
+    if (t > throw_after) throw std::runtime_error("model blew up on purpose");
+    if (recoverable_once && t > 0.5) {
+      recoverable_once = false;
+      throw RecoverableEvaluationError("try a smaller step");
+    }
+    ydot[0] = -k * y[0];
+  }
+  bool has_jacobian() const noexcept override { return true; }
+  void jacobian(double, const double*, const double*, DenseMatrixView J) override { J(0, 0) = -k; }
+  std::size_t root_count() const noexcept override { return 1; }
+  void roots(double, const double* y, double* g) override { g[0] = y[0] - 0.5; }
+  void absolute_tolerances(double* atol) const override { atol[0] = 1e-14; }
+};
+
+class Recorder : public IntegrationObserver {
+ public:
+  std::vector<double> t, y;
+  double root_time = -1.0;
+  int root_direction = 0;
+  bool on_output(std::size_t, double time, const double* state) override {
+    t.push_back(time);
+    y.push_back(state[0]);
+    return true;
+  }
+  bool on_root(double time, const double*, const int* flags) override {
+    root_time = time;
+    root_direction = flags[0];
+    return true;
+  }
+};
+
+}  // namespace
+
+TEST(CvodeIntegrator, ExponentialDecayMatchesTheAnalyticSolution) {
+  Decay sys;
+  CvodeIntegrator integ;
+  Recorder rec;
+  IntegratorOptions opt;
+  opt.rtol = 1e-10;
+  const double y0 = 1.0;
+  const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {0.1, 1.0, 3.0}, opt, rec);
+  ASSERT_EQ(r.status, IntegrationStatus::Success) << r.message;
+  ASSERT_EQ(rec.y.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(rec.y[i], std::exp(-2.0 * rec.t[i]), 1e-8 * std::exp(-2.0 * rec.t[i]) + 1e-13);
+  EXPECT_GT(r.statistics.steps, 0);
+  EXPECT_GT(r.statistics.jacobian_evaluations, 0);
+}
+
+TEST(CvodeIntegrator, RootIsLocatedAtTheAnalyticCrossingTime) {
+  Decay sys;
+  CvodeIntegrator integ;
+  Recorder rec;
+  IntegratorOptions opt;
+  opt.rtol = 1e-10;
+  const double y0 = 1.0;
+  integ.integrate(sys, 0.0, &y0, {2.0}, opt, rec);
+  EXPECT_NEAR(rec.root_time, std::log(2.0) / 2.0, 1e-8);
+  EXPECT_EQ(rec.root_direction, -1);
+}
+
+TEST(CvodeIntegrator, ModelExceptionFailsTheRunWithFlagNameAndText) {
+  Decay sys;
+  sys.throw_after = 1.0;
+  CvodeIntegrator integ;
+  Recorder rec;
+  const double y0 = 1.0;
+  const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {5.0}, {}, rec);
+  EXPECT_EQ(r.status, IntegrationStatus::Failed);
+  EXPECT_NE(r.message.find("CV_RHSFUNC_FAIL"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("model blew up on purpose"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("worst components"), std::string::npos) << r.message;
+}
+
+TEST(CvodeIntegrator, RecoverableErrorIsRetriedAndTheRunSucceeds) {
+  Decay sys;
+  sys.recoverable_once = true;
+  CvodeIntegrator integ;
+  Recorder rec;
+  const double y0 = 1.0;
+  const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {2.0}, {}, rec);
+  EXPECT_EQ(r.status, IntegrationStatus::Success) << r.message;
+  EXPECT_NEAR(rec.y.back(), std::exp(-4.0), 1e-6);
+}
+
+TEST(CvodeIntegrator, StepLimitIsReportedWithTheScenarioKey) {
+  Decay sys;
+  CvodeIntegrator integ;
+  Recorder rec;
+  IntegratorOptions opt;
+  opt.max_steps = 5;
+  const double y0 = 1.0;
+  const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {100.0}, opt, rec);
+  EXPECT_EQ(r.status, IntegrationStatus::Failed);
+  EXPECT_NE(r.message.find("solver.max_steps = 5"), std::string::npos) << r.message;
+}
+
+TEST(CvodeIntegrator, CvodeOwnErrorTextIsKeptInTheMessage) {
+  Decay sys;
+  CvodeIntegrator integ;
+  Recorder rec;
+  IntegratorOptions opt;
+  opt.rtol = -1.0;  // CVODE rejects this in CVodeSVtolerances and says why
+  const double y0 = 1.0;
+  const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {1.0}, opt, rec);
+  EXPECT_EQ(r.status, IntegrationStatus::Failed);
+  EXPECT_NE(r.message.find("CVODE:"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("reltol"), std::string::npos) << r.message;
+}
+
+TEST(CvodeIntegrator, ReusedWorkspaceGivesIdenticalRuns) {
+  Decay sys;
+  CvodeIntegrator integ;
+  const double y0 = 1.0;
+  Recorder a, b;
+  const IntegrationResult ra = integ.integrate(sys, 0.0, &y0, {0.5, 2.0}, {}, a);
+  const IntegrationResult rb = integ.integrate(sys, 0.0, &y0, {0.5, 2.0}, {}, b);
+  EXPECT_EQ(ra.statistics.steps, rb.statistics.steps);
+  EXPECT_EQ(a.y, b.y);
+}

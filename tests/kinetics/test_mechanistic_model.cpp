@@ -1,0 +1,156 @@
+// Level-2 (mechanistic) model on the closed-form chemistry: conservation, exact Jacobian, convergence
+// with the tolerance, and the direction of the Mg effects.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kinetics_test_support.hpp"
+
+using namespace calcikin::kinetics;
+using namespace calcikin::kinetics::testing;
+using calcikin::ode::IntegrationStatus;
+
+namespace {
+
+struct ConservationSink : ObservationSink {
+  std::array<double, kComponentCount> totals{};
+  double worst = 0.0;
+  std::vector<double> alpha;
+  void record(std::size_t, double, const Observation& o) override {
+    for (std::size_t e = 0; e < 3; ++e) {
+      double sum = o.dissolved[e];
+      for (std::size_t p = 0; p < o.phase_count; ++p) sum += o.solid[p][e];
+      if (totals[e] > 0.0) worst = std::max(worst, std::fabs(sum - totals[e]) / totals[e]);
+    }
+    alpha.push_back(o.crystalline_fraction);
+  }
+};
+
+// Collects the states CVODE passes through (for Jacobian checks at realistic points).
+struct StateGrabber : calcikin::ode::IntegrationObserver {
+  std::vector<std::vector<double>> states;
+  std::vector<double> times;
+  std::size_t n = 0;
+  bool on_output(std::size_t, double t, const double* y) override {
+    states.emplace_back(y, y + n);
+    times.push_back(t);
+    return true;
+  }
+};
+
+// T50 with the tolerance pair (rtol, atol = 1e-4 rtol on the O(1)-scaled states).
+double t50_for(double mg, double rtol, KineticParameters p = KineticParameters::defaults()) {
+  IdealChemistry chem(reference_ideal_config(true));
+  MechanisticSetup setup = ideal_setup(chem, t50_totals(mg), true, p);
+  setup.atol_scale = 1e-4 * rtol;
+  MechanisticModel model(chem, setup);
+  calcikin::ode::CvodeIntegrator integ;
+  calcikin::ode::IntegratorOptions opt;
+  opt.rtol = rtol;
+  const TrajectoryResult r = run_trajectory(model, integ, {30.0 * 86400.0}, opt, nullptr);
+  EXPECT_EQ(r.integration.status, IntegrationStatus::Success) << r.integration.message;
+  return r.t50;
+}
+
+}  // namespace
+
+TEST(MechanisticModel, ConservesCalciumMagnesiumAndPhosphorusToRoundOff) {
+  IdealChemistry chem(reference_ideal_config(true));
+  MechanisticModel model(chem, ideal_setup(chem, t50_totals(1.0e-3), true));
+  calcikin::ode::CvodeIntegrator integ;
+  ConservationSink sink;
+  sink.totals = model.element_totals();
+  const TrajectoryResult r = run_trajectory(model, integ, log_times(1.0, 30 * 86400.0, 60), {}, &sink);
+  ASSERT_EQ(r.integration.status, IntegrationStatus::Success) << r.integration.message;
+  EXPECT_LT(sink.worst, 1e-10);
+  EXPECT_GT(sink.alpha.back(), 0.99);  // the run went all the way to crystalline mineral
+}
+
+TEST(MechanisticModel, AnalyticJacobianMatchesCentralDifferences) {
+  IdealChemistry chem(reference_ideal_config(true));
+  MechanisticModel model(chem, ideal_setup(chem, t50_totals(1.0e-3), true));
+  calcikin::ode::CvodeIntegrator integ;
+  StateGrabber grab;
+  grab.n = model.size();
+  std::vector<double> y0(model.size());
+  model.initial_state(y0.data());
+  // Up to 3 days: later the solution sits at HAP saturation, where a finite step in a state moves
+  // sigma across 0 by more than the C1 smoothing width and differences no longer give derivatives.
+  integ.integrate(model, 0.0, y0.data(), log_times(60.0, 3 * 86400.0, 8), {}, grab);
+  ASSERT_GE(grab.states.size(), 6u);
+  const std::size_t n = model.size();
+  std::vector<double> J(n * n), f0(n), fp(n), fm(n);
+  int checked = 0;
+  for (std::size_t s = 0; s < grab.states.size(); ++s) {
+    std::vector<double> y = grab.states[s];
+    const double t = grab.times[s];
+    std::fill(J.begin(), J.end(), 0.0);
+    model.rhs(t, y.data(), f0.data());
+    model.jacobian(t, y.data(), f0.data(), calcikin::ode::DenseMatrixView(J.data(), n));
+    for (std::size_t j = 0; j < n; ++j) {
+      // Steps on the natural scale of the scaled states (O(1)); one-sided where a central step would
+      // cross zero (the moments are floored at zero there).
+      const double h = 1e-6 * std::max(std::fabs(y[j]), 1.0);
+      // Columns of states much smaller than the step are skipped: there a difference quotient is not
+      // a derivative (moments of a nascent or vanishing population are not linear on that scale).
+      if (y[j] < 1e3 * h) continue;
+      const bool central = y[j] - h > 0.0;
+      std::vector<double> yp = y, ym = y;
+      yp[j] += h;
+      if (central) ym[j] -= h;
+      model.rhs(t, yp.data(), fp.data());
+      model.rhs(t, ym.data(), fm.data());
+      for (std::size_t i = 0; i < n; ++i) {
+        const double fd = (fp[i] - fm[i]) / (central ? 2 * h : h);
+        const double an = J[j * n + i];
+        // Entries below 1e-6 |f_i| per unit of an O(1) state do not matter to Newton's method, and
+        // the differences lose them to round-off: they set the floor of the comparison.
+        const double scale = std::max({std::fabs(fd), std::fabs(an), 1e-6 * std::fabs(f0[i]), 1e-30});
+        EXPECT_LT(std::fabs(fd - an) / scale, 3e-3)
+            << "d(" << model.state_name(i) << ")/d(" << model.state_name(j) << ") at t = " << t << ": analytic " << an
+            << ", differences " << fd;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 40);
+}
+
+TEST(MechanisticModel, T50ErrorFallsWithTheRelativeToleranceAtFirstOrderOrBetter) {
+  const double reference = t50_for(0.43e-3, 1e-12);
+  std::vector<double> rtols = {1e-4, 1e-5, 1e-6, 1e-7};
+  std::vector<double> x, yv;
+  for (double rtol : rtols) {
+    const double err = std::fabs(t50_for(0.43e-3, rtol) - reference) / reference;
+    x.push_back(std::log10(rtol));
+    yv.push_back(std::log10(std::max(err, 1e-14)));
+  }
+  // Least-squares slope of log(error) against log(rtol).
+  double mx = 0, my = 0;
+  const double count = static_cast<double>(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) mx += x[i] / count, my += yv[i] / count;
+  double sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) sxy += (x[i] - mx) * (yv[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
+  const double slope = sxy / sxx;
+  EXPECT_GT(slope, 0.7) << "errors: " << yv[0] << " " << yv[1] << " " << yv[2] << " " << yv[3];
+  EXPECT_LT(std::pow(10.0, yv[2]), 1e-3);  // the default rtol 1e-6 gives T50 within 0.1 %
+}
+
+TEST(MechanisticModel, MagnesiumDelaysTheCrystallineTransition) {
+  const double none = t50_for(0.0, 1e-7);
+  const double serum = t50_for(0.43e-3, 1e-7);
+  const double high = t50_for(2.0e-3, 1e-7);
+  EXPECT_LT(none, serum);
+  EXPECT_LT(serum, high);
+}
+
+TEST(MechanisticModel, WithoutKineticMagnesiumTermsMagnesiumHardlyMatters) {
+  KineticParameters p = KineticParameters::defaults();
+  p.hap.mg_effectiveness = 0.0;
+  p.hap.mg_interfacial_energy_factor = 0.0;
+  p.acp_mg_adsorption_inhibition = 0.0;
+  p.acp_mg_incorporation_inhibition = 0.0;
+  const double none = t50_for(0.0, 1e-7, p);
+  const double high = t50_for(2.0e-3, 1e-7, p);
+  EXPECT_LT(std::fabs(high - none) / none, 0.10);
+}

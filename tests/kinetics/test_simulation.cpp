@@ -1,0 +1,232 @@
+// Whole simulations with the full speciation (models/thermo) through api::Simulation, on the shipped
+// scenarios: equilibrium limit, conservation, T50 level, and the literature behaviours of spec §3.2/3.3.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "models/api/run.hpp"
+#include "models/api/simulation.hpp"
+#include "models/kinetics/kinetic_parameters.hpp"
+#include "models/scenario/loader.hpp"
+#include "models/scenario/overrides.hpp"
+#include "solver/input/input_error.hpp"
+
+using namespace calcikin;
+
+namespace {
+
+struct Outcome {
+  std::shared_ptr<const api::Simulation> sim;
+  io::RunRecord record;
+  double scalar(const char* name) const { return record.data(sim->layout().variable_index(name))[0]; }
+  // Value of a per-phase variable at the end (time series) or of a (phase) variable.
+  double at_end(const char* name, const std::string& phase) const {
+    const io::RunLayout& L = sim->layout();
+    const std::size_t v = L.variable_index(name);
+    std::size_t p = 0;
+    while (sim->phases()[p] != phase) ++p;
+    if (L.is_time_series(v)) return record.data(v)[(sim->output_times().size() - 1) * sim->phases().size() + p];
+    return record.data(v)[p];
+  }
+  double dissolved_end(std::size_t element) const {
+    const std::size_t v = sim->layout().variable_index("dissolved_total");
+    return record.data(v)[3 * (sim->output_times().size() - 1) + element];
+  }
+};
+
+Outcome run(const std::string& file, const std::vector<std::string>& sets = {}, std::size_t point = 0) {
+  scenario::Scenario s = scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/" + file);
+  for (const std::string& set : sets) scenario::apply_set(s, set);
+  Outcome o{api::Simulation::prepare(s), {}};
+  o.record = io::RunRecord(o.sim->layout());
+  o.record.reset(0);
+  const sweep::SweepPlan plan = api::make_plan(o.sim->scenario());
+  std::vector<double> swept(plan.parameter_count());
+  if (!swept.empty()) plan.point(point, swept.data());
+  o.sim->evaluator_factory()()->evaluate(0, swept.empty() ? nullptr : swept.data(), o.record);
+  EXPECT_EQ(o.record.status, io::RunStatus::Ok) << o.record.message;
+  EXPECT_LT(o.scalar("conservation_error"), 1e-10);
+  return o;
+}
+
+double t50_hours(std::vector<std::string> sets) {
+  sets.push_back("time.end=96 h");
+  return run("t50_assay.yaml", sets).scalar("t50") / 3600.0;
+}
+
+}  // namespace
+
+TEST(Simulation, SeededHapInSbfEndsAtTheHapEquilibriumOfSpec31) {
+  const Outcome o = run("sbf_hap.yaml");
+  // Spec §3.1: SBF equilibrated with HAP at pH 7.40, 37 C: residual Ca 0.836 mM, P 1.6e-3 mM.
+  EXPECT_NEAR(o.dissolved_end(0), 0.836e-3, 0.01 * 0.836e-3);
+  EXPECT_NEAR(o.dissolved_end(2), 1.6e-6, 0.01 * 1.6e-6 + 0.005e-6);
+  EXPECT_NEAR(o.at_end("saturation_index", "HAP"), 0.0, 0.01);
+}
+
+TEST(Simulation, T50AssayGivesAT50OfAFewHoursAndConservesElements) {
+  const Outcome o = run("t50_assay.yaml");
+  const double t50_min = o.scalar("t50") / 60.0;
+  // Clinical range (calibration-data.md §2.1): 230-330 min (HD to general population).
+  EXPECT_GT(t50_min, 200.0);
+  EXPECT_LT(t50_min, 400.0);
+  EXPECT_LT(o.scalar("induction_time"), o.scalar("t50"));
+  EXPECT_NEAR(o.scalar("initial_acp_amount"), 2.22e-3, 0.03e-3);  // spec §2.2 worked example
+  EXPECT_GT(o.at_end("final_phase_fraction", "HAP"), 0.95);
+}
+
+TEST(Simulation, T50RisesMonotonicallyWithMagnesium) {
+  double previous = 0.0;
+  for (const char* mg : {"0", "0.25", "0.5", "1", "2"}) {
+    const double t = t50_hours({std::string("solution.totals.Mg=") + mg + " mmol/kgw"});
+    EXPECT_GT(t, previous) << "Mg " << mg << " mM";
+    previous = t;
+  }
+}
+
+TEST(Simulation, SerumMagnesiumRiseGivesTheClinicalT50Increase) {
+  // +0.5 mM serum Mg = +0.25 mM in the 50 % serum mixture: Bressendorff 2018 +73 (30-116) min,
+  // calibration-data.md §2.2 asks for +10..30 %.
+  const double base = t50_hours({"solution.totals.Mg=0.43 mmol/kgw"});
+  const double high = t50_hours({"solution.totals.Mg=0.68 mmol/kgw"});
+  EXPECT_GT(high / base, 1.10);
+  EXPECT_LT(high / base, 1.30);
+}
+
+TEST(Simulation, T50FallsWithCalcium) {
+  EXPECT_LT(t50_hours({"solution.totals.Ca=12.5 mmol/kgw"}), t50_hours({}));
+}
+
+// Known failure of the inorganic model (docs/model.md, "Behaviours the defaults do not show"): with ACP
+// at equilibrium at t = 0, more phosphate means less free Ca and a lower HAP driving force (IAP_HAP =
+// K_ACP a_Ca^2 a_PO4 a_OH), so T50 rises slightly (5.11 -> 5.15 h for 6.55 -> 7.5 mM). Serum T50 falls
+// with phosphate through fetuin-A, which the model does not contain. Enabled once an inhibitor-capacity
+// term exists.
+TEST(Simulation, DISABLED_T50FallsWithPhosphate) {
+  EXPECT_LT(t50_hours({"solution.totals.P=7.5 mmol/kgw"}), t50_hours({}));
+}
+
+TEST(Simulation, WithoutKineticMagnesiumTermsMagnesiumChangesT50ByLessThanTenPercent) {
+  const std::vector<std::string> off = {"kinetics.parameters.HAP.mg.effectiveness=0",
+                                        "kinetics.parameters.HAP.nucleation.mg_interfacial_energy_factor=0",
+                                        "kinetics.parameters.ACP.mg.adsorption_inhibition=0",
+                                        "kinetics.parameters.ACP.mg.incorporation_inhibition=0"};
+  std::vector<std::string> none = off, high = off;
+  none.push_back("solution.totals.Mg=0 mmol/kgw");
+  high.push_back("solution.totals.Mg=2 mmol/kgw");
+  const double a = t50_hours(none), b = t50_hours(high);
+  EXPECT_LT(std::fabs(b - a) / a, 0.10);
+}
+
+TEST(Simulation, WhitlockiteFormsOnlyWithMagnesiumAndHighPhosphateOrAcidicPh) {
+  // Cheng et al. 1988 grid (Mg 0,1,3,6,9 x P 10,20; point = 2*iMg + iP).
+  EXPECT_LT(run("cheng_whitlockite.yaml", {}, 1).at_end("final_phase_fraction", "WH"), 0.01);  // no Mg
+  EXPECT_GT(run("cheng_whitlockite.yaml", {}, 5).at_end("final_phase_fraction", "WH"), 0.5);   // Mg 3, P 20
+  EXPECT_GT(run("cheng_whitlockite.yaml", {}, 9).at_end("final_phase_fraction", "WH"), 0.5);   // Mg 9, P 20
+  // Serum-like Mg at neutral pH (T50 assay): HAP, not WH.
+  EXPECT_LT(run("t50_assay.yaml").at_end("final_phase_fraction", "WH"), 0.01);
+  // Acidic and Mg-rich (Jang et al. 2014 direction): WH rather than HAP.
+  const Outcome acid = run("t50_assay.yaml", {"solution.pH=6.5", "solution.totals.Mg=3 mmol/kgw", "time.end=14 day"});
+  EXPECT_GT(acid.at_end("phase_amount", "WH"), 100.0 * std::max(acid.at_end("phase_amount", "HAP"), 1e-30));
+}
+
+TEST(Simulation, VeryHighMagnesiumToCalciumKeepsAcpForDays) {
+  // Abbona & Franchini-Angela 1990: Ca = P = 5 mM; Mg 50 mM (Mg/Ca 10) -> stays amorphous (7 days).
+  const Outcome high = run("abbona_mg_series.yaml", {}, 7);
+  EXPECT_GT(high.at_end("final_phase_fraction", "ACP"), 0.9);
+  const Outcome none = run("abbona_mg_series.yaml", {}, 0);
+  EXPECT_GT(none.at_end("final_phase_fraction", "HAP"), 0.9);
+}
+
+TEST(Simulation, UnknownKineticParameterIsAnInputErrorWithDidYouMean) {
+  scenario::Scenario s = scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
+  scenario::apply_set(s, "kinetics.parameters.HAP.growth.rate_constnt=1e-8 mol/m2/s");
+  try {
+    api::Simulation::prepare(s);
+    FAIL() << "no error";
+  } catch (const input::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("HAP.growth.rate_constant"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Simulation, SweptKineticParameterReachesTheModel) {
+  scenario::Scenario s = scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
+  scenario::apply_set(s, "kinetics.parameters.HAP.growth.rate_constant=1e-8 mol/m2/s");
+  auto sim = api::Simulation::prepare(s);
+  EXPECT_DOUBLE_EQ(sim->parameters().hap.growth_rate_constant, 1e-8);
+  scenario::Scenario slow = s;
+  scenario::apply_set(slow, "kinetics.parameters.HAP.growth.rate_constant=3e-9 mol/m2/s");
+  auto sim_slow = api::Simulation::prepare(slow);
+  io::RunRecord a = sim->run_once(), b = sim_slow->run_once();
+  const std::size_t v = sim->layout().variable_index("t50");
+  EXPECT_GT(b.data(v)[0], a.data(v)[0]);
+}
+
+namespace {
+Outcome run_text(std::string text) {
+  scenario::Scenario s = scenario::load_text(text, "<test>", std::string(CALCIKIN_SOURCE_DIR) + "/scenarios");
+  Outcome o{api::Simulation::prepare(s), {}};
+  o.record = o.sim->run_once();
+  EXPECT_EQ(o.record.status, io::RunStatus::Ok) << o.record.message;
+  return o;
+}
+std::string t50_text() {
+  std::ifstream in(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+}  // namespace
+
+TEST(Simulation, AutocatalyticScenarioGivesTheClosedFormHalfTime) {
+  const Outcome o = run_text(replaced(t50_text(), "model: mechanistic", "model: autocatalytic"));
+  // Closed form with the effective constants: F_pH = 1 at pH 7.4, F_Mg = 1 - theta from a_Mg.
+  const kinetics::KineticParameters& p = o.sim->parameters();
+  const double t50 = o.scalar("t50");
+  const double f = std::log(2.0 + p.auto_k1 / p.auto_k0) / ((p.auto_k0 + p.auto_k1) * t50);  // = F_Mg
+  EXPECT_GT(f, 0.8);
+  EXPECT_LT(f, 1.0);
+  EXPECT_LT(o.scalar("conservation_error"), 1e-10);
+}
+
+TEST(Simulation, FreePhWithHepesBufferAcidifiesAsHapPrecipitates) {
+  const Outcome o = run_text(
+      replaced(t50_text(), "  pH_mode: fixed", "  pH_mode: free\n  buffer: {name: HEPES, total: 50 mmol/kgw}"));
+  const std::size_t v = o.sim->layout().variable_index("pH");
+  const double first = o.record.data(v)[0];
+  const double last = o.record.data(v)[o.sim->output_times().size() - 1];
+  EXPECT_NEAR(first, 7.40, 0.01);
+  EXPECT_LT(last, first - 0.01);  // HAP from HPO4-rich solution releases protons (spec §2.8)
+  EXPECT_LT(o.scalar("conservation_error"), 1e-10);
+  EXPECT_GT(o.scalar("t50"), 0.0);
+}
+
+TEST(Simulation, NegativeRateConstantIsAnInputError) {
+  scenario::Scenario s = scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
+  scenario::apply_set(s, "kinetics.parameters.HAP.growth.rate_constant=-1e-8 mol/m2/s");
+  EXPECT_THROW(api::Simulation::prepare(s), input::InputError);
+}
+
+TEST(Simulation, UnknownKineticParameterInTheFileIsReportedAtItsLine) {
+  const std::string text = replaced(t50_text(), "  phases: [ACP, HAP, WH]\n",
+                                    "  phases: [ACP, HAP, WH]\n  parameters:\n    HAP.growth.rate_konstant: 1e-8 mol/m2/s\n");
+  scenario::Scenario s = scenario::load_text(text, "t50.yaml", std::string(CALCIKIN_SOURCE_DIR) + "/scenarios");
+  try {
+    api::Simulation::prepare(s);
+    FAIL() << "no error";
+  } catch (const input::InputError& e) {
+    int line = 1;
+    for (char c : text.substr(0, text.find("HAP.growth.rate_konstant"))) line += c == '\n';
+    EXPECT_EQ(e.where().line, line) << e.what();
+    EXPECT_NE(std::string(e.what()).find("did you mean 'HAP.growth.rate_constant'"), std::string::npos) << e.what();
+  }
+}
