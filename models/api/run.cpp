@@ -1,0 +1,228 @@
+#include "models/api/run.hpp"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <stdexcept>
+
+#include "calcikin_build_info.hpp"
+#include "calcikin_git_commit.hpp"
+#include "models/api/simulation.hpp"
+#include "models/kinetics/parameter_catalogue.hpp"
+#include "models/scenario/overrides.hpp"
+#include "solver/input/exit_codes.hpp"
+#include "solver/input/input_error.hpp"
+#include "solver/io/io_error.hpp"
+#include "solver/io/sweep_writer.hpp"
+#include "solver/sweep/mpi_runner.hpp"
+#include "solver/sweep/runner.hpp"
+
+namespace calcikin::api {
+
+namespace {
+
+sweep::PlanMode plan_mode(scenario::SweepMode mode) {
+  switch (mode) {
+    case scenario::SweepMode::None: return sweep::PlanMode::Single;
+    case scenario::SweepMode::Grid: return sweep::PlanMode::Grid;
+    case scenario::SweepMode::Zip: return sweep::PlanMode::Zip;
+    case scenario::SweepMode::List: return sweep::PlanMode::List;
+    case scenario::SweepMode::LatinHypercube: return sweep::PlanMode::LatinHypercube;
+  }
+  return sweep::PlanMode::Single;
+}
+
+// SI unit of the values a sweep path takes (what the output's `units` attribute says).
+std::string si_unit_of(const scenario::Scenario& s, const scenario::SweepParameter& p) {
+  const scenario::ResolvedPath path = scenario::resolve_path(s, p.path, p.where, p.source_line);
+  switch (path.target) {
+    case scenario::PathTarget::Total:
+      return p.basis == scenario::ConcentrationBasis::Molal ? "mol/kg" : "mol/m3";
+    case scenario::PathTarget::KineticParameter: {
+      const auto& info = kinetics::ParameterCatalogue::builtin().at(path.key, p.where, "sweep.parameters." + p.path, p.source_line);
+      return info.unit.empty() ? "1" : info.unit;
+    }
+    default:
+      return path.unit.empty() ? "1" : path.unit;
+  }
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+io::TimeSeriesOutput time_series_mode(scenario::TimeSeriesMode m) {
+  switch (m) {
+    case scenario::TimeSeriesMode::All: return io::TimeSeriesOutput::All;
+    case scenario::TimeSeriesMode::None: return io::TimeSeriesOutput::None;
+    case scenario::TimeSeriesMode::Every: return io::TimeSeriesOutput::Every;
+  }
+  return io::TimeSeriesOutput::All;
+}
+
+}  // namespace
+
+sweep::SweepPlan make_plan(const scenario::Scenario& scenario_in) {
+  // Kinetic parameter sweeps hold the numbers as written until the catalogue converts them.
+  scenario::Scenario s = scenario_in;
+  scenario::resolve_kinetic_parameters(s, Simulation::parameter_catalogue());
+  sweep::PlanSpec spec;
+  spec.mode = plan_mode(s.sweep.mode);
+  spec.samples = s.sweep.samples;
+  spec.seed = s.sweep.seed;
+  for (const auto& p : s.sweep.parameters) {
+    spec.parameters.push_back({p.path, si_unit_of(s, p), p.values, p.log_scale});
+  }
+  try {
+    return sweep::SweepPlan(std::move(spec));
+  } catch (const std::invalid_argument& e) {
+    const input::SourceLocation where = s.sweep.parameters.empty() ? input::SourceLocation{s.source_file, 0, 0}
+                                                                   : s.sweep.parameters.front().where;
+    throw input::InputError(where, "sweep", e.what());
+  }
+}
+
+std::string default_output_path(const scenario::Scenario& s) {
+  if (!s.output.file.empty()) return s.output.file;
+  if (s.source_file.empty()) return "calcikin-run.h5";
+  std::filesystem::path p(s.source_file);
+  return (p.parent_path() / (p.stem().string() + ".h5")).string();
+}
+
+std::string scenario_hash(const scenario::Scenario& s, const std::vector<std::string>& overrides) {
+  // FNV-1a 64: stable across platforms and library versions (std::hash is not).
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  const auto mix = [&h](const std::string& text) {
+    for (unsigned char c : text) {
+      h ^= c;
+      h *= 0x100000001b3ull;
+    }
+  };
+  mix(s.source_text);
+  for (const auto& o : overrides) mix("\n--set " + o);
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) {
+  // Everything that can reject the input happens before a file is touched.
+  const std::shared_ptr<const Simulation> simulation = Simulation::prepare(scenario_in);
+  const scenario::Scenario& s = simulation->scenario();
+  const sweep::SweepPlan plan = make_plan(s);
+  if (static_cast<std::int64_t>(plan.size()) > s.sweep.confirm_above && !options.assume_yes) {
+    throw input::InputError({s.source_file, 0, 0}, "sweep",
+                            "the sweep has " + std::to_string(plan.size()) + " points, more than sweep.confirm_above (" +
+                                std::to_string(s.sweep.confirm_above) + ")",
+                            "", "pass --yes to run it anyway, or raise sweep.confirm_above");
+  }
+  const sweep::Shard shard = options.shard ? *options.shard : sweep::shard_from_environment().value_or(sweep::Shard{});
+  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const sweep::MpiWorld world = sweep::mpi_world();
+
+  RunResult result;
+  result.output_path = options.output.empty() ? default_output_path(s) : options.output;
+
+  const io::RunLayout& layout = simulation->layout();
+  io::WriterSetup setup;
+  setup.path = result.output_path;
+  setup.layout = layout;
+  for (std::size_t k = 0; k < plan.parameter_count(); ++k) {
+    setup.swept.push_back({plan.variable_name(k), plan.parameter(k).path, plan.parameter(k).units});
+  }
+  setup.swept_values = [&plan](std::size_t run, double* out) { plan.point(run, out); };
+  setup.total_runs = plan.size();
+  setup.shard_index = shard.index;
+  setup.shard_count = shard.count;
+  setup.time_series = time_series_mode(s.output.time_series);
+  setup.time_series_every = static_cast<std::size_t>(std::max(1, s.output.every));
+  setup.compression = s.output.compression;
+  setup.text_attributes = {
+      {"title", s.name.empty() ? std::string("calcikin run") : s.name},
+      {"scenario", s.source_text},
+      {"scenario_file", s.source_file},
+      {"scenario_hash", scenario_hash(s, options.overrides)},
+      {"program", "calcikin"},
+      {"program_version", CALCIKIN_VERSION},
+      {"git_commit", CALCIKIN_GIT_COMMIT},
+      {"sundials_version", CALCIKIN_SUNDIALS_VERSION},
+      {"hdf5_version", CALCIKIN_HDF5_VERSION},
+      {"created_utc", utc_now()},
+  };
+  std::string overrides;
+  for (const auto& o : options.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
+  setup.text_attributes["overrides"] = overrides;
+  setup.integer_attributes = {{"threads", threads}, {"mpi_ranks", world.size}};
+
+  sweep::ProgressPrinter printer(world.rank == 0 ? options.progress : sweep::ProgressMode::Never);
+  sweep::RunnerOptions runner;
+  runner.threads = threads;
+  runner.cancel = options.cancel;
+  runner.on_progress = [&](const sweep::Progress& p) {
+    printer.update(p);
+    if (options.on_progress) options.on_progress(p);
+  };
+
+  const sweep::EvaluatorFactory factory = simulation->evaluator_factory();
+  sweep::RunnerSummary summary;
+  if (world.size > 1 && world.rank != 0) {
+    // MPI worker: computes what rank 0 hands out and sends the records back; writes nothing.
+    summary = sweep::run_points_mpi_worker(plan, layout, factory, runner);
+    result.output_path.clear();  // rank 0 writes the file
+    result.points = summary.computed;
+    result.exit_code = kExitOk;
+    return result;
+  }
+  // --resume without a partial file: nothing was completed yet (or the run was killed while creating
+  // the file), so start afresh; a finished file is never recomputed silently.
+  bool resume = options.resume;
+  if (resume && !std::filesystem::exists(setup.path + ".partial")) {
+    if (std::filesystem::exists(setup.path)) {
+      throw io::IoError(setup.path + " is already complete: nothing to resume (remove it to run again)");
+    }
+    std::fprintf(stderr, "calcikin: no %s.partial to resume: starting the run from the beginning\n", setup.path.c_str());
+    resume = false;
+  }
+  std::unique_ptr<io::SweepWriter> writer = resume ? io::SweepWriter::resume(setup) : io::SweepWriter::create(setup);
+  summary = world.size > 1 ? sweep::run_points_mpi_master(plan, layout, factory, *writer, runner)
+                           : sweep::run_points(plan, layout, factory, *writer, runner);
+
+  sweep::Progress final_progress;
+  final_progress.total = summary.total;
+  final_progress.done = summary.skipped + summary.computed;
+  final_progress.resumed = summary.skipped;
+  final_progress.failed = summary.failed;
+  final_progress.elapsed_seconds = summary.wall_seconds;
+  printer.finish(final_progress, summary.interrupted);
+
+  result.points = summary.total;
+  result.failed = summary.failed;
+  result.resumed = summary.skipped;
+  result.interrupted = summary.interrupted;
+  result.wall_seconds = summary.wall_seconds;
+  result.writer_seconds = summary.writer_seconds;
+  if (summary.interrupted) {
+    writer->close_partial();
+    result.output_path = writer->partial_path();
+    result.exit_code = kExitInterrupted;
+    return result;
+  }
+  writer->finish({{"finished_utc", utc_now()}},
+                 {{"wall_seconds", summary.wall_seconds},
+                  {"writer_seconds", writer->hdf5_seconds()},
+                  {"points_computed", static_cast<double>(summary.computed)},
+                  {"points_resumed", static_cast<double>(summary.skipped)},
+                  {"points_failed", static_cast<double>(summary.failed)}});
+  result.exit_code = summary.failed > 0 ? kExitPointsFailed : kExitOk;
+  return result;
+}
+
+}  // namespace calcikin::api

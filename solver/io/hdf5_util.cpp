@@ -1,0 +1,168 @@
+#include "solver/io/hdf5_util.hpp"
+
+#include <hdf5_hl.h>
+
+namespace calcikin::io::h5 {
+
+void Handle::reset() noexcept {
+  if (id_ < 0) return;
+  switch (H5Iget_type(id_)) {
+    case H5I_FILE: H5Fclose(id_); break;
+    case H5I_GROUP: H5Gclose(id_); break;
+    case H5I_DATASET: H5Dclose(id_); break;
+    case H5I_DATASPACE: H5Sclose(id_); break;
+    case H5I_DATATYPE: H5Tclose(id_); break;
+    case H5I_ATTR: H5Aclose(id_); break;
+    case H5I_GENPROP_LST: H5Pclose(id_); break;
+    default: break;
+  }
+  id_ = H5I_INVALID_HID;
+}
+
+Handle check(hid_t id, const std::string& what) {
+  if (id < 0) throw IoError("HDF5: cannot " + what);
+  return Handle(id);
+}
+
+void check_status(herr_t status, const std::string& what) {
+  if (status < 0) throw IoError("HDF5: cannot " + what);
+}
+
+void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+Handle utf8_string_type(std::size_t length) {
+  Handle t = check(H5Tcopy(H5T_C_S1), "copy string type");
+  check_status(H5Tset_size(t.get(), length < 1 ? 1 : length), "set string size");
+  check_status(H5Tset_strpad(t.get(), H5T_STR_NULLPAD), "set string padding");
+  check_status(H5Tset_cset(t.get(), H5T_CSET_UTF8), "set string character set");
+  return t;
+}
+
+Handle utf8_vlen_string_type() {
+  Handle t = check(H5Tcopy(H5T_C_S1), "copy string type");
+  check_status(H5Tset_size(t.get(), H5T_VARIABLE), "set string size");
+  check_status(H5Tset_cset(t.get(), H5T_CSET_UTF8), "set string character set");
+  return t;
+}
+
+namespace {
+void replace_attribute(hid_t object, const std::string& name) {
+  if (H5Aexists(object, name.c_str()) > 0) check_status(H5Adelete(object, name.c_str()), "replace attribute " + name);
+}
+}  // namespace
+
+void write_attribute(hid_t object, const std::string& name, const std::string& value) {
+  replace_attribute(object, name);
+  Handle type = utf8_vlen_string_type();
+  Handle space = check(H5Screate(H5S_SCALAR), "create scalar space");
+  Handle attr = check(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                      "create attribute " + name);
+  const char* text = value.c_str();
+  check_status(H5Awrite(attr.get(), type.get(), &text), "write attribute " + name);
+}
+
+void write_attribute(hid_t object, const std::string& name, double value) {
+  replace_attribute(object, name);
+  Handle space = check(H5Screate(H5S_SCALAR), "create scalar space");
+  Handle attr = check(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                      "create attribute " + name);
+  check_status(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
+}
+
+void write_attribute(hid_t object, const std::string& name, std::int64_t value) {
+  replace_attribute(object, name);
+  Handle space = check(H5Screate(H5S_SCALAR), "create scalar space");
+  Handle attr = check(H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                      "create attribute " + name);
+  check_status(H5Awrite(attr.get(), H5T_NATIVE_INT64, &value), "write attribute " + name);
+}
+
+void write_attribute(hid_t object, const std::string& name, const std::vector<std::int8_t>& values) {
+  replace_attribute(object, name);
+  hsize_t n = values.size();
+  Handle space = check(H5Screate_simple(1, &n, nullptr), "create attribute space");
+  Handle attr = check(H5Acreate2(object, name.c_str(), H5T_STD_I8LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                      "create attribute " + name);
+  check_status(H5Awrite(attr.get(), H5T_NATIVE_INT8, values.data()), "write attribute " + name);
+}
+
+bool has_attribute(hid_t object, const std::string& name) { return H5Aexists(object, name.c_str()) > 0; }
+
+std::string read_string_attribute(hid_t object, const std::string& name) {
+  if (!has_attribute(object, name)) return {};
+  Handle attr = check(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name);
+  Handle type = check(H5Aget_type(attr.get()), "read type of attribute " + name);
+  if (H5Tget_class(type.get()) != H5T_STRING) return {};
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle mem = utf8_vlen_string_type();
+    char* text = nullptr;
+    check_status(H5Aread(attr.get(), mem.get(), &text), "read attribute " + name);
+    std::string out = text != nullptr ? text : "";
+    Handle space = check(H5Aget_space(attr.get()), "read attribute space");
+    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, &text);
+    return out;
+  }
+  const std::size_t size = H5Tget_size(type.get());
+  std::string out(size, '\0');
+  check_status(H5Aread(attr.get(), type.get(), out.data()), "read attribute " + name);
+  out.resize(out.find('\0') == std::string::npos ? size : out.find('\0'));
+  return out;
+}
+
+bool read_number_attribute(hid_t object, const std::string& name, double& out) {
+  if (!has_attribute(object, name)) return false;
+  Handle attr = check(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name);
+  check_status(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &out), "read attribute " + name);
+  return true;
+}
+
+bool has_dataset(hid_t file, const std::string& name) {
+  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) <= 0) return false;
+  H5O_info_t info;
+  if (H5Oget_info_by_name(file, name.c_str(), &info, H5P_DEFAULT) < 0) return false;
+  return info.type == H5O_TYPE_DATASET;
+}
+
+std::vector<hsize_t> dataset_shape(hid_t dataset) {
+  Handle space = check(H5Dget_space(dataset), "read dataset space");
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(rank > 0 ? static_cast<std::size_t>(rank) : 0);
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dims;
+}
+
+namespace {
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* data) {
+  static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+  return 0;
+}
+}  // namespace
+
+std::vector<std::string> dataset_names(hid_t file) {
+  std::vector<std::string> names;
+  hsize_t idx = 0;
+  check_status(H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &names), "list datasets");
+  std::vector<std::string> datasets;
+  for (auto& n : names) {
+    if (has_dataset(file, n)) datasets.push_back(std::move(n));
+  }
+  return datasets;
+}
+
+std::vector<std::string> dimension_names(hid_t dataset) {
+  const std::size_t rank = dataset_shape(dataset).size();
+  std::vector<std::string> names(rank);
+  for (std::size_t k = 0; k < rank; ++k) {
+    H5DSiterate_scales(dataset, static_cast<unsigned>(k), nullptr,
+                       [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+                         char name[256] = {0};
+                         H5Iget_name(scale, name, sizeof name - 1);
+                         *static_cast<std::string*>(out) = name[0] == '/' ? name + 1 : name;
+                         return 1;  // the first scale is the dimension's name
+                       },
+                       &names[k]);
+  }
+  return names;
+}
+
+}  // namespace calcikin::io::h5

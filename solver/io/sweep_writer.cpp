@@ -1,0 +1,571 @@
+#include "solver/io/sweep_writer.hpp"
+
+#include <hdf5_hl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+#include "solver/io/hdf5_util.hpp"
+#include "solver/io/output_names.hpp"
+#include "solver/io/sweep_merge.hpp"
+
+namespace calcikin::io {
+
+using h5::check;
+using h5::check_status;
+using h5::Handle;
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Adds the elapsed time of a scope to a counter (HDF5 share of the wall time).
+class Stopwatch {
+ public:
+  explicit Stopwatch(double& total) : total_(total), start_(now_seconds()) {}
+  ~Stopwatch() { total_ += now_seconds() - start_; }
+  Stopwatch(const Stopwatch&) = delete;
+  Stopwatch& operator=(const Stopwatch&) = delete;
+
+ private:
+  double& total_;
+  double start_;
+};
+
+// The file layout keeps every dataset contiguous, allocated and filled at creation, and the sieve
+// buffer off: afterwards a write is a plain pwrite of raw data and never touches HDF5 metadata.
+Handle crash_safe_access() {
+  Handle fapl = check(H5Pcreate(H5P_FILE_ACCESS), "create file access list");
+  check_status(H5Pset_sieve_buf_size(fapl.get(), 0), "turn the sieve buffer off");
+  return fapl;
+}
+
+Handle dataset_creation(hid_t type, const void* fill) {
+  Handle dcpl = check(H5Pcreate(H5P_DATASET_CREATE), "create dataset property list");
+  check_status(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), "set contiguous layout");
+  check_status(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), "set early allocation");
+  check_status(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC), "set fill time");
+  check_status(H5Pset_fill_value(dcpl.get(), type, fill), "set fill value");
+  // No timestamps in object headers: two runs of the same sweep give identical datasets.
+  check_status(H5Pset_obj_track_times(dcpl.get(), false), "turn object times off");
+  return dcpl;
+}
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
+
+struct SweepWriter::Impl {
+  WriterSetup setup;
+  std::string partial;
+  std::size_t rows = 0;
+  Handle file;
+
+  struct OutVar {
+    std::size_t layout_index = 0;
+    std::size_t out_size = 1;      // values per run in the file (after thinning)
+    std::vector<std::size_t> gather;  // file element -> record element; empty = identity
+    ValueKind kind = ValueKind::Float64;
+    std::size_t label_length = 1;
+    std::vector<hsize_t> shape;    // without run
+    Handle dataset;
+  };
+  std::vector<OutVar> vars;
+  Handle status_ds, message_ds, completed_ds;
+  std::vector<std::uint8_t> completed;
+  std::vector<std::int8_t> status;
+  std::vector<std::size_t> time_keep;  // kept time indices (All: every one)
+  bool keep_time = true;
+  double hdf5_seconds = 0.0;
+
+  // Reused staging buffers (grow to the largest batch, then stay).
+  std::vector<double> f64;
+  std::vector<std::int64_t> i64;
+  std::vector<char> chars;
+  std::vector<std::int8_t> i8;
+  std::vector<std::uint8_t> u8;
+
+  void plan_outputs();
+  void create_file();
+  void open_file();
+  void write_group(const RunRecord* const* records, std::size_t count, std::size_t first_row);
+  void write_rows(hid_t dataset, hid_t mem_type, const void* data, std::size_t first_row, std::size_t count,
+                  const std::vector<hsize_t>& shape);
+};
+
+void SweepWriter::Impl::plan_outputs() {
+  const RunLayout& layout = setup.layout;
+  layout.validate();
+  rows = setup.total_runs / setup.shard_count + (setup.shard_index < setup.total_runs % setup.shard_count ? 1 : 0);
+  keep_time = setup.time_series != TimeSeriesOutput::None;
+  time_keep.clear();
+  std::size_t n_time = 0;
+  bool has_time = false;
+  for (const auto& c : layout.dimensions) {
+    if (c.name == kTimeDimension) {
+      n_time = c.size();
+      has_time = true;
+    }
+  }
+  if (has_time) {
+    const std::size_t every = setup.time_series == TimeSeriesOutput::Every ? std::max<std::size_t>(1, setup.time_series_every) : 1;
+    for (std::size_t i = 0; i < n_time; i += every) time_keep.push_back(i);
+    if (time_keep.back() != n_time - 1) time_keep.push_back(n_time - 1);  // the end state is always kept
+  }
+  vars.clear();
+  for (std::size_t v = 0; v < layout.variables.size(); ++v) {
+    const Variable& var = layout.variables[v];
+    const bool series = layout.is_time_series(v);
+    if (series && !keep_time) continue;
+    OutVar out;
+    out.layout_index = v;
+    out.kind = var.kind;
+    std::vector<std::size_t> in_shape;
+    for (const auto& d : var.dims) {
+      const std::size_t n = layout.dimensions[layout.dimension_index(d)].size();
+      in_shape.push_back(n);
+      out.shape.push_back(d == kTimeDimension ? time_keep.size() : n);
+    }
+    out.out_size = 1;
+    for (hsize_t n : out.shape) out.out_size *= n;
+    if (series && time_keep.size() != n_time) {
+      // Row-major walk over the file's index space, mapping each element to the record's.
+      out.gather.resize(out.out_size);
+      std::vector<std::size_t> idx(out.shape.size(), 0);
+      for (std::size_t e = 0; e < out.out_size; ++e) {
+        std::size_t flat = 0;
+        for (std::size_t k = 0; k < idx.size(); ++k) {
+          const std::size_t i = var.dims[k] == kTimeDimension ? time_keep[idx[k]] : idx[k];
+          flat = flat * in_shape[k] + i;
+        }
+        out.gather[e] = flat;
+        for (std::size_t k = idx.size(); k-- > 0;) {
+          if (++idx[k] < out.shape[k]) break;
+          idx[k] = 0;
+        }
+      }
+    }
+    if (var.kind == ValueKind::Label) {
+      for (const auto& l : var.labels) out.label_length = std::max(out.label_length, l.size());
+    }
+    vars.push_back(std::move(out));
+  }
+}
+
+void SweepWriter::Impl::create_file() {
+  const RunLayout& layout = setup.layout;
+  Handle fapl = crash_safe_access();
+  // Built under a temporary name and renamed once its metadata is on disk: a .partial file always
+  // opens, even when the process was killed while creating it.
+  const std::string creating = partial + ".creating";
+  std::remove(partial.c_str());
+  file = check(H5Fcreate(creating.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), "create " + creating);
+  const hid_t f = file.get();
+  const hsize_t n_rows = rows;
+
+  // Coordinates listed in every per-run variable: the swept inputs.
+  std::string coordinates;
+  for (const auto& s : setup.swept) coordinates += (coordinates.empty() ? "" : " ") + s.name;
+
+  // Dimension `run`: the global run index of each row.
+  {
+    Handle space = check(H5Screate_simple(1, &n_rows, nullptr), "create run space");
+    const std::int64_t fill = -1;
+    Handle dcpl = dataset_creation(H5T_STD_I64LE, &fill);
+    Handle ds = check(H5Dcreate2(f, kRunDimension, H5T_STD_I64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                      "create dataset run");
+    std::vector<std::int64_t> index(rows);
+    for (std::size_t r = 0; r < rows; ++r) index[r] = static_cast<std::int64_t>(setup.shard_index + r * setup.shard_count);
+    if (rows > 0) check_status(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data()), "write run");
+    check_status(H5DSset_scale(ds.get(), kRunDimension), "make run a dimension scale");
+    h5::write_attribute(ds.get(), "long_name", std::string("run (sweep point) index"));
+    h5::write_attribute(ds.get(), "units", std::string("1"));
+  }
+  // Layout dimensions (time thinned; dropped with time_series: none).
+  for (const auto& c : layout.dimensions) {
+    const bool is_time = c.name == kTimeDimension;
+    if (is_time && !keep_time) continue;
+    Handle ds;
+    if (!c.labels.empty()) {
+      std::size_t len = 1;
+      for (const auto& l : c.labels) len = std::max(len, l.size());
+      Handle type = h5::utf8_string_type(len);
+      hsize_t n = c.labels.size();
+      Handle space = check(H5Screate_simple(1, &n, nullptr), "create space of " + c.name);
+      std::vector<char> fill(len, '\0');
+      Handle dcpl = dataset_creation(type.get(), fill.data());
+      ds = check(H5Dcreate2(f, c.name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                 "create dataset " + c.name);
+      std::vector<char> text(len * c.labels.size(), '\0');
+      for (std::size_t i = 0; i < c.labels.size(); ++i) std::memcpy(&text[i * len], c.labels[i].data(), c.labels[i].size());
+      check_status(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), "write " + c.name);
+      h5::write_attribute(ds.get(), "_Encoding", std::string("utf-8"));  // xarray decodes to str
+    } else {
+      std::vector<double> values;
+      if (is_time) {
+        for (std::size_t i : time_keep) values.push_back(c.values[i]);
+      } else {
+        values = c.values;
+      }
+      hsize_t n = values.size();
+      Handle space = check(H5Screate_simple(1, &n, nullptr), "create space of " + c.name);
+      Handle dcpl = dataset_creation(H5T_IEEE_F64LE, &kNaN);
+      ds = check(H5Dcreate2(f, c.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                 "create dataset " + c.name);
+      check_status(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write " + c.name);
+      h5::write_attribute(ds.get(), "units", c.units.empty() ? std::string("1") : c.units);
+    }
+    check_status(H5DSset_scale(ds.get(), c.name.c_str()), "make " + c.name + " a dimension scale");
+    if (!c.long_name.empty()) h5::write_attribute(ds.get(), "long_name", c.long_name);
+  }
+
+  auto attach = [&](hid_t ds, const std::vector<std::string>& dims) {
+    Handle run = check(H5Dopen2(f, kRunDimension, H5P_DEFAULT), "open run");
+    check_status(H5DSattach_scale(ds, run.get(), 0), "attach run");
+    for (std::size_t k = 0; k < dims.size(); ++k) {
+      Handle scale = check(H5Dopen2(f, dims[k].c_str(), H5P_DEFAULT), "open " + dims[k]);
+      check_status(H5DSattach_scale(ds, scale.get(), static_cast<unsigned>(k + 1)), "attach " + dims[k]);
+    }
+  };
+  auto per_run_space = [&](const std::vector<hsize_t>& shape) {
+    std::vector<hsize_t> dims{n_rows};
+    dims.insert(dims.end(), shape.begin(), shape.end());
+    return check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "create data space");
+  };
+
+  // Swept inputs, one value per run, written now (they are known before any point is computed).
+  for (std::size_t s = 0; s < setup.swept.size(); ++s) {
+    const SweptVariable& sv = setup.swept[s];
+    Handle space = per_run_space({});
+    Handle dcpl = dataset_creation(H5T_IEEE_F64LE, &kNaN);
+    Handle ds = check(H5Dcreate2(f, sv.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                      "create dataset " + sv.name);
+    h5::write_attribute(ds.get(), "sweep_path", sv.path);
+    h5::write_attribute(ds.get(), "units", sv.units.empty() ? std::string("1") : sv.units);
+    h5::write_attribute(ds.get(), "long_name", "swept input " + sv.path);
+    attach(ds.get(), {});
+  }
+  if (!setup.swept.empty() && rows > 0) {
+    const std::size_t block = 65536;
+    std::vector<double> point(setup.swept.size());
+    std::vector<std::vector<double>> columns(setup.swept.size());
+    for (std::size_t start = 0; start < rows; start += block) {
+      const std::size_t n = std::min(block, rows - start);
+      for (auto& col : columns) col.resize(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        setup.swept_values(setup.shard_index + (start + r) * setup.shard_count, point.data());
+        for (std::size_t s = 0; s < point.size(); ++s) columns[s][r] = point[s];
+      }
+      for (std::size_t s = 0; s < setup.swept.size(); ++s) {
+        Handle ds = check(H5Dopen2(f, setup.swept[s].name.c_str(), H5P_DEFAULT), "open " + setup.swept[s].name);
+        write_rows(ds.get(), H5T_NATIVE_DOUBLE, columns[s].data(), start, n, {});
+      }
+    }
+  }
+
+  // Model outputs.
+  for (auto& out : vars) {
+    const Variable& var = layout.variables[out.layout_index];
+    Handle space = per_run_space(out.shape);
+    Handle type;
+    Handle dcpl;
+    if (out.kind == ValueKind::Float64) {
+      dcpl = dataset_creation(H5T_IEEE_F64LE, &kNaN);
+      out.dataset = check(H5Dcreate2(f, var.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                          "create dataset " + var.name);
+    } else if (out.kind == ValueKind::Int64) {
+      const std::int64_t fill = kMissingInteger;
+      dcpl = dataset_creation(H5T_STD_I64LE, &fill);
+      out.dataset = check(H5Dcreate2(f, var.name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                          "create dataset " + var.name);
+    } else {
+      type = h5::utf8_string_type(out.label_length);
+      std::vector<char> fill(out.label_length, '\0');
+      dcpl = dataset_creation(type.get(), fill.data());
+      out.dataset = check(H5Dcreate2(f, var.name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                          "create dataset " + var.name);
+    }
+    if (out.kind != ValueKind::Label) {
+      h5::write_attribute(out.dataset.get(), "units", var.units.empty() ? std::string("1") : var.units);
+    } else {
+      h5::write_attribute(out.dataset.get(), "_Encoding", std::string("utf-8"));
+    }
+    if (!var.long_name.empty()) h5::write_attribute(out.dataset.get(), "long_name", var.long_name);
+    if (!coordinates.empty()) h5::write_attribute(out.dataset.get(), "coordinates", coordinates);
+    attach(out.dataset.get(), var.dims);
+  }
+
+  // Bookkeeping per run: status, message, completed (written last for each row).
+  {
+    Handle space = per_run_space({});
+    const std::int8_t fill = static_cast<std::int8_t>(RunStatus::NotRun);
+    Handle dcpl = dataset_creation(H5T_STD_I8LE, &fill);
+    status_ds = check(H5Dcreate2(f, kStatusVariable, H5T_STD_I8LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                      "create dataset status");
+    h5::write_attribute(status_ds.get(), "long_name", std::string("outcome of the run"));
+    h5::write_attribute(status_ds.get(), "flag_values", std::vector<std::int8_t>{-1, 0, 1});
+    h5::write_attribute(status_ds.get(), "flag_meanings", std::string("not_run ok failed"));
+    if (!coordinates.empty()) h5::write_attribute(status_ds.get(), "coordinates", coordinates);
+    attach(status_ds.get(), {});
+  }
+  {
+    Handle space = per_run_space({});
+    Handle type = h5::utf8_string_type(kMessageLength);
+    std::vector<char> fill(kMessageLength, '\0');
+    Handle dcpl = dataset_creation(type.get(), fill.data());
+    message_ds = check(H5Dcreate2(f, kMessageVariable, type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                       "create dataset message");
+    h5::write_attribute(message_ds.get(), "long_name", std::string("why the run failed (empty when ok)"));
+    h5::write_attribute(message_ds.get(), "_Encoding", std::string("utf-8"));
+    if (!coordinates.empty()) h5::write_attribute(message_ds.get(), "coordinates", coordinates);
+    attach(message_ds.get(), {});
+  }
+  {
+    Handle space = per_run_space({});
+    const std::uint8_t fill = 0;
+    Handle dcpl = dataset_creation(H5T_STD_U8LE, &fill);
+    completed_ds = check(H5Dcreate2(f, kCompletedVariable, H5T_STD_U8LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                         "create dataset completed");
+    h5::write_attribute(completed_ds.get(), "long_name",
+                        std::string("1 when the run's row is complete (written after the row's data)"));
+    if (!coordinates.empty()) h5::write_attribute(completed_ds.get(), "coordinates", coordinates);
+    attach(completed_ds.get(), {});
+  }
+
+  // Root attributes.
+  h5::write_attribute(f, "Conventions", std::string("CF-1.8"));
+  h5::write_attribute(f, "calcikin_format", std::string(kFormatName));
+  h5::write_attribute(f, "calcikin_format_version", static_cast<std::int64_t>(kFormatVersion));
+  h5::write_attribute(f, "total_runs", static_cast<std::int64_t>(setup.total_runs));
+  h5::write_attribute(f, "shard_index", static_cast<std::int64_t>(setup.shard_index));
+  h5::write_attribute(f, "shard_count", static_cast<std::int64_t>(setup.shard_count));
+  h5::write_attribute(f, "time_series", std::string(setup.time_series == TimeSeriesOutput::All    ? "all"
+                                                    : setup.time_series == TimeSeriesOutput::None ? "none"
+                                                                                                   : "every " + std::to_string(setup.time_series_every)));
+  for (const auto& [k, v] : setup.text_attributes) h5::write_attribute(f, k, v);
+  for (const auto& [k, v] : setup.integer_attributes) h5::write_attribute(f, k, v);
+  check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + partial);
+  if (std::rename(creating.c_str(), partial.c_str()) != 0) {
+    throw IoError("cannot rename " + creating + " to " + partial + ": " + std::strerror(errno));
+  }
+  completed.assign(rows, 0);
+  status.assign(rows, static_cast<std::int8_t>(RunStatus::NotRun));
+}
+
+void SweepWriter::Impl::open_file() {
+  Handle fapl = crash_safe_access();
+  file = check(H5Fopen(partial.c_str(), H5F_ACC_RDWR, fapl.get()),
+               "open " + partial + " (no interrupted run to resume, or the file is damaged)");
+  const hid_t f = file.get();
+  const std::string want = setup.text_attributes.count("scenario_hash") != 0 ? setup.text_attributes.at("scenario_hash") : "";
+  const std::string have = h5::read_string_attribute(f, "scenario_hash");
+  if (have != want) {
+    throw IoError(partial + " belongs to another scenario (hash " + have + ", this one " + want +
+                  "): refusing to resume; remove it or run without --resume");
+  }
+  double total = -1, index = -1, count = -1;
+  h5::read_number_attribute(f, "total_runs", total);
+  h5::read_number_attribute(f, "shard_index", index);
+  h5::read_number_attribute(f, "shard_count", count);
+  if (total != static_cast<double>(setup.total_runs) || index != static_cast<double>(setup.shard_index) ||
+      count != static_cast<double>(setup.shard_count)) {
+    throw IoError(partial + " was written for another shard or sweep size: refusing to resume");
+  }
+  for (auto& out : vars) {
+    const std::string& name = setup.layout.variables[out.layout_index].name;
+    if (!h5::has_dataset(f, name)) throw IoError(partial + " has no variable '" + name + "': refusing to resume");
+    out.dataset = check(H5Dopen2(f, name.c_str(), H5P_DEFAULT), "open " + name);
+    std::vector<hsize_t> want_shape{rows};
+    want_shape.insert(want_shape.end(), out.shape.begin(), out.shape.end());
+    if (h5::dataset_shape(out.dataset.get()) != want_shape) {
+      throw IoError(partial + ": variable '" + name + "' has another shape: refusing to resume");
+    }
+  }
+  status_ds = check(H5Dopen2(f, kStatusVariable, H5P_DEFAULT), "open status");
+  message_ds = check(H5Dopen2(f, kMessageVariable, H5P_DEFAULT), "open message");
+  completed_ds = check(H5Dopen2(f, kCompletedVariable, H5P_DEFAULT), "open completed");
+  completed.assign(rows, 0);
+  status.assign(rows, static_cast<std::int8_t>(RunStatus::NotRun));
+  if (rows > 0) {
+    check_status(H5Dread(completed_ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, completed.data()), "read completed");
+    check_status(H5Dread(status_ds.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()), "read status");
+  }
+}
+
+void SweepWriter::Impl::write_rows(hid_t dataset, hid_t mem_type, const void* data, std::size_t first_row,
+                                   std::size_t count, const std::vector<hsize_t>& shape) {
+  std::vector<hsize_t> start(shape.size() + 1, 0), extent(shape.size() + 1, 0);
+  start[0] = first_row;
+  extent[0] = count;
+  for (std::size_t k = 0; k < shape.size(); ++k) extent[k + 1] = shape[k];
+  Handle file_space = check(H5Dget_space(dataset), "read data space");
+  check_status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr),
+               "select rows");
+  Handle mem_space = check(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr), "create memory space");
+  check_status(H5Dwrite(dataset, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), "write rows");
+}
+
+void SweepWriter::Impl::write_group(const RunRecord* const* records, std::size_t count, std::size_t first_row) {
+  for (const auto& out : vars) {
+    const std::size_t v = out.layout_index;
+    const Variable& var = setup.layout.variables[v];
+    auto value = [&](const RunRecord& rec, std::size_t e) {
+      return rec.data(v)[out.gather.empty() ? e : out.gather[e]];
+    };
+    if (out.kind == ValueKind::Float64) {
+      f64.resize(count * out.out_size);
+      for (std::size_t r = 0; r < count; ++r) {
+        for (std::size_t e = 0; e < out.out_size; ++e) f64[r * out.out_size + e] = value(*records[r], e);
+      }
+      write_rows(out.dataset.get(), H5T_NATIVE_DOUBLE, f64.data(), first_row, count, out.shape);
+    } else if (out.kind == ValueKind::Int64) {
+      i64.resize(count * out.out_size);
+      for (std::size_t r = 0; r < count; ++r) {
+        for (std::size_t e = 0; e < out.out_size; ++e) {
+          const double x = value(*records[r], e);
+          // |x| < 2^63: anything else (NaN of a failed run, overflow) is "missing".
+          i64[r * out.out_size + e] = std::fabs(x) < 9.2e18 ? static_cast<std::int64_t>(x) : kMissingInteger;
+        }
+      }
+      write_rows(out.dataset.get(), H5T_NATIVE_INT64, i64.data(), first_row, count, out.shape);
+    } else {
+      const std::size_t len = out.label_length;
+      chars.assign(count * out.out_size * len, '\0');
+      for (std::size_t r = 0; r < count; ++r) {
+        for (std::size_t e = 0; e < out.out_size; ++e) {
+          const double x = value(*records[r], e);
+          if (!std::isfinite(x) || x < 0 || x >= static_cast<double>(var.labels.size())) continue;
+          const std::string& label = var.labels[static_cast<std::size_t>(x)];
+          std::memcpy(&chars[(r * out.out_size + e) * len], label.data(), label.size());
+        }
+      }
+      Handle type = h5::utf8_string_type(len);
+      write_rows(out.dataset.get(), type.get(), chars.data(), first_row, count, out.shape);
+    }
+  }
+  i8.resize(count);
+  chars.assign(count * kMessageLength, '\0');
+  for (std::size_t r = 0; r < count; ++r) {
+    i8[r] = static_cast<std::int8_t>(records[r]->status);
+    const std::string m = truncate_utf8(records[r]->message, kMessageLength);
+    std::memcpy(&chars[r * kMessageLength], m.data(), m.size());
+  }
+  write_rows(status_ds.get(), H5T_NATIVE_INT8, i8.data(), first_row, count, {});
+  Handle type = h5::utf8_string_type(kMessageLength);
+  write_rows(message_ds.get(), type.get(), chars.data(), first_row, count, {});
+}
+
+SweepWriter::SweepWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SweepWriter::~SweepWriter() = default;
+
+std::unique_ptr<SweepWriter> SweepWriter::create(const WriterSetup& setup) {
+  h5::silence_errors();
+  auto impl = std::make_unique<Impl>();
+  impl->setup = setup;
+  impl->partial = setup.path + kPartialSuffix;
+  impl->plan_outputs();
+  Stopwatch sw(impl->hdf5_seconds);
+  impl->create_file();
+  return std::unique_ptr<SweepWriter>(new SweepWriter(std::move(impl)));
+}
+
+std::unique_ptr<SweepWriter> SweepWriter::resume(const WriterSetup& setup) {
+  h5::silence_errors();
+  auto impl = std::make_unique<Impl>();
+  impl->setup = setup;
+  impl->partial = setup.path + kPartialSuffix;
+  impl->plan_outputs();
+  Stopwatch sw(impl->hdf5_seconds);
+  impl->open_file();
+  return std::unique_ptr<SweepWriter>(new SweepWriter(std::move(impl)));
+}
+
+std::size_t SweepWriter::rows() const noexcept { return impl_->rows; }
+std::size_t SweepWriter::global_index(std::size_t row) const noexcept {
+  return impl_->setup.shard_index + row * impl_->setup.shard_count;
+}
+std::size_t SweepWriter::row_of(std::size_t global_run) const noexcept {
+  return (global_run - impl_->setup.shard_index) / impl_->setup.shard_count;
+}
+bool SweepWriter::completed(std::size_t row) const noexcept { return impl_->completed[row] != 0; }
+bool SweepWriter::failed(std::size_t row) const noexcept {
+  return impl_->completed[row] != 0 && impl_->status[row] == static_cast<std::int8_t>(RunStatus::Failed);
+}
+
+void SweepWriter::write(const RunRecord* const* records, std::size_t count) {
+  if (count == 0) return;
+  Stopwatch sw(impl_->hdf5_seconds);
+  std::vector<const RunRecord*> sorted(records, records + count);
+  std::sort(sorted.begin(), sorted.end(), [](const RunRecord* a, const RunRecord* b) { return a->run_index < b->run_index; });
+  // Groups of consecutive rows: one write per dataset per group.
+  std::vector<std::pair<std::size_t, std::size_t>> groups;  // (first position in sorted, length)
+  for (std::size_t i = 0; i < count;) {
+    std::size_t j = i + 1;
+    while (j < count && row_of(sorted[j]->run_index) == row_of(sorted[j - 1]->run_index) + 1) ++j;
+    impl_->write_group(&sorted[i], j - i, row_of(sorted[i]->run_index));
+    groups.emplace_back(i, j - i);
+    i = j;
+  }
+  // Only now the completed flags: a row is flagged after its data reached the file.
+  for (const auto& [first, n] : groups) {
+    impl_->u8.assign(n, 1);
+    impl_->write_rows(impl_->completed_ds.get(), H5T_NATIVE_UINT8, impl_->u8.data(), row_of(sorted[first]->run_index), n, {});
+  }
+  for (const RunRecord* r : sorted) {
+    const std::size_t row = row_of(r->run_index);
+    impl_->completed[row] = 1;
+    impl_->status[row] = static_cast<std::int8_t>(r->status);
+  }
+}
+
+void SweepWriter::flush() {
+  Stopwatch sw(impl_->hdf5_seconds);
+  check_status(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flush " + impl_->partial);
+}
+
+void SweepWriter::finish(const std::map<std::string, std::string>& text_attributes,
+                         const std::map<std::string, double>& numeric_attributes) {
+  {
+    Stopwatch sw(impl_->hdf5_seconds);
+    for (const auto& [k, v] : text_attributes) h5::write_attribute(impl_->file.get(), k, v);
+    for (const auto& [k, v] : numeric_attributes) h5::write_attribute(impl_->file.get(), k, v);
+    impl_->vars.clear();
+    impl_->status_ds.reset();
+    impl_->message_ds.reset();
+    impl_->completed_ds.reset();
+    check_status(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flush " + impl_->partial);
+    impl_->file.reset();
+  }
+  if (impl_->setup.compression > 0) {
+    Stopwatch sw(impl_->hdf5_seconds);
+    repack_compressed(impl_->partial, impl_->setup.path, impl_->setup.compression);
+    std::remove(impl_->partial.c_str());
+    return;
+  }
+  if (std::rename(impl_->partial.c_str(), impl_->setup.path.c_str()) != 0) {
+    throw IoError("cannot rename " + impl_->partial + " to " + impl_->setup.path + ": " + std::strerror(errno));
+  }
+}
+
+void SweepWriter::close_partial() {
+  if (!impl_->file.valid()) return;
+  Stopwatch sw(impl_->hdf5_seconds);
+  impl_->vars.clear();
+  impl_->status_ds.reset();
+  impl_->message_ds.reset();
+  impl_->completed_ds.reset();
+  H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL);
+  impl_->file.reset();
+}
+
+double SweepWriter::hdf5_seconds() const noexcept { return impl_->hdf5_seconds; }
+const std::string& SweepWriter::partial_path() const noexcept { return impl_->partial; }
+
+}  // namespace calcikin::io
