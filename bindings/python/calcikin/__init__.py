@@ -1,0 +1,38 @@
+"""calcikin: calcium phosphate mineralization and its inhibition by magnesium, from Python.
+
+The computations are done by the C++ core (the same entry points as the ``calcikin`` command-line
+tool); this package converts scenarios and results to and from Python objects::
+
+    import calcikin as ck
+    sc = ck.load_scenario("scenarios/t50_assay.yaml")
+    sc2 = sc.with_overrides({"solution.totals.Mg": "2 mmol/kgw"})
+    ds = ck.run(sc2, threads=2, progress=True)       # xarray.Dataset, same schema as the HDF5 file
+    sp = ck.speciate(sc)                              # ionic strength, species, saturation indices
+    ds = ck.open("map.h5")                            # a result file written by `calcikin run`
+
+Plots: ``import calcikin.plot`` (matplotlib).
+"""
+from __future__ import annotations
+
+from . import _calcikin
+from .errors import CalcikinError, OutputError, ScenarioError, SolverError
+from .parameters import kinetic_parameters
+from .results import FORMAT_VERSIONS, open, run, unstack_sweep
+from .scenario import Scenario, load_scenario, scenario_from_dict, scenario_from_text
+from .speciation import Speciation, speciate
+
+__version__: str = _calcikin.__version__
+
+
+def build_info() -> dict:
+    """Version, git commit, library versions and compiler of the C++ core (as ``calcikin --version``)."""
+    return dict(_calcikin.build_info())
+
+
+__all__ = [
+    "__version__", "build_info",
+    "Scenario", "load_scenario", "scenario_from_dict", "scenario_from_text",
+    "run", "open", "unstack_sweep", "FORMAT_VERSIONS",
+    "speciate", "Speciation", "kinetic_parameters",
+    "CalcikinError", "ScenarioError", "SolverError", "OutputError",
+]

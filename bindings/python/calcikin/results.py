@@ -1,0 +1,153 @@
+"""Runs and result files as xarray Datasets.
+
+:func:`run` calls the C++ entry point of ``calcikin run`` (api::run): the result is always first
+written as the HDF5 file the CLI writes (to a temporary file when no ``output`` is given) and read back,
+so a Dataset from Python and a file from the CLI have the same variables, values and attributes.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import tempfile
+import warnings
+from typing import Any, Callable
+
+import pandas as pd
+import xarray as xr
+
+from . import _calcikin
+from ._progress import TextProgress
+from .errors import OutputError, SolverError
+from .scenario import Scenario, as_scenario
+
+__all__ = ["run", "open", "unstack_sweep", "FORMAT_NAME", "FORMAT_VERSIONS"]
+
+#: Root attributes naming the file format (docs/file-format.md, solver/io/output_names.hpp).
+FORMAT_NAME = "calcikin/output"
+FORMAT_ATTRIBUTE = "calcikin_format"
+FORMAT_VERSION_ATTRIBUTE = "calcikin_format_version"
+#: The format versions this package reads.
+FORMAT_VERSIONS = (1,)
+
+
+def _check_format(ds: xr.Dataset, path: str) -> None:
+    name = ds.attrs.get(FORMAT_ATTRIBUTE)
+    if isinstance(name, bytes):
+        name = name.decode()
+    if name != FORMAT_NAME:
+        raise OutputError(f"{path}: not a calcikin result file (attribute {FORMAT_ATTRIBUTE} is {name!r}, "
+                          f"expected {FORMAT_NAME!r})")
+    version = ds.attrs.get(FORMAT_VERSION_ATTRIBUTE)
+    if version is None or int(version) not in FORMAT_VERSIONS:
+        raise OutputError(f"{path}: file format version {version} is not supported by calcikin "
+                          f"{_calcikin.__version__} (reads version {', '.join(map(str, FORMAT_VERSIONS))})")
+
+
+def open(path: str | os.PathLike, *, load: bool = False) -> xr.Dataset:  # noqa: A001 (ck.open)
+    """Opens a result file written by ``calcikin run`` (or :func:`run`), checking its format version.
+
+    Data are read lazily unless ``load=True`` (then the file is closed before returning).
+    Raises :class:`calcikin.OutputError` for a missing, partial or foreign file.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        hint = " (an interrupted run: resume it with resume=True or `calcikin run --resume`)" \
+            if os.path.exists(path + ".partial") else ""
+        raise OutputError(f"{path}: no such file{hint}")
+    try:
+        ds = xr.open_dataset(path, engine="h5netcdf", phony_dims="access")
+    except (OSError, ValueError) as e:
+        raise OutputError(f"{path}: cannot be read as a calcikin result file: {e}") from e
+    try:
+        _check_format(ds, path)
+    except OutputError:
+        ds.close()
+        raise
+    if load:
+        ds.load()
+        ds.close()
+    return ds
+
+
+def unstack_sweep(ds: xr.Dataset) -> xr.Dataset:
+    """A grid sweep as a Dataset with one dimension per swept parameter instead of ``run``.
+
+    The swept inputs are the 1-D variables along ``run`` that carry a ``sweep_path`` attribute. A
+    result without them (a single run) is returned unchanged; a sweep that is not a full grid (zip,
+    list, Latin hypercube) raises ValueError: keep its ``run`` dimension.
+    """
+    swept = [name for name, v in ds.variables.items() if v.dims == ("run",) and "sweep_path" in v.attrs]
+    if not swept:
+        return ds
+    ds = ds.set_coords(swept)
+    if len(swept) == 1:
+        return ds.swap_dims(run=swept[0])
+    cells = 1
+    for name in swept:
+        cells *= len(pd.unique(ds[name].values))
+    if cells != ds.sizes["run"]:
+        raise ValueError(f"the runs do not form a grid over {swept} ({ds.sizes['run']} runs, {cells} "
+                         "combinations): use the run dimension")
+    return ds.set_index(run=swept).unstack("run")
+
+
+def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike | None = None, *,
+        threads: int | None = None, progress: bool | Callable[[dict], Any] = False,
+        overrides: dict | None = None, resume: bool = False, assume_yes: bool = False) -> xr.Dataset:
+    """Runs a scenario (a single run or its sweep) and returns the results as an xarray Dataset.
+
+    Parameters
+    ----------
+    scenario: a :class:`Scenario`, a scenario file path or a dict.
+    output: HDF5 file to write (kept; the Dataset reads from it lazily). Without it the run goes to a
+        temporary file that is read into memory and deleted.
+    threads: OpenMP threads for a sweep (default: OMP_NUM_THREADS or all cores); recorded in the file.
+    progress: True for a one-line display on stderr, or a callable given dicts with the keys
+        done, total, failed, resumed, elapsed_seconds.
+    overrides: dotted-path overrides applied first (see :meth:`Scenario.with_overrides`).
+    resume: continue ``output + ".partial"`` left by an interrupted run.
+    assume_yes: allow sweeps larger than the scenario's ``sweep.confirm_above``.
+
+    Ctrl-C stops the sweep cleanly: points in flight finish, ``output + ".partial"`` is kept (resumable),
+    and KeyboardInterrupt is raised. Failed points of a sweep are recorded (NaN, ``status``/``message``)
+    and reported with a warning; a scenario without a sweep whose run fails raises
+    :class:`calcikin.SolverError` with the solver's message (the file, if any, is kept as the CLI keeps it).
+    """
+    sc = as_scenario(scenario)
+    if overrides:
+        sc = sc.with_overrides(overrides)
+    if threads is not None and int(threads) < 1:
+        raise ValueError(f"threads must be >= 1, not {threads}")
+    display = TextProgress() if progress is True else None
+    callback = display if display is not None else (progress or None)
+
+    tmpdir = None
+    if output is None:
+        if resume:
+            raise ValueError("resume=True needs the output file of the interrupted run")
+        tmpdir = tempfile.mkdtemp(prefix="calcikin-run-")
+        target = os.path.join(tmpdir, "run.h5")
+    else:
+        target = os.fspath(output)
+        pathlib.Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        try:
+            summary = _calcikin.run(sc._native, target, int(threads or 0), bool(resume), bool(assume_yes),
+                                    sc.set_arguments, callback)
+        finally:
+            if display is not None:
+                display.close()
+        ds = open(summary["output_path"], load=tmpdir is not None)
+        if summary["failed"] and summary["points"] == 1:
+            message = str(ds["message"].values[0])
+            ds.close()
+            kept = f" (recorded in {summary['output_path']})" if tmpdir is None else ""
+            raise SolverError(message + kept)
+        if summary["failed"]:
+            warnings.warn(f"{summary['failed']} of {summary['points']} runs failed; see the 'status' and "
+                          f"'message' variables", RuntimeWarning, stacklevel=2)
+        return ds
+    finally:
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)

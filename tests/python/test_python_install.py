@@ -1,0 +1,73 @@
+"""`pip install .` into a fresh virtual environment gives `import calcikin` and the `calcikin` command.
+
+Slow (it compiles the whole C++ core): marked `slow`, runs once per test session. To keep it fast and
+offline, the fresh environment sees the test interpreter's site-packages through a .pth file (numpy,
+xarray, scikit-build-core, pybind11 are already there), the build runs with --no-build-isolation, and
+the CMake build folder is kept in the temporary directory between sessions (incremental rebuilds):
+$CALCIKIN_PIP_BUILD_DIR or <tmp>/calcikin-pip-build-<uid>.
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import site
+import subprocess
+import sys
+import tempfile
+import venv
+
+import pytest
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def _run(cmd, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def fresh_env(tmp_path_factory) -> pathlib.Path:
+    env_dir = tmp_path_factory.mktemp("venv")
+    venv.EnvBuilder(with_pip=False, symlinks=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    purelib = pathlib.Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
+                           .stdout.strip())
+    (purelib / "_calcikin_test_parent.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+
+    build_dir = pathlib.Path(os.environ.get(
+        "CALCIKIN_PIP_BUILD_DIR", pathlib.Path(tempfile.gettempdir()) / f"calcikin-pip-build-{os.getuid()}"))
+    env = dict(os.environ, CMAKE_BUILD_PARALLEL_LEVEL=str(os.cpu_count() or 2))
+    env.pop("PYTHONPATH", None)  # the build-tree package must not be what gets imported
+    result = _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-build-isolation",
+                   "--no-index", "-q", "-C", f"build-dir={build_dir}",
+                   "-C", "cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache", REPO_ROOT],
+                  env=env, timeout=1800)
+    assert result.returncode == 0, f"pip install . failed:\n{result.stdout[-4000:]}\n{result.stderr[-8000:]}"
+    return env_dir
+
+
+def _clean_env() -> dict:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def test_installed_package_imports_from_the_new_environment(fresh_env):
+    python = fresh_env / "bin" / "python"
+    result = _run([python, "-c", "import calcikin; print(calcikin.__version__); print(calcikin.__file__);"
+                   "print(calcikin.build_info()['git_commit'])"], env=_clean_env(), cwd=fresh_env)
+    assert result.returncode == 0, result.stderr
+    version, module_file, commit = result.stdout.split()
+    assert version == (REPO_ROOT / "VERSION").read_text().strip()
+    assert pathlib.Path(module_file).resolve().is_relative_to(fresh_env.resolve())
+    assert commit
+
+
+def test_installed_cli_prints_its_version(fresh_env):
+    exe = fresh_env / "bin" / "calcikin"
+    assert exe.exists(), "pip install did not put the calcikin executable into the environment's bin/"
+    result = _run([exe, "--version"], env=_clean_env())
+    assert result.returncode == 0, result.stderr
+    assert (REPO_ROOT / "VERSION").read_text().strip() in result.stdout

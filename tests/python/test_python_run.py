@@ -1,0 +1,229 @@
+"""ck.run: the Dataset equals the file `calcikin run` writes; threads; Ctrl-C; ck.open checks."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+
+import h5py
+import numpy as np
+import pytest
+import xarray as xr
+
+# Attributes that differ between two runs of the same scenario by nature (clock, timing, threads).
+VOLATILE_ATTRIBUTES = {"created_utc", "finished_utc", "wall_seconds", "writer_seconds", "threads"}
+VOLATILE_VARIABLES = {"wall_seconds"}  # per-run timing, if the file carries it
+
+
+def _comparable(ds: xr.Dataset) -> xr.Dataset:
+    ds = ds.drop_vars([v for v in VOLATILE_VARIABLES if v in ds.variables])
+    ds.attrs = {k: v for k, v in ds.attrs.items() if k not in VOLATILE_ATTRIBUTES}
+    return ds.load()
+
+
+def _small_sweep(ck, scenarios_dir, points=(0.0, 0.5, 1.0, 2.0)):
+    """The T50 assay swept over Mg (only per-run results written, to keep it small)."""
+    data = ck.load_scenario(scenarios_dir / "t50_assay.yaml").to_dict()
+    data["name"] = "t50-mg-sweep"
+    data["output"] = {"time_series": "none"}
+    data["sweep"] = {"mode": "grid",
+                     "parameters": {"solution.totals.Mg": {"values": list(points), "unit": "mmol/kgw"}}}
+    return ck.scenario_from_dict(data, base_dir=scenarios_dir)
+
+
+@pytest.fixture(scope="module")
+def t50(ck, scenarios_dir):
+    return ck.load_scenario(scenarios_dir / "t50_assay.yaml")
+
+
+def test_run_dataset_equals_the_file_written_by_the_cli(ck, cli, scenarios_dir, tmp_path, t50):
+    override = {"solution.totals.Mg": "0.6 mmol/kgw"}
+    from_python = ck.run(t50.with_overrides(override), threads=1)
+    cli_file = tmp_path / "cli.h5"
+    result = subprocess.run([cli, "run", str(scenarios_dir / "t50_assay.yaml"), "-o", str(cli_file), "-j", "1",
+                             "--set", "solution.totals.Mg=0.6 mmol/kgw"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    with xr.open_dataset(cli_file, engine="h5netcdf") as from_cli:
+        xr.testing.assert_identical(_comparable(from_python), _comparable(from_cli))
+    assert from_python.attrs["overrides"] == "solution.totals.Mg=0.6 mmol/kgw"
+
+
+def test_run_with_output_keeps_the_file_and_reads_it(ck, tmp_path, t50):
+    out = tmp_path / "sub" / "t50.h5"
+    ds = ck.run(t50, output=out)
+    assert out.exists()
+    assert ds.sizes["run"] == 1 and ds.sizes["time"] > 10
+    assert ds["time"].attrs["units"] == "s"
+    reopened = ck.open(out)
+    xr.testing.assert_identical(_comparable(ds), _comparable(reopened))
+
+
+def test_run_accepts_a_path_and_overrides(ck, scenarios_dir, t50):
+    a = ck.run(scenarios_dir / "t50_assay.yaml", overrides={"solution.totals.Mg": "2 mmol/kgw"})
+    b = ck.run(t50.with_overrides({"solution.totals.Mg": "2 mmol/kgw"}))
+    xr.testing.assert_identical(_comparable(a), _comparable(b))
+    c = ck.run(t50)
+    assert not np.allclose(a["dissolved_total"].values, c["dissolved_total"].values)  # the override reached the model
+
+
+def test_sweep_results_do_not_depend_on_threads_and_threads_are_recorded(ck, scenarios_dir):
+    sweep = _small_sweep(ck, scenarios_dir)
+    one = ck.run(sweep, threads=1)
+    two = ck.run(sweep, threads=2)
+    assert int(one.attrs["threads"]) == 1 and int(two.attrs["threads"]) == 2
+    xr.testing.assert_identical(_comparable(one), _comparable(two))
+    grid = ck.unstack_sweep(two)
+    assert grid.sizes["solution_totals_Mg"] == 4
+    assert "run" not in grid.dims
+
+
+def test_progress_callback_sees_every_point(ck, scenarios_dir):
+    reports = []
+    ck.run(_small_sweep(ck, scenarios_dir), threads=2, progress=reports.append)
+    assert reports, "no progress report"
+    assert reports[-1]["done"] == reports[-1]["total"] == 4
+    assert all(0 <= r["done"] <= r["total"] for r in reports)
+
+
+def test_ctrl_c_stops_the_sweep_keeps_a_resumable_partial_file_and_raises(ck, scenarios_dir, tmp_path):
+    # A real SIGINT to the main thread while the sweep runs in C++ (600 points, one thread: seconds).
+    sweep = _small_sweep(ck, scenarios_dir, points=np.linspace(0.0, 3.0, 600))
+    out = tmp_path / "interrupted.h5"
+    running = threading.Event()
+
+    def on_sigint(signum, frame):  # Python's default behaviour, but only while the run is on: a late
+        if running.is_set():       # signal must not abort the test session
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    timer = threading.Timer(0.2, signal.pthread_kill, args=(threading.main_thread().ident, signal.SIGINT))
+    try:
+        running.set()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            ck.run(sweep, output=out, threads=1)
+    finally:
+        running.clear()
+        timer.cancel()
+        timer.join()
+        signal.signal(signal.SIGINT, previous)
+    assert not out.exists()
+    partial = tmp_path / "interrupted.h5.partial"
+    assert partial.exists()
+    with h5py.File(partial, "r") as f:
+        completed = int(np.asarray(f["completed"]).astype(bool).sum())
+    assert 0 < completed < 600
+
+    resumed = ck.run(sweep, output=out, threads=2, resume=True)
+    assert not partial.exists()
+    assert int(resumed.attrs["points_resumed"]) == completed
+    full = ck.run(sweep, threads=2)
+    xr.testing.assert_equal(resumed.drop_attrs(), full.drop_attrs())
+
+
+def test_exception_in_progress_callback_propagates_and_stops_the_sweep(ck, scenarios_dir, tmp_path):
+    calls = []
+
+    def stop(report):
+        calls.append(report)
+        raise RuntimeError("stop here")
+
+    out = tmp_path / "x.h5"
+    with pytest.raises(RuntimeError, match="stop here"):
+        ck.run(_small_sweep(ck, scenarios_dir, points=np.linspace(0.0, 3.0, 600)), output=out, threads=1,
+               progress=stop)
+    assert len(calls) == 1  # not called again once it raised
+    # Stopped early: the resumable partial file is left (unless the sweep had already finished).
+    assert out.exists() != (tmp_path / "x.h5.partial").exists()
+
+
+def test_invalid_kinetic_parameter_raises_scenario_error_and_writes_nothing(ck, tmp_path, t50):
+    bad = t50.with_overrides({"kinetics.parameters.HAP.growth.rate_konstant": "1e-8 mol/m2/s"})
+    with pytest.raises(ck.ScenarioError) as info:
+        ck.run(bad, output=tmp_path / "bad.h5")
+    assert "rate_constant" in str(info.value)  # did you mean
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_threads_value_is_rejected(ck, t50):
+    with pytest.raises(ValueError):
+        ck.run(t50, threads=0)
+
+
+def test_open_rejects_a_file_that_is_not_a_calcikin_result(ck, tmp_path):
+    path = tmp_path / "foreign.h5"
+    with h5py.File(path, "w") as f:
+        f["x"] = np.arange(3.0)
+    with pytest.raises(ck.OutputError, match="not a calcikin result file"):
+        ck.open(path)
+
+
+def test_open_rejects_an_unknown_format_version(ck, tmp_path, t50):
+    path = tmp_path / "future.h5"
+    ck.run(t50, output=path).close()
+    with h5py.File(path, "r+") as f:
+        f.attrs["calcikin_format_version"] = np.int64(99)
+    with pytest.raises(ck.OutputError, match="version 99"):
+        ck.open(path)
+
+
+def test_open_of_a_missing_file_points_at_the_partial_one(ck, tmp_path):
+    (tmp_path / "run.h5.partial").write_bytes(b"")
+    with pytest.raises(ck.OutputError, match="resume"):
+        ck.open(tmp_path / "run.h5")
+
+
+def test_runs_from_two_python_threads_both_finish_with_their_own_results(ck, t50):
+    from concurrent.futures import ThreadPoolExecutor
+
+    low, high = (t50.with_overrides({"solution.totals.Mg": v}) for v in ("0.2 mmol/kgw", "1.5 mmol/kgw"))
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(ck.run, sc, threads=1) for sc in (low, high)]
+        parallel = [f.result() for f in futures]
+    for sc, ds in zip((low, high), parallel):
+        xr.testing.assert_identical(_comparable(ds), _comparable(ck.run(sc, threads=1)))
+
+
+def test_calling_calcikin_from_a_progress_callback_is_refused_not_deadlocked(ck, scenarios_dir, t50):
+    def nested(_report):
+        ck.speciate(t50)
+
+    with pytest.raises(RuntimeError, match="busy"):
+        ck.run(_small_sweep(ck, scenarios_dir, points=np.linspace(0.0, 3.0, 200)), threads=1, progress=nested)
+
+
+def test_a_single_run_that_fails_raises_solver_error_with_the_cli_message(ck, cli, scenarios_dir, tmp_path):
+    data = ck.load_scenario(scenarios_dir / "t50_assay.yaml").to_dict()
+    data["solver"] = {"max_steps": 3}  # far too few steps: CVODE gives up
+    path = tmp_path / "starved.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ck.SolverError) as info:
+        ck.run(path)
+    result = subprocess.run([cli, "run", str(path), "-o", str(tmp_path / "cli.h5")], capture_output=True, text=True)
+    assert result.returncode == 4
+    with xr.open_dataset(tmp_path / "cli.h5", engine="h5netcdf") as from_cli:
+        assert str(info.value) == str(from_cli["message"].values[0])
+
+
+def test_the_gil_is_released_while_the_sweep_runs(ck, scenarios_dir):
+    # A Python thread keeps running while the C++ sweep computes (it would starve if the GIL were held).
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(1)
+            stop.wait(0.01)
+
+    thread = threading.Thread(target=ticker)
+    sweep = _small_sweep(ck, scenarios_dir, points=np.linspace(0.0, 3.0, 300))
+    thread.start()
+    try:
+        ds = ck.run(sweep, threads=1)
+    finally:
+        stop.set()
+        thread.join()
+    wall = float(ds.attrs["wall_seconds"])
+    assert len(ticks) > 0.3 * wall / 0.01, f"{len(ticks)} ticks in {wall:.2f} s"
