@@ -1,0 +1,265 @@
+#include "models/api/speciate.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "models/thermo/chemical_system.hpp"
+
+namespace calcikin::api {
+namespace {
+
+using input::InputError;
+using input::SourceLocation;
+
+// The text of line `where.line` of the scenario (for the caret in messages).
+std::string scenario_line(const scenario::Scenario& s, const SourceLocation& where) {
+  if (where.line <= 0) return {};
+  std::istringstream is(s.source_text);
+  std::string line;
+  for (int i = 1; std::getline(is, line); ++i)
+    if (i == where.line) return line;
+  return {};
+}
+
+[[noreturn]] void fail(const scenario::Scenario& s, const SourceLocation& where, const std::string& path,
+                       const std::string& problem, const std::string& hint = {}) {
+  throw InputError(where, path, problem, scenario_line(s, where), hint);
+}
+
+std::string number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+SpeciationReport speciate(const scenario::Scenario& s, const SpeciateOptions& choices) {
+  const scenario::SolutionSpec& sol = s.solution;
+  std::shared_ptr<const thermo::Database> db;
+  try {
+    db = thermo::load_database(s.database);
+  } catch (const InputError& e) {
+    if (e.where().line > 0) throw;  // a problem inside the database file: point there
+    fail(s, s.database_where, "database", e.problem(), e.hint());
+  }
+
+  // Elements in the order written, then the buffer.
+  std::vector<std::string> elements;
+  std::vector<SourceLocation> where;
+  std::vector<double> values;
+  bool any_molar = false, any_molal = false;
+  for (const auto& t : sol.totals) {
+    elements.push_back(t.element);
+    where.push_back(t.where);
+    values.push_back(t.value);
+    (t.basis == scenario::ConcentrationBasis::Molar ? any_molar : any_molal) = true;
+  }
+  if (any_molar && any_molal) {
+    fail(s, sol.totals.front().where, "solution.totals",
+         "molal and molar concentrations are mixed in one solution",
+         "PHREEQC's conversion needs one basis: write every total in mmol/kgw or every total in mM");
+  }
+  std::size_t charge_index = elements.size();
+  if (sol.charge_balance) {
+    for (std::size_t i = 0; i < elements.size(); ++i)
+      if (elements[i] == *sol.charge_balance) charge_index = i;
+    if (charge_index == elements.size()) {
+      fail(s, sol.charge_balance_where, "solution.charge_balance",
+           "the charge-balance element '" + *sol.charge_balance + "' is not among solution.totals",
+           "list it in totals with a first estimate, e.g. Cl: 140 mmol/kgw");
+    }
+  }
+  if (sol.buffer) {
+    if (db->find_basis(sol.buffer->name) < 0)
+      fail(s, sol.buffer->where, "solution.buffer.name",
+           "database " + db->name + " has no buffer component '" + sol.buffer->name + "'",
+           "the builtin database has Tris and HEPES");
+    elements.push_back(sol.buffer->name);
+    where.push_back(sol.buffer->where);
+    values.push_back(sol.buffer->total);
+  }
+  thermo::SystemOptions options;
+  options.element_locations = where;
+  options.enable_species = choices.enable_species;
+  std::shared_ptr<const thermo::ChemicalSystem> system;
+  try {
+    system = thermo::ChemicalSystem::create(db, elements, options);
+  } catch (const InputError& e) {
+    // Element problems point at the scenario line; add its text for the caret.
+    if (e.where().file == s.source_file && e.source_line().empty())
+      throw InputError(e.where(), e.key_path(), e.problem(), scenario_line(s, e.where()), e.hint());
+    throw;
+  }
+
+  // Molar -> molal (PHREEQC convert_units): kg water per litre = density - sum(c_i gfw_i)/1000.
+  std::vector<double> totals(values.size());
+  if (any_molar) {
+    double solutes_kg_per_l = 0.0;
+    for (std::size_t i = 0; i < sol.totals.size(); ++i) {
+      const double c = values[i] / 1000.0;  // mol/m3 -> mol/L
+      const auto& b = db->basis[static_cast<std::size_t>(db->find_basis(elements[i]))];
+      solutes_kg_per_l += c * b.gram_formula_weight / 1000.0;
+    }
+    const double water = sol.density - solutes_kg_per_l;
+    if (!(water > 0.0)) fail(s, sol.totals.front().where, "solution.totals", "the solutes outweigh the solution (density too low)");
+    for (std::size_t i = 0; i < sol.totals.size(); ++i) totals[i] = values[i] / 1000.0 / water;
+  } else {
+    for (std::size_t i = 0; i < sol.totals.size(); ++i) totals[i] = values[i];
+  }
+  if (sol.buffer) totals.back() = sol.buffer->total;
+
+  thermo::Speciator sp(system);
+  for (const auto& [name, offset] : choices.phase_log_k_offsets) {
+    const int p = system->phase_index(name);
+    if (p < 0)
+      throw InputError(SourceLocation{"<options>", 0, 0}, "log_k_offset",
+                       "phase '" + name + "' cannot form from this solution in database " + db->name);
+    sp.set_phase_log_k_offset(static_cast<std::size_t>(p), offset);
+  }
+  for (const auto& [name, offset] : choices.species_log_k_offsets) {
+    const int j = system->species_index(name);
+    if (j < 0)
+      throw InputError(SourceLocation{"<options>", 0, 0}, "species_log_k_offset",
+                       "species '" + name + "' is not in this solution's system (database " + db->name + ")");
+    sp.set_species_log_k_offset(static_cast<std::size_t>(j), offset);
+  }
+  try {
+    sp.set_temperature(sol.temperature);
+  } catch (const std::out_of_range& e) {
+    fail(s, sol.temperature_where, "solution.temperature", e.what());
+  }
+  thermo::SpeciationStatus st;
+  double adjusted = 0.0;
+  if (sol.charge_balance) {
+    st = sp.solve_charge_balance(totals.data(), sol.pH, charge_index, &adjusted);
+    if (!st.converged) {
+      // Try once more from a cold start before giving up.
+      sp.reset_initial_guess();
+      st = sp.solve_charge_balance(totals.data(), sol.pH, charge_index, &adjusted);
+    }
+  } else {
+    st = sp.solve_fixed_pH(totals.data(), sol.pH);
+  }
+  if (!st.converged) {
+    std::ostringstream msg;
+    msg << "speciation did not converge after " << st.iterations << " iterations (largest scaled residual "
+        << st.residual << "; reached I = " << sp.ionic_strength() << " mol/kg";
+    if (sol.charge_balance)
+      msg << ", " << *sol.charge_balance << " = " << adjusted << " mol/kg: charge balance on "
+          << *sol.charge_balance << " may be impossible";
+    msg << ")";
+    throw SpeciationError(msg.str());
+  }
+  if (sol.charge_balance) totals[charge_index] = adjusted;
+
+  SpeciationReport r;
+  r.database = db->name;
+  r.temperature = sol.temperature;
+  r.pH = sp.pH();
+  r.ionic_strength = sp.ionic_strength();
+  r.activity_water = sp.activity_water();
+  r.charge_balance = sp.charge_balance();
+  r.charge_balance_element = sol.charge_balance ? *sol.charge_balance : "";
+  r.status = st;
+  for (std::size_t i = 0; i < elements.size(); ++i) r.totals.emplace_back(elements[i], totals[i]);
+  for (std::size_t j = 0; j < system->num_species(); ++j) {
+    SpeciesResult x;
+    x.name = system->species_name(j);
+    x.molality = sp.molality(j);
+    x.activity = std::pow(10.0, sp.log10_activity(j));
+    x.log_gamma = sp.log10_gamma(j);
+    r.species.push_back(x);
+  }
+  for (std::size_t p = 0; p < system->num_phases(); ++p) {
+    const double si = sp.saturation_index(p);
+    if (!std::isfinite(si)) continue;  // an element of the phase has total 0
+    PhaseResult x;
+    x.name = system->phase_name(p);
+    x.formula = system->phase(p).formula;
+    x.saturation_index = si;
+    x.log_iap = sp.log10_iap(p);
+    x.log_k = sp.log10_k(p);
+    x.ion_count = system->phase_ion_count(p);
+    x.mean_saturation_ratio = x.ion_count > 0 ? sp.mean_ion_saturation_ratio(p) : std::nan("");
+    r.phases.push_back(x);
+  }
+  return r;
+}
+
+std::string to_json(const SpeciationReport& r) {
+  std::ostringstream o;
+  o << "{\n";
+  o << "  \"database\": " << quoted(r.database) << ",\n";
+  o << "  \"temperature_C\": " << number(r.temperature - 273.15) << ",\n";
+  o << "  \"pH\": " << number(r.pH) << ",\n";
+  o << "  \"ionic_strength\": " << number(r.ionic_strength) << ",\n";
+  o << "  \"activity_water\": " << number(r.activity_water) << ",\n";
+  o << "  \"charge_balance\": " << number(r.charge_balance) << ",\n";
+  o << "  \"charge_balance_element\": "
+    << (r.charge_balance_element.empty() ? std::string("null") : quoted(r.charge_balance_element)) << ",\n";
+  o << "  \"iterations\": " << r.status.iterations << ",\n";
+  o << "  \"totals\": {";
+  for (std::size_t i = 0; i < r.totals.size(); ++i)
+    o << (i ? ", " : "") << quoted(r.totals[i].first) << ": " << number(r.totals[i].second);
+  o << "},\n  \"species\": {\n";
+  for (std::size_t i = 0; i < r.species.size(); ++i) {
+    const auto& x = r.species[i];
+    o << "    " << quoted(x.name) << ": {\"molality\": " << number(x.molality) << ", \"activity\": "
+      << number(x.activity) << ", \"log_gamma\": " << number(x.log_gamma) << "}"
+      << (i + 1 < r.species.size() ? "," : "") << "\n";
+  }
+  o << "  },\n  \"saturation_indices\": {";
+  for (std::size_t i = 0; i < r.phases.size(); ++i)
+    o << (i ? ", " : "") << quoted(r.phases[i].name) << ": " << number(r.phases[i].saturation_index);
+  o << "},\n  \"phases\": {\n";
+  for (std::size_t i = 0; i < r.phases.size(); ++i) {
+    const auto& x = r.phases[i];
+    o << "    " << quoted(x.name) << ": {\"formula\": " << quoted(x.formula) << ", \"si\": " << number(x.saturation_index)
+      << ", \"log_iap\": " << number(x.log_iap) << ", \"log_k\": " << number(x.log_k) << ", \"nu\": "
+      << number(x.ion_count) << ", \"mean_saturation_ratio\": " << number(x.mean_saturation_ratio) << "}"
+      << (i + 1 < r.phases.size() ? "," : "") << "\n";
+  }
+  o << "  }\n}\n";
+  return o.str();
+}
+
+std::string to_table(const SpeciationReport& r) {
+  std::ostringstream o;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "database %s\ntemperature %.2f degC   pH %.3f   I %.5f mol/kg   a_w %.5f\n",
+                r.database.c_str(), r.temperature - 273.15, r.pH, r.ionic_strength, r.activity_water);
+  o << buf;
+  o << "\ntotals (mmol/kg water)" << (r.charge_balance_element.empty() ? "" : ", " + r.charge_balance_element + " adjusted to charge balance") << "\n";
+  for (const auto& [e, v] : r.totals) {
+    std::snprintf(buf, sizeof buf, "  %-10s %14.6g\n", e.c_str(), v * 1e3);
+    o << buf;
+  }
+  o << "\nspecies                 mmol/kgw       log a    log gamma\n";
+  for (const auto& x : r.species) {
+    if (x.molality <= 0) continue;
+    std::snprintf(buf, sizeof buf, "  %-18s %12.5g %11.4f %11.4f\n", x.name.c_str(), x.molality * 1e3,
+                  std::log10(x.activity), x.log_gamma);
+    o << buf;
+  }
+  o << "\nphase                      SI     log IAP      log K     nu\n";
+  for (const auto& x : r.phases) {
+    std::snprintf(buf, sizeof buf, "  %-18s %9.4f %11.4f %10.4f %6.3g\n", x.name.c_str(), x.saturation_index, x.log_iap,
+                  x.log_k, x.ion_count);
+    o << buf;
+  }
+  return o.str();
+}
+
+}  // namespace calcikin::api
