@@ -12,6 +12,7 @@
 #include "calcikin_git_commit.hpp"
 #include "solver/input/exit_codes.hpp"
 #include "solver/input/input_error.hpp"
+#include "solver/io/io_error.hpp"
 
 namespace calcikin::cli {
 
@@ -51,6 +52,9 @@ int CommandTable::run_selected() const {
     } catch (const input::InputError& e) {
       std::fprintf(stderr, "%s\n", e.what());
       return kExitInvalidInput;
+    } catch (const io::IoError& e) {
+      std::fprintf(stderr, "error: %s\n", e.what());
+      return kExitIoError;
     } catch (const std::bad_alloc&) {
       std::fputs("error: out of memory\n", stderr);
       return 1;

@@ -8,7 +8,6 @@
 
 #include "bindings/cli/commands.hpp"
 #include "solver/input/exit_codes.hpp"
-#include "solver/io/io_error.hpp"
 #include "solver/io/sweep_reader.hpp"
 
 namespace calcikin::cli {
@@ -123,17 +122,13 @@ void print_text(const io::SweepFileInfo& info) {
   }
 }
 
+// io::IoError (unreadable file) becomes exit code 5 in CommandTable::run_selected.
 int run_info(const InfoOptions& o) {
-  try {
-    const io::SweepFileInfo info = io::read_sweep_info(o.file);
-    if (o.json) print_json(info);
-    else print_text(info);
-    std::fflush(stdout);
-    return kExitOk;
-  } catch (const io::IoError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return kExitIoError;
-  }
+  const io::SweepFileInfo info = io::read_sweep_info(o.file);
+  if (o.json) print_json(info);
+  else print_text(info);
+  std::fflush(stdout);
+  return kExitOk;
 }
 
 }  // namespace

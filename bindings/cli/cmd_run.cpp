@@ -12,7 +12,6 @@
 #include "models/scenario/loader.hpp"
 #include "models/scenario/overrides.hpp"
 #include "solver/input/exit_codes.hpp"
-#include "solver/io/io_error.hpp"
 #include "solver/sweep/cancel.hpp"
 #include "solver/sweep/shard.hpp"
 
@@ -55,14 +54,10 @@ int run_run(const RunCommandOptions& o) {
   sweep::CancelToken cancel;
   sweep::InterruptGuard guard(cancel);  // Ctrl-C: finish points in flight, keep a resumable file
   options.cancel = &cancel;
-  try {
-    const api::RunResult r = api::run(s, options);
-    if (r.interrupted) std::fprintf(stderr, "calcikin: resumable file kept: %s (run again with --resume)\n", r.output_path.c_str());
-    return r.exit_code;
-  } catch (const io::IoError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return kExitIoError;
-  }
+  // io::IoError becomes exit code 5 in CommandTable::run_selected.
+  const api::RunResult r = api::run(s, options);
+  if (r.interrupted) std::fprintf(stderr, "calcikin: resumable file kept: %s (run again with --resume)\n", r.output_path.c_str());
+  return r.exit_code;
 }
 
 }  // namespace
