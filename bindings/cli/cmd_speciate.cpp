@@ -1,6 +1,10 @@
 // calcikin speciate FILE.yaml [--json] [--set PATH=VALUE] [--log-k-offset PHASE=V]
 //                  [--species-log-k-offset SPECIES=V] [--enable-species NAME]: aqueous speciation and saturation indices of
 // the scenario's initial solution (api::speciate). stdout: a table, or JSON with --json (full precision).
+// The flags are shorthands for the scenario's `thermodynamics` section (--log-k-offset WH=-10 is
+// --set thermodynamics.parameters.WH.dlogK_stab=-10) and win over it.
+// calcikin speciate --list-parameters [FILE.yaml]: the thermodynamic parameters of the scenario's
+// database (builtin without FILE), with defaults, ranges and sources.
 // Exit 0 ok, 3 invalid input, 4 the speciation did not converge (message on stderr).
 #include <cstdio>
 #include <stdexcept>
@@ -13,6 +17,7 @@
 #include "models/api/speciate.hpp"
 #include "models/scenario/loader.hpp"
 #include "models/scenario/overrides.hpp"
+#include "models/scenario/thermo_parameters.hpp"
 #include "solver/input/exit_codes.hpp"
 
 namespace calcikin::cli {
@@ -21,6 +26,7 @@ namespace {
 struct SpeciateOptions {
   std::string file;
   bool json = false;
+  bool list_parameters = false;
   std::vector<std::string> overrides;
   std::vector<std::string> phase_offsets, species_offsets, enable_species;
 };
@@ -42,7 +48,20 @@ std::pair<std::string, double> name_value(const std::string& flag, const std::st
   }
 }
 
+int list_parameters(const SpeciateOptions& options) {
+  const std::string database = options.file.empty() ? "builtin" : scenario::load_file(options.file).database;
+  const std::string text = scenario::format_catalogue(*scenario::thermo_parameter_catalogue(database));
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
 int run_speciate(const SpeciateOptions& options) {
+  if (options.list_parameters) return list_parameters(options);
+  if (options.file.empty()) {
+    std::fputs("error: speciate needs a scenario file (or --list-parameters); see calcikin speciate --help\n", stderr);
+    return kExitUsage;
+  }
   scenario::Scenario s = scenario::load_file(options.file);
   for (const std::string& o : options.overrides) scenario::apply_set(s, o);
   api::SpeciateOptions choices;
@@ -68,7 +87,9 @@ int run_speciate(const SpeciateOptions& options) {
 void register_speciate(CLI::App& app, CommandTable& table) {
   auto options = std::make_shared<SpeciateOptions>();
   CLI::App* sub = app.add_subcommand("speciate", "Speciation and saturation indices of a scenario's solution");
-  sub->add_option("file", options->file, "Scenario file (YAML, schema calcikin/scenario/1)")->required();
+  sub->add_option("file", options->file, "Scenario file (YAML, schema calcikin/scenario/1)");
+  sub->add_flag("--list-parameters", options->list_parameters,
+                "List the thermodynamic parameters (thermodynamics.parameters) of FILE's database (builtin without FILE)");
   sub->add_flag("--json", options->json, "Print JSON (full precision) instead of a table");
   sub->add_option("--set", options->overrides, "Override a value: PATH=VALUE, e.g. solution.pH=7.0");
   sub->add_option("--log-k-offset", options->phase_offsets,

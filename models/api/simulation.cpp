@@ -6,12 +6,14 @@
 #include <optional>
 #include <stdexcept>
 
+#include "models/api/thermo_settings.hpp"
 #include "models/kinetics/acp_equilibration.hpp"
 #include "models/kinetics/autocatalytic_model.hpp"
 #include "models/kinetics/mechanistic_model.hpp"
 #include "models/kinetics/parameter_catalogue.hpp"
 #include "models/kinetics/speciator_chemistry.hpp"
 #include "models/kinetics/trajectory.hpp"
+#include "models/scenario/thermo_parameters.hpp"
 #include "models/thermo/database.hpp"
 #include "solver/input/did_you_mean.hpp"
 #include "solver/input/input_error.hpp"
@@ -163,6 +165,7 @@ std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
     }
   thermo::SystemOptions options;
   options.element_locations = where;
+  options.enable_species = s.thermodynamics.optional_species;
   sim->system_ = thermo::ChemicalSystem::create(db, elements, options);
   for (const std::string& ph : sim->phases_)
     if (sim->system_->phase_index(ph) < 0)
@@ -176,8 +179,16 @@ std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
     if (r.target == scenario::PathTarget::TimeEnd)
       fail_at(p.where, p.path, "time.end cannot be swept: every run of a sweep shares one time axis",
               "sweep a parameter of the chemistry or the kinetics, and set time.end once");
+    // A swept thermodynamic parameter the file does not set starts from the database default, so
+    // that every point's scenario has the same parameter list (bound once below).
+    if (r.target == scenario::PathTarget::ThermoParameter) {
+      const auto& params = s.thermodynamics.parameters;
+      if (std::none_of(params.begin(), params.end(), [&](const auto& t) { return t.name == r.key; }))
+        scenario::apply(s, r, scenario::thermo_parameter_catalogue(s.database)->find(r.key)->default_value);
+    }
     sim->swept_paths_.push_back(std::move(r));
   }
+  sim->thermo_bindings_ = bind_thermo_parameters(s, *sim->system_);
 
   // ---- output layout
   sim->output_times_ = make_output_times(s.time);
@@ -308,6 +319,7 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
     kinetics::KineticParameters params = kinetics::KineticParameters::defaults();
     for (const scenario::ParameterOverride& o : point_.kinetics.parameters) params.set(o.name, o.value);
     fill_totals();
+    apply_thermo_parameters(chemistry_.speciator(), sim_.thermo_bindings_, point_.thermodynamics);
     // Every point starts speciation from the same initial guess, so its results do not depend on
     // which points this thread computed before (bit-identical files for any threads/shards/resume).
     chemistry_.speciator().reset_initial_guess();

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "models/api/thermo_settings.hpp"
 #include "models/kinetics/kinetic_parameters.hpp"
 #include "models/scenario/overrides.hpp"
 #include "models/scenario/scenario.hpp"
@@ -33,6 +34,8 @@ namespace calcikin::api {
 
 class Simulation {
  public:
+  // thermodynamics.parameters (named log K offsets, e.g. WH.dlogK_stab) and optional species apply to
+  // every point's Speciator (swept values per point).
   // Resolves kinetic parameter names/units (InputError with did-you-mean at the scenario line), checks
   // the phases, builds the chemical system and the output layout. Single-threaded (unit parsing).
   static std::shared_ptr<const Simulation> prepare(scenario::Scenario scenario);
@@ -68,6 +71,7 @@ class Simulation {
   std::shared_ptr<const thermo::ChemicalSystem> system_;
   kinetics::KineticParameters parameters_;
   std::vector<scenario::ResolvedPath> swept_paths_;
+  std::vector<ThermoBinding> thermo_bindings_;  // thermodynamics.parameters -> Speciator offsets, per point
   bool autocatalytic_ = false;
 };
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "models/api/thermo_settings.hpp"
+#include "models/scenario/thermo_parameters.hpp"
 #include "models/thermo/chemical_system.hpp"
 
 namespace calcikin::api {
@@ -41,6 +43,36 @@ std::string quoted(const std::string& s) {
     out.push_back(c);
   }
   return out + "\"";
+}
+
+// The scenario's thermodynamics section with the API/CLI options on top (they map onto the same
+// named parameters: a phase's offset is its catalogue parameter, e.g. WH -> WH.dlogK_stab).
+scenario::ThermodynamicsSpec merged_thermodynamics(const scenario::Scenario& s, const SpeciateOptions& choices) {
+  scenario::ThermodynamicsSpec spec = s.thermodynamics;
+  if (choices.phase_log_k_offsets.empty() && choices.species_log_k_offsets.empty()) {
+    for (const std::string& name : choices.enable_species) spec.optional_species.push_back(name);
+    return spec;
+  }
+  const auto catalogue = scenario::thermo_parameter_catalogue(s.database);
+  auto set = [&](scenario::ThermoParameterKind kind, const std::string& target, double value, const char* option) {
+    const scenario::ThermoParameterInfo* info = catalogue->find_target(kind, target);
+    if (info == nullptr)
+      throw InputError(SourceLocation{"<options>", 0, 0}, option,
+                       std::string(kind == scenario::ThermoParameterKind::PhaseLogKOffset ? "phase '" : "species '") +
+                           target + "' has no log K parameter in database " + catalogue->database());
+    for (scenario::ThermoParameterSetting& p : spec.parameters)
+      if (p.name == info->name) {
+        p.value = value;
+        return;
+      }
+    spec.parameters.push_back(scenario::ThermoParameterSetting{info->name, value, SourceLocation{"<options>", 0, 0}, {}});
+  };
+  for (const auto& [name, v] : choices.phase_log_k_offsets)
+    set(scenario::ThermoParameterKind::PhaseLogKOffset, name, v, "log_k_offset");
+  for (const auto& [name, v] : choices.species_log_k_offsets)
+    set(scenario::ThermoParameterKind::SpeciesLogKOffset, name, v, "species_log_k_offset");
+  for (const std::string& name : choices.enable_species) spec.optional_species.push_back(name);
+  return spec;
 }
 
 }  // namespace
@@ -90,9 +122,12 @@ SpeciationReport speciate(const scenario::Scenario& s, const SpeciateOptions& ch
     where.push_back(sol.buffer->where);
     values.push_back(sol.buffer->total);
   }
+  scenario::Scenario thermo_scenario;  // only what bind_thermo_parameters reads
+  thermo_scenario.database = s.database;
+  thermo_scenario.thermodynamics = merged_thermodynamics(s, choices);
   thermo::SystemOptions options;
   options.element_locations = where;
-  options.enable_species = choices.enable_species;
+  options.enable_species = thermo_scenario.thermodynamics.optional_species;
   std::shared_ptr<const thermo::ChemicalSystem> system;
   try {
     system = thermo::ChemicalSystem::create(db, elements, options);
@@ -121,20 +156,7 @@ SpeciationReport speciate(const scenario::Scenario& s, const SpeciateOptions& ch
   if (sol.buffer) totals.back() = sol.buffer->total;
 
   thermo::Speciator sp(system);
-  for (const auto& [name, offset] : choices.phase_log_k_offsets) {
-    const int p = system->phase_index(name);
-    if (p < 0)
-      throw InputError(SourceLocation{"<options>", 0, 0}, "log_k_offset",
-                       "phase '" + name + "' cannot form from this solution in database " + db->name);
-    sp.set_phase_log_k_offset(static_cast<std::size_t>(p), offset);
-  }
-  for (const auto& [name, offset] : choices.species_log_k_offsets) {
-    const int j = system->species_index(name);
-    if (j < 0)
-      throw InputError(SourceLocation{"<options>", 0, 0}, "species_log_k_offset",
-                       "species '" + name + "' is not in this solution's system (database " + db->name + ")");
-    sp.set_species_log_k_offset(static_cast<std::size_t>(j), offset);
-  }
+  apply_thermo_parameters(sp, bind_thermo_parameters(thermo_scenario, *system), thermo_scenario.thermodynamics);
   try {
     sp.set_temperature(sol.temperature);
   } catch (const std::out_of_range& e) {

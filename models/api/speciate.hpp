@@ -56,7 +56,10 @@ class SpeciationError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Thermodynamic choices that are not part of the scenario file (CLI flags, Python arguments).
+// Thermodynamic choices given outside the scenario file (CLI flags, Python arguments). They map onto
+// the scenario's `thermodynamics` section (same named parameters, see scenario/thermo_parameters.hpp)
+// and replace a value the file sets. A phase or species that is not part of this solution's system
+// is ignored (it cannot affect the result); one the database lacks is an InputError.
 struct SpeciateOptions {
   // phase -> log K offset; for the builtin WH this is dlogK_stab itself (default -12)
   std::vector<std::pair<std::string, double>> phase_log_k_offsets;

@@ -55,8 +55,8 @@ Scenario load_document(const input::Document& doc, const std::string& base_dir) 
                  std::string("this version of calcikin reads '") + kScenarioSchema + "'");
   }
   // Unknown keys first: "solutoin:" should say "did you mean 'solution'?", not "missing 'solution'".
-  root.check_known_keys({"schema", "name", "description", "database", "solution", "minerals", "kinetics", "time",
-                         "solver", "output", "sweep"});
+  root.check_known_keys({"schema", "name", "description", "database", "solution", "minerals", "thermodynamics",
+                         "kinetics", "time", "solver", "output", "sweep"});
   if (auto n = root.get("name")) {
     s.name = n->text();
     if (s.name.empty()) n->fail("the name must not be empty");
@@ -67,6 +67,7 @@ Scenario load_document(const input::Document& doc, const std::string& base_dir) 
   if (auto n = root.get("database")) load_database(*n, base_dir, s);
   detail::load_solution(root.at("solution"), s.solution);
   if (auto n = root.get("minerals")) detail::load_minerals(*n, s.minerals);
+  if (auto n = root.get("thermodynamics")) detail::load_thermodynamics(*n, s);
   if (auto n = root.get("kinetics")) detail::load_kinetics(*n, s.kinetics);
   if (auto n = root.get("time")) detail::load_time(*n, s.time);
   if (auto n = root.get("solver")) detail::load_solver(*n, s.solver);

@@ -10,6 +10,8 @@ namespace calcikin::scenario::detail {
 
 void load_solution(const input::Node& node, SolutionSpec& out);
 void load_minerals(const input::Node& node, std::vector<MineralSpec>& out);
+// Needs s.database (parameter names come from the database).
+void load_thermodynamics(const input::Node& node, Scenario& s);
 void load_kinetics(const input::Node& node, KineticsSpec& out);
 void load_time(const input::Node& node, TimeSpec& out);
 void load_solver(const input::Node& node, SolverSpec& out);

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "models/scenario/thermo_parameters.hpp"
 #include "solver/input/did_you_mean.hpp"
 #include "solver/input/units.hpp"
 
@@ -47,6 +48,7 @@ const char* hint_for(PathTarget t) {
     case PathTarget::Density: return "density units: kg/L g/mL g/cm3 kg/m3";
     case PathTarget::PH:
     case PathTarget::SolverRtol: return "a plain number without unit";
+    case PathTarget::ThermoParameter: return "a plain number without unit (log10 units)";
     case PathTarget::KineticParameter: return "";
   }
   return "";
@@ -104,6 +106,8 @@ std::vector<std::string> known_paths(const Scenario& s) {
     out.push_back("minerals." + m.phase + ".radius");
   }
   for (const ParameterOverride& p : s.kinetics.parameters) out.push_back("kinetics.parameters." + p.name);
+  for (const ThermoParameterSetting& p : s.thermodynamics.parameters)
+    out.push_back("thermodynamics.parameters." + p.name);
   return out;
 }
 
@@ -126,6 +130,7 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
   constexpr std::string_view kTotals = "solution.totals.";
   constexpr std::string_view kMinerals = "minerals.";
   constexpr std::string_view kParameters = "kinetics.parameters.";
+  constexpr std::string_view kThermo = "thermodynamics.parameters.";
   if (starts_with(path, kTotals)) {
     r.key = std::string(path.substr(kTotals.size()));
     if (!is_element_name(r.key)) {
@@ -155,6 +160,13 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
     r.target = PathTarget::KineticParameter;
     return r;
   }
+  if (starts_with(path, kThermo)) {
+    r.key = std::string(path.substr(kThermo.size()));
+    // Names come from the scenario's database (checked here, once; applying is an assignment).
+    require_thermo_parameter(*thermo_parameter_catalogue(s.database), r.key, where, r.key_path, source_line);
+    r.target = PathTarget::ThermoParameter;
+    return r;
+  }
   // Candidates: the paths present, plus the typo's last segment under totals (solution.totls.Mg).
   std::vector<std::string> candidates = known_paths(s);
   const std::string last_segment(path.substr(path.rfind('.') == std::string_view::npos ? 0 : path.rfind('.') + 1));
@@ -165,7 +177,7 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
        source_line,
        "sweepable paths: solution.temperature solution.pH solution.density solution.totals.<Element> "
        "solution.buffer.total minerals.<Phase>.amount minerals.<Phase>.radius time.end solver.rtol "
-       "kinetics.parameters.<name>");
+       "kinetics.parameters.<name> thermodynamics.parameters.<name>");
 }
 
 std::optional<std::string> range_problem(PathTarget target, double value) {
@@ -195,6 +207,7 @@ std::optional<std::string> range_problem(PathTarget target, double value) {
       if (value <= 0.0 || value >= 1.0) return std::string("rtol must be between 0 and 1 (exclusive)");
       break;
     case PathTarget::KineticParameter:
+    case PathTarget::ThermoParameter:  // log10 offsets: any finite number
       break;
   }
   return std::nullopt;
@@ -292,6 +305,20 @@ void apply(Scenario& s, const ResolvedPath& path, double value) {
       if (s.time.last_from_end) s.time.last = value;
       return;
     case PathTarget::SolverRtol: s.solver.rtol = value; return;
+    case PathTarget::ThermoParameter: {
+      for (ThermoParameterSetting& p : s.thermodynamics.parameters) {
+        if (p.name == path.key) {
+          p.value = value;
+          return;
+        }
+      }
+      ThermoParameterSetting p;
+      p.name = path.key;
+      p.value = value;
+      p.where = path.where;
+      s.thermodynamics.parameters.push_back(p);
+      return;
+    }
     case PathTarget::KineticParameter: {
       for (ParameterOverride& p : s.kinetics.parameters) {
         if (p.name == path.key) {

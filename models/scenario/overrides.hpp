@@ -14,6 +14,7 @@
 //   solution.buffer.total  mol/kg         minerals.<Phase>.amount  mol/kg   minerals.<Phase>.radius  m
 //   time.end               s              solver.rtol            1
 //   kinetics.parameters.<name>   the SI unit the kinetics model declares for <name>
+//   thermodynamics.parameters.<name>   1 (log10 units; names from the database, thermo_parameters.hpp)
 //
 // Kinetic parameter names and units belong to the kinetics model. The loader keeps them as written
 // (ParameterOverride::converted == false, SweepParameter::converted == false); the kinetics model
@@ -40,13 +41,14 @@ enum class PathTarget {
   TimeEnd,
   SolverRtol,
   KineticParameter,
+  ThermoParameter,
 };
 
 struct ResolvedPath {
   std::string path;  // as written: "solution.totals.Mg"
   std::string key_path;  // shown in messages (e.g. "sweep.parameters.solution.pH.values[1]"); "" = path
   PathTarget target = PathTarget::PH;
-  std::string key;   // element (Total), phase (Mineral*), parameter name (KineticParameter); else ""
+  std::string key;   // element (Total), phase (Mineral*), parameter name (Kinetic/ThermoParameter); else ""
   // Storage unit (udunits2 text, "" = dimensionless). For Total it follows `basis`; for
   // KineticParameter it is unknown ("") until the kinetics catalogue resolves it.
   std::string unit;

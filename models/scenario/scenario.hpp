@@ -75,6 +75,23 @@ struct KineticsSpec {
   std::vector<ParameterOverride> parameters;
 };
 
+// thermodynamics.parameters: {"WH.dlogK_stab": -10, "NaHPO4-.log_k_offset": -0.78}. Names come from the
+// database's catalogue (thermo_parameters.hpp), checked when the file is loaded; values are log10 units.
+enum class ThermoParameterKind { PhaseLogKOffset, SpeciesLogKOffset };
+
+struct ThermoParameterSetting {
+  std::string name;   // "WH.dlogK_stab"
+  double value = 0.0;  // dimensionless (log10 units)
+  SourceLocation where;
+  std::string source_line;
+};
+
+struct ThermodynamicsSpec {
+  std::vector<ThermoParameterSetting> parameters;
+  std::vector<std::string> optional_species;  // optional species of the database to include
+  SourceLocation optional_species_where;
+};
+
 enum class TimeGrid { Logspace, Linspace, List };
 
 struct TimeSpec {
@@ -137,6 +154,7 @@ struct Scenario {
 
   SolutionSpec solution;
   std::vector<MineralSpec> minerals;
+  ThermodynamicsSpec thermodynamics;
   KineticsSpec kinetics;
   TimeSpec time;
   SolverSpec solver;
