@@ -26,6 +26,21 @@ def soft_floor(x, w):
     return (x + w) ** 2 / (4 * w)
 
 
+def smooth_step(x, w):
+    # C-infinity step 0 (x <= 0) -> 1 (x >= w), as rate::smooth_step: 1/(1 + exp(1/u - 1/(1 - u))), u = x/w.
+    if not x > 0:
+        return 0.0
+    if not x < w:
+        return 1.0
+    u = x / w
+    arg = 1 / u - 1 / (1 - u)
+    if arg > 700:
+        return 0.0
+    if arg < -700:
+        return 1.0
+    return 1 / (1 + np.exp(arg))
+
+
 def soft_cap(s, cap, p):
     return s / (1.0 + (s / cap) ** p) ** (1.0 / p)
 
@@ -98,7 +113,7 @@ class NumpyModel:
         ratio = 10 ** (lmg - lca)
         D = p["ACP.mg.distribution_coefficient"]
         xnew = D * ratio / (1 + D * ratio)
-        w = 0.5 * (1 + np.tanh((S - 1) / p["ACP.mg.composition_switch_width"]))
+        w = smooth_step(S - 1, p["ACP.mg.composition_switch_width"])
         dy[0] = dn / nref
         dy[1] = 3 * (w * xnew + (1 - w) * x) * dn / nref
         kc = p["ACP.mg.langmuir_constant"] * C0 * amg

@@ -37,6 +37,15 @@ struct KineticParameters {
 
   CrystalParameters hap, wh, ocp;
 
+  // Protein inhibitor with a finite capacity (fetuin-A-like, spec §3.3 "extra inhibitor coverage term"):
+  // a total amount binds (Langmuir, with its own mass balance) to the mineral surface; the covered
+  // fraction blocks heterogeneous nucleation on ACP and, optionally, crystal growth.
+  double inhibitor_amount = 0.0;                  // mol/kg, total protein (0 = protein-free medium)
+  double inhibitor_footprint = 0.0;               // m2 of mineral surface covered per bound molecule
+  double inhibitor_binding_constant = 0.0;        // m3/mol, Langmuir constant of the free protein
+  double inhibitor_nucleation_effectiveness = 0.0;  // share of the nucleation sites a bound molecule blocks
+  double inhibitor_growth_effectiveness = 0.0;    // same for growth and secondary-nucleation sites
+
   // numerics of the rate laws
   double supersaturation_cap = 0.0;      // sigma_max (smooth cap)
   double cap_sharpness = 0.0;            // p of the soft cap sigma / (1 + (sigma/sigma_max)^p)^(1/p)

@@ -119,7 +119,6 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   using std::cbrt;
   using std::exp;
   using std::sqrt;
-  using std::tanh;
   const std::size_t m = chemistry_.phase_count();
   const S log_a_ca = q[quantity_ca(m)];
   const S log_a_mg = q[quantity_mg(m)];
@@ -145,7 +144,12 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   const S x_mg = rate::soft_cap(rate::smooth_positive(mg_acp, 1e-20 * n_ref_) / (3.0 * n_pos), 1.0, 8.0);
   const S ratio = exp(kLn10 * (log_a_mg - log_a_ca));
   const S x_new = p_.acp_mg_distribution * ratio / (1.0 + p_.acp_mg_distribution * ratio);
-  const S w = 0.5 * (1.0 + tanh((s_acp - 1.0) / p_.acp_composition_switch_width));
+  // Composition of the ACP flux: congruent (x_Mg) while dissolving, the D_Mg rule (x_new) when growing,
+  // switched by a one-sided C-infinity step over 0 < S - 1 < width. One-sided, so a dissolving pool never
+  // releases Mg at x_new > x_Mg: with a switch centred at S = 1, a pool that sits at S ~ 1 for days
+  // (Abbona at Mg 50 mM) drained its Mg below zero. x_flux is C-infinity in S (x_Mg on the whole
+  // dissolution side).
+  const S w = rate::smooth_step(s_acp - 1.0, p_.acp_composition_switch_width);
   const S x_flux = w * x_new + (1.0 - w) * x_mg;
   ydot[0] = dn_acp / n_ref_;
   ydot[1] = 3.0 * x_flux * dn_acp / n_ref_;
@@ -153,6 +157,23 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   const S theta_acp = rate::langmuir(a_mg, p_.acp_mg_langmuir_constant, kStandardConcentration);
   const S f_acp = exp(-p_.acp_mg_incorporation_inhibition * x_mg) *
                   rate::soft_floor(1.0 - p_.acp_mg_adsorption_inhibition * theta_acp, 1e-3);
+
+  // ---- protein inhibitor of finite capacity (fetuin-A-like, spec §3.3): one coverage theta_I on every
+  // mineral surface (ACP and crystals, equal affinity). More mineral area -> lower coverage -> faster
+  // nucleation: the route by which Ca and phosphate shorten T50 in serum. Blocking factors 1 - alpha
+  // theta_I with alpha in [0, 1] stay in [0, 1] without a floor (C-infinity).
+  S f_protein_nucleation(1.0);
+  S f_protein_growth(1.0);
+  if (p_.inhibitor_amount > 0.0) {
+    S area = area_acp;
+    for (std::size_t c = 0; c < crystals_.size(); ++c)
+      area += 4.0 * kPi * rate::smooth_positive(y[2 + 4 * c + 2], 1e-30) * crystals_[c].mu0_ref * l_ref_ * l_ref_;
+    const S sites = area / (kAvogadro * p_.inhibitor_footprint);  // mol/kg of footprints
+    const S theta_i = rate::capacity_limited_coverage(sites, p_.inhibitor_amount,
+                                                      p_.inhibitor_binding_constant * kStandardConcentration);
+    f_protein_nucleation = 1.0 - p_.inhibitor_nucleation_effectiveness * theta_i;
+    f_protein_growth = 1.0 - p_.inhibitor_growth_effectiveness * theta_i;
+  }
 
   // ---- crystalline phases: CNT nucleation + size-independent growth, moments (spec §2.4, 2.5, 2.7)
   for (std::size_t c = 0; c < crystals_.size(); ++c) {
@@ -162,7 +183,7 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
     const S ln_omega = kLn10 * q[cr.phase];
     const S sigma = exp(ln_omega / cr.ion_count) - 1.0;
     const S theta = rate::langmuir(a_mg, cr.p.mg_langmuir_constant, kStandardConcentration);
-    const S f_growth = rate::kubota_mullin(theta, cr.p.mg_effectiveness);
+    const S f_growth = rate::kubota_mullin(theta, cr.p.mg_effectiveness) * f_protein_growth;
     S flux = rate::surface_flux(sigma, cr.p.growth_rate_constant, cr.p.growth_order, cr.p.dissolution_rate_constant,
                                 p_.supersaturation_cap, p_.cap_sharpness, p_.rate_smoothing);
     if (sigma > 0.0) flux = flux * f_growth;
@@ -182,7 +203,7 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
       const S area_own = 4.0 * kPi * rate::smooth_positive(mu[2], 1e-30) * cr.mu0_ref * L * L;  // m2/kg
       S acp_factor = f_acp;
       if (cr.kind == CrystalKind::WH) acp_factor = rate::whitlockite_composition(x_mg, cr.p.mg_composition_optimum);
-      nucleation = cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_het +
+      nucleation = cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_protein_nucleation * f_het +
                    cr.p.secondary_prefactor * area_own * f_growth * f_sec +
                    cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom;
       const S r_crit = 2.0 * cr.p.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);

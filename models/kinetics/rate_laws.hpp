@@ -41,6 +41,21 @@ S soft_floor(const S& x, double w) {
   return u * u / (4.0 * w);
 }
 
+// C-infinity step from 0 (x <= 0) to 1 (x >= w): 1 / (1 + exp(1/u - 1/(1 - u))), u = x/w. Every
+// derivative vanishes at both ends, so a switch placed at a point the solution sits on (S_ACP = 1) has
+// no jump in any derivative (a C1 polynomial step still jumps in the second derivative, which shows up
+// in difference quotients and in the error control).
+template <class S>
+S smooth_step(const S& x, double w) {
+  if (!(x > 0.0)) return S(0.0);
+  if (!(x < w)) return S(1.0);
+  const S u = x / w;
+  const S arg = 1.0 / u - 1.0 / (1.0 - u);
+  if (arg > 700.0) return S(0.0);
+  if (arg < -700.0) return S(1.0);
+  return 1.0 / (1.0 + exp(arg));
+}
+
 // Kubota-Mullin growth factor 1 - alpha theta, floored (C1) at 0: alpha > 1 stops growth completely
 // once theta > 1/alpha (spec §2.6.2).
 template <class S>
@@ -81,6 +96,22 @@ S nucleation_factor(const S& ln_omega, const S& barrier) {
   const S arg = barrier / (ln_omega * ln_omega);
   if (arg > 700.0) return S(0.0);
   return exp(-arg);
+}
+
+// Coverage of a surface by an inhibitor of finite total amount (Langmuir binding with the inhibitor's
+// own mass balance, the "tight-binding" quadratic): `sites` = amount of binding sites (mol/kg, the
+// mineral area over the footprint per mole), `amount` = total inhibitor (mol/kg), k = K c0 (kg/mol).
+// The bound amount b solves b = sites k (amount - b) / (1 + k (amount - b)); theta = b / sites is
+//   theta = 2 k amount / (p + sqrt((1 + k amount - k sites)^2 + 4 k sites)),  p = 1 + k amount + k sites
+// (the root without cancellation; the discriminant written as a sum of non-negative terms). For
+// k -> infinity theta -> min(1, amount/sites): full coverage while the capacity exceeds the area, then
+// falling as 1/area. C-infinity in sites and amount, defined at sites = 0 (theta = k a/(1 + k a)).
+template <class S>
+S capacity_limited_coverage(const S& sites, double amount, double k) {
+  const S ks = k * sites;
+  const double ka = k * amount;
+  const S d = (1.0 + ka) - ks;
+  return (2.0 * ka) / ((1.0 + ka) + ks + sqrt(d * d + 4.0 * ks));
 }
 
 // Heterogeneous-nucleation geometry factor f(theta_c) = (2 + cos)(1 - cos)^2 / 4.

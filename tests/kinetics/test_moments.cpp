@@ -114,3 +114,33 @@ TEST(RateLaws, NucleationFactorVanishesSmoothlyAtSaturation) {
   EXPECT_EQ(rate::nucleation_factor(0.1, 100.0), 0.0);  // exponent beyond the cap
   EXPECT_NEAR(rate::nucleation_factor(10.0, 100.0), std::exp(-1.0), 1e-15);
 }
+
+TEST(RateLaws, CapacityLimitedCoverageSolvesTheBindingBalanceAndHasTheTightBindingLimits) {
+  const double k = 1e8;  // kg/mol: K = 1e5 m3/mol times c0
+  const double amount = 4e-6;
+  for (double sites : {0.0, 1e-6, 3.9e-6, 4e-6, 4.1e-6, 8e-6, 4e-5}) {
+    const double theta = rate::capacity_limited_coverage(sites, amount, k);
+    // Bound b = theta sites satisfies the Langmuir isotherm with the free amount amount - b.
+    const double b = theta * sites, free = amount - b;
+    if (sites > 0.0) {
+      EXPECT_NEAR(theta, k * free / (1.0 + k * free), 1e-9) << sites;
+    }
+    EXPECT_GE(theta, 0.0);
+    EXPECT_LE(theta, 1.0);
+    // Tight binding: full coverage while the capacity exceeds the sites, then theta ~ amount/sites.
+    if (sites <= 0.5 * amount) {
+      EXPECT_GT(theta, 0.99) << sites;
+    }
+    if (sites >= 2.0 * amount) {
+      EXPECT_NEAR(theta, amount / sites, 0.01 * amount / sites) << sites;
+    }
+  }
+  // Smooth through sites = amount: the derivative from the dual numbers equals the difference quotient.
+  using D = Dual<1>;
+  const double s0 = amount, h = 1e-12;
+  const D theta = rate::capacity_limited_coverage(D::variable(s0, 0), amount, k);
+  const double fd = (rate::capacity_limited_coverage(s0 + h, amount, k) -
+                     rate::capacity_limited_coverage(s0 - h, amount, k)) / (2.0 * h);
+  EXPECT_NEAR(theta.d[0], fd, 1e-5 * std::fabs(fd));
+  EXPECT_LT(theta.d[0], 0.0);  // more mineral area, lower coverage
+}
