@@ -17,7 +17,9 @@ namespace {
 const std::vector<std::string> kElements = {"Ca", "Mg", "P", "Na", "K", "Cl", "C(4)", "S(6)"};
 constexpr double kSbf[8] = {2.5e-3, 1.5e-3, 1.0e-3, 0.142, 5e-3, 0.1478, 4.2e-3, 0.5e-3};
 
-std::shared_ptr<const ChemicalSystem> sbf_system() { return ChemicalSystem::create(builtin_database(), kElements); }
+std::shared_ptr<const ChemicalSystem> sbf_system() {
+  return ChemicalSystem::create(builtin_database(), kElements);
+}
 
 double mass_balance(const Speciator& sp, std::size_t element) {
   double t = 0.0;
@@ -179,7 +181,8 @@ TEST(Speciator, SaturationSensitivitiesMatchFiniteDifferences) {
       ASSERT_TRUE(a.solve_fixed_pH(up, 7.4).converged);
       ASSERT_TRUE(b.solve_fixed_pH(down, 7.4).converged);
       const double fd = (a.saturation_index(p) - b.saturation_index(p)) / (2 * h);
-      EXPECT_NEAR(analytic[e], fd, 1e-5 * std::max(1.0, std::fabs(fd))) << phase << " d/d" << sys.element_name(e);
+      EXPECT_NEAR(analytic[e], fd, 1e-5 * std::max(1.0, std::fabs(fd)))
+          << phase << " d/d" << sys.element_name(e);
     }
   }
 }
@@ -211,7 +214,8 @@ TEST(Speciator, SpeciesLogKOffsetSwitchesNaHPO4Constant) {
   double cl = 0.0;
   ASSERT_TRUE(sp.solve_charge_balance(kSbf, 7.4, 5, &cl).converged);
   const auto hap = static_cast<std::size_t>(sp.system().phase_index("HAP"));
-  sp.set_species_log_k_offset(static_cast<std::size_t>(sp.system().species_index("NaHPO4-")), 0.29 - 1.07);
+  sp.set_species_log_k_offset(static_cast<std::size_t>(sp.system().species_index("NaHPO4-")),
+                              0.29 - 1.07);
   ASSERT_TRUE(sp.solve_charge_balance(kSbf, 7.4, 5, &cl).converged);
   EXPECT_NEAR(sp.saturation_index(hap), 10.99, 0.02);
 }
@@ -219,8 +223,9 @@ TEST(Speciator, SpeciesLogKOffsetSwitchesNaHPO4Constant) {
 TEST(Speciator, SolveAllocatesNothing) {
   Speciator sp(sbf_system());
   sp.set_temperature(310.15);
-  double cl = 0.0, out[8];
+  double cl = 0.0, out[8], dt = 0.0;
   ASSERT_TRUE(sp.solve_fixed_pH(kSbf, 7.4).converged);
+  const double toth = sp.total_h();
   sp.dsi_dtotals(0, out);
   const std::size_t before = calcikin::test::allocation_count();
   for (int k = 0; k < 20; ++k) {
@@ -229,6 +234,11 @@ TEST(Speciator, SolveAllocatesNothing) {
     ASSERT_TRUE(sp.solve_fixed_pH(t, 7.3 + 0.01 * k).converged);
     ASSERT_TRUE(sp.solve_charge_balance(t, 7.3, 5, &cl).converged);
     sp.dsi_dtotals(0, out);
+    ASSERT_TRUE(sp.solve_fixed_pH(t, 7.3).converged);  // same pH: linear prediction
+    sp.dsi_dinputs(0, out, &dt);
+    sp.dlog_activity_dinputs(0, out, &dt);
+    ASSERT_TRUE(sp.solve_free_pH(t, toth).converged);
+    sp.dsi_dinputs(0, out, &dt);
     volatile double s = sp.saturation_index(0);
     (void)s;
   }
@@ -239,8 +249,8 @@ TEST(Speciator, SolveAllocatesNothing) {
 
 TEST(Speciator, RandomSolutionsConvergeOverTheWholeRange) {
   // 400 random solutions: pH 3-12, 0-60 degC, totals 1e-9 ... 0.3 mol/kg (Mg sometimes 0): fixed pH
-  // converges from cold and warm starts; a charge balance on Cl fails only when no positive Cl total
-  // can balance the solution.
+  // converges from cold and warm starts; a charge balance on Cl fails only when no positive Cl
+  // total can balance the solution.
   auto system = sbf_system();
   Speciator warm(system);
   std::uint64_t state = 12345;
@@ -269,7 +279,94 @@ TEST(Speciator, RandomSolutionsConvergeOverTheWholeRange) {
       for (int i = 0; i < 8; ++i) no_cl[i] = t[i];
       no_cl[5] = 0.0;
       ASSERT_TRUE(cold.solve_fixed_pH(no_cl, pH).converged);
-      EXPECT_LT(cold.charge_balance(), 0.0) << "charge balance failed although Cl could balance, case " << k;
+      EXPECT_LT(cold.charge_balance(), 0.0)
+          << "charge balance failed although Cl could balance, case " << k;
     }
+  }
+}
+
+namespace {
+// Central differences of (SI of phase, log10 a of species) with respect to total e (e < 8) or, for
+// e == 8, to TOTH, by fresh solves at fixed pH (free_ph false) or from the proton balance.
+void central_differences(const Speciator& at, bool free_ph, double pH_or_toth, std::size_t phase,
+                         std::size_t species, std::size_t e, double* dsi, double* dla) {
+  double up[8], down[8];
+  for (int i = 0; i < 8; ++i) up[i] = down[i] = kSbf[i];
+  double in_up = pH_or_toth, in_down = pH_or_toth;
+  const double h = e < 8 ? kSbf[e] * 1e-6 : 1e-9;
+  if (e < 8) {
+    up[e] += h;
+    down[e] -= h;
+  } else {
+    in_up += h;
+    in_down -= h;
+  }
+  Speciator a(at.system_ptr()), b(at.system_ptr());
+  a.set_temperature(at.temperature());
+  b.set_temperature(at.temperature());
+  ASSERT_TRUE((free_ph ? a.solve_free_pH(up, in_up) : a.solve_fixed_pH(up, in_up)).converged);
+  ASSERT_TRUE(
+      (free_ph ? b.solve_free_pH(down, in_down) : b.solve_fixed_pH(down, in_down)).converged);
+  *dsi = (a.saturation_index(phase) - b.saturation_index(phase)) / (2 * h);
+  *dla = (a.log10_activity(species) - b.log10_activity(species)) / (2 * h);
+}
+}  // namespace
+
+TEST(Speciator, InputSensitivitiesMatchFiniteDifferencesAtFixedAndFreePH) {
+  for (const bool free_ph : {false, true}) {
+    Speciator sp(sbf_system());
+    sp.set_temperature(310.15);
+    ASSERT_TRUE(sp.solve_fixed_pH(kSbf, 7.4).converged);
+    const double input = free_ph ? sp.total_h() : 7.4;
+    if (free_ph) {
+      ASSERT_TRUE(sp.solve_free_pH(kSbf, input).converged);
+    }
+    const auto& sys = sp.system();
+    for (const char* phase : {"HAP", "WH"}) {
+      for (const char* species : {"Ca+2", "Mg+2", "CaHPO4"}) {
+        const auto p = static_cast<std::size_t>(sys.phase_index(phase));
+        const auto j = static_cast<std::size_t>(sys.species_index(species));
+        double dsi[8], dla[8], dsi_h = -1.0, dla_h = -1.0;
+        sp.dsi_dinputs(p, dsi, &dsi_h);
+        sp.dlog_activity_dinputs(j, dla, &dla_h);
+        if (!free_ph) {
+          EXPECT_EQ(dsi_h, 0.0);
+          EXPECT_EQ(dla_h, 0.0);
+        }
+        for (std::size_t e = 0; e < (free_ph ? 9u : 8u); ++e) {
+          double fd_si = 0.0, fd_la = 0.0;
+          central_differences(sp, free_ph, input, p, j, e, &fd_si, &fd_la);
+          const double an_si = e < 8 ? dsi[e] : dsi_h, an_la = e < 8 ? dla[e] : dla_h;
+          EXPECT_NEAR(an_si, fd_si, 1e-5 * std::max(1.0, std::fabs(fd_si)))
+              << phase << " input " << e << " " << free_ph;
+          EXPECT_NEAR(an_la, fd_la, 1e-5 * std::max(1.0, std::fabs(fd_la)))
+              << species << " input " << e << " " << free_ph;
+        }
+      }
+    }
+  }
+}
+
+TEST(Speciator, WarmStartsAlongAPathGiveTheColdStartAnswers) {
+  // Consecutive solves at one pH (as inside an ODE right-hand side) start from the linear
+  // prediction with the previous Newton matrix: same answers as cold starts, in one or two
+  // iterations.
+  Speciator warm(sbf_system());
+  warm.set_temperature(310.15);
+  double t[8];
+  for (int i = 0; i < 8; ++i) t[i] = kSbf[i];
+  ASSERT_TRUE(warm.solve_fixed_pH(t, 7.4).converged);
+  for (int k = 1; k <= 30; ++k) {
+    t[0] = kSbf[0] * (1.0 - 0.01 * k);  // Ca and P taken up by a solid
+    t[2] = kSbf[2] * (1.0 - 0.006 * k);
+    const SpeciationStatus st = warm.solve_fixed_pH(t, 7.4);
+    ASSERT_TRUE(st.converged) << k;
+    EXPECT_LE(st.iterations, 2) << k;
+    Speciator cold(warm.system_ptr());
+    cold.set_temperature(310.15);
+    ASSERT_TRUE(cold.solve_fixed_pH(t, 7.4).converged);
+    for (std::size_t p = 0; p < cold.system().num_phases(); ++p)
+      EXPECT_NEAR(warm.saturation_index(p), cold.saturation_index(p), 1e-11) << k;
+    EXPECT_NEAR(warm.ionic_strength(), cold.ionic_strength(), 1e-13 * cold.ionic_strength()) << k;
   }
 }
