@@ -3,15 +3,16 @@
 //   bench_speciation --database builtin|PATH --solutions FILE.csv [--repeats 21]
 //
 // FILE.csv: header line, then one solution per line: temperature_C,pH,Ca,Mg,P,Na,K,Cl,C(4),S(6)
-// (totals in mol/kg water; Cl is adjusted to charge balance). The solutions are solved in file order
-// with one Speciator (warm starts from the previous solution, as inside an ODE right-hand side) and
-// again with a cold start for every solution. Prints one JSON object: median CPU time (thread CPU
-// clock) and wall time per solution over the repeats (seconds), iterations, a checksum of the SIs.
+// (totals in mol/kg water; Cl is adjusted to charge balance). The solutions are solved in file
+// order with one Speciator (warm starts from the previous solution, as inside an ODE right-hand
+// side) and again with a cold start for every solution. Prints one JSON object: median CPU time
+// (thread CPU clock) and wall time per solution over the repeats (seconds), iterations, a checksum
+// of the SIs.
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -61,16 +62,20 @@ int main(int argc, char** argv) {
   int repeats = 21;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--database") database = argv[i + 1];
-    else if (a == "--solutions") solutions_file = argv[i + 1];
-    else if (a == "--repeats") repeats = std::stoi(argv[i + 1]);
+    if (a == "--database")
+      database = argv[i + 1];
+    else if (a == "--solutions")
+      solutions_file = argv[i + 1];
+    else if (a == "--repeats")
+      repeats = std::stoi(argv[i + 1]);
   }
   const std::vector<Solution> solutions = read_csv(solutions_file);
   if (solutions.empty()) {
     std::fprintf(stderr, "no solutions read from '%s'\n", solutions_file.c_str());
     return 2;
   }
-  auto system = ChemicalSystem::create(load_database(database), {"Ca", "Mg", "P", "Na", "K", "Cl", "C(4)", "S(6)"});
+  auto system = ChemicalSystem::create(load_database(database),
+                                       {"Ca", "Mg", "P", "Na", "K", "Cl", "C(4)", "S(6)"});
   Speciator sp(system);
   const std::size_t np = system->num_phases();
   double checksum = 0.0;
@@ -82,27 +87,32 @@ int main(int argc, char** argv) {
       const double c0 = thread_cpu_seconds();
       for (const Solution& s : solutions) {
         if (mode == 1) sp.reset_initial_guess();
-        if (sp.temperature() != s.temperature_c + 273.15) sp.set_temperature(s.temperature_c + 273.15);
+        if (sp.temperature() != s.temperature_c + 273.15)
+          sp.set_temperature(s.temperature_c + 273.15);
         double cl = 0.0;
         const SpeciationStatus st = sp.solve_charge_balance(s.totals, s.pH, 5, &cl);
         if (!st.converged) ++failures;
         for (std::size_t p = 0; p < np; ++p) checksum += sp.saturation_index(p);
         if (r == 0) (mode == 0 ? iterations_warm : iterations_cold) += st.iterations;
       }
-      const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double dt =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const double dc = thread_cpu_seconds() - c0;
       (mode == 0 ? warm : cold).push_back(dc / static_cast<double>(solutions.size()));
       (mode == 0 ? warm_wall : cold_wall).push_back(dt / static_cast<double>(solutions.size()));
     }
   }
-  std::printf("{\"database\": \"%s\", \"solutions\": %zu, \"repeats\": %d, \"phases\": %zu, \"species\": %zu, "
-              "\"seconds_per_solution_warm\": %.6e, \"seconds_per_solution_cold\": %.6e, "
-              "\"wall_seconds_per_solution_warm\": %.6e, \"wall_seconds_per_solution_cold\": %.6e, "
-              "\"mean_iterations_warm\": %.3f, \"mean_iterations_cold\": %.3f, \"failures\": %ld, \"checksum\": %.10e}\n",
-              database.c_str(), solutions.size(), repeats, np, system->num_species(), median(warm), median(cold),
-              median(warm_wall), median(cold_wall),
-              static_cast<double>(iterations_warm) / static_cast<double>(solutions.size()),
-              static_cast<double>(iterations_cold) / static_cast<double>(solutions.size()), failures,
-              checksum / repeats / 2);
+  std::printf(
+      "{\"database\": \"%s\", \"solutions\": %zu, \"repeats\": %d, \"phases\": %zu, \"species\": "
+      "%zu, "
+      "\"seconds_per_solution_warm\": %.6e, \"seconds_per_solution_cold\": %.6e, "
+      "\"wall_seconds_per_solution_warm\": %.6e, \"wall_seconds_per_solution_cold\": %.6e, "
+      "\"mean_iterations_warm\": %.3f, \"mean_iterations_cold\": %.3f, \"failures\": %ld, "
+      "\"checksum\": %.10e}\n",
+      database.c_str(), solutions.size(), repeats, np, system->num_species(), median(warm),
+      median(cold), median(warm_wall), median(cold_wall),
+      static_cast<double>(iterations_warm) / static_cast<double>(solutions.size()),
+      static_cast<double>(iterations_cold) / static_cast<double>(solutions.size()), failures,
+      checksum / repeats / 2);
   return failures == 0 ? 0 : 1;
 }

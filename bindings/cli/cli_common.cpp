@@ -1,5 +1,5 @@
-// What every subcommand shares: the registry, --version text, the exit-code footer, and the one place
-// where exceptions become messages and exit codes.
+// What every subcommand shares: the registry, --version text, the exit-code footer, and the one
+// place where exceptions become messages and exit codes.
 #include <omp.h>
 
 #include <cstdio>
@@ -27,8 +27,8 @@ void register_all(CLI::App& app, CommandTable& table) {
 
 std::string version_text() {
   std::string text = "calcikin " CALCIKIN_VERSION " (git " CALCIKIN_GIT_COMMIT ")\n";
-  text += "  SUNDIALS " CALCIKIN_SUNDIALS_VERSION ", HDF5 " CALCIKIN_HDF5_VERSION ", Eigen " CALCIKIN_EIGEN_VERSION
-          ", yaml-cpp " CALCIKIN_YAML_CPP_VERSION "\n";
+  text += "  SUNDIALS " CALCIKIN_SUNDIALS_VERSION ", HDF5 " CALCIKIN_HDF5_VERSION
+          ", Eigen " CALCIKIN_EIGEN_VERSION ", yaml-cpp " CALCIKIN_YAML_CPP_VERSION "\n";
   text += "  OpenMP threads available: " + std::to_string(omp_get_max_threads()) + "\n";
 #ifdef CALCIKIN_WITH_MPI
   text += "  MPI: compiled in\n";
@@ -39,8 +39,10 @@ std::string version_text() {
 }
 
 std::string exit_code_help() {
-  return "Exit codes: 0 ok, 2 usage error, 3 invalid input (nothing written), 4 finished but some points\n"
-         "failed (recorded in the output), 5 output or I/O error, 130 interrupted (partial file kept,\n"
+  return "Exit codes: 0 ok, 2 usage error, 3 invalid input (nothing written), 4 finished but some "
+         "points\n"
+         "failed (recorded in the output), 5 output or I/O error, 130 interrupted (partial file "
+         "kept,\n"
          "resumable). Logs go to stderr; stdout carries only the requested data.";
 }
 

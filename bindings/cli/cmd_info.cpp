@@ -1,6 +1,6 @@
 // calcikin info OUT.h5 [--json]: what a sweep file (finished or .partial) holds: scenario, size,
-// progress, failures, timing, versions, variables. Text or JSON on stdout; exit 0, or 5 when the file
-// cannot be read.
+// progress, failures, timing, versions, variables. Text or JSON on stdout; exit 0, or 5 when the
+// file cannot be read.
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -22,11 +22,21 @@ std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char esc[8];
@@ -52,11 +62,13 @@ void print_json(const io::SweepFileInfo& info) {
   out += "  \"file\": " + json_string(info.path) + ",\n";
   out += "  \"runs\": " + std::to_string(info.rows) + ",\n";
   out += "  \"total_runs\": " + std::to_string(info.total_runs) + ",\n";
-  out += "  \"shard\": {\"index\": " + std::to_string(info.shard_index) + ", \"count\": " + std::to_string(info.shard_count) + "},\n";
+  out += "  \"shard\": {\"index\": " + std::to_string(info.shard_index) +
+         ", \"count\": " + std::to_string(info.shard_count) + "},\n";
   out += "  \"completed\": " + std::to_string(info.completed) + ",\n";
   out += "  \"failed\": " + std::to_string(info.failed) + ",\n";
   out += "  \"first_failures\": [";
-  for (std::size_t i = 0; i < info.first_failures.size(); ++i) out += (i ? ", " : "") + json_string(info.first_failures[i]);
+  for (std::size_t i = 0; i < info.first_failures.size(); ++i)
+    out += (i ? ", " : "") + json_string(info.first_failures[i]);
   out += "],\n  \"attributes\": {";
   bool first = true;
   for (const auto& [k, v] : info.text_attributes) {
@@ -70,10 +82,12 @@ void print_json(const io::SweepFileInfo& info) {
   out += "\n  },\n  \"variables\": [";
   for (std::size_t i = 0; i < info.variables.size(); ++i) {
     const auto& v = info.variables[i];
-    out += std::string(i ? ",\n" : "\n") + "    {\"name\": " + json_string(v.name) + ", \"dims\": [";
+    out +=
+        std::string(i ? ",\n" : "\n") + "    {\"name\": " + json_string(v.name) + ", \"dims\": [";
     for (std::size_t k = 0; k < v.dims.size(); ++k) out += (k ? ", " : "") + json_string(v.dims[k]);
     out += "], \"shape\": [";
-    for (std::size_t k = 0; k < v.shape.size(); ++k) out += (k ? ", " : "") + std::to_string(v.shape[k]);
+    for (std::size_t k = 0; k < v.shape.size(); ++k)
+      out += (k ? ", " : "") + std::to_string(v.shape[k]);
     out += "], \"units\": " + json_string(v.units);
     if (!v.sweep_path.empty()) out += ", \"sweep_path\": " + json_string(v.sweep_path);
     out += "}";
@@ -96,28 +110,36 @@ std::string attribute(const io::SweepFileInfo& info, const char* key) {
 
 void print_text(const io::SweepFileInfo& info) {
   std::printf("file:      %s\n", info.path.c_str());
-  std::printf("scenario:  %s (%s, hash %s)\n", attribute(info, "title").c_str(), attribute(info, "scenario_file").c_str(),
-              attribute(info, "scenario_hash").c_str());
-  if (info.text_attributes.count("overrides") != 0 && !info.text_attributes.at("overrides").empty()) {
+  std::printf("scenario:  %s (%s, hash %s)\n", attribute(info, "title").c_str(),
+              attribute(info, "scenario_file").c_str(), attribute(info, "scenario_hash").c_str());
+  if (info.text_attributes.count("overrides") != 0 &&
+      !info.text_attributes.at("overrides").empty()) {
     std::printf("overrides: %s\n", info.text_attributes.at("overrides").c_str());
   }
   std::printf("runs:      %zu", info.rows);
-  if (info.shard_count > 1) std::printf(" (shard %zu/%zu of %zu runs)", info.shard_index, info.shard_count, info.total_runs);
+  if (info.shard_count > 1)
+    std::printf(" (shard %zu/%zu of %zu runs)", info.shard_index, info.shard_count,
+                info.total_runs);
   std::printf("\nprogress:  %zu/%zu completed%s, %zu failed\n", info.completed, info.rows,
-              info.completed < info.rows ? " (unfinished: resume with calcikin run --resume)" : "", info.failed);
+              info.completed < info.rows ? " (unfinished: resume with calcikin run --resume)" : "",
+              info.failed);
   for (const auto& m : info.first_failures) std::printf("  failed:  %s\n", m.c_str());
-  std::printf("timing:    %s s wall, %s s in HDF5, %s threads, %s MPI ranks\n", attribute(info, "wall_seconds").c_str(),
-              attribute(info, "writer_seconds").c_str(), attribute(info, "threads").c_str(), attribute(info, "mpi_ranks").c_str());
-  std::printf("created:   %s, finished %s\n", attribute(info, "created_utc").c_str(), attribute(info, "finished_utc").c_str());
-  std::printf("versions:  calcikin %s (git %s), SUNDIALS %s, HDF5 %s, format %s %s\n", attribute(info, "program_version").c_str(),
-              attribute(info, "git_commit").c_str(), attribute(info, "sundials_version").c_str(),
-              attribute(info, "hdf5_version").c_str(), attribute(info, "calcikin_format").c_str(),
+  std::printf("timing:    %s s wall, %s s in HDF5, %s threads, %s MPI ranks\n",
+              attribute(info, "wall_seconds").c_str(), attribute(info, "writer_seconds").c_str(),
+              attribute(info, "threads").c_str(), attribute(info, "mpi_ranks").c_str());
+  std::printf("created:   %s, finished %s\n", attribute(info, "created_utc").c_str(),
+              attribute(info, "finished_utc").c_str());
+  std::printf("versions:  calcikin %s (git %s), SUNDIALS %s, HDF5 %s, format %s %s\n",
+              attribute(info, "program_version").c_str(), attribute(info, "git_commit").c_str(),
+              attribute(info, "sundials_version").c_str(), attribute(info, "hdf5_version").c_str(),
+              attribute(info, "calcikin_format").c_str(),
               attribute(info, "calcikin_format_version").c_str());
   std::printf("variables:\n");
   for (const auto& v : info.variables) {
     std::string dims;
     for (std::size_t k = 0; k < v.dims.size(); ++k) dims += (k ? ", " : "") + v.dims[k];
-    std::printf("  %-28s (%s) %s%s\n", v.name.c_str(), dims.c_str(), v.units.empty() ? "" : ("[" + v.units + "]").c_str(),
+    std::printf("  %-28s (%s) %s%s\n", v.name.c_str(), dims.c_str(),
+                v.units.empty() ? "" : ("[" + v.units + "]").c_str(),
                 v.sweep_path.empty() ? "" : ("  swept: " + v.sweep_path).c_str());
   }
 }
@@ -125,8 +147,10 @@ void print_text(const io::SweepFileInfo& info) {
 // io::IoError (unreadable file) becomes exit code 5 in CommandTable::run_selected.
 int run_info(const InfoOptions& o) {
   const io::SweepFileInfo info = io::read_sweep_info(o.file);
-  if (o.json) print_json(info);
-  else print_text(info);
+  if (o.json)
+    print_json(info);
+  else
+    print_text(info);
   std::fflush(stdout);
   return kExitOk;
 }
@@ -135,8 +159,10 @@ int run_info(const InfoOptions& o) {
 
 void register_info(CLI::App& app, CommandTable& table) {
   auto o = std::make_shared<InfoOptions>();
-  CLI::App* sub = app.add_subcommand("info", "Describe an output file: scenario, size, progress, failures, timing, versions");
-  sub->add_option("file", o->file, "Output file (.h5, or the .partial of an unfinished run)")->required();
+  CLI::App* sub = app.add_subcommand(
+      "info", "Describe an output file: scenario, size, progress, failures, timing, versions");
+  sub->add_option("file", o->file, "Output file (.h5, or the .partial of an unfinished run)")
+      ->required();
   sub->add_flag("--json", o->json, "Print JSON instead of text");
   sub->footer(exit_code_help());
   table.add(sub, [o] { return run_info(*o); });

@@ -22,8 +22,8 @@ struct MergeOptions {
 // io::IoError (unreadable parts, mismatched scenarios) becomes exit code 5 in run_selected.
 int run_merge(const MergeOptions& o) {
   const io::MergeSummary m = io::merge_parts(o.parts, o.output, o.compression);
-  std::fprintf(stderr, "calcikin: merged %zu parts into %s: %zu runs, %zu failed\n", m.parts, o.output.c_str(), m.runs,
-               m.failed);
+  std::fprintf(stderr, "calcikin: merged %zu parts into %s: %zu runs, %zu failed\n", m.parts,
+               o.output.c_str(), m.runs, m.failed);
   return kExitOk;  // failed points are data here, not a failure of the merge
 }
 
@@ -34,7 +34,8 @@ void register_merge(CLI::App& app, CommandTable& table) {
   CLI::App* sub = app.add_subcommand("merge", "Merge the shard files of a job array into one file");
   sub->add_option("parts", o->parts, "Finished shard files (calcikin run --shard K/N)")->required();
   sub->add_option("-o,--output", o->output, "Merged file")->required();
-  sub->add_option("--compression", o->compression, "gzip level 0 (off) .. 9")->check(CLI::Range(0, 9));
+  sub->add_option("--compression", o->compression, "gzip level 0 (off) .. 9")
+      ->check(CLI::Range(0, 9));
   sub->footer(exit_code_help());
   table.add(sub, [o] { return run_merge(*o); });
 }

@@ -1,7 +1,8 @@
-// calcikin run FILE.yaml [-o OUT.h5] [-j THREADS] [--set PATH=VALUE]... [--shard K/N] [--resume] [--yes]
-// Runs a scenario (one run or a sweep) into an HDF5 file (docs/file-format.md). Progress on stderr
-// when it is a terminal, a one-line summary always; stdout stays empty. Exit 0, 4 (some points
-// failed, recorded in the file), 130 (Ctrl-C: in-flight points finished, resumable .partial kept).
+// calcikin run FILE.yaml [-o OUT.h5] [-j THREADS] [--set PATH=VALUE]... [--shard K/N] [--resume]
+// [--yes] Runs a scenario (one run or a sweep) into an HDF5 file (docs/file-format.md). Progress on
+// stderr when it is a terminal, a one-line summary always; stdout stays empty. Exit 0, 4 (some
+// points failed, recorded in the file), 130 (Ctrl-C: in-flight points finished, resumable .partial
+// kept).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -56,7 +57,9 @@ int run_run(const RunCommandOptions& o) {
   options.cancel = &cancel;
   // io::IoError becomes exit code 5 in CommandTable::run_selected.
   const api::RunResult r = api::run(s, options);
-  if (r.interrupted) std::fprintf(stderr, "calcikin: resumable file kept: %s (run again with --resume)\n", r.output_path.c_str());
+  if (r.interrupted)
+    std::fprintf(stderr, "calcikin: resumable file kept: %s (run again with --resume)\n",
+                 r.output_path.c_str());
   return r.exit_code;
 }
 
@@ -64,19 +67,27 @@ int run_run(const RunCommandOptions& o) {
 
 void register_run(CLI::App& app, CommandTable& table) {
   auto o = std::make_shared<RunCommandOptions>();
-  CLI::App* sub = app.add_subcommand("run", "Run a scenario (one run or a parameter sweep) into an HDF5 file");
+  CLI::App* sub =
+      app.add_subcommand("run", "Run a scenario (one run or a parameter sweep) into an HDF5 file");
   sub->add_option("file", o->file, "Scenario file (YAML, schema calcikin/scenario/1)")->required();
-  sub->add_option("-o,--output", o->output, "Output file (default: output.file of the scenario, else FILE.h5)");
-  sub->add_option("-j,--threads", o->threads, "OpenMP threads (default: OMP_NUM_THREADS or all cores)")
+  sub->add_option("-o,--output", o->output,
+                  "Output file (default: output.file of the scenario, else FILE.h5)");
+  sub->add_option("-j,--threads", o->threads,
+                  "OpenMP threads (default: OMP_NUM_THREADS or all cores)")
       ->check(CLI::NonNegativeNumber);
-  sub->add_option("--set", o->overrides, "Override a value: PATH=VALUE, e.g. solution.totals.Mg='2 mmol/kgw'");
-  sub->add_option("--shard", o->shard,
-                  "Compute only shard K/N (0 <= K < N) of the sweep, for job arrays; default from "
-                  "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT. Combine parts with `calcikin merge`");
-  sub->add_flag("--resume", o->resume, "Continue OUT.partial of an interrupted run (completed points are kept)");
+  sub->add_option("--set", o->overrides,
+                  "Override a value: PATH=VALUE, e.g. solution.totals.Mg='2 mmol/kgw'");
+  sub->add_option(
+      "--shard", o->shard,
+      "Compute only shard K/N (0 <= K < N) of the sweep, for job arrays; default from "
+      "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT. Combine parts with `calcikin merge`");
+  sub->add_flag("--resume", o->resume,
+                "Continue OUT.partial of an interrupted run (completed points are kept)");
   sub->add_flag("--yes", o->yes, "Run sweeps larger than sweep.confirm_above without asking");
-  sub->add_flag("--progress", o->progress, "Show progress on stderr even when it is not a terminal");
-  sub->add_flag("--no-progress", o->no_progress, "Never show progress (the final summary line stays)");
+  sub->add_flag("--progress", o->progress,
+                "Show progress on stderr even when it is not a terminal");
+  sub->add_flag("--no-progress", o->no_progress,
+                "Never show progress (the final summary line stays)");
   sub->footer(exit_code_help());
   table.add(sub, [o] { return run_run(*o); });
 }

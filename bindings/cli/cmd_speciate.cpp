@@ -1,16 +1,18 @@
 // calcikin speciate FILE.yaml [--json] [--set PATH=VALUE] [--log-k-offset PHASE=V]
-//                  [--species-log-k-offset SPECIES=V] [--enable-species NAME]: aqueous speciation and saturation indices of
-// the scenario's initial solution (api::speciate). stdout: a table, or JSON with --json (full precision).
-// The flags are shorthands for the scenario's `thermodynamics` section (--log-k-offset WH=-10 is
+//                  [--species-log-k-offset SPECIES=V] [--enable-species NAME]: aqueous speciation
+//                  and saturation indices of
+// the scenario's initial solution (api::speciate). stdout: a table, or JSON with --json (full
+// precision). The flags are shorthands for the scenario's `thermodynamics` section (--log-k-offset
+// WH=-10 is
 // --set thermodynamics.parameters.WH.dlogK_stab=-10) and win over it.
 // calcikin speciate --list-parameters [FILE.yaml]: the thermodynamic parameters of the scenario's
 // database (builtin without FILE), with defaults, ranges and sources.
 // Exit 0 ok, 3 invalid input, 4 the speciation did not converge (message on stderr).
 #include <cstdio>
-#include <stdexcept>
-#include <utility>
 #include <memory>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bindings/cli/commands.hpp"
@@ -36,7 +38,8 @@ std::pair<std::string, double> name_value(const std::string& flag, const std::st
   const auto eq = text.rfind('=');
   if (eq == std::string::npos || eq == 0)
     throw input::InputError(input::SourceLocation{"<command line>", 0, 0}, flag,
-                            "expected NAME=VALUE, got '" + text + "'", "", "e.g. " + flag + " WH=-10");
+                            "expected NAME=VALUE, got '" + text + "'", "",
+                            "e.g. " + flag + " WH=-10");
   try {
     std::size_t used = 0;
     const double v = std::stod(text.substr(eq + 1), &used);
@@ -44,13 +47,16 @@ std::pair<std::string, double> name_value(const std::string& flag, const std::st
     return {text.substr(0, eq), v};
   } catch (const std::exception&) {
     throw input::InputError(input::SourceLocation{"<command line>", 0, 0}, flag,
-                            "'" + text.substr(eq + 1) + "' is not a number", "", "e.g. " + flag + " WH=-10");
+                            "'" + text.substr(eq + 1) + "' is not a number", "",
+                            "e.g. " + flag + " WH=-10");
   }
 }
 
 int list_parameters(const SpeciateOptions& options) {
-  const std::string database = options.file.empty() ? "builtin" : scenario::load_file(options.file).database;
-  const std::string text = scenario::format_catalogue(*scenario::thermo_parameter_catalogue(database));
+  const std::string database =
+      options.file.empty() ? "builtin" : scenario::load_file(options.file).database;
+  const std::string text =
+      scenario::format_catalogue(*scenario::thermo_parameter_catalogue(database));
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
   return kExitOk;
@@ -59,13 +65,17 @@ int list_parameters(const SpeciateOptions& options) {
 int run_speciate(const SpeciateOptions& options) {
   if (options.list_parameters) return list_parameters(options);
   if (options.file.empty()) {
-    std::fputs("error: speciate needs a scenario file (or --list-parameters); see calcikin speciate --help\n", stderr);
+    std::fputs(
+        "error: speciate needs a scenario file (or --list-parameters); see calcikin speciate "
+        "--help\n",
+        stderr);
     return kExitUsage;
   }
   scenario::Scenario s = scenario::load_file(options.file);
   for (const std::string& o : options.overrides) scenario::apply_set(s, o);
   api::SpeciateOptions choices;
-  for (const auto& t : options.phase_offsets) choices.phase_log_k_offsets.push_back(name_value("--log-k-offset", t));
+  for (const auto& t : options.phase_offsets)
+    choices.phase_log_k_offsets.push_back(name_value("--log-k-offset", t));
   for (const auto& t : options.species_offsets)
     choices.species_log_k_offsets.push_back(name_value("--species-log-k-offset", t));
   choices.enable_species = options.enable_species;
@@ -86,17 +96,23 @@ int run_speciate(const SpeciateOptions& options) {
 
 void register_speciate(CLI::App& app, CommandTable& table) {
   auto options = std::make_shared<SpeciateOptions>();
-  CLI::App* sub = app.add_subcommand("speciate", "Speciation and saturation indices of a scenario's solution");
+  CLI::App* sub =
+      app.add_subcommand("speciate", "Speciation and saturation indices of a scenario's solution");
   sub->add_option("file", options->file, "Scenario file (YAML, schema calcikin/scenario/1)");
   sub->add_flag("--list-parameters", options->list_parameters,
-                "List the thermodynamic parameters (thermodynamics.parameters) of FILE's database (builtin without FILE)");
+                "List the thermodynamic parameters (thermodynamics.parameters) of FILE's database "
+                "(builtin without FILE)");
   sub->add_flag("--json", options->json, "Print JSON (full precision) instead of a table");
-  sub->add_option("--set", options->overrides, "Override a value: PATH=VALUE, e.g. solution.pH=7.0");
-  sub->add_option("--log-k-offset", options->phase_offsets,
-                  "Phase log K offset PHASE=VALUE (builtin WH: dlogK_stab, default -12), e.g. WH=-10");
+  sub->add_option("--set", options->overrides,
+                  "Override a value: PATH=VALUE, e.g. solution.pH=7.0");
+  sub->add_option(
+      "--log-k-offset", options->phase_offsets,
+      "Phase log K offset PHASE=VALUE (builtin WH: dlogK_stab, default -12), e.g. WH=-10");
   sub->add_option("--species-log-k-offset", options->species_offsets,
-                  "Shift a species' formation log K, SPECIES=VALUE, e.g. NaHPO4-=-0.78 (phreeqc.dat's constant)");
-  sub->add_option("--enable-species", options->enable_species, "Include an optional species (builtin: CaCl+ MgCl+ NaCl)");
+                  "Shift a species' formation log K, SPECIES=VALUE, e.g. NaHPO4-=-0.78 "
+                  "(phreeqc.dat's constant)");
+  sub->add_option("--enable-species", options->enable_species,
+                  "Include an optional species (builtin: CaCl+ MgCl+ NaCl)");
   sub->footer(exit_code_help());
   table.add(sub, [options] { return run_speciate(*options); });
 }

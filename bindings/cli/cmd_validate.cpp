@@ -1,5 +1,6 @@
-// calcikin validate FILE...: reads each scenario file (and applies --set overrides) and reports every
-// problem; writes nothing. stdout: one summary line per valid file. Exit 0 when all are valid, 3 otherwise.
+// calcikin validate FILE...: reads each scenario file (and applies --set overrides) and reports
+// every problem; writes nothing. stdout: one summary line per valid file. Exit 0 when all are
+// valid, 3 otherwise.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -53,9 +54,12 @@ int run_validate(const ValidateOptions& options) {
 
 void register_validate(CLI::App& app, CommandTable& table) {
   auto options = std::make_shared<ValidateOptions>();
-  CLI::App* sub = app.add_subcommand("validate", "Check scenario files without running them (writes nothing)");
-  sub->add_option("files", options->files, "Scenario files (YAML, schema calcikin/scenario/1)")->required();
-  sub->add_option("--set", options->overrides, "Override a value: PATH=VALUE, e.g. solution.totals.Mg='2 mmol/kgw'");
+  CLI::App* sub =
+      app.add_subcommand("validate", "Check scenario files without running them (writes nothing)");
+  sub->add_option("files", options->files, "Scenario files (YAML, schema calcikin/scenario/1)")
+      ->required();
+  sub->add_option("--set", options->overrides,
+                  "Override a value: PATH=VALUE, e.g. solution.totals.Mg='2 mmol/kgw'");
   sub->footer(exit_code_help());
   table.add(sub, [options] { return run_validate(*options); });
 }

@@ -12,7 +12,9 @@ namespace calcikin::cli {
 
 class CommandTable {
  public:
-  void add(CLI::App* sub, std::function<int()> action) { entries_.emplace_back(sub, std::move(action)); }
+  void add(CLI::App* sub, std::function<int()> action) {
+    entries_.emplace_back(sub, std::move(action));
+  }
   // Runs the selected subcommand; every exception is turned into a message and an exit code here.
   int run_selected() const;
 

@@ -1,4 +1,5 @@
-// build_info(): what --version prints, as a dict (version, git commit, library versions, build flags).
+// build_info(): what --version prints, as a dict (version, git commit, library versions, build
+// flags).
 #include <pybind11/pybind11.h>
 
 #include "bindings/python/bindings.hpp"
@@ -19,8 +20,9 @@ py::dict build_info() {
   info["eigen"] = CALCIKIN_EIGEN_VERSION;
   info["hdf5"] = CALCIKIN_HDF5_VERSION;
   info["yaml_cpp"] = CALCIKIN_YAML_CPP_VERSION;
-  info["pybind11"] = std::to_string(PYBIND11_VERSION_MAJOR) + "." + std::to_string(PYBIND11_VERSION_MINOR) +
-                     "." + std::to_string(PYBIND11_VERSION_PATCH);
+  info["pybind11"] = std::to_string(PYBIND11_VERSION_MAJOR) + "." +
+                     std::to_string(PYBIND11_VERSION_MINOR) + "." +
+                     std::to_string(PYBIND11_VERSION_PATCH);
 #if defined(__clang__)
   info["compiler"] = std::string("clang ") + __clang_version__;
 #elif defined(__GNUC__)

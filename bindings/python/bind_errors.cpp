@@ -1,5 +1,5 @@
-// Maps the C++ exceptions of the core onto the Python classes of calcikin.errors, keeping the message
-// text (the CLI prints the same what()) and, for bad input, where it was found.
+// Maps the C++ exceptions of the core onto the Python classes of calcikin.errors, keeping the
+// message text (the CLI prints the same what()) and, for bad input, where it was found.
 #include <pybind11/pybind11.h>
 
 #include <exception>
@@ -35,7 +35,8 @@ void translate(std::exception_ptr error) {
   } catch (const io::IoError& e) {
     set_python_error("OutputError", py::make_tuple(e.what()));
   }
-  // Anything else falls through to pybind11's own translators (std::runtime_error -> RuntimeError, ...).
+  // Anything else falls through to pybind11's own translators (std::runtime_error -> RuntimeError,
+  // ...).
 }
 
 }  // namespace

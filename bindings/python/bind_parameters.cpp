@@ -14,7 +14,8 @@ void bind_parameters(py::module_& m) {
       "kinetic_parameters",
       [] {
         py::list rows;
-        for (const kinetics::ParameterInfo& p : kinetics::ParameterCatalogue::builtin().parameters()) {
+        for (const kinetics::ParameterInfo& p :
+             kinetics::ParameterCatalogue::builtin().parameters()) {
           py::dict row;
           row["name"] = p.name;
           row["default"] = p.default_si;

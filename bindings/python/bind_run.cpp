@@ -1,7 +1,7 @@
-// run(): api::run, the entry point of `calcikin run`, with the GIL released. Progress is reported to a
-// Python callable from the calling thread; Ctrl-C (or an exception from that callable) requests the
-// sweep's cancellation: points in flight finish, the .partial file stays resumable, then
-// KeyboardInterrupt is raised.
+// run(): api::run, the entry point of `calcikin run`, with the GIL released. Progress is reported
+// to a Python callable from the calling thread; Ctrl-C (or an exception from that callable)
+// requests the sweep's cancellation: points in flight finish, the .partial file stays resumable,
+// then KeyboardInterrupt is raised.
 #include <pybind11/functional.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -56,15 +56,18 @@ py::dict progress_dict(const sweep::Progress& p) {
   return d;
 }
 
-py::dict run(const scenario::Scenario& scenario, const std::string& output, int threads, bool resume,
-             bool assume_yes, const std::vector<std::string>& overrides, const py::object& on_progress) {
+py::dict run(const scenario::Scenario& scenario, const std::string& output, int threads,
+             bool resume, bool assume_yes, const std::vector<std::string>& overrides,
+             const py::object& on_progress) {
   api::RunOptions options;
-  options.overrides = overrides;  // already applied to `scenario`; recorded in the file and its hash
+  options.overrides =
+      overrides;  // already applied to `scenario`; recorded in the file and its hash
   options.output = output;
   options.threads = threads;
   options.resume = resume;
   options.assume_yes = assume_yes;
-  options.progress = sweep::ProgressMode::Never;  // the live line is drawn by Python (works in Jupyter)
+  options.progress =
+      sweep::ProgressMode::Never;  // the live line is drawn by Python (works in Jupyter)
   sweep::CancelToken cancel;
   options.cancel = &cancel;
   ProgressMailbox mailbox;

@@ -1,5 +1,5 @@
-// Scenario objects: scenario::load_file / load_text (the loader of `calcikin validate` and `run`) and
-// dotted-path overrides with the semantics and messages of the CLI's `--set path=value`.
+// Scenario objects: scenario::load_file / load_text (the loader of `calcikin validate` and `run`)
+// and dotted-path overrides with the semantics and messages of the CLI's `--set path=value`.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -22,7 +22,8 @@ namespace {
 using scenario::Scenario;
 
 // A copy of `base` with each (path, value text) applied in order, exactly as `--set path=value`.
-Scenario apply_overrides(const Scenario& base, const std::vector<std::pair<std::string, std::string>>& items) {
+Scenario apply_overrides(const Scenario& base,
+                         const std::vector<std::pair<std::string, std::string>>& items) {
   const CoreLock lock;
   Scenario s = base;
   for (const auto& [path, value] : items) scenario::apply_set(s, path + "=" + value);
@@ -65,8 +66,7 @@ void bind_scenario(py::module_& m) {
         const CoreLock lock;
         return scenario::known_paths(s);
       },
-      py::arg("scenario"),
-        "Every dotted path an override or a sweep may name in this scenario.");
+      py::arg("scenario"), "Every dotted path an override or a sweep may name in this scenario.");
 }
 
 }  // namespace calcikin::python

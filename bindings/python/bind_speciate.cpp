@@ -1,5 +1,6 @@
-// speciate(): api::speciate, the entry point of `calcikin speciate`, returning the report as the same
-// JSON text `calcikin speciate --json` prints (one serialiser: the two front ends cannot disagree).
+// speciate(): api::speciate, the entry point of `calcikin speciate`, returning the report as the
+// same JSON text `calcikin speciate --json` prints (one serialiser: the two front ends cannot
+// disagree).
 #include <pybind11/pybind11.h>
 
 #include <string>
@@ -21,7 +22,8 @@ void bind_speciate(py::module_& m) {
         const py::gil_scoped_release release;  // no Python objects touched inside
         return api::to_json(api::speciate(s));
       },
-      py::arg("scenario"), "Speciation and saturation indices of the scenario's solution, as JSON text.");
+      py::arg("scenario"),
+      "Speciation and saturation indices of the scenario's solution, as JSON text.");
   m.def(
       "speciate_table",
       [](const scenario::Scenario& s) {

@@ -1,10 +1,11 @@
 #pragma once
-// One C++ core call at a time from Python. Input parsing inside the core (udunits2 unit parsing when
-// scenarios are loaded, overrides applied or kinetic parameters resolved at the start of a run) is
-// single-threaded by design, so calls from several Python threads are serialised here. The GIL is
-// released while waiting, so a thread blocked here never stalls the interpreter (and cannot deadlock
-// with a run whose worker thread holds the lock and never needs the GIL). A nested call from the
-// thread that holds the lock (e.g. from a run's progress callback) is refused instead of deadlocking.
+// One C++ core call at a time from Python. Input parsing inside the core (udunits2 unit parsing
+// when scenarios are loaded, overrides applied or kinetic parameters resolved at the start of a
+// run) is single-threaded by design, so calls from several Python threads are serialised here. The
+// GIL is released while waiting, so a thread blocked here never stalls the interpreter (and cannot
+// deadlock with a run whose worker thread holds the lock and never needs the GIL). A nested call
+// from the thread that holds the lock (e.g. from a run's progress callback) is refused instead of
+// deadlocking.
 #include <pybind11/pybind11.h>
 
 #include <atomic>
@@ -19,7 +20,8 @@ class CoreLock {
   // Call with the GIL held; the GIL is held again when the constructor returns.
   CoreLock() {
     if (owner().load() == std::this_thread::get_id()) {
-      throw std::runtime_error("calcikin: the C++ core is busy in this thread (called from a progress callback?)");
+      throw std::runtime_error(
+          "calcikin: the C++ core is busy in this thread (called from a progress callback?)");
     }
     if (!mutex().try_lock()) {
       const pybind11::gil_scoped_release release;

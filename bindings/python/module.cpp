@@ -1,5 +1,6 @@
-// _calcikin: the compiled half of the calcikin Python package. It only converts arguments and results;
-// every computation is a call into models/api, the same entry points the calcikin CLI uses.
+// _calcikin: the compiled half of the calcikin Python package. It only converts arguments and
+// results; every computation is a call into models/api, the same entry points the calcikin CLI
+// uses.
 #include <pybind11/pybind11.h>
 
 #include "bindings/python/bindings.hpp"

@@ -1,12 +1,13 @@
 #pragma once
-// Runs a long C++ computation without holding the GIL, while the calling Python thread stays responsive:
-// it wakes every few hundred milliseconds, takes the GIL briefly, lets Python run its signal handlers
-// (Ctrl-C) and reports progress. Ctrl-C calls the computation's cancellation hook; the computation then
-// finishes what is in flight and returns, and KeyboardInterrupt is raised afterwards.
+// Runs a long C++ computation without holding the GIL, while the calling Python thread stays
+// responsive: it wakes every few hundred milliseconds, takes the GIL briefly, lets Python run its
+// signal handlers (Ctrl-C) and reports progress. Ctrl-C calls the computation's cancellation hook;
+// the computation then finishes what is in flight and returns, and KeyboardInterrupt is raised
+// afterwards.
 //
 // Why a worker thread: Python runs signal handlers only in the main thread, while the sweep's own
-// callbacks may come from any OpenMP thread. Polling from the caller's thread keeps every Python call on
-// that thread and no Python code inside OpenMP regions.
+// callbacks may come from any OpenMP thread. Polling from the caller's thread keeps every Python
+// call on that thread and no Python code inside OpenMP regions.
 #include <chrono>
 #include <functional>
 
@@ -21,8 +22,8 @@ struct BackgroundOptions {
 };
 
 // Runs work() on a new thread with the GIL released and returns when it returned. Rethrows a C++
-// exception thrown by work; raises KeyboardInterrupt (or whatever a signal handler or on_poll raised)
-// after work returned when that happened during the run. Must be called with the GIL held.
+// exception thrown by work; raises KeyboardInterrupt (or whatever a signal handler or on_poll
+// raised) after work returned when that happened during the run. Must be called with the GIL held.
 void run_in_background(const std::function<void()>& work, const BackgroundOptions& options);
 
 }  // namespace calcikin::python

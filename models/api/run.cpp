@@ -26,11 +26,16 @@ namespace {
 
 sweep::PlanMode plan_mode(scenario::SweepMode mode) {
   switch (mode) {
-    case scenario::SweepMode::None: return sweep::PlanMode::Single;
-    case scenario::SweepMode::Grid: return sweep::PlanMode::Grid;
-    case scenario::SweepMode::Zip: return sweep::PlanMode::Zip;
-    case scenario::SweepMode::List: return sweep::PlanMode::List;
-    case scenario::SweepMode::LatinHypercube: return sweep::PlanMode::LatinHypercube;
+    case scenario::SweepMode::None:
+      return sweep::PlanMode::Single;
+    case scenario::SweepMode::Grid:
+      return sweep::PlanMode::Grid;
+    case scenario::SweepMode::Zip:
+      return sweep::PlanMode::Zip;
+    case scenario::SweepMode::List:
+      return sweep::PlanMode::List;
+    case scenario::SweepMode::LatinHypercube:
+      return sweep::PlanMode::LatinHypercube;
   }
   return sweep::PlanMode::Single;
 }
@@ -42,7 +47,8 @@ std::string si_unit_of(const scenario::Scenario& s, const scenario::SweepParamet
     case scenario::PathTarget::Total:
       return p.basis == scenario::ConcentrationBasis::Molal ? "mol/kg" : "mol/m3";
     case scenario::PathTarget::KineticParameter: {
-      const auto& info = kinetics::ParameterCatalogue::builtin().at(path.key, p.where, "sweep.parameters." + p.path, p.source_line);
+      const auto& info = kinetics::ParameterCatalogue::builtin().at(
+          path.key, p.where, "sweep.parameters." + p.path, p.source_line);
       return info.unit.empty() ? "1" : info.unit;
     }
     default:
@@ -61,9 +67,12 @@ std::string utc_now() {
 
 io::TimeSeriesOutput time_series_mode(scenario::TimeSeriesMode m) {
   switch (m) {
-    case scenario::TimeSeriesMode::All: return io::TimeSeriesOutput::All;
-    case scenario::TimeSeriesMode::None: return io::TimeSeriesOutput::None;
-    case scenario::TimeSeriesMode::Every: return io::TimeSeriesOutput::Every;
+    case scenario::TimeSeriesMode::All:
+      return io::TimeSeriesOutput::All;
+    case scenario::TimeSeriesMode::None:
+      return io::TimeSeriesOutput::None;
+    case scenario::TimeSeriesMode::Every:
+      return io::TimeSeriesOutput::Every;
   }
   return io::TimeSeriesOutput::All;
 }
@@ -84,8 +93,9 @@ sweep::SweepPlan make_plan(const scenario::Scenario& scenario_in) {
   try {
     return sweep::SweepPlan(std::move(spec));
   } catch (const std::invalid_argument& e) {
-    const input::SourceLocation where = s.sweep.parameters.empty() ? input::SourceLocation{s.source_file, 0, 0}
-                                                                   : s.sweep.parameters.front().where;
+    const input::SourceLocation where = s.sweep.parameters.empty()
+                                            ? input::SourceLocation{s.source_file, 0, 0}
+                                            : s.sweep.parameters.front().where;
     throw input::InputError(where, "sweep", e.what());
   }
 }
@@ -120,11 +130,13 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
   const sweep::SweepPlan plan = make_plan(s);
   if (static_cast<std::int64_t>(plan.size()) > s.sweep.confirm_above && !options.assume_yes) {
     throw input::InputError({s.source_file, 0, 0}, "sweep",
-                            "the sweep has " + std::to_string(plan.size()) + " points, more than sweep.confirm_above (" +
+                            "the sweep has " + std::to_string(plan.size()) +
+                                " points, more than sweep.confirm_above (" +
                                 std::to_string(s.sweep.confirm_above) + ")",
                             "", "pass --yes to run it anyway, or raise sweep.confirm_above");
   }
-  const sweep::Shard shard = options.shard ? *options.shard : sweep::shard_from_environment().value_or(sweep::Shard{});
+  const sweep::Shard shard =
+      options.shard ? *options.shard : sweep::shard_from_environment().value_or(sweep::Shard{});
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   const sweep::MpiWorld world = sweep::mpi_world();
 
@@ -181,17 +193,20 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
     result.exit_code = kExitOk;
     return result;
   }
-  // --resume without a partial file: nothing was completed yet (or the run was killed while creating
-  // the file), so start afresh; a finished file is never recomputed silently.
+  // --resume without a partial file: nothing was completed yet (or the run was killed while
+  // creating the file), so start afresh; a finished file is never recomputed silently.
   bool resume = options.resume;
   if (resume && !std::filesystem::exists(setup.path + ".partial")) {
     if (std::filesystem::exists(setup.path)) {
-      throw io::IoError(setup.path + " is already complete: nothing to resume (remove it to run again)");
+      throw io::IoError(setup.path +
+                        " is already complete: nothing to resume (remove it to run again)");
     }
-    std::fprintf(stderr, "calcikin: no %s.partial to resume: starting the run from the beginning\n", setup.path.c_str());
+    std::fprintf(stderr, "calcikin: no %s.partial to resume: starting the run from the beginning\n",
+                 setup.path.c_str());
     resume = false;
   }
-  std::unique_ptr<io::SweepWriter> writer = resume ? io::SweepWriter::resume(setup) : io::SweepWriter::create(setup);
+  std::unique_ptr<io::SweepWriter> writer =
+      resume ? io::SweepWriter::resume(setup) : io::SweepWriter::create(setup);
   summary = world.size > 1 ? sweep::run_points_mpi_master(plan, layout, factory, *writer, runner)
                            : sweep::run_points(plan, layout, factory, *writer, runner);
 

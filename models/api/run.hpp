@@ -1,11 +1,12 @@
 #pragma once
-// api::run: the one entry point that runs a scenario (single run or sweep) into an HDF5 file, shared
-// by `calcikin run` and the Python module: scenario -> simulation (models/api/simulation.hpp:
-// RunLayout + per-thread PointEvaluators) -> sweep plan -> runner (OpenMP threads; MPI ranks when
-// built with CALCIKIN_WITH_MPI and started under mpirun) -> HDF5 writer.
+// api::run: the one entry point that runs a scenario (single run or sweep) into an HDF5 file,
+// shared by `calcikin run` and the Python module: scenario -> simulation
+// (models/api/simulation.hpp: RunLayout + per-thread PointEvaluators) -> sweep plan -> runner
+// (OpenMP threads; MPI ranks when built with CALCIKIN_WITH_MPI and started under mpirun) -> HDF5
+// writer.
 //
-// Simulation::prepare (models/api/simulation.hpp) validates the scenario and gives the RunLayout and
-// the per-thread evaluators, which receive the swept values (SI) in the order of
+// Simulation::prepare (models/api/simulation.hpp) validates the scenario and gives the RunLayout
+// and the per-thread evaluators, which receive the swept values (SI) in the order of
 // scenario.sweep.parameters (make_plan keeps that order).
 #include <cstddef>
 #include <functional>
@@ -22,12 +23,12 @@
 namespace calcikin::api {
 
 struct RunOptions {
-  std::string output;           // "" = scenario.output.file, else <scenario file stem>.h5 beside it
-  int threads = 0;              // 0 = OpenMP's default (OMP_NUM_THREADS or all cores)
+  std::string output;  // "" = scenario.output.file, else <scenario file stem>.h5 beside it
+  int threads = 0;     // 0 = OpenMP's default (OMP_NUM_THREADS or all cores)
   std::optional<sweep::Shard> shard;  // nullopt = from SLURM_ARRAY_TASK_* when set, else whole
-  bool resume = false;          // continue OUTPUT.partial of an interrupted run (none: start afresh;
-                                // an already finished OUTPUT: io::IoError)
-  bool assume_yes = false;      // allow sweeps larger than sweep.confirm_above
+  bool resume = false;      // continue OUTPUT.partial of an interrupted run (none: start afresh;
+                            // an already finished OUTPUT: io::IoError)
+  bool assume_yes = false;  // allow sweeps larger than sweep.confirm_above
   sweep::ProgressMode progress = sweep::ProgressMode::Auto;
   sweep::CancelToken* cancel = nullptr;  // optional (the CLI installs a SIGINT guard on its own)
   sweep::ProgressCallback on_progress;   // optional, in addition to the printer
@@ -58,6 +59,7 @@ std::string default_output_path(const scenario::Scenario& scenario);
 
 // Hash (FNV-1a 64, hex) of the scenario text and the --set overrides; stored in files and compared
 // by resume and merge.
-std::string scenario_hash(const scenario::Scenario& scenario, const std::vector<std::string>& overrides);
+std::string scenario_hash(const scenario::Scenario& scenario,
+                          const std::vector<std::string>& overrides);
 
 }  // namespace calcikin::api

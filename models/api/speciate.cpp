@@ -24,8 +24,9 @@ std::string scenario_line(const scenario::Scenario& s, const SourceLocation& whe
   return {};
 }
 
-[[noreturn]] void fail(const scenario::Scenario& s, const SourceLocation& where, const std::string& path,
-                       const std::string& problem, const std::string& hint = {}) {
+[[noreturn]] void fail(const scenario::Scenario& s, const SourceLocation& where,
+                       const std::string& path, const std::string& problem,
+                       const std::string& hint = {}) {
   throw InputError(where, path, problem, scenario_line(s, where), hint);
 }
 
@@ -47,25 +48,30 @@ std::string quoted(const std::string& s) {
 
 // The scenario's thermodynamics section with the API/CLI options on top (they map onto the same
 // named parameters: a phase's offset is its catalogue parameter, e.g. WH -> WH.dlogK_stab).
-scenario::ThermodynamicsSpec merged_thermodynamics(const scenario::Scenario& s, const SpeciateOptions& choices) {
+scenario::ThermodynamicsSpec merged_thermodynamics(const scenario::Scenario& s,
+                                                   const SpeciateOptions& choices) {
   scenario::ThermodynamicsSpec spec = s.thermodynamics;
   if (choices.phase_log_k_offsets.empty() && choices.species_log_k_offsets.empty()) {
     for (const std::string& name : choices.enable_species) spec.optional_species.push_back(name);
     return spec;
   }
   const auto catalogue = scenario::thermo_parameter_catalogue(s.database);
-  auto set = [&](scenario::ThermoParameterKind kind, const std::string& target, double value, const char* option) {
+  auto set = [&](scenario::ThermoParameterKind kind, const std::string& target, double value,
+                 const char* option) {
     const scenario::ThermoParameterInfo* info = catalogue->find_target(kind, target);
     if (info == nullptr)
-      throw InputError(SourceLocation{"<options>", 0, 0}, option,
-                       std::string(kind == scenario::ThermoParameterKind::PhaseLogKOffset ? "phase '" : "species '") +
-                           target + "' has no log K parameter in database " + catalogue->database());
+      throw InputError(
+          SourceLocation{"<options>", 0, 0}, option,
+          std::string(kind == scenario::ThermoParameterKind::PhaseLogKOffset ? "phase '"
+                                                                             : "species '") +
+              target + "' has no log K parameter in database " + catalogue->database());
     for (scenario::ThermoParameterSetting& p : spec.parameters)
       if (p.name == info->name) {
         p.value = value;
         return;
       }
-    spec.parameters.push_back(scenario::ThermoParameterSetting{info->name, value, SourceLocation{"<options>", 0, 0}, {}});
+    spec.parameters.push_back(
+        scenario::ThermoParameterSetting{info->name, value, SourceLocation{"<options>", 0, 0}, {}});
   };
   for (const auto& [name, v] : choices.phase_log_k_offsets)
     set(scenario::ThermoParameterKind::PhaseLogKOffset, name, v, "log_k_offset");
@@ -99,9 +105,10 @@ SpeciationReport speciate(const scenario::Scenario& s, const SpeciateOptions& ch
     (t.basis == scenario::ConcentrationBasis::Molar ? any_molar : any_molal) = true;
   }
   if (any_molar && any_molal) {
-    fail(s, sol.totals.front().where, "solution.totals",
-         "molal and molar concentrations are mixed in one solution",
-         "PHREEQC's conversion needs one basis: write every total in mmol/kgw or every total in mM");
+    fail(
+        s, sol.totals.front().where, "solution.totals",
+        "molal and molar concentrations are mixed in one solution",
+        "PHREEQC's conversion needs one basis: write every total in mmol/kgw or every total in mM");
   }
   std::size_t charge_index = elements.size();
   if (sol.charge_balance) {
@@ -148,7 +155,9 @@ SpeciationReport speciate(const scenario::Scenario& s, const SpeciateOptions& ch
       solutes_kg_per_l += c * b.gram_formula_weight / 1000.0;
     }
     const double water = sol.density - solutes_kg_per_l;
-    if (!(water > 0.0)) fail(s, sol.totals.front().where, "solution.totals", "the solutes outweigh the solution (density too low)");
+    if (!(water > 0.0))
+      fail(s, sol.totals.front().where, "solution.totals",
+           "the solutes outweigh the solution (density too low)");
     for (std::size_t i = 0; i < sol.totals.size(); ++i) totals[i] = values[i] / 1000.0 / water;
   } else {
     for (std::size_t i = 0; i < sol.totals.size(); ++i) totals[i] = values[i];
@@ -156,7 +165,8 @@ SpeciationReport speciate(const scenario::Scenario& s, const SpeciateOptions& ch
   if (sol.buffer) totals.back() = sol.buffer->total;
 
   thermo::Speciator sp(system);
-  apply_thermo_parameters(sp, bind_thermo_parameters(thermo_scenario, *system), thermo_scenario.thermodynamics);
+  apply_thermo_parameters(sp, bind_thermo_parameters(thermo_scenario, *system),
+                          thermo_scenario.thermodynamics);
   try {
     sp.set_temperature(sol.temperature);
   } catch (const std::out_of_range& e) {
@@ -176,8 +186,9 @@ SpeciationReport speciate(const scenario::Scenario& s, const SpeciateOptions& ch
   }
   if (!st.converged) {
     std::ostringstream msg;
-    msg << "speciation did not converge after " << st.iterations << " iterations (largest scaled residual "
-        << st.residual << "; reached I = " << sp.ionic_strength() << " mol/kg";
+    msg << "speciation did not converge after " << st.iterations
+        << " iterations (largest scaled residual " << st.residual
+        << "; reached I = " << sp.ionic_strength() << " mol/kg";
     if (sol.charge_balance)
       msg << ", " << *sol.charge_balance << " = " << adjusted << " mol/kg: charge balance on "
           << *sol.charge_balance << " may be impossible";
@@ -230,7 +241,8 @@ std::string to_json(const SpeciationReport& r) {
   o << "  \"activity_water\": " << number(r.activity_water) << ",\n";
   o << "  \"charge_balance\": " << number(r.charge_balance) << ",\n";
   o << "  \"charge_balance_element\": "
-    << (r.charge_balance_element.empty() ? std::string("null") : quoted(r.charge_balance_element)) << ",\n";
+    << (r.charge_balance_element.empty() ? std::string("null") : quoted(r.charge_balance_element))
+    << ",\n";
   o << "  \"iterations\": " << r.status.iterations << ",\n";
   o << "  \"totals\": {";
   for (std::size_t i = 0; i < r.totals.size(); ++i)
@@ -238,19 +250,21 @@ std::string to_json(const SpeciationReport& r) {
   o << "},\n  \"species\": {\n";
   for (std::size_t i = 0; i < r.species.size(); ++i) {
     const auto& x = r.species[i];
-    o << "    " << quoted(x.name) << ": {\"molality\": " << number(x.molality) << ", \"activity\": "
-      << number(x.activity) << ", \"log_gamma\": " << number(x.log_gamma) << "}"
-      << (i + 1 < r.species.size() ? "," : "") << "\n";
+    o << "    " << quoted(x.name) << ": {\"molality\": " << number(x.molality)
+      << ", \"activity\": " << number(x.activity) << ", \"log_gamma\": " << number(x.log_gamma)
+      << "}" << (i + 1 < r.species.size() ? "," : "") << "\n";
   }
   o << "  },\n  \"saturation_indices\": {";
   for (std::size_t i = 0; i < r.phases.size(); ++i)
-    o << (i ? ", " : "") << quoted(r.phases[i].name) << ": " << number(r.phases[i].saturation_index);
+    o << (i ? ", " : "") << quoted(r.phases[i].name) << ": "
+      << number(r.phases[i].saturation_index);
   o << "},\n  \"phases\": {\n";
   for (std::size_t i = 0; i < r.phases.size(); ++i) {
     const auto& x = r.phases[i];
-    o << "    " << quoted(x.name) << ": {\"formula\": " << quoted(x.formula) << ", \"si\": " << number(x.saturation_index)
-      << ", \"log_iap\": " << number(x.log_iap) << ", \"log_k\": " << number(x.log_k) << ", \"nu\": "
-      << number(x.ion_count) << ", \"mean_saturation_ratio\": " << number(x.mean_saturation_ratio) << "}"
+    o << "    " << quoted(x.name) << ": {\"formula\": " << quoted(x.formula)
+      << ", \"si\": " << number(x.saturation_index) << ", \"log_iap\": " << number(x.log_iap)
+      << ", \"log_k\": " << number(x.log_k) << ", \"nu\": " << number(x.ion_count)
+      << ", \"mean_saturation_ratio\": " << number(x.mean_saturation_ratio) << "}"
       << (i + 1 < r.phases.size() ? "," : "") << "\n";
   }
   o << "  }\n}\n";
@@ -260,10 +274,15 @@ std::string to_json(const SpeciationReport& r) {
 std::string to_table(const SpeciationReport& r) {
   std::ostringstream o;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "database %s\ntemperature %.2f degC   pH %.3f   I %.5f mol/kg   a_w %.5f\n",
-                r.database.c_str(), r.temperature - 273.15, r.pH, r.ionic_strength, r.activity_water);
+  std::snprintf(
+      buf, sizeof buf, "database %s\ntemperature %.2f degC   pH %.3f   I %.5f mol/kg   a_w %.5f\n",
+      r.database.c_str(), r.temperature - 273.15, r.pH, r.ionic_strength, r.activity_water);
   o << buf;
-  o << "\ntotals (mmol/kg water)" << (r.charge_balance_element.empty() ? "" : ", " + r.charge_balance_element + " adjusted to charge balance") << "\n";
+  o << "\ntotals (mmol/kg water)"
+    << (r.charge_balance_element.empty()
+            ? ""
+            : ", " + r.charge_balance_element + " adjusted to charge balance")
+    << "\n";
   for (const auto& [e, v] : r.totals) {
     std::snprintf(buf, sizeof buf, "  %-10s %14.6g\n", e.c_str(), v * 1e3);
     o << buf;
@@ -271,14 +290,14 @@ std::string to_table(const SpeciationReport& r) {
   o << "\nspecies                 mmol/kgw       log a    log gamma\n";
   for (const auto& x : r.species) {
     if (x.molality <= 0) continue;
-    std::snprintf(buf, sizeof buf, "  %-18s %12.5g %11.4f %11.4f\n", x.name.c_str(), x.molality * 1e3,
-                  std::log10(x.activity), x.log_gamma);
+    std::snprintf(buf, sizeof buf, "  %-18s %12.5g %11.4f %11.4f\n", x.name.c_str(),
+                  x.molality * 1e3, std::log10(x.activity), x.log_gamma);
     o << buf;
   }
   o << "\nphase                      SI     log IAP      log K     nu\n";
   for (const auto& x : r.phases) {
-    std::snprintf(buf, sizeof buf, "  %-18s %9.4f %11.4f %10.4f %6.3g\n", x.name.c_str(), x.saturation_index, x.log_iap,
-                  x.log_k, x.ion_count);
+    std::snprintf(buf, sizeof buf, "  %-18s %9.4f %11.4f %10.4f %6.3g\n", x.name.c_str(),
+                  x.saturation_index, x.log_iap, x.log_k, x.ion_count);
     o << buf;
   }
   return o.str();

@@ -8,7 +8,8 @@
 namespace calcikin::kinetics {
 
 AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
-                               const std::array<double, kComponentCount>& totals, double si_tolerance) {
+                               const std::array<double, kComponentCount>& totals,
+                               double si_tolerance) {
   const PhaseChemistry& acp = chemistry.phase(acp_phase);
   AcpEquilibrium out;
   out.dissolved = totals;
@@ -23,16 +24,19 @@ AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_pha
   out.saturation_index = si0;
   if (!(si0 > 0.0)) return out;
 
-  // Largest amount the limiting element allows (keep a tiny remainder so every total stays positive).
+  // Largest amount the limiting element allows (keep a tiny remainder so every total stays
+  // positive).
   double upper = std::numeric_limits<double>::infinity();
   for (std::size_t k = 0; k < kH; ++k)
     if (acp.stoichiometry[k] > 0.0) upper = std::min(upper, totals[k] / acp.stoichiometry[k]);
   double lo = 0.0, f_lo = si0;
   double hi = upper * (1.0 - 1e-9);
   double f_hi = si_at(hi);
-  if (f_hi > 0.0) throw std::runtime_error("ACP equilibration: still supersaturated with the limiting element used up");
-  // Illinois (regula falsi with halving of the stale end): robust and superlinear; SI is monotone in
-  // the amount.
+  if (f_hi > 0.0)
+    throw std::runtime_error(
+        "ACP equilibration: still supersaturated with the limiting element used up");
+  // Illinois (regula falsi with halving of the stale end): robust and superlinear; SI is monotone
+  // in the amount.
   int side = 0;
   double x = lo;
   for (int it = 1; it <= 200; ++it) {
@@ -58,7 +62,8 @@ AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_pha
     out.saturation_index = f;
   }
   out.amount = x;
-  for (std::size_t k = 0; k < kComponentCount; ++k) out.dissolved[k] = totals[k] - acp.stoichiometry[k] * x;
+  for (std::size_t k = 0; k < kComponentCount; ++k)
+    out.dissolved[k] = totals[k] - acp.stoichiometry[k] * x;
   return out;
 }
 

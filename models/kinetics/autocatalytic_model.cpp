@@ -8,7 +8,8 @@
 
 namespace calcikin::kinetics {
 
-AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry, const AutocatalyticSetup& setup)
+AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry,
+                                       const AutocatalyticSetup& setup)
     : chemistry_(chemistry),
       p_(setup.parameters),
       acp_(chemistry.phase(setup.acp_phase)),
@@ -21,7 +22,8 @@ AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry, const Autoc
   if (!(crystal_.stoichiometry[kP] > 0.0) || !(acp_.stoichiometry[kP] > 0.0))
     throw std::invalid_argument("autocatalytic model: phases without phosphate");
   element_totals_ = setup.dissolved;
-  for (std::size_t k = 0; k < kComponentCount; ++k) element_totals_[k] += acp_.stoichiometry[k] * n0_;
+  for (std::size_t k = 0; k < kComponentCount; ++k)
+    element_totals_[k] += acp_.stoichiometry[k] * n0_;
   // Mg and pH factors from the initial solution (spec §2.3.2).
   chemistry_.evaluate(setup.dissolved.data(), chem_);
   const double a_mg = std::pow(10.0, chem_.log10_activity_mg);

@@ -3,8 +3,8 @@
 //   d alpha/dt = (k0 + k1 alpha)(1 - alpha) F_Mg F_pH,
 //   F_Mg = max(0, 1 - alpha_KM theta_Mg) (smooth), theta_Mg = K a_Mg c0 / (1 + K a_Mg c0),
 //   F_pH = 10^(-beta_pH (pH - pH_ref)),
-// with a_Mg and pH taken from the speciation of the initial solution (constant during the run), so the
-// closed form alpha(t) = k0 (e^{kt} - 1)/(k1 + k0 e^{kt}), k = (k0 + k1) F, holds exactly.
+// with a_Mg and pH taken from the speciation of the initial solution (constant during the run), so
+// the closed form alpha(t) = k0 (e^{kt} - 1)/(k1 + k0 e^{kt}), k = (k0 + k1) F, holds exactly.
 // alpha is the crystalline fraction of the phosphate held in solids: the ACP pool (P content 2 n0)
 // turns into the crystalline phase (HAP by default) at constant solid phosphate; the other elements
 // the crystalline formula needs come from (or go to) the solution, so Ca, Mg, P stay conserved.
@@ -20,7 +20,7 @@ namespace calcikin::kinetics {
 
 struct AutocatalyticSetup {
   std::array<double, kComponentCount> dissolved{};  // mol/kg at t = 0 (after ACP pre-formation)
-  std::size_t acp_phase = 0;                         // chemistry indices
+  std::size_t acp_phase = 0;                        // chemistry indices
   std::size_t crystal_phase = 1;
   double acp_amount = 0.0;  // mol/kg at t = 0
   double acp_radius = 25e-9;
@@ -49,7 +49,9 @@ class AutocatalyticModel final : public KineticsModel {
   double effective_k1() const noexcept { return k1_; }
   // Closed-form half-conversion time ln(2 + k1/k0)/(k0 + k1) of the effective constants.
   double closed_form_half_time() const noexcept;
-  const std::array<double, kComponentCount>& element_totals() const noexcept override { return element_totals_; }
+  const std::array<double, kComponentCount>& element_totals() const noexcept override {
+    return element_totals_;
+  }
 
  private:
   SolutionChemistry& chemistry_;

@@ -52,50 +52,114 @@ inline Dual<N> chain(const Dual<N>& x, double f, double df) {
   return r;
 }
 
-template <std::size_t N> inline Dual<N> operator+(Dual<N> a, const Dual<N>& b) { return a += b; }
-template <std::size_t N> inline Dual<N> operator-(Dual<N> a, const Dual<N>& b) { return a -= b; }
-template <std::size_t N> inline Dual<N> operator*(Dual<N> a, const Dual<N>& b) { return a *= b; }
-template <std::size_t N> inline Dual<N> operator/(Dual<N> a, const Dual<N>& b) { return a /= b; }
-template <std::size_t N> inline Dual<N> operator+(Dual<N> a, double b) { a.v += b; return a; }
-template <std::size_t N> inline Dual<N> operator+(double b, Dual<N> a) { a.v += b; return a; }
-template <std::size_t N> inline Dual<N> operator-(Dual<N> a, double b) { a.v -= b; return a; }
-template <std::size_t N> inline Dual<N> operator-(double b, const Dual<N>& a) { return chain(a, b - a.v, -1.0); }
-template <std::size_t N> inline Dual<N> operator-(const Dual<N>& a) { return chain(a, -a.v, -1.0); }
-template <std::size_t N> inline Dual<N> operator*(Dual<N> a, double b) {
+template <std::size_t N>
+inline Dual<N> operator+(Dual<N> a, const Dual<N>& b) {
+  return a += b;
+}
+template <std::size_t N>
+inline Dual<N> operator-(Dual<N> a, const Dual<N>& b) {
+  return a -= b;
+}
+template <std::size_t N>
+inline Dual<N> operator*(Dual<N> a, const Dual<N>& b) {
+  return a *= b;
+}
+template <std::size_t N>
+inline Dual<N> operator/(Dual<N> a, const Dual<N>& b) {
+  return a /= b;
+}
+template <std::size_t N>
+inline Dual<N> operator+(Dual<N> a, double b) {
+  a.v += b;
+  return a;
+}
+template <std::size_t N>
+inline Dual<N> operator+(double b, Dual<N> a) {
+  a.v += b;
+  return a;
+}
+template <std::size_t N>
+inline Dual<N> operator-(Dual<N> a, double b) {
+  a.v -= b;
+  return a;
+}
+template <std::size_t N>
+inline Dual<N> operator-(double b, const Dual<N>& a) {
+  return chain(a, b - a.v, -1.0);
+}
+template <std::size_t N>
+inline Dual<N> operator-(const Dual<N>& a) {
+  return chain(a, -a.v, -1.0);
+}
+template <std::size_t N>
+inline Dual<N> operator*(Dual<N> a, double b) {
   a.v *= b;
   for (auto& x : a.d) x *= b;
   return a;
 }
-template <std::size_t N> inline Dual<N> operator*(double b, Dual<N> a) { return a * b; }
-template <std::size_t N> inline Dual<N> operator/(Dual<N> a, double b) { return a * (1.0 / b); }
-template <std::size_t N> inline Dual<N> operator/(double b, const Dual<N>& a) {
+template <std::size_t N>
+inline Dual<N> operator*(double b, Dual<N> a) {
+  return a * b;
+}
+template <std::size_t N>
+inline Dual<N> operator/(Dual<N> a, double b) {
+  return a * (1.0 / b);
+}
+template <std::size_t N>
+inline Dual<N> operator/(double b, const Dual<N>& a) {
   return chain(a, b / a.v, -b / (a.v * a.v));
 }
-template <std::size_t N> inline bool operator<(const Dual<N>& a, double b) { return a.v < b; }
-template <std::size_t N> inline bool operator>(const Dual<N>& a, double b) { return a.v > b; }
-template <std::size_t N> inline bool operator<=(const Dual<N>& a, double b) { return a.v <= b; }
-template <std::size_t N> inline bool operator>=(const Dual<N>& a, double b) { return a.v >= b; }
+template <std::size_t N>
+inline bool operator<(const Dual<N>& a, double b) {
+  return a.v < b;
+}
+template <std::size_t N>
+inline bool operator>(const Dual<N>& a, double b) {
+  return a.v > b;
+}
+template <std::size_t N>
+inline bool operator<=(const Dual<N>& a, double b) {
+  return a.v <= b;
+}
+template <std::size_t N>
+inline bool operator>=(const Dual<N>& a, double b) {
+  return a.v >= b;
+}
 
-template <std::size_t N> inline Dual<N> exp(const Dual<N>& x) { const double e = std::exp(x.v); return chain(x, e, e); }
-template <std::size_t N> inline Dual<N> log(const Dual<N>& x) { return chain(x, std::log(x.v), 1.0 / x.v); }
-template <std::size_t N> inline Dual<N> sqrt(const Dual<N>& x) {
+template <std::size_t N>
+inline Dual<N> exp(const Dual<N>& x) {
+  const double e = std::exp(x.v);
+  return chain(x, e, e);
+}
+template <std::size_t N>
+inline Dual<N> log(const Dual<N>& x) {
+  return chain(x, std::log(x.v), 1.0 / x.v);
+}
+template <std::size_t N>
+inline Dual<N> sqrt(const Dual<N>& x) {
   const double s = std::sqrt(x.v);
   return chain(x, s, 0.5 / s);
 }
-template <std::size_t N> inline Dual<N> cbrt(const Dual<N>& x) {
+template <std::size_t N>
+inline Dual<N> cbrt(const Dual<N>& x) {
   const double c = std::cbrt(x.v);
   return chain(x, c, c / (3.0 * x.v));
 }
-template <std::size_t N> inline Dual<N> pow(const Dual<N>& x, double p) {
+template <std::size_t N>
+inline Dual<N> pow(const Dual<N>& x, double p) {
   const double f = std::pow(x.v, p);
   return chain(x, f, p * std::pow(x.v, p - 1.0));
 }
-template <std::size_t N> inline Dual<N> tanh(const Dual<N>& x) {
+template <std::size_t N>
+inline Dual<N> tanh(const Dual<N>& x) {
   const double t = std::tanh(x.v);
   return chain(x, t, 1.0 - t * t);
 }
 
 inline double value_of(double x) { return x; }
-template <std::size_t N> inline double value_of(const Dual<N>& x) { return x.v; }
+template <std::size_t N>
+inline double value_of(const Dual<N>& x) {
+  return x.v;
+}
 
 }  // namespace calcikin::kinetics

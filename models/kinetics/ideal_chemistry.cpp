@@ -12,7 +12,8 @@ constexpr double kLn10 = 2.302585092994046;
 }
 
 IdealChemistry::IdealChemistry(IdealChemistryConfig config) : config_(std::move(config)) {
-  if (config_.phases.size() > kMaxPhases) throw std::invalid_argument("IdealChemistry: too many phases");
+  if (config_.phases.size() > kMaxPhases)
+    throw std::invalid_argument("IdealChemistry: too many phases");
   const double sqrt_i = std::sqrt(config_.ionic_strength);
   const double davies = sqrt_i / (1.0 + sqrt_i) - 0.3 * config_.ionic_strength;
   log_gamma1_ = -config_.davies_a * davies;
@@ -21,7 +22,8 @@ IdealChemistry::IdealChemistry(IdealChemistryConfig config) : config_(std::move(
   const double log_h = -config_.pH;
   // m_HPO4 = K1 a_H a_PO4 / gamma2, m_H2PO4 = K2 a_H^2 a_PO4 / gamma1, a_PO4 = gamma3 m_PO4.
   const double r_hpo4 = std::pow(10.0, config_.log10_k_hpo4 + log_h + log_gamma3_ - log_gamma2_);
-  const double r_h2po4 = std::pow(10.0, config_.log10_k_h2po4 + 2.0 * log_h + log_gamma3_ - log_gamma1_);
+  const double r_h2po4 =
+      std::pow(10.0, config_.log10_k_h2po4 + 2.0 * log_h + log_gamma3_ - log_gamma1_);
   log_po4_fraction_ = -std::log10(1.0 + r_hpo4 + r_h2po4);
 }
 
@@ -70,7 +72,8 @@ IdealChemistryConfig reference_ideal_config(bool with_wh) {
   acp.nu_ca = 3.0;
   acp.nu_po4 = 2.0;
   c.phases.push_back(acp);
-  // HAP: Ca5(PO4)3OH = 5Ca2+ + 3PO4 3- + OH-, log K -58.63 at 37 C (McDowell 1977, spec §1.5), V_m 159 cm3/mol.
+  // HAP: Ca5(PO4)3OH = 5Ca2+ + 3PO4 3- + OH-, log K -58.63 at 37 C (McDowell 1977, spec §1.5), V_m
+  // 159 cm3/mol.
   IdealPhase hap;
   hap.chemistry = {"HAP", 159.0e-6, 9.0, {5.0, 0.0, 3.0, 1.0}};
   hap.log10_k = -58.63;
@@ -79,8 +82,9 @@ IdealChemistryConfig reference_ideal_config(bool with_wh) {
   hap.nu_oh = 1.0;
   c.phases.push_back(hap);
   if (with_wh) {
-    // WH: Ca9Mg(HPO4)(PO4)6 = 9Ca2+ + Mg2+ + H+ + 7PO4 3-: log K = -106.9 + dlogK_stab (-12) (spec §1.6 +
-    // revision 1). Written with H+ at the fixed pH folded into log K: nu_oh = -1 (OH- exponent -1 = H+).
+    // WH: Ca9Mg(HPO4)(PO4)6 = 9Ca2+ + Mg2+ + H+ + 7PO4 3-: log K = -106.9 + dlogK_stab (-12) (spec
+    // §1.6 + revision 1). Written with H+ at the fixed pH folded into log K: nu_oh = -1 (OH-
+    // exponent -1 = H+).
     IdealPhase wh;
     wh.chemistry = {"WH", 339e-6, 17.0, {9.0, 1.0, 7.0, 1.0}};
     wh.log10_k = -106.9 - 12.0 + 13.619;  // H+ expressed through OH-: a_H = Kw / a_OH

@@ -88,7 +88,8 @@ std::vector<std::string> bound_parameter_names() {
   std::vector<std::string> out;
   for (const Binding& b : kBindings) out.emplace_back(b.name);
   for (const char* phase : kCrystalNames)
-    for (const CrystalBinding& b : kCrystalBindings) out.push_back(std::string(phase) + "." + b.suffix);
+    for (const CrystalBinding& b : kCrystalBindings)
+      out.push_back(std::string(phase) + "." + b.suffix);
   out.emplace_back("WH.nucleation.mg_composition_optimum");
   return out;
 }
@@ -110,7 +111,8 @@ KineticParameters KineticParameters::defaults() {
     KineticParameters p;
     for (const ParameterInfo& info : ParameterCatalogue::builtin().parameters())
       if (!p.set(info.name, info.default_si))
-        throw std::logic_error("kinetic parameter '" + info.name + "' of the catalogue is not bound to a field");
+        throw std::logic_error("kinetic parameter '" + info.name +
+                               "' of the catalogue is not bound to a field");
     return p;
   }();
   return values;

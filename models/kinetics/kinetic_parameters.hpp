@@ -1,8 +1,9 @@
 #pragma once
-// KineticParameters: the values of every catalogue parameter for one run, SI. Built from the builtin
-// catalogue's defaults, then scenario overrides (kinetics.parameters) and swept values are applied by
-// name. The binding table (kinetic_parameters.cpp) maps each catalogue name to its field; a test checks
-// that the table and models/data/kinetics_parameters.yaml list exactly the same names.
+// KineticParameters: the values of every catalogue parameter for one run, SI. Built from the
+// builtin catalogue's defaults, then scenario overrides (kinetics.parameters) and swept values are
+// applied by name. The binding table (kinetic_parameters.cpp) maps each catalogue name to its
+// field; a test checks that the table and models/data/kinetics_parameters.yaml list exactly the
+// same names.
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -11,58 +12,60 @@ namespace calcikin::kinetics {
 
 // One crystalline phase (HAP, WH, OCP): nucleation (CNT), growth, dissolution, Mg inhibition.
 struct CrystalParameters {
-  double interfacial_energy = 0.0;          // J/m2, effective nucleation gamma (gamma_eff)
-  double heterogeneous_prefactor = 0.0;     // 1/(m2 s), per m2 of ACP surface
-  double contact_angle = 0.0;               // rad, on ACP (f(theta_c) reduces the barrier)
-  double homogeneous_prefactor = 0.0;       // 1/(m3 s), per m3 of water
-  double secondary_prefactor = 0.0;         // 1/(m2 s), per m2 of the phase's own surface
-  double secondary_barrier_ratio = 0.0;     // B_sec / B
+  double interfacial_energy = 0.0;            // J/m2, effective nucleation gamma (gamma_eff)
+  double heterogeneous_prefactor = 0.0;       // 1/(m2 s), per m2 of ACP surface
+  double contact_angle = 0.0;                 // rad, on ACP (f(theta_c) reduces the barrier)
+  double homogeneous_prefactor = 0.0;         // 1/(m3 s), per m3 of water
+  double secondary_prefactor = 0.0;           // 1/(m2 s), per m2 of the phase's own surface
+  double secondary_barrier_ratio = 0.0;       // B_sec / B
   double mg_interfacial_energy_factor = 0.0;  // kappa_gamma: gamma_eff (1 + kappa theta_Mg)
-  double growth_rate_constant = 0.0;        // mol/(m2 s)
-  double growth_order = 0.0;                // n in sigma^n
-  double dissolution_rate_constant = 0.0;   // mol/(m2 s), first order in |sigma|
-  double mg_langmuir_constant = 0.0;        // m3/mol, Mg2+ (activity x c0) on growth sites
-  double mg_effectiveness = 0.0;            // alpha_KM (Kubota-Mullin)
-  double mg_composition_optimum = 0.0;      // x*: WH only (Mg/(Ca+Mg) of ACP where WH nucleates best)
+  double growth_rate_constant = 0.0;          // mol/(m2 s)
+  double growth_order = 0.0;                  // n in sigma^n
+  double dissolution_rate_constant = 0.0;     // mol/(m2 s), first order in |sigma|
+  double mg_langmuir_constant = 0.0;          // m3/mol, Mg2+ (activity x c0) on growth sites
+  double mg_effectiveness = 0.0;              // alpha_KM (Kubota-Mullin)
+  double mg_composition_optimum = 0.0;  // x*: WH only (Mg/(Ca+Mg) of ACP where WH nucleates best)
 };
 
 struct KineticParameters {
   // ACP pool
-  double acp_rate_constant = 0.0;            // mol/(m2 s)
-  double acp_mg_distribution = 0.0;          // D_Mg
+  double acp_rate_constant = 0.0;                // mol/(m2 s)
+  double acp_mg_distribution = 0.0;              // D_Mg
   double acp_mg_incorporation_inhibition = 0.0;  // lambda_inc
   double acp_mg_adsorption_inhibition = 0.0;     // alpha_ads
-  double acp_mg_langmuir_constant = 0.0;     // m3/mol
-  double acp_composition_switch_width = 0.0; // width of the growth/dissolution blend in S_ACP - 1
+  double acp_mg_langmuir_constant = 0.0;         // m3/mol
+  double acp_composition_switch_width = 0.0;  // width of the growth/dissolution blend in S_ACP - 1
 
   CrystalParameters hap, wh, ocp;
 
-  // Protein inhibitor with a finite capacity (fetuin-A-like, spec §3.3 "extra inhibitor coverage term"):
-  // a total amount binds (Langmuir, with its own mass balance) to the mineral surface; the covered
-  // fraction blocks heterogeneous nucleation on ACP and, optionally, crystal growth.
-  double inhibitor_amount = 0.0;                  // mol/kg, total protein (0 = protein-free medium)
-  double inhibitor_footprint = 0.0;               // m2 of mineral surface covered per bound molecule
-  double inhibitor_binding_constant = 0.0;        // m3/mol, Langmuir constant of the free protein
-  double inhibitor_nucleation_effectiveness = 0.0;  // share of the nucleation sites a bound molecule blocks
-  double inhibitor_growth_effectiveness = 0.0;    // same for growth and secondary-nucleation sites
+  // Protein inhibitor with a finite capacity (fetuin-A-like, spec §3.3 "extra inhibitor coverage
+  // term"): a total amount binds (Langmuir, with its own mass balance) to the mineral surface; the
+  // covered fraction blocks heterogeneous nucleation on ACP and, optionally, crystal growth.
+  double inhibitor_amount = 0.0;            // mol/kg, total protein (0 = protein-free medium)
+  double inhibitor_footprint = 0.0;         // m2 of mineral surface covered per bound molecule
+  double inhibitor_binding_constant = 0.0;  // m3/mol, Langmuir constant of the free protein
+  double inhibitor_nucleation_effectiveness =
+      0.0;  // share of the nucleation sites a bound molecule blocks
+  double inhibitor_growth_effectiveness = 0.0;  // same for growth and secondary-nucleation sites
 
   // numerics of the rate laws
-  double supersaturation_cap = 0.0;      // sigma_max (smooth cap)
-  double cap_sharpness = 0.0;            // p of the soft cap sigma / (1 + (sigma/sigma_max)^p)^(1/p)
-  double rate_smoothing = 0.0;           // sigma_s of the C1 blend at sigma = 0
-  double minimum_nucleus_radius = 0.0;   // m
-  double moment_length_scale = 0.0;      // m, L_ref of the scaled moments
-  double vanishing_amount = 0.0;         // mol/kg, regularisation of the ACP area at n -> 0
+  double supersaturation_cap = 0.0;     // sigma_max (smooth cap)
+  double cap_sharpness = 0.0;           // p of the soft cap sigma / (1 + (sigma/sigma_max)^p)^(1/p)
+  double rate_smoothing = 0.0;          // sigma_s of the C1 blend at sigma = 0
+  double minimum_nucleus_radius = 0.0;  // m
+  double moment_length_scale = 0.0;     // m, L_ref of the scaled moments
+  double vanishing_amount = 0.0;        // mol/kg, regularisation of the ACP area at n -> 0
 
   // sources and events
-  double phosphate_source_rate = 0.0;    // mol/(kg s), zero-order Pi release (ALP on beta-glycerophosphate)
-  double induction_fraction = 0.0;       // crystalline fraction that defines the induction time
-  double half_conversion_fraction = 0.0; // crystalline fraction that defines T50
+  double phosphate_source_rate =
+      0.0;  // mol/(kg s), zero-order Pi release (ALP on beta-glycerophosphate)
+  double induction_fraction = 0.0;        // crystalline fraction that defines the induction time
+  double half_conversion_fraction = 0.0;  // crystalline fraction that defines T50
 
   // Level 1 (autocatalytic)
-  double auto_k0 = 0.0;                  // 1/s
-  double auto_k1 = 0.0;                  // 1/s
-  double auto_ph_slope = 0.0;            // beta_pH
+  double auto_k0 = 0.0;        // 1/s
+  double auto_k1 = 0.0;        // 1/s
+  double auto_ph_slope = 0.0;  // beta_pH
   double auto_reference_pH = 0.0;
   double auto_mg_langmuir_constant = 0.0;  // m3/mol
   double auto_mg_effectiveness = 0.0;

@@ -13,7 +13,8 @@ namespace {
 double read_value(const input::Node& node, const std::string& unit) {
   const input::Quantity q = node.quantity_text();
   if (unit == "1") {
-    if (!q.unit.empty()) node.fail("a dimensionless parameter must be a bare number", "write e.g. '0.3'");
+    if (!q.unit.empty())
+      node.fail("a dimensionless parameter must be a bare number", "write e.g. '0.3'");
     return q.value;
   }
   if (q.unit.empty()) node.fail("this parameter needs a unit convertible to '" + unit + "'");
@@ -31,13 +32,15 @@ ParameterCatalogue ParameterCatalogue::parse(const std::string& text, const std:
   const input::Node root = doc->root();
   const std::string schema = root.at("schema").text();
   if (schema != "calcikin/kinetic-parameters/1")
-    root.at("schema").fail("unknown schema '" + schema + "'", "expected calcikin/kinetic-parameters/1");
+    root.at("schema").fail("unknown schema '" + schema + "'",
+                           "expected calcikin/kinetic-parameters/1");
   ParameterCatalogue catalogue;
   for (const input::Entry& e : root.at("parameters").entries()) {
     ParameterInfo p;
     p.name = e.key;
     p.unit = e.value.at("unit").text();
-    if (p.unit != "1" && !input::is_known_unit(p.unit)) e.value.at("unit").fail("unknown unit '" + p.unit + "'");
+    if (p.unit != "1" && !input::is_known_unit(p.unit))
+      e.value.at("unit").fail("unknown unit '" + p.unit + "'");
     p.default_si = read_value(e.value.at("default"), p.unit);
     const input::Node range = e.value.at("range");
     const std::vector<input::Node> bounds = range.items();
@@ -75,12 +78,16 @@ std::vector<std::string> ParameterCatalogue::names() const {
   return out;
 }
 
-const ParameterInfo& ParameterCatalogue::at(const std::string& name, const input::SourceLocation& where,
-                                            const std::string& key_path, const std::string& source_line) const {
+const ParameterInfo& ParameterCatalogue::at(const std::string& name,
+                                            const input::SourceLocation& where,
+                                            const std::string& key_path,
+                                            const std::string& source_line) const {
   if (const ParameterInfo* p = find(name)) return *p;
   std::string hint = input::did_you_mean(name, names());
-  if (hint.empty()) hint = "the parameters are listed in models/data/kinetics_parameters.yaml and docs/model.md";
-  throw input::InputError(where, key_path, "unknown kinetic parameter '" + name + "'", source_line, hint);
+  if (hint.empty())
+    hint = "the parameters are listed in models/data/kinetics_parameters.yaml and docs/model.md";
+  throw input::InputError(where, key_path, "unknown kinetic parameter '" + name + "'", source_line,
+                          hint);
 }
 
 }  // namespace calcikin::kinetics

@@ -1,7 +1,8 @@
 #pragma once
 // Rate laws of the mechanistic model (spec §2.2-2.7), written once as templates on the scalar type
 // (double for the right-hand side, Dual for its Jacobian). Every law is continuously differentiable
-// across saturation (sigma = 0, ln Omega = 0): a kink there costs CVODE orders of magnitude more steps.
+// across saturation (sigma = 0, ln Omega = 0): a kink there costs CVODE orders of magnitude more
+// steps.
 #include <cmath>
 
 #include "models/kinetics/dual.hpp"
@@ -32,7 +33,8 @@ S langmuir(const S& activity, double K, double c0) {
   return kc / (1.0 + kc);
 }
 
-// C1 floor at zero that is exact outside |x| < w: x for x >= w, 0 for x <= -w, (x + w)^2/(4w) between.
+// C1 floor at zero that is exact outside |x| < w: x for x >= w, 0 for x <= -w, (x + w)^2/(4w)
+// between.
 template <class S>
 S soft_floor(const S& x, double w) {
   if (x >= w) return x;
@@ -42,9 +44,9 @@ S soft_floor(const S& x, double w) {
 }
 
 // C-infinity step from 0 (x <= 0) to 1 (x >= w): 1 / (1 + exp(1/u - 1/(1 - u))), u = x/w. Every
-// derivative vanishes at both ends, so a switch placed at a point the solution sits on (S_ACP = 1) has
-// no jump in any derivative (a C1 polynomial step still jumps in the second derivative, which shows up
-// in difference quotients and in the error control).
+// derivative vanishes at both ends, so a switch placed at a point the solution sits on (S_ACP = 1)
+// has no jump in any derivative (a C1 polynomial step still jumps in the second derivative, which
+// shows up in difference quotients and in the error control).
 template <class S>
 S smooth_step(const S& x, double w) {
   if (!(x > 0.0)) return S(0.0);
@@ -75,8 +77,8 @@ S soft_cap(const S& sigma, double cap, double p) {
 //   sigma < 0: -k_d |sigma| * |sigma|/(|sigma| + s)     (dissolution, first order)
 // The factor |sigma|/(|sigma| + s) makes both branches start with zero slope: R is C1 at sigma = 0.
 template <class S>
-S surface_flux(const S& sigma, double k_growth, double order, double k_dissolution, double cap, double sharpness,
-               double smoothing) {
+S surface_flux(const S& sigma, double k_growth, double order, double k_dissolution, double cap,
+               double sharpness, double smoothing) {
   if (sigma > 0.0) {
     const S capped = soft_cap(sigma, cap, sharpness);
     return k_growth * pow(capped, order) * (sigma / (sigma + smoothing));
@@ -88,8 +90,8 @@ S surface_flux(const S& sigma, double k_growth, double order, double k_dissoluti
   return S(0.0);
 }
 
-// exp(-B_eff / ln^2 Omega) for ln Omega > 0, 0 otherwise. All derivatives vanish as ln Omega -> 0+, so
-// the factor is smooth across saturation; the exponent is capped so it never overflows.
+// exp(-B_eff / ln^2 Omega) for ln Omega > 0, 0 otherwise. All derivatives vanish as ln Omega -> 0+,
+// so the factor is smooth across saturation; the exponent is capped so it never overflows.
 template <class S>
 S nucleation_factor(const S& ln_omega, const S& barrier) {
   if (!(ln_omega > 0.0)) return S(0.0);
@@ -98,14 +100,17 @@ S nucleation_factor(const S& ln_omega, const S& barrier) {
   return exp(-arg);
 }
 
-// Coverage of a surface by an inhibitor of finite total amount (Langmuir binding with the inhibitor's
-// own mass balance, the "tight-binding" quadratic): `sites` = amount of binding sites (mol/kg, the
-// mineral area over the footprint per mole), `amount` = total inhibitor (mol/kg), k = K c0 (kg/mol).
-// The bound amount b solves b = sites k (amount - b) / (1 + k (amount - b)); theta = b / sites is
-//   theta = 2 k amount / (p + sqrt((1 + k amount - k sites)^2 + 4 k sites)),  p = 1 + k amount + k sites
+// Coverage of a surface by an inhibitor of finite total amount (Langmuir binding with the
+// inhibitor's own mass balance, the "tight-binding" quadratic): `sites` = amount of binding sites
+// (mol/kg, the mineral area over the footprint per mole), `amount` = total inhibitor (mol/kg), k =
+// K c0 (kg/mol). The bound amount b solves b = sites k (amount - b) / (1 + k (amount - b)); theta =
+// b / sites is
+//   theta = 2 k amount / (p + sqrt((1 + k amount - k sites)^2 + 4 k sites)),  p = 1 + k amount + k
+//   sites
 // (the root without cancellation; the discriminant written as a sum of non-negative terms). For
-// k -> infinity theta -> min(1, amount/sites): full coverage while the capacity exceeds the area, then
-// falling as 1/area. C-infinity in sites and amount, defined at sites = 0 (theta = k a/(1 + k a)).
+// k -> infinity theta -> min(1, amount/sites): full coverage while the capacity exceeds the area,
+// then falling as 1/area. C-infinity in sites and amount, defined at sites = 0 (theta = k a/(1 + k
+// a)).
 template <class S>
 S capacity_limited_coverage(const S& sites, double amount, double k) {
   const S ks = k * sites;

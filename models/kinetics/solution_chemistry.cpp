@@ -5,7 +5,8 @@
 
 namespace calcikin::kinetics {
 
-void SolutionChemistry::sensitivities(const double* totals, const ChemistryResult& at, double* dq_dtotals) {
+void SolutionChemistry::sensitivities(const double* totals, const ChemistryResult& at,
+                                      double* dq_dtotals) {
   const std::size_t m = phase_count();
   const std::size_t nq = quantity_count(m);
   std::array<double, kComponentCount> perturbed{};
@@ -23,8 +24,10 @@ void SolutionChemistry::sensitivities(const double* totals, const ChemistryResul
     const double inv = 1.0 / h;
     for (std::size_t i = 0; i < m; ++i)
       dq_dtotals[i * kComponentCount + k] = (r.saturation_index[i] - at.saturation_index[i]) * inv;
-    dq_dtotals[quantity_ca(m) * kComponentCount + k] = (r.log10_activity_ca - at.log10_activity_ca) * inv;
-    dq_dtotals[quantity_mg(m) * kComponentCount + k] = (r.log10_activity_mg - at.log10_activity_mg) * inv;
+    dq_dtotals[quantity_ca(m) * kComponentCount + k] =
+        (r.log10_activity_ca - at.log10_activity_ca) * inv;
+    dq_dtotals[quantity_mg(m) * kComponentCount + k] =
+        (r.log10_activity_mg - at.log10_activity_mg) * inv;
   }
 }
 

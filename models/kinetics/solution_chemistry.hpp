@@ -1,8 +1,9 @@
 #pragma once
-// SolutionChemistry: what the kinetics needs from the aqueous speciation, behind a small interface so
-// the rate laws and the ODE system do not depend on one speciation code. Implementations:
+// SolutionChemistry: what the kinetics needs from the aqueous speciation, behind a small interface
+// so the rate laws and the ODE system do not depend on one speciation code. Implementations:
 //   SpeciatorChemistry (speciator_chemistry.hpp): the full speciation of models/thermo (default);
-//   IdealChemistry (ideal_chemistry.hpp): closed-form, for verification tests and the NumPy cross-check.
+//   IdealChemistry (ideal_chemistry.hpp): closed-form, for verification tests and the NumPy
+//   cross-check.
 // Components the kinetics moves between solution and solids: Ca, Mg, P (orthophosphate), H (total
 // hydrogen, free-pH mode only).
 #include <array>
@@ -26,13 +27,14 @@ struct PhaseChemistry {
 // One speciation result: the quantities q the rate laws read.
 struct ChemistryResult {
   std::array<double, kMaxPhases> saturation_index{};  // log10 Omega, per phase (order of phase())
-  double log10_activity_ca = 0.0;  // Ca2+
-  double log10_activity_mg = -30.0;  // Mg2+ (very negative without Mg)
+  double log10_activity_ca = 0.0;                     // Ca2+
+  double log10_activity_mg = -30.0;                   // Mg2+ (very negative without Mg)
   double pH = 7.0;
   double ionic_strength = 0.0;  // mol/kg
 };
 
-// Index of the quantities in sensitivity rows: SI of phase i -> i; log a_Ca -> kQuantityCa(m) = m; ...
+// Index of the quantities in sensitivity rows: SI of phase i -> i; log a_Ca -> kQuantityCa(m) = m;
+// ...
 inline constexpr std::size_t quantity_ca(std::size_t phases) { return phases; }
 inline constexpr std::size_t quantity_mg(std::size_t phases) { return phases + 1; }
 inline constexpr std::size_t quantity_count(std::size_t phases) { return phases + 2; }

@@ -14,8 +14,8 @@ constexpr std::int64_t kMaxTimePoints = 1000000;
 bool is_parameter_name(const std::string& name) {
   if (name.empty() || name.size() > 128) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-           c == '(' || c == ')' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '(' || c == ')' || c == '-';
   });
 }
 
@@ -28,7 +28,8 @@ void load_kinetics(const input::Node& node, KineticsSpec& out) {
     std::set<std::string> seen;
     for (const input::Node& item : n->items()) {
       const std::string phase = item.text();
-      if (!is_phase_name(phase)) item.fail("'" + phase + "' is not a phase name", "e.g. [ACP, HAP, WH]");
+      if (!is_phase_name(phase))
+        item.fail("'" + phase + "' is not a phase name", "e.g. [ACP, HAP, WH]");
       if (!seen.insert(phase).second) item.fail("phase '" + phase + "' is listed twice");
       out.phases.push_back(phase);
     }
@@ -54,7 +55,8 @@ void load_kinetics(const input::Node& node, KineticsSpec& out) {
 void load_time(const input::Node& node, TimeSpec& out) {
   if (auto n = node.get("end")) {
     out.end = n->quantity(input::kTime);
-    if (auto problem = range_problem(PathTarget::TimeEnd, out.end)) n->fail(*problem + " (got '" + n->text() + "')");
+    if (auto problem = range_problem(PathTarget::TimeEnd, out.end))
+      n->fail(*problem + " (got '" + n->text() + "')");
   }
   out.last = out.end;
   out.last_from_end = true;
@@ -81,7 +83,8 @@ void load_time(const input::Node& node, TimeSpec& out) {
       out.list.push_back(t);
     }
     if (out.list.empty()) times->fail("no output times given");
-    if (grid->has("points")) grid->at("points").fail("'points' does not apply to an explicit 'times' list");
+    if (grid->has("points"))
+      grid->at("points").fail("'points' does not apply to an explicit 'times' list");
   } else {
     const input::Node range = logspace ? *logspace : *linspace;
     out.grid = logspace ? TimeGrid::Logspace : TimeGrid::Linspace;
@@ -109,7 +112,8 @@ void load_solver(const input::Node& node, SolverSpec& out) {
   }
   if (auto n = node.get("atol_scale")) {
     out.atol_scale = n->number();
-    if (out.atol_scale <= 0.0 || out.atol_scale >= 1.0) n->fail("atol_scale must be between 0 and 1 (exclusive)");
+    if (out.atol_scale <= 0.0 || out.atol_scale >= 1.0)
+      n->fail("atol_scale must be between 0 and 1 (exclusive)");
   }
   if (auto n = node.get("max_steps")) {
     out.max_steps = n->integer();
@@ -142,7 +146,8 @@ void load_output(const input::Node& node, const std::string& base_dir, OutputSpe
       out.every = static_cast<int>(k);
       n->check_known_keys();
     } else {
-      out.time_series = n->choice({"all", "none"}) == "all" ? TimeSeriesMode::All : TimeSeriesMode::None;
+      out.time_series =
+          n->choice({"all", "none"}) == "all" ? TimeSeriesMode::All : TimeSeriesMode::None;
     }
   }
   if (auto n = node.get("compression")) {

@@ -9,7 +9,8 @@ namespace {
 
 // Range checks shared with sweeps and --set (overrides.cpp), reported at the value.
 void check_range(const input::Node& node, PathTarget target, double value) {
-  if (auto problem = range_problem(target, value)) node.fail(*problem + " (got '" + node.text() + "')");
+  if (auto problem = range_problem(target, value))
+    node.fail(*problem + " (got '" + node.text() + "')");
 }
 
 std::string base_element(const std::string& name) { return name.substr(0, name.find('(')); }
@@ -18,11 +19,14 @@ void load_totals(const input::Node& node, SolutionSpec& out) {
   std::set<std::string> bare, with_valence;
   for (const input::Entry& e : node.entries()) {
     if (!is_element_name(e.key)) {
-      e.key_node.fail("'" + e.key + "' is not an element name",
-                      "elements are written as symbols with an optional valence: Ca Mg P Na K Cl C(4) S(6)");
+      e.key_node.fail(
+          "'" + e.key + "' is not an element name",
+          "elements are written as symbols with an optional valence: Ca Mg P Na K Cl C(4) S(6)");
     }
-    if (e.key == "H" || e.key == "O" || e.key == "H(1)" || e.key == "O(-2)" || e.key == "H(0)" || e.key == "O(0)") {
-      e.key_node.fail("total '" + e.key + "' cannot be given: hydrogen and oxygen follow from water and pH");
+    if (e.key == "H" || e.key == "O" || e.key == "H(1)" || e.key == "O(-2)" || e.key == "H(0)" ||
+        e.key == "O(0)") {
+      e.key_node.fail("total '" + e.key +
+                      "' cannot be given: hydrogen and oxygen follow from water and pH");
     }
     const std::string base = base_element(e.key);
     (e.key == base ? bare : with_valence).insert(base);
@@ -35,7 +39,8 @@ void load_totals(const input::Node& node, SolutionSpec& out) {
     TotalEntry t;
     t.element = e.key;
     t.value = c.value;
-    t.basis = c.kind == input::ConcentrationKind::Molal ? ConcentrationBasis::Molal : ConcentrationBasis::Molar;
+    t.basis = c.kind == input::ConcentrationKind::Molal ? ConcentrationBasis::Molal
+                                                        : ConcentrationBasis::Molar;
     t.where = e.value.location();
     out.totals.push_back(t);
   }
@@ -44,7 +49,8 @@ void load_totals(const input::Node& node, SolutionSpec& out) {
 }  // namespace
 
 void load_solution(const input::Node& node, SolutionSpec& out) {
-  node.check_known_keys({"temperature", "pH", "pH_mode", "charge_balance", "density", "totals", "buffer"});
+  node.check_known_keys(
+      {"temperature", "pH", "pH_mode", "charge_balance", "density", "totals", "buffer"});
   if (auto n = node.get("temperature")) {
     out.temperature = n->quantity(input::kTemperature);
     out.temperature_where = n->location();
@@ -55,13 +61,15 @@ void load_solution(const input::Node& node, SolutionSpec& out) {
     out.pH_where = n->location();
     check_range(*n, PathTarget::PH, out.pH);
   }
-  if (auto n = node.get("pH_mode")) out.pH_mode = n->choice({"fixed", "free"}) == "fixed" ? PhMode::Fixed : PhMode::Free;
+  if (auto n = node.get("pH_mode"))
+    out.pH_mode = n->choice({"fixed", "free"}) == "fixed" ? PhMode::Fixed : PhMode::Free;
   if (auto n = node.get("density")) {
     out.density = n->quantity(input::kMassDensity);
     check_range(*n, PathTarget::Density, out.density);
   }
   load_totals(node.at("totals"), out);
-  if (out.totals.empty()) node.at("totals").fail("no totals given", "e.g. totals: {Ca: 2.5 mmol/kgw, P: 1.0 mmol/kgw}");
+  if (out.totals.empty())
+    node.at("totals").fail("no totals given", "e.g. totals: {Ca: 2.5 mmol/kgw, P: 1.0 mmol/kgw}");
   if (auto n = node.get("charge_balance")) {
     const std::string element = n->text();
     bool found = false;
@@ -77,7 +85,8 @@ void load_solution(const input::Node& node, SolutionSpec& out) {
     BufferSpec b;
     b.where = n->location();
     b.name = n->at("name").text();
-    if (!is_phase_name(b.name)) n->at("name").fail("'" + b.name + "' is not a buffer name", "e.g. HEPES, Tris");
+    if (!is_phase_name(b.name))
+      n->at("name").fail("'" + b.name + "' is not a buffer name", "e.g. HEPES, Tris");
     const input::Node total = n->at("total");
     b.total = total.quantity(input::kMolality);
     check_range(total, PathTarget::BufferTotal, b.total);
@@ -89,7 +98,8 @@ void load_solution(const input::Node& node, SolutionSpec& out) {
 
 void load_minerals(const input::Node& node, std::vector<MineralSpec>& out) {
   for (const input::Entry& e : node.entries()) {
-    if (!is_phase_name(e.key)) e.key_node.fail("'" + e.key + "' is not a phase name", "e.g. ACP, HAP, OCP, WH");
+    if (!is_phase_name(e.key))
+      e.key_node.fail("'" + e.key + "' is not a phase name", "e.g. ACP, HAP, OCP, WH");
     MineralSpec m;
     m.phase = e.key;
     m.where = e.key_node.location();

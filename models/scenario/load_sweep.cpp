@@ -37,7 +37,8 @@ class ValueCollector {
     }
     if (!param_.converted) {  // kinetic parameter: one unit for all values, converted later
       if (!param_.values.empty() && unit != param_.unit_text) {
-        at.fail("all values of a kinetic parameter must use the same unit ('" + param_.unit_text + "')");
+        at.fail("all values of a kinetic parameter must use the same unit ('" + param_.unit_text +
+                "')");
       }
       param_.unit_text = unit;
       param_.values.push_back(number);
@@ -45,10 +46,12 @@ class ValueCollector {
     }
     ResolvedPath path = path_;
     path.key_path = at.path();
-    const double v = convert_value(path, number, unit, at.location(), at.source_line(), unit_offset);
+    const double v =
+        convert_value(path, number, unit, at.location(), at.source_line(), unit_offset);
     if (path_.target == PathTarget::Total) {
       if (!param_.values.empty() && path.basis != param_.basis) {
-        at.fail("mixing molal and molar units in one sweep parameter", input::kConcentrationUnitsHint);
+        at.fail("mixing molal and molar units in one sweep parameter",
+                input::kConcentrationUnitsHint);
       }
       param_.basis = path.basis;
     }
@@ -75,7 +78,8 @@ void add_range(ValueCollector& c, const input::Node& node, const std::string& un
   if (log && (a <= 0.0 || b <= 0.0)) node.fail("a logspace needs positive bounds");
   for (std::int64_t i = 0; i < n; ++i) {
     const double f = n == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(n - 1);
-    const double v = log ? std::pow(10.0, std::log10(a) + f * (std::log10(b) - std::log10(a))) : a + f * (b - a);
+    const double v =
+        log ? std::pow(10.0, std::log10(a) + f * (std::log10(b) - std::log10(a))) : a + f * (b - a);
     c.add(items[i == 0 ? 0 : (i == n - 1 ? 1 : 2)], v, unit, 0);
   }
 }
@@ -100,9 +104,10 @@ SweepParameter load_parameter(const Scenario& s, const input::Entry& e, SweepMod
     const auto logspace = spec.get("logspace");
     const int given = (values ? 1 : 0) + (linspace ? 1 : 0) + (logspace ? 1 : 0);
     if (given != 1) {
-      spec.fail(given == 0 ? "a sweep parameter needs 'values', 'linspace' or 'logspace'"
-                           : "give only one of 'values', 'linspace' or 'logspace'",
-                "e.g. {values: [0, 0.5, 1], unit: mmol/kgw} or {linspace: [1, 10, 10], unit: mmol/kgw}");
+      spec.fail(
+          given == 0 ? "a sweep parameter needs 'values', 'linspace' or 'logspace'"
+                     : "give only one of 'values', 'linspace' or 'logspace'",
+          "e.g. {values: [0, 0.5, 1], unit: mmol/kgw} or {linspace: [1, 10, 10], unit: mmol/kgw}");
     }
     if (values) {
       for (const input::Node& item : values->items()) c.add_item(item);
@@ -147,8 +152,8 @@ void load_points(const input::Node& points, Scenario& s) {
 
 void load_sweep(const input::Node& node, Scenario& s) {
   const std::string mode = node.at("mode").choice({"grid", "zip", "list", "latin_hypercube"});
-  s.sweep.mode = mode == "grid"  ? SweepMode::Grid
-                 : mode == "zip" ? SweepMode::Zip
+  s.sweep.mode = mode == "grid"   ? SweepMode::Grid
+                 : mode == "zip"  ? SweepMode::Zip
                  : mode == "list" ? SweepMode::List
                                   : SweepMode::LatinHypercube;
   if (auto n = node.get("confirm_above")) {
@@ -158,7 +163,8 @@ void load_sweep(const input::Node& node, Scenario& s) {
   if (s.sweep.mode == SweepMode::LatinHypercube) {
     const input::Node samples = node.at("samples");
     s.sweep.samples = samples.integer();
-    if (s.sweep.samples < 1 || s.sweep.samples > 100000000) samples.fail("samples must be between 1 and 100000000");
+    if (s.sweep.samples < 1 || s.sweep.samples > 100000000)
+      samples.fail("samples must be between 1 and 100000000");
     const input::Node seed = node.at("seed");
     const std::int64_t seed_value = seed.integer();
     if (seed_value < 0) seed.fail("seed must not be negative");
@@ -168,7 +174,8 @@ void load_sweep(const input::Node& node, Scenario& s) {
     load_points(node.at("points"), s);
   } else {
     const input::Node params = node.at("parameters");
-    for (const input::Entry& e : params.entries()) s.sweep.parameters.push_back(load_parameter(s, e, s.sweep.mode));
+    for (const input::Entry& e : params.entries())
+      s.sweep.parameters.push_back(load_parameter(s, e, s.sweep.mode));
     if (s.sweep.parameters.empty()) params.fail("no sweep parameters given");
   }
   if (s.sweep.mode == SweepMode::Zip) {
@@ -177,14 +184,16 @@ void load_sweep(const input::Node& node, Scenario& s) {
       if (p.values.size() != n) {
         throw input::InputError(p.where, "sweep.parameters." + p.path,
                                 "zip mode needs the same number of values for every parameter (" +
-                                    std::to_string(p.values.size()) + " here, " + std::to_string(n) + " in the first)",
+                                    std::to_string(p.values.size()) + " here, " +
+                                    std::to_string(n) + " in the first)",
                                 p.source_line);
       }
     }
   }
   if (s.sweep.mode == SweepMode::Grid) {
     double points = 1.0;
-    for (const SweepParameter& p : s.sweep.parameters) points *= static_cast<double>(p.values.size());
+    for (const SweepParameter& p : s.sweep.parameters)
+      points *= static_cast<double>(p.values.size());
     if (points > kMaxSweepPoints) node.fail("the grid has more than 1e12 points");
   }
   node.check_known_keys();

@@ -28,12 +28,14 @@ void load_database(const input::Node& node, const std::string& base_dir, Scenari
     s.database = value;
     return;
   }
-  if (value.empty()) node.fail("empty database path", "use 'builtin' or the path of a PHREEQC database file");
+  if (value.empty())
+    node.fail("empty database path", "use 'builtin' or the path of a PHREEQC database file");
   s.database = detail::resolve_relative(base_dir, value);
   std::error_code ec;
   if (!fs::is_regular_file(s.database, ec)) {
-    node.fail("database file not found: " + s.database,
-              "use 'builtin' or the path of a PHREEQC database (relative to the scenario file's folder)");
+    node.fail(
+        "database file not found: " + s.database,
+        "use 'builtin' or the path of a PHREEQC database (relative to the scenario file's folder)");
   }
 }
 
@@ -54,9 +56,10 @@ Scenario load_document(const input::Document& doc, const std::string& base_dir) 
     schema->fail("unsupported schema '" + s.schema + "'",
                  std::string("this version of calcikin reads '") + kScenarioSchema + "'");
   }
-  // Unknown keys first: "solutoin:" should say "did you mean 'solution'?", not "missing 'solution'".
-  root.check_known_keys({"schema", "name", "description", "database", "solution", "minerals", "thermodynamics",
-                         "kinetics", "time", "solver", "output", "sweep"});
+  // Unknown keys first: "solutoin:" should say "did you mean 'solution'?", not "missing
+  // 'solution'".
+  root.check_known_keys({"schema", "name", "description", "database", "solution", "minerals",
+                         "thermodynamics", "kinetics", "time", "solver", "output", "sweep"});
   if (auto n = root.get("name")) {
     s.name = n->text();
     if (s.name.empty()) n->fail("the name must not be empty");
@@ -84,7 +87,8 @@ Scenario load_file(const std::string& path) {
   return load_document(*doc, base_dir);
 }
 
-Scenario load_text(const std::string& text, const std::string& name_for_messages, const std::string& base_dir) {
+Scenario load_text(const std::string& text, const std::string& name_for_messages,
+                   const std::string& base_dir) {
   const auto doc = input::Document::from_text(text, name_for_messages);
   return load_document(*doc, base_dir);
 }

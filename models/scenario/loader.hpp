@@ -13,7 +13,8 @@ inline constexpr const char* kScenarioSchema = "calcikin/scenario/1";
 
 Scenario load_file(const std::string& path);
 
-// `name_for_messages` is the file name shown in errors (e.g. "<dict>"); base_dir "" = current folder.
+// `name_for_messages` is the file name shown in errors (e.g. "<dict>"); base_dir "" = current
+// folder.
 Scenario load_text(const std::string& text, const std::string& name_for_messages,
                    const std::string& base_dir);
 

@@ -1,6 +1,6 @@
 #pragma once
-// Internal to the loader: one function per top-level section of a scenario file. Each reads its map,
-// converts units to SI and rejects unknown keys.
+// Internal to the loader: one function per top-level section of a scenario file. Each reads its
+// map, converts units to SI and rejects unknown keys.
 #include <string>
 
 #include "models/scenario/scenario.hpp"

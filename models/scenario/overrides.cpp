@@ -39,17 +39,26 @@ constexpr FixedPath kFixedPaths[] = {
 
 const char* hint_for(PathTarget t) {
   switch (t) {
-    case PathTarget::Temperature: return input::kTemperatureUnitsHint;
-    case PathTarget::Total: return input::kConcentrationUnitsHint;
+    case PathTarget::Temperature:
+      return input::kTemperatureUnitsHint;
+    case PathTarget::Total:
+      return input::kConcentrationUnitsHint;
     case PathTarget::BufferTotal:
-    case PathTarget::MineralAmount: return input::kMolalUnitsHint;
-    case PathTarget::MineralRadius: return input::kLengthUnitsHint;
-    case PathTarget::TimeEnd: return input::kTimeUnitsHint;
-    case PathTarget::Density: return "density units: kg/L g/mL g/cm3 kg/m3";
+    case PathTarget::MineralAmount:
+      return input::kMolalUnitsHint;
+    case PathTarget::MineralRadius:
+      return input::kLengthUnitsHint;
+    case PathTarget::TimeEnd:
+      return input::kTimeUnitsHint;
+    case PathTarget::Density:
+      return "density units: kg/L g/mL g/cm3 kg/m3";
     case PathTarget::PH:
-    case PathTarget::SolverRtol: return "a plain number without unit";
-    case PathTarget::ThermoParameter: return "a plain number without unit (log10 units)";
-    case PathTarget::KineticParameter: return "";
+    case PathTarget::SolverRtol:
+      return "a plain number without unit";
+    case PathTarget::ThermoParameter:
+      return "a plain number without unit (log10 units)";
+    case PathTarget::KineticParameter:
+      return "";
   }
   return "";
 }
@@ -60,14 +69,21 @@ struct DimensionText {
 };
 DimensionText dimension_of(PathTarget t) {
   switch (t) {
-    case PathTarget::Temperature: return {"a temperature", "37 degC"};
-    case PathTarget::Total: return {"a concentration", "2 mmol/kgw"};
+    case PathTarget::Temperature:
+      return {"a temperature", "37 degC"};
+    case PathTarget::Total:
+      return {"a concentration", "2 mmol/kgw"};
     case PathTarget::BufferTotal:
-    case PathTarget::MineralAmount: return {"a molality", "2 mmol/kgw"};
-    case PathTarget::MineralRadius: return {"a length", "25 nm"};
-    case PathTarget::TimeEnd: return {"a time", "48 h"};
-    case PathTarget::Density: return {"a density", "1.0 kg/L"};
-    default: return {"a value", "1"};
+    case PathTarget::MineralAmount:
+      return {"a molality", "2 mmol/kgw"};
+    case PathTarget::MineralRadius:
+      return {"a length", "25 nm"};
+    case PathTarget::TimeEnd:
+      return {"a time", "48 h"};
+    case PathTarget::Density:
+      return {"a density", "1.0 kg/L"};
+    default:
+      return {"a value", "1"};
   }
 }
 
@@ -90,10 +106,11 @@ bool is_element_name(std::string_view name) {
 }
 
 bool is_phase_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || !std::isalpha(static_cast<unsigned char>(name[0]))) return false;
+  if (name.empty() || name.size() > 64 || !std::isalpha(static_cast<unsigned char>(name[0])))
+    return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '(' || c == ')' ||
-           c == ':';
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '(' ||
+           c == ')' || c == ':';
   });
 }
 
@@ -105,7 +122,8 @@ std::vector<std::string> known_paths(const Scenario& s) {
     out.push_back("minerals." + m.phase + ".amount");
     out.push_back("minerals." + m.phase + ".radius");
   }
-  for (const ParameterOverride& p : s.kinetics.parameters) out.push_back("kinetics.parameters." + p.name);
+  for (const ParameterOverride& p : s.kinetics.parameters)
+    out.push_back("kinetics.parameters." + p.name);
   for (const ThermoParameterSetting& p : s.thermodynamics.parameters)
     out.push_back("thermodynamics.parameters." + p.name);
   return out;
@@ -143,10 +161,12 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
   if (starts_with(path, kMinerals)) {
     const std::string_view rest = path.substr(kMinerals.size());
     const auto dot = rest.rfind('.');
-    const std::string_view field = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+    const std::string_view field =
+        dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
     r.key = std::string(rest.substr(0, dot == std::string_view::npos ? rest.size() : dot));
     if (field == "amount" || field == "radius") {
-      if (!is_phase_name(r.key)) fail("'" + r.key + "' is not a phase name", "e.g. minerals.ACP.amount");
+      if (!is_phase_name(r.key))
+        fail("'" + r.key + "' is not a phase name", "e.g. minerals.ACP.amount");
       r.target = field == "amount" ? PathTarget::MineralAmount : PathTarget::MineralRadius;
       r.unit = field == "amount" ? "mol/kg" : "m";
       return r;
@@ -156,41 +176,48 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
   }
   if (starts_with(path, kParameters)) {
     r.key = std::string(path.substr(kParameters.size()));
-    if (r.key.empty()) fail("missing parameter name", "e.g. kinetics.parameters.HAP.growth.rate_constant");
+    if (r.key.empty())
+      fail("missing parameter name", "e.g. kinetics.parameters.HAP.growth.rate_constant");
     r.target = PathTarget::KineticParameter;
     return r;
   }
   if (starts_with(path, kThermo)) {
     r.key = std::string(path.substr(kThermo.size()));
     // Names come from the scenario's database (checked here, once; applying is an assignment).
-    require_thermo_parameter(*thermo_parameter_catalogue(s.database), r.key, where, r.key_path, source_line);
+    require_thermo_parameter(*thermo_parameter_catalogue(s.database), r.key, where, r.key_path,
+                             source_line);
     r.target = PathTarget::ThermoParameter;
     return r;
   }
   // Candidates: the paths present, plus the typo's last segment under totals (solution.totls.Mg).
   std::vector<std::string> candidates = known_paths(s);
-  const std::string last_segment(path.substr(path.rfind('.') == std::string_view::npos ? 0 : path.rfind('.') + 1));
+  const std::string last_segment(
+      path.substr(path.rfind('.') == std::string_view::npos ? 0 : path.rfind('.') + 1));
   if (is_element_name(last_segment)) candidates.push_back("solution.totals." + last_segment);
   const std::string suggestion = input::did_you_mean(path, candidates);
-  throw InputError(where, r.key_path,
-       "unknown path '" + std::string(path) + "'" + (suggestion.empty() ? "" : "; " + suggestion),
-       source_line,
-       "sweepable paths: solution.temperature solution.pH solution.density solution.totals.<Element> "
-       "solution.buffer.total minerals.<Phase>.amount minerals.<Phase>.radius time.end solver.rtol "
-       "kinetics.parameters.<name> thermodynamics.parameters.<name>");
+  throw InputError(
+      where, r.key_path,
+      "unknown path '" + std::string(path) + "'" + (suggestion.empty() ? "" : "; " + suggestion),
+      source_line,
+      "sweepable paths: solution.temperature solution.pH solution.density "
+      "solution.totals.<Element> "
+      "solution.buffer.total minerals.<Phase>.amount minerals.<Phase>.radius time.end solver.rtol "
+      "kinetics.parameters.<name> thermodynamics.parameters.<name>");
 }
 
 std::optional<std::string> range_problem(PathTarget target, double value) {
   if (!std::isfinite(value)) return "value is not a finite number";
   switch (target) {
     case PathTarget::Temperature:
-      if (value < 273.15 || value > 373.15) return std::string("temperature must be between 0 and 100 degC");
+      if (value < 273.15 || value > 373.15)
+        return std::string("temperature must be between 0 and 100 degC");
       break;
     case PathTarget::PH:
       if (value < 0.0 || value > 14.0) return std::string("pH must be between 0 and 14");
       break;
     case PathTarget::Density:
-      if (value <= 0.0 || value > 3.0) return std::string("density must be above 0 and at most 3 kg/L");
+      if (value <= 0.0 || value > 3.0)
+        return std::string("density must be above 0 and at most 3 kg/L");
       break;
     case PathTarget::Total:
     case PathTarget::BufferTotal:
@@ -204,7 +231,8 @@ std::optional<std::string> range_problem(PathTarget target, double value) {
       if (value <= 0.0) return std::string("the end time must be positive");
       break;
     case PathTarget::SolverRtol:
-      if (value <= 0.0 || value >= 1.0) return std::string("rtol must be between 0 and 1 (exclusive)");
+      if (value <= 0.0 || value >= 1.0)
+        return std::string("rtol must be between 0 and 1 (exclusive)");
       break;
     case PathTarget::KineticParameter:
     case PathTarget::ThermoParameter:  // log10 offsets: any finite number
@@ -213,23 +241,28 @@ std::optional<std::string> range_problem(PathTarget target, double value) {
   return std::nullopt;
 }
 
-double convert_value(ResolvedPath& path, double number, std::string_view unit_text, const SourceLocation& where,
-                     const std::string& source_line, std::size_t unit_column_offset) {
+double convert_value(ResolvedPath& path, double number, std::string_view unit_text,
+                     const SourceLocation& where, const std::string& source_line,
+                     std::size_t unit_column_offset) {
   SourceLocation unit_where = where;
   if (unit_where.column > 0) unit_where.column += static_cast<int>(unit_column_offset);
   const std::string unit(unit_text);
-  const std::string written = unit.empty() ? input::format_number(number) : input::format_number(number) + " " + unit;
+  const std::string written =
+      unit.empty() ? input::format_number(number) : input::format_number(number) + " " + unit;
   auto fail = [&](const SourceLocation& at, const std::string& problem, const std::string& hint) {
-    throw InputError(at, path.key_path.empty() ? path.path : path.key_path, problem, source_line, hint);
+    throw InputError(at, path.key_path.empty() ? path.path : path.key_path, problem, source_line,
+                     hint);
   };
   if (path.target == PathTarget::KineticParameter) {
-    fail(where, "kinetic parameters are converted by the kinetics model (a bug: please report)", "");
+    fail(where, "kinetic parameters are converted by the kinetics model (a bug: please report)",
+         "");
   }
   const bool dimensionless = path.unit.empty();
   if (unit.empty() && !dimensionless) {
     const DimensionText dim = dimension_of(path.target);
-    fail(where, std::string(dim.name) + " needs a unit: got the bare number '" + written + "', write e.g. '" +
-             dim.example + "'",
+    fail(where,
+         std::string(dim.name) + " needs a unit: got the bare number '" + written +
+             "', write e.g. '" + dim.example + "'",
          hint_for(path.target));
   }
   if (!unit.empty() && !input::is_known_unit(unit)) {
@@ -239,9 +272,11 @@ double convert_value(ResolvedPath& path, double number, std::string_view unit_te
   if (path.target == PathTarget::Total) {
     const input::ConcentrationKind kind = input::concentration_kind(unit);
     if (kind == input::ConcentrationKind::NotConcentration) {
-      fail(unit_where, "'" + unit + "' is not a concentration unit (in '" + written + "')", hint_for(path.target));
+      fail(unit_where, "'" + unit + "' is not a concentration unit (in '" + written + "')",
+           hint_for(path.target));
     }
-    path.basis = kind == input::ConcentrationKind::Molal ? ConcentrationBasis::Molal : ConcentrationBasis::Molar;
+    path.basis = kind == input::ConcentrationKind::Molal ? ConcentrationBasis::Molal
+                                                         : ConcentrationBasis::Molar;
     target_unit = kind == input::ConcentrationKind::Molal ? "mol/kg" : "mol/m3";
     path.unit = target_unit;
   }
@@ -252,7 +287,8 @@ double convert_value(ResolvedPath& path, double number, std::string_view unit_te
     fail(unit_where,
          dimensionless ? "expected a plain number without unit, got '" + written + "'"
                        : "'" + unit + "' is not the right kind of unit: expected " +
-                             dimension_of(path.target).name + ", e.g. '" + dimension_of(path.target).example + "'",
+                             dimension_of(path.target).name + ", e.g. '" +
+                             dimension_of(path.target).example + "'",
          hint_for(path.target));
   }
   if (auto problem = range_problem(path.target, value)) {
@@ -263,9 +299,15 @@ double convert_value(ResolvedPath& path, double number, std::string_view unit_te
 
 void apply(Scenario& s, const ResolvedPath& path, double value) {
   switch (path.target) {
-    case PathTarget::Temperature: s.solution.temperature = value; return;
-    case PathTarget::PH: s.solution.pH = value; return;
-    case PathTarget::Density: s.solution.density = value; return;
+    case PathTarget::Temperature:
+      s.solution.temperature = value;
+      return;
+    case PathTarget::PH:
+      s.solution.pH = value;
+      return;
+    case PathTarget::Density:
+      s.solution.density = value;
+      return;
     case PathTarget::Total: {
       for (TotalEntry& t : s.solution.totals) {
         if (t.element == path.key) {
@@ -304,7 +346,9 @@ void apply(Scenario& s, const ResolvedPath& path, double value) {
       s.time.end = value;
       if (s.time.last_from_end) s.time.last = value;
       return;
-    case PathTarget::SolverRtol: s.solver.rtol = value; return;
+    case PathTarget::SolverRtol:
+      s.solver.rtol = value;
+      return;
     case PathTarget::ThermoParameter: {
       for (ThermoParameterSetting& p : s.thermodynamics.parameters) {
         if (p.name == path.key) {
@@ -347,11 +391,12 @@ SetOverride parse_set(std::string_view argument) {
     return std::string(v);
   };
   if (eq == std::string_view::npos) {
-    throw InputError(where, "", "expected PATH=VALUE, got '" + std::string(argument) + "'",
-                     "", "e.g. --set solution.totals.Mg='2 mmol/kgw' or --set solution.pH=7.2");
+    throw InputError(where, "", "expected PATH=VALUE, got '" + std::string(argument) + "'", "",
+                     "e.g. --set solution.totals.Mg='2 mmol/kgw' or --set solution.pH=7.2");
   }
   SetOverride o{trim(argument.substr(0, eq)), trim(argument.substr(eq + 1))};
-  if (o.path.empty()) throw InputError(where, "", "missing path before '=' in '" + std::string(argument) + "'");
+  if (o.path.empty())
+    throw InputError(where, "", "missing path before '=' in '" + std::string(argument) + "'");
   if (o.value_text.empty()) throw InputError(where, o.path, "missing value after '='");
   return o;
 }
@@ -364,7 +409,8 @@ void apply_set(Scenario& s, std::string_view argument) {
   try {
     q = input::parse_quantity(o.value_text);
   } catch (const input::UnitError& e) {
-    throw InputError(where, o.path, e.what(), "", "a value is a number with an optional unit, e.g. '2 mmol/kgw'");
+    throw InputError(where, o.path, e.what(), "",
+                     "a value is a number with an optional unit, e.g. '2 mmol/kgw'");
   }
   if (path.target == PathTarget::KineticParameter) {
     if (!q.unit.empty() && !input::is_known_unit(q.unit)) {
@@ -388,26 +434,33 @@ void apply_set(Scenario& s, std::string_view argument) {
 }
 
 void resolve_kinetic_parameters(Scenario& s, const ParameterCatalogue& catalogue) {
-  auto unit_of = [&](const std::string& name, const SourceLocation& where, const std::string& key_path,
-                     const std::string& line) {
-    std::optional<std::string> unit = catalogue.si_unit_of ? catalogue.si_unit_of(name) : std::nullopt;
+  auto unit_of = [&](const std::string& name, const SourceLocation& where,
+                     const std::string& key_path, const std::string& line) {
+    std::optional<std::string> unit =
+        catalogue.si_unit_of ? catalogue.si_unit_of(name) : std::nullopt;
     if (!unit) {
       const std::string suggestion = input::did_you_mean(name, catalogue.names);
       throw InputError(where, key_path,
-                       "unknown kinetic parameter '" + name + "'" + (suggestion.empty() ? "" : "; " + suggestion),
+                       "unknown kinetic parameter '" + name + "'" +
+                           (suggestion.empty() ? "" : "; " + suggestion),
                        line,
-                       catalogue.names.size() <= 60 ? "known parameters: " + input::quoted_list(catalogue.names)
-                                                    : std::to_string(catalogue.names.size()) + " parameters are known");
+                       catalogue.names.size() <= 60
+                           ? "known parameters: " + input::quoted_list(catalogue.names)
+                           : std::to_string(catalogue.names.size()) + " parameters are known");
     }
     return *unit;
   };
   auto to_si = [](double number, const std::string& unit_text, const std::string& si_unit,
-                  const SourceLocation& where, const std::string& key_path, const std::string& line) {
+                  const SourceLocation& where, const std::string& key_path,
+                  const std::string& line) {
     const bool dimensionless = si_unit.empty() || si_unit == "1";
     if (unit_text.empty() && !dimensionless) {
-      throw InputError(where, key_path,
-                       "this parameter needs a unit: got the bare number '" + input::format_number(number) + "'",
-                       line, "its SI unit is " + si_unit + ", e.g. '" + input::format_number(number) + " " + si_unit + "'");
+      throw InputError(
+          where, key_path,
+          "this parameter needs a unit: got the bare number '" + input::format_number(number) + "'",
+          line,
+          "its SI unit is " + si_unit + ", e.g. '" + input::format_number(number) + " " + si_unit +
+              "'");
     }
     try {
       return input::convert(number, unit_text, si_unit);

@@ -1,8 +1,8 @@
 #pragma once
 // Dotted paths into a Scenario: what sweeps (`sweep.parameters`) and `--set path=value` change.
 //
-// All unit parsing happens once, at load time (udunits2 is not thread-safe); applying one sweep point
-// is then a plain assignment of a number already in the path's storage unit:
+// All unit parsing happens once, at load time (udunits2 is not thread-safe); applying one sweep
+// point is then a plain assignment of a number already in the path's storage unit:
 //
 //   ResolvedPath p = resolve_path(s, "solution.totals.Mg", where);     // load time
 //   double v = convert_value(p, 2.0, "mmol/kgw", where);               // load time: 0.002 (mol/kg)
@@ -11,10 +11,10 @@
 // Paths and their storage units (what `apply` takes):
 //   solution.temperature   K              solution.pH            1 (0..14)
 //   solution.density       kg/L           solution.totals.<El>   mol/kg (molal) or mol/m3 (molar)
-//   solution.buffer.total  mol/kg         minerals.<Phase>.amount  mol/kg   minerals.<Phase>.radius  m
-//   time.end               s              solver.rtol            1
-//   kinetics.parameters.<name>   the SI unit the kinetics model declares for <name>
-//   thermodynamics.parameters.<name>   1 (log10 units; names from the database, thermo_parameters.hpp)
+//   solution.buffer.total  mol/kg         minerals.<Phase>.amount  mol/kg   minerals.<Phase>.radius
+//   m time.end               s              solver.rtol            1 kinetics.parameters.<name> the
+//   SI unit the kinetics model declares for <name> thermodynamics.parameters.<name>   1 (log10
+//   units; names from the database, thermo_parameters.hpp)
 //
 // Kinetic parameter names and units belong to the kinetics model. The loader keeps them as written
 // (ParameterOverride::converted == false, SweepParameter::converted == false); the kinetics model
@@ -46,9 +46,11 @@ enum class PathTarget {
 
 struct ResolvedPath {
   std::string path;  // as written: "solution.totals.Mg"
-  std::string key_path;  // shown in messages (e.g. "sweep.parameters.solution.pH.values[1]"); "" = path
+  std::string
+      key_path;  // shown in messages (e.g. "sweep.parameters.solution.pH.values[1]"); "" = path
   PathTarget target = PathTarget::PH;
-  std::string key;   // element (Total), phase (Mineral*), parameter name (Kinetic/ThermoParameter); else ""
+  std::string
+      key;  // element (Total), phase (Mineral*), parameter name (Kinetic/ThermoParameter); else ""
   // Storage unit (udunits2 text, "" = dimensionless). For Total it follows `basis`; for
   // KineticParameter it is unknown ("") until the kinetics catalogue resolves it.
   std::string unit;
@@ -68,8 +70,9 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
 
 // Converts `number unit_text` to the path's storage unit and checks the value is allowed there
 // (pH 0..14, temperature 0..100 degC, concentrations >= 0, ...). For Total paths this also sets
-// path.basis from the unit (molal or molar). Not for KineticParameter (see resolve_kinetic_parameters).
-// Throws InputError at `where` (quoting `written`, the text as the user wrote it).
+// path.basis from the unit (molal or molar). Not for KineticParameter (see
+// resolve_kinetic_parameters). Throws InputError at `where` (quoting `written`, the text as the
+// user wrote it).
 double convert_value(ResolvedPath& path, double number, std::string_view unit_text,
                      const SourceLocation& where, const std::string& source_line = {},
                      std::size_t unit_column_offset = 0);
@@ -97,9 +100,9 @@ struct ParameterCatalogue {
   std::function<std::optional<std::string>(std::string_view name)> si_unit_of;  // nullopt: unknown
   std::vector<std::string> names;  // every known name, for did-you-mean
 };
-// Converts kinetics.parameters entries and kinetics.parameters.* sweep values to SI. Throws InputError
-// (at the entry's file:line) for an unknown name, a unit of the wrong dimension, or a bare number
-// where the parameter has a unit. Idempotent (converted entries are left alone).
+// Converts kinetics.parameters entries and kinetics.parameters.* sweep values to SI. Throws
+// InputError (at the entry's file:line) for an unknown name, a unit of the wrong dimension, or a
+// bare number where the parameter has a unit. Idempotent (converted entries are left alone).
 void resolve_kinetic_parameters(Scenario& s, const ParameterCatalogue& catalogue);
 
 // True for "Ca", "C(4)", "S(6)", "Fe(+2)", "N(-3)".

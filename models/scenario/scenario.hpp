@@ -29,8 +29,8 @@ struct TotalEntry {
 
 enum class PhMode { Fixed, Free };
 
-struct BufferSpec {  // optional pH buffer (free-pH mode): protonation only
-  std::string name;  // e.g. "HEPES", "Tris" (must be a species/parameter set known to the model)
+struct BufferSpec {    // optional pH buffer (free-pH mode): protonation only
+  std::string name;    // e.g. "HEPES", "Tris" (must be a species/parameter set known to the model)
   double total = 0.0;  // mol/kg water (molal units only in the file)
   SourceLocation where;
 };
@@ -49,10 +49,10 @@ struct SolutionSpec {
 };
 
 struct MineralSpec {
-  std::string phase;          // "ACP"
-  bool equilibrate = false;   // amount from equilibrating the initial solution with the phase
-  double amount = 0.0;        // mol/kg water (when !equilibrate)
-  double radius = 25e-9;      // m, initial particle radius
+  std::string phase;         // "ACP"
+  bool equilibrate = false;  // amount from equilibrating the initial solution with the phase
+  double amount = 0.0;       // mol/kg water (when !equilibrate)
+  double radius = 25e-9;     // m, initial particle radius
   SourceLocation where;
 };
 
@@ -62,7 +62,7 @@ struct ParameterOverride {  // kinetics.parameters: {"HAP.growth.rate_constant":
   // The loader cannot convert: only the kinetics model knows each parameter's unit. It calls
   // scenario::resolve_kinetic_parameters (overrides.hpp) with its catalogue, once, at prepare time.
   double value = 0.0;
-  std::string unit_text;   // as written ("" for dimensionless)
+  std::string unit_text;  // as written ("" for dimensionless)
   bool converted = false;
   SourceLocation where;
   std::string source_line;  // for messages raised when the parameter is resolved
@@ -75,12 +75,13 @@ struct KineticsSpec {
   std::vector<ParameterOverride> parameters;
 };
 
-// thermodynamics.parameters: {"WH.dlogK_stab": -10, "NaHPO4-.log_k_offset": -0.78}. Names come from the
-// database's catalogue (thermo_parameters.hpp), checked when the file is loaded; values are log10 units.
+// thermodynamics.parameters: {"WH.dlogK_stab": -10, "NaHPO4-.log_k_offset": -0.78}. Names come from
+// the database's catalogue (thermo_parameters.hpp), checked when the file is loaded; values are
+// log10 units.
 enum class ThermoParameterKind { PhaseLogKOffset, SpeciesLogKOffset };
 
 struct ThermoParameterSetting {
-  std::string name;   // "WH.dlogK_stab"
+  std::string name;    // "WH.dlogK_stab"
   double value = 0.0;  // dimensionless (log10 units)
   SourceLocation where;
   std::string source_line;
@@ -101,14 +102,15 @@ struct TimeSpec {
   double last = 48.0 * 3600.0;
   int points = 200;
   std::vector<double> list;  // s (grid == List)
-  bool last_from_end = true;  // no explicit output range: the grid ends at `end` (also after overrides)
+  bool last_from_end =
+      true;  // no explicit output range: the grid ends at `end` (also after overrides)
 };
 
 struct SolverSpec {
   double rtol = 1e-6;
-  double atol_scale = 1e-10;   // absolute tolerance scale, relative to the state's natural scale
+  double atol_scale = 1e-10;  // absolute tolerance scale, relative to the state's natural scale
   std::int64_t max_steps = 100000;
-  double max_step = 0.0;       // s, 0 = unlimited
+  double max_step = 0.0;  // s, 0 = unlimited
   bool stop_when_steady = false;
   double steady_tolerance = 1e-12;  // |rate| below which the system counts as steady
 };
@@ -129,7 +131,8 @@ struct SweepParameter {
   std::vector<double> values;  // SI (for LHS: the two bounds); see `converted`
   std::string unit_text;       // as written
   bool log_scale = false;      // LHS/logspace
-  // false only for kinetics.parameters.* paths before resolve_kinetic_parameters (values as written).
+  // false only for kinetics.parameters.* paths before resolve_kinetic_parameters (values as
+  // written).
   bool converted = true;
   // For solution.totals.* paths: the basis of the values (molal mol/kg or molar mol/m3).
   ConcentrationBasis basis = ConcentrationBasis::Molal;
@@ -140,8 +143,8 @@ struct SweepParameter {
 struct SweepSpec {
   SweepMode mode = SweepMode::None;
   std::vector<SweepParameter> parameters;
-  std::int64_t samples = 0;  // latin_hypercube
-  std::uint64_t seed = 0;    // latin_hypercube
+  std::int64_t samples = 0;             // latin_hypercube
+  std::uint64_t seed = 0;               // latin_hypercube
   std::int64_t confirm_above = 100000;  // points; larger sweeps need --yes
 };
 

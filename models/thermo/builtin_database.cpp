@@ -20,8 +20,10 @@ using input::Node;
 
 constexpr input::Dimension kMolarEnthalpy{"molar enthalpy", "J/mol", "-15 kJ/mol",
                                           "molar enthalpy units: J/mol kJ/mol"};
-constexpr input::Dimension kMolarMass{"molar mass", "kg/mol", "502.31 g/mol", "molar mass units: g/mol kg/mol"};
-constexpr input::Dimension kDensity{"density", "kg/m3", "3.16 g/cm3", "density units: g/cm3 kg/m3 kg/L"};
+constexpr input::Dimension kMolarMass{"molar mass", "kg/mol", "502.31 g/mol",
+                                      "molar mass units: g/mol kg/mol"};
+constexpr input::Dimension kDensity{"density", "kg/m3", "3.16 g/cm3",
+                                    "density units: g/cm3 kg/m3 kg/L"};
 
 // A reaction term resolved to the basis: a component species, H+, H2O or a species defined earlier.
 struct Resolved {
@@ -39,7 +41,8 @@ class BuiltinLoader {
     db_->name = "builtin";
     const std::string schema = root.at("schema").text();
     if (schema != "calcikin/thermo-database/1")
-      root.at("schema").fail("unknown database schema '" + schema + "'", "expected calcikin/thermo-database/1");
+      root.at("schema").fail("unknown database schema '" + schema + "'",
+                             "expected calcikin/thermo-database/1");
     (void)root.at("name").text();
     Node range = root.at("temperature_range");
     db_->min_temperature = range.at("min").quantity(input::kTemperature);
@@ -92,14 +95,17 @@ class BuiltinLoader {
       b.where = e.key_node.location();
       const Node sp = c.at("species");
       const auto tok = parse_species_name(sp.text());
-      if (!tok) sp.fail("cannot read the species name '" + sp.text() + "'", "write the charge like Ca+2, CO3-2, Na+");
+      if (!tok)
+        sp.fail("cannot read the species name '" + sp.text() + "'",
+                "write the charge like Ca+2, CO3-2, Na+");
       b.species = tok->name;
       b.gram_formula_weight = c.at("formula_weight").quantity(kMolarMass) * 1e3;  // g/mol
       if (auto al = c.get("aliases"))
         for (const Node& n : al->items()) b.aliases.push_back(n.text());
       (void)c.at("source").text();
       c.check_known_keys();
-      if (db_->find_basis(b.element) >= 0) e.key_node.fail("component " + b.element + " is defined twice");
+      if (db_->find_basis(b.element) >= 0)
+        e.key_node.fail("component " + b.element + " is defined twice");
       const std::size_t index = db_->basis.size();
       db_->basis.push_back(b);
       AqueousSpecies s;
@@ -127,7 +133,8 @@ class BuiltinLoader {
     }
     const int s = db_->find_species(t.name);
     if (s < 0)
-      where.fail("'" + t.name + "' is neither a component species, H+, H2O nor a species defined above");
+      where.fail("'" + t.name +
+                 "' is neither a component species, H+, H2O nor a species defined above");
     const AqueousSpecies& sp = db_->species[static_cast<std::size_t>(s)];
     for (const auto& [k, v] : sp.reaction.terms) r.terms[k] += v;
     r.h = sp.reaction.h_plus;
@@ -142,18 +149,22 @@ class BuiltinLoader {
     const bool has_points = n.has("log_k_points");
     const bool has_analytic = n.has("analytic");
     const bool has_log_k = n.has("log_k");
-    if (static_cast<int>(has_points) + static_cast<int>(has_analytic) + static_cast<int>(has_log_k) != 1)
+    if (static_cast<int>(has_points) + static_cast<int>(has_analytic) +
+            static_cast<int>(has_log_k) !=
+        1)
       n.fail("give exactly one of log_k, log_k_points or analytic");
     if (has_analytic) {
       const auto items = n.at("analytic").items();
-      if (items.empty() || items.size() > 6) n.at("analytic").fail("analytic needs 1 to 6 coefficients A1..A6");
+      if (items.empty() || items.size() > 6)
+        n.at("analytic").fail("analytic needs 1 to 6 coefficients A1..A6");
       for (std::size_t i = 0; i < items.size(); ++i) lk.analytic[i] = items[i].number();
       return lk;
     }
     const double rln10 = kGasConstant * std::log(10.0);
     if (has_points) {
       const auto pts = n.at("log_k_points").items();
-      if (pts.size() != 2) n.at("log_k_points").fail("log_k_points needs exactly two {temperature, log_k} points");
+      if (pts.size() != 2)
+        n.at("log_k_points").fail("log_k_points needs exactly two {temperature, log_k} points");
       const double t1 = pts[0].at("temperature").quantity(input::kTemperature);
       const double k1 = pts[0].at("log_k").number();
       const double t2 = pts[1].at("temperature").quantity(input::kTemperature);
@@ -168,8 +179,9 @@ class BuiltinLoader {
     }
     const double value = n.at("log_k").number();
     lk.delta_h = n.has("delta_h") ? n.at("delta_h").quantity(kMolarEnthalpy) : 0.0;
-    const double t = n.has("log_k_temperature") ? n.at("log_k_temperature").quantity(input::kTemperature)
-                                                 : kReferenceTemperature;
+    const double t = n.has("log_k_temperature")
+                         ? n.at("log_k_temperature").quantity(input::kTemperature)
+                         : kReferenceTemperature;
     lk.log_k_25 = value - lk.delta_h / rln10 * (1.0 / t - 1.0 / kReferenceTemperature);
     return lk;
   }
@@ -181,7 +193,8 @@ class BuiltinLoader {
       const auto r = parse_reaction(rx.text(), &err);
       if (!r) rx.fail("cannot read the reaction: " + err);
       const ReactionToken& self = r->rhs.front();
-      if (self.coefficient != 1.0) rx.fail("the species (first term after '=') needs coefficient 1");
+      if (self.coefficient != 1.0)
+        rx.fail("the species (first term after '=') needs coefficient 1");
       if (db_->find_species(self.name) >= 0) rx.fail("species " + self.name + " is defined twice");
       AqueousSpecies s;
       s.name = self.name;
@@ -202,7 +215,9 @@ class BuiltinLoader {
         if (v == 0.0) continue;
         s.reaction.terms.emplace_back(k, v);
         s.mass_balance.emplace_back(k, v * db_->basis[k].atoms);
-        charge += v * db_->species[static_cast<std::size_t>(db_->find_species(db_->basis[k].species))].charge;
+        charge +=
+            v *
+            db_->species[static_cast<std::size_t>(db_->find_species(db_->basis[k].species))].charge;
       }
       if (std::fabs(charge - s.charge) > 1e-9) rx.fail("the reaction is not charge balanced");
       s.gamma = gamma_for(s.charge);

@@ -14,9 +14,9 @@ std::string available_elements(const Database& db) {
 }
 }  // namespace
 
-std::shared_ptr<const ChemicalSystem> ChemicalSystem::create(std::shared_ptr<const Database> database,
-                                                             const std::vector<std::string>& elements,
-                                                             const SystemOptions& options) {
+std::shared_ptr<const ChemicalSystem> ChemicalSystem::create(
+    std::shared_ptr<const Database> database, const std::vector<std::string>& elements,
+    const SystemOptions& options) {
   std::shared_ptr<ChemicalSystem> sys(new ChemicalSystem());
   sys->database_ = database;
   const Database& db = *database;
@@ -36,9 +36,11 @@ std::shared_ptr<const ChemicalSystem> ChemicalSystem::create(std::shared_ptr<con
                               "components of this database: " + available_elements(db));
     }
     if (element_of_basis[static_cast<std::size_t>(b)] >= 0)
-      throw input::InputError(where(i), "solution.totals." + e,
-                              "element '" + e + "' is given twice (same component as '" +
-                                  elements[static_cast<std::size_t>(element_of_basis[static_cast<std::size_t>(b)])] + "')");
+      throw input::InputError(
+          where(i), "solution.totals." + e,
+          "element '" + e + "' is given twice (same component as '" +
+              elements[static_cast<std::size_t>(element_of_basis[static_cast<std::size_t>(b)])] +
+              "')");
     element_of_basis[static_cast<std::size_t>(b)] = static_cast<int>(i);
     sys->elements_.push_back(e);
     sys->basis_of_element_.push_back(static_cast<std::size_t>(b));
@@ -56,18 +58,20 @@ std::shared_ptr<const ChemicalSystem> ChemicalSystem::create(std::shared_ptr<con
   };
   auto mapped = [&](const std::vector<std::pair<std::size_t, double>>& terms) {
     std::vector<std::pair<std::size_t, double>> out;
-    for (const auto& [k, v] : terms) out.emplace_back(static_cast<std::size_t>(element_of_basis[k]), v);
+    for (const auto& [k, v] : terms)
+      out.emplace_back(static_cast<std::size_t>(element_of_basis[k]), v);
     return out;
   };
   for (std::size_t i = 0; i < db.species.size(); ++i) {
     const AqueousSpecies& s = db.species[i];
     if (!in_system(s.reaction.terms)) continue;
-    if (s.optional && std::find(options.enable_species.begin(), options.enable_species.end(), s.name) ==
-                          options.enable_species.end())
+    if (s.optional && std::find(options.enable_species.begin(), options.enable_species.end(),
+                                s.name) == options.enable_species.end())
       continue;
     if (!s.unsupported.empty())
-      throw input::InputError(s.unsupported_where, "SOLUTION_SPECIES." + s.name, s.unsupported, s.unsupported_line,
-                              "this species forms in the given solution; use another database or remove the option");
+      throw input::InputError(
+          s.unsupported_where, "SOLUTION_SPECIES." + s.name, s.unsupported, s.unsupported_line,
+          "this species forms in the given solution; use another database or remove the option");
     SpeciesRow row;
     row.db_index = i;
     row.charge = s.charge;
@@ -84,8 +88,9 @@ std::shared_ptr<const ChemicalSystem> ChemicalSystem::create(std::shared_ptr<con
     const Phase& p = db.phases[i];
     if (!in_system(p.reaction.terms)) continue;
     if (!p.unsupported.empty())
-      throw input::InputError(p.unsupported_where, "PHASES." + p.name, p.unsupported, p.unsupported_line,
-                              "this phase can form from the given solution; use another database or remove the option");
+      throw input::InputError(
+          p.unsupported_where, "PHASES." + p.name, p.unsupported, p.unsupported_line,
+          "this phase can form from the given solution; use another database or remove the option");
     PhaseRow row;
     row.db_index = i;
     row.terms = mapped(p.reaction.terms);
@@ -140,7 +145,9 @@ double ChemicalSystem::phase_element_coefficient(std::size_t phase, std::size_t 
   return 0.0;
 }
 
-double ChemicalSystem::phase_proton_coefficient(std::size_t phase) const { return phases_[phase].h_plus; }
+double ChemicalSystem::phase_proton_coefficient(std::size_t phase) const {
+  return phases_[phase].h_plus;
+}
 
 double ChemicalSystem::phase_molar_volume(std::size_t phase) const {
   return database_->phases[phases_[phase].db_index].molar_volume;
@@ -150,6 +157,8 @@ double ChemicalSystem::phase_ion_count(std::size_t phase) const {
   return database_->phases[phases_[phase].db_index].ion_count;
 }
 
-const Phase& ChemicalSystem::phase(std::size_t i) const { return database_->phases[phases_[i].db_index]; }
+const Phase& ChemicalSystem::phase(std::size_t i) const {
+  return database_->phases[phases_[i].db_index];
+}
 
 }  // namespace calcikin::thermo

@@ -42,10 +42,11 @@ std::shared_ptr<const Database> load_database(const std::string& spec) {
   if (spec == "builtin") return builtin_database();
   std::ifstream in(spec, std::ios::binary);
   if (!in) {
-    throw input::InputError(input::SourceLocation{spec, 0, 0}, "database",
-                            "cannot read the database file '" + spec + "'", "",
-                            "give \"builtin\" or the path of a PHREEQC database (phreeqc.dat, minteq.v4.dat, "
-                            "wateq4f.dat, llnl.dat)");
+    throw input::InputError(
+        input::SourceLocation{spec, 0, 0}, "database",
+        "cannot read the database file '" + spec + "'", "",
+        "give \"builtin\" or the path of a PHREEQC database (phreeqc.dat, minteq.v4.dat, "
+        "wateq4f.dat, llnl.dat)");
   }
   std::ostringstream text;
   text << in.rdbuf();

@@ -1,8 +1,8 @@
 #pragma once
 // A thermodynamic database: component (basis) species, aqueous species and solid phases, each
 // reaction written in terms of the basis species plus H+ and H2O, with a log K(T) expression and
-// the activity-coefficient rule of the database it came from. Loaded once (builtin YAML or a PHREEQC
-// .dat file), immutable afterwards and shared between threads.
+// the activity-coefficient rule of the database it came from. Loaded once (builtin YAML or a
+// PHREEQC .dat file), immutable afterwards and shared between threads.
 #include <cstddef>
 #include <limits>
 #include <memory>
@@ -19,12 +19,12 @@ namespace calcikin::thermo {
 
 // How log10 gamma of a species depends on the ionic strength I (PHREEQC model.cpp gammas()):
 enum class GammaModel {
-  Davies,          // -A z^2 (sqrt(I)/(1+sqrt(I)) - 0.3 I)          (charged species without -gamma)
-  DebyeHuckel,     // -A z^2 sqrt(I)/(1 + a B sqrt(I)) + b I         (WATEQ, "-gamma a b")
-  NeutralLinear,   // b I  (neutral species without -gamma; b = the database's neutral default)
-  Unity,           // 0
-  BDot,            // llnl.dat: -A_llnl z^2 sqrt(I)/(1 + a B_llnl sqrt(I)) + Bdot I (neutral: 0)
-  BDotCO2,         // llnl.dat CO2 (-co2_llnl_gamma): Drummond's polynomial in T and I
+  Davies,         // -A z^2 (sqrt(I)/(1+sqrt(I)) - 0.3 I)          (charged species without -gamma)
+  DebyeHuckel,    // -A z^2 sqrt(I)/(1 + a B sqrt(I)) + b I         (WATEQ, "-gamma a b")
+  NeutralLinear,  // b I  (neutral species without -gamma; b = the database's neutral default)
+  Unity,          // 0
+  BDot,           // llnl.dat: -A_llnl z^2 sqrt(I)/(1 + a B_llnl sqrt(I)) + Bdot I (neutral: 0)
+  BDotCO2,        // llnl.dat CO2 (-co2_llnl_gamma): Drummond's polynomial in T and I
 };
 
 struct GammaParameters {
@@ -44,16 +44,16 @@ struct BasisReaction {
 
 // One component: an element in one valence state and its master species.
 struct BasisSpecies {
-  std::string element;        // "Ca", "C(4)", "P" (as the database names it)
+  std::string element;               // "Ca", "C(4)", "P" (as the database names it)
   std::vector<std::string> aliases;  // other names that mean the same component: "C" for "C(4)"
-  std::string species;        // master species name: "Ca+2", "CO3-2"
-  double atoms = 1.0;         // atoms of the element per master species (mass-balance coefficient)
+  std::string species;               // master species name: "Ca+2", "CO3-2"
+  double atoms = 1.0;  // atoms of the element per master species (mass-balance coefficient)
   double gram_formula_weight = 0.0;  // g/mol of what a mass concentration is expressed as
   input::SourceLocation where;
 };
 
 struct AqueousSpecies {
-  std::string name;   // "CaHPO4", "Ca+2", "H+", "OH-"
+  std::string name;  // "CaHPO4", "Ca+2", "H+", "OH-"
   double charge = 0.0;
   BasisReaction reaction;  // formation from the basis (a master species: itself, log K 0)
   GammaParameters gamma;
@@ -71,15 +71,15 @@ struct AqueousSpecies {
 };
 
 struct Phase {
-  std::string name;     // "HAP", "Hydroxyapatite", "Calcite"
-  std::string formula;  // "Ca5(PO4)3OH"
+  std::string name;        // "HAP", "Hydroxyapatite", "Calcite"
+  std::string formula;     // "Ca5(PO4)3OH"
   BasisReaction reaction;  // dissolution: 1 phase = products; log_k is log10 Ksp
   double molar_volume = std::numeric_limits<double>::quiet_NaN();  // m3/mol (NaN: not given)
   double molar_mass = std::numeric_limits<double>::quiet_NaN();    // kg/mol (NaN: not given)
   double density = std::numeric_limits<double>::quiet_NaN();       // kg/m3 (NaN: not given)
   double ion_count = 0.0;  // nu: number of ions per formula unit (H+ counts, H2O does not)
   std::string source;
-  std::string note;        // e.g. the basis of an approximate ACP formula
+  std::string note;  // e.g. the basis of an approximate ACP formula
   // A named, sweepable log K offset (builtin WH: dlogK_stab). The effective log K is the database
   // expression + offset; a Speciator starts with default_log_k_offset.
   std::string offset_parameter;
@@ -110,7 +110,7 @@ struct Database {
   std::vector<Phase> phases;
   GammaParameters h_plus_gamma;  // H+ (kept in `species` too)
   WaterActivityModel water_activity = WaterActivityModel::Phreeqc;
-  double neutral_b = 0.1;        // log gamma = neutral_b I for neutral species without -gamma
+  double neutral_b = 0.1;  // log gamma = neutral_b I for neutral species without -gamma
   std::optional<LlnlModel> llnl;
   double min_temperature = 273.15;  // K, range the constants are meant for
   double max_temperature = 333.15;
@@ -131,6 +131,7 @@ std::shared_ptr<const Database> builtin_database();
 // Reads a PHREEQC database (SOLUTION_MASTER_SPECIES, SOLUTION_SPECIES, PHASES, and for llnl.dat
 // LLNL_AQUEOUS_MODEL_PARAMETERS); other blocks are skipped. `text` is the file content; `path` is
 // used in messages.
-std::shared_ptr<const Database> read_phreeqc_database(const std::string& text, const std::string& path);
+std::shared_ptr<const Database> read_phreeqc_database(const std::string& text,
+                                                      const std::string& path);
 
 }  // namespace calcikin::thermo

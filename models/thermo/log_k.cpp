@@ -6,8 +6,9 @@ namespace calcikin::thermo {
 
 double LogKExpression::evaluate(double kelvin) const {
   const double t = kelvin;
-  const double van_t_hoff = log_k_25 - delta_h * (kReferenceTemperature - t) /
-                                           (std::log(10.0) * kGasConstant * t * kReferenceTemperature);
+  const double van_t_hoff =
+      log_k_25 - delta_h * (kReferenceTemperature - t) /
+                     (std::log(10.0) * kGasConstant * t * kReferenceTemperature);
   const double a = analytic[0] + analytic[1] * t + analytic[2] / t + analytic[3] * std::log10(t) +
                    analytic[4] / (t * t) + analytic[5] * t * t;
   return van_t_hoff + a;

@@ -13,13 +13,13 @@
 
 namespace calcikin::thermo {
 
-inline constexpr double kReferenceTemperature = 298.15;        // K
-inline constexpr double kGasConstant = 8.314462618;            // J/(mol K), CODATA 2018 (= PHREEQC)
+inline constexpr double kReferenceTemperature = 298.15;  // K
+inline constexpr double kGasConstant = 8.314462618;      // J/(mol K), CODATA 2018 (= PHREEQC)
 
 struct LogKExpression {
-  double log_k_25 = 0.0;                 // log10 K at 298.15 K (van 't Hoff part)
-  double delta_h = 0.0;                  // J/mol, reaction enthalpy (van 't Hoff part)
-  std::array<double, 6> analytic{};      // A1..A6 (analytic part), zero when absent
+  double log_k_25 = 0.0;             // log10 K at 298.15 K (van 't Hoff part)
+  double delta_h = 0.0;              // J/mol, reaction enthalpy (van 't Hoff part)
+  std::array<double, 6> analytic{};  // A1..A6 (analytic part), zero when absent
 
   double evaluate(double kelvin) const;
   // this += factor * other

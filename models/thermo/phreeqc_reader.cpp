@@ -66,7 +66,8 @@ std::vector<Line> logical_lines(const std::string& text) {
     std::size_t start = 0;
     while (start <= body.size()) {
       const std::size_t semi = body.find(';', start);
-      const std::string part = trim(body.substr(start, semi == std::string::npos ? std::string::npos : semi - start));
+      const std::string part =
+          trim(body.substr(start, semi == std::string::npos ? std::string::npos : semi - start));
       if (!part.empty()) out.push_back({part, number, raw});
       if (semi == std::string::npos) break;
       start = semi + 1;
@@ -76,16 +77,56 @@ std::vector<Line> logical_lines(const std::string& text) {
 }
 
 const std::set<std::string>& keywords() {
-  static const std::set<std::string> k = {
-      "SOLUTION_MASTER_SPECIES", "SOLUTION_SPECIES", "PHASES", "EXCHANGE_MASTER_SPECIES",
-      "EXCHANGE_SPECIES", "SURFACE_MASTER_SPECIES", "SURFACE_SPECIES", "RATES", "END",
-      "LLNL_AQUEOUS_MODEL_PARAMETERS", "NAMED_EXPRESSIONS", "GAS_BINARY_PARAMETERS", "MEAN_GAMMAS",
-      "PITZER", "SIT", "ISOTOPES", "CALCULATE_VALUES", "ISOTOPE_RATIOS", "ISOTOPE_ALPHAS", "TITLE",
-      "SOLUTION", "KNOBS", "SELECTED_OUTPUT", "USER_PUNCH", "USER_PRINT", "PRINT", "DATABASE",
-      "SOLUTION_SPREAD", "INCREMENTAL_REACTIONS", "EQUILIBRIUM_PHASES", "REACTION", "KINETICS",
-      "SURFACE", "EXCHANGE", "GAS_PHASE", "SAVE", "USE", "MIX", "COPY", "DELETE", "RUN_CELLS",
-      "USER_GRAPH", "TRANSPORT", "ADVECTION", "INVERSE_MODELING", "SOLID_SOLUTIONS", "REACTION_TEMPERATURE",
-      "REACTION_PRESSURE", "SOLUTION_MIX", "DUMP"};
+  static const std::set<std::string> k = {"SOLUTION_MASTER_SPECIES",
+                                          "SOLUTION_SPECIES",
+                                          "PHASES",
+                                          "EXCHANGE_MASTER_SPECIES",
+                                          "EXCHANGE_SPECIES",
+                                          "SURFACE_MASTER_SPECIES",
+                                          "SURFACE_SPECIES",
+                                          "RATES",
+                                          "END",
+                                          "LLNL_AQUEOUS_MODEL_PARAMETERS",
+                                          "NAMED_EXPRESSIONS",
+                                          "GAS_BINARY_PARAMETERS",
+                                          "MEAN_GAMMAS",
+                                          "PITZER",
+                                          "SIT",
+                                          "ISOTOPES",
+                                          "CALCULATE_VALUES",
+                                          "ISOTOPE_RATIOS",
+                                          "ISOTOPE_ALPHAS",
+                                          "TITLE",
+                                          "SOLUTION",
+                                          "KNOBS",
+                                          "SELECTED_OUTPUT",
+                                          "USER_PUNCH",
+                                          "USER_PRINT",
+                                          "PRINT",
+                                          "DATABASE",
+                                          "SOLUTION_SPREAD",
+                                          "INCREMENTAL_REACTIONS",
+                                          "EQUILIBRIUM_PHASES",
+                                          "REACTION",
+                                          "KINETICS",
+                                          "SURFACE",
+                                          "EXCHANGE",
+                                          "GAS_PHASE",
+                                          "SAVE",
+                                          "USE",
+                                          "MIX",
+                                          "COPY",
+                                          "DELETE",
+                                          "RUN_CELLS",
+                                          "USER_GRAPH",
+                                          "TRANSPORT",
+                                          "ADVECTION",
+                                          "INVERSE_MODELING",
+                                          "SOLID_SOLUTIONS",
+                                          "REACTION_TEMPERATURE",
+                                          "REACTION_PRESSURE",
+                                          "SOLUTION_MIX",
+                                          "DUMP"};
   return k;
 }
 
@@ -99,7 +140,8 @@ std::string normalize_element(const std::string& e) {
   return out;
 }
 
-// PHREEQC's delta_h units: kJ/mol unless the text names kcal, cal or J (read.cpp read_delta_h_only).
+// PHREEQC's delta_h units: kJ/mol unless the text names kcal, cal or J (read.cpp
+// read_delta_h_only).
 double delta_h_to_j_per_mol(double value, const std::string& unit_text) {
   const std::string u = lower(unit_text);
   if (u.find("kcal") != std::string::npos) return value * 4184.0;
@@ -110,8 +152,8 @@ double delta_h_to_j_per_mol(double value, const std::string& unit_text) {
 }
 
 struct RawEntry {
-  std::string name;          // canonical species name / phase name
-  std::string formula;       // phases: first lhs token
+  std::string name;     // canonical species name / phase name
+  std::string formula;  // phases: first lhs token
   double charge = 0.0;
   ReactionText reaction;
   LogKExpression own_log_k;  // as read (before rewriting)
@@ -128,7 +170,8 @@ struct RawEntry {
 
 class Reader {
  public:
-  Reader(const std::string& text, const std::string& path) : path_(path), lines_(logical_lines(text)) {}
+  Reader(const std::string& text, const std::string& path)
+      : path_(path), lines_(logical_lines(text)) {}
 
   std::shared_ptr<const Database> read() {
     enum class Block { None, Master, Species, Phases, Llnl, Skip } block = Block::None;
@@ -140,27 +183,45 @@ class Reader {
       if (keywords().count(words[0]) != 0) {
         current = nullptr;
         const std::string& k = words[0];
-        if (k == "SOLUTION_MASTER_SPECIES") block = Block::Master;
-        else if (k == "SOLUTION_SPECIES") block = Block::Species;
-        else if (k == "PHASES") block = Block::Phases;
-        else if (k == "LLNL_AQUEOUS_MODEL_PARAMETERS") { block = Block::Llnl; llnl_.emplace(); }
-        else block = Block::Skip;
+        if (k == "SOLUTION_MASTER_SPECIES")
+          block = Block::Master;
+        else if (k == "SOLUTION_SPECIES")
+          block = Block::Species;
+        else if (k == "PHASES")
+          block = Block::Phases;
+        else if (k == "LLNL_AQUEOUS_MODEL_PARAMETERS") {
+          block = Block::Llnl;
+          llnl_.emplace();
+        } else
+          block = Block::Skip;
         continue;
       }
       switch (block) {
-        case Block::Master: read_master(line, words); break;
-        case Block::Species: current = read_species_line(line, words, current); break;
-        case Block::Phases: current = read_phase_line(line, words, current); break;
-        case Block::Llnl: read_llnl_line(line, words, llnl_option); break;
-        case Block::None: fail(line, "text before the first keyword block", "a PHREEQC database starts with a keyword such as SOLUTION_MASTER_SPECIES");
-        case Block::Skip: break;
+        case Block::Master:
+          read_master(line, words);
+          break;
+        case Block::Species:
+          current = read_species_line(line, words, current);
+          break;
+        case Block::Phases:
+          current = read_phase_line(line, words, current);
+          break;
+        case Block::Llnl:
+          read_llnl_line(line, words, llnl_option);
+          break;
+        case Block::None:
+          fail(line, "text before the first keyword block",
+               "a PHREEQC database starts with a keyword such as SOLUTION_MASTER_SPECIES");
+        case Block::Skip:
+          break;
       }
     }
     return build();
   }
 
  private:
-  [[noreturn]] void fail(const Line& line, const std::string& problem, const std::string& hint = {}) const {
+  [[noreturn]] void fail(const Line& line, const std::string& problem,
+                         const std::string& hint = {}) const {
     throw InputError(SourceLocation{path_, line.number, 1}, "", problem, line.raw, hint);
   }
   SourceLocation at(const Line& line) const { return SourceLocation{path_, line.number, 1}; }
@@ -168,13 +229,16 @@ class Reader {
   double number(const Line& line, const std::string& w) const {
     char* end = nullptr;
     const double v = std::strtod(w.c_str(), &end);
-    if (end == w.c_str() || *end != '\0' || !std::isfinite(v)) fail(line, "expected a number, got '" + w + "'");
+    if (end == w.c_str() || *end != '\0' || !std::isfinite(v))
+      fail(line, "expected a number, got '" + w + "'");
     return v;
   }
 
   // ---- SOLUTION_MASTER_SPECIES: element  species  alk  gfw_formula  [element_gfw]
   void read_master(const Line& line, const std::vector<std::string>& w) {
-    if (w.size() < 3) fail(line, "a master-species line needs: element species alkalinity gfw_or_formula [element_gfw]");
+    if (w.size() < 3)
+      fail(line,
+           "a master-species line needs: element species alkalinity gfw_or_formula [element_gfw]");
     MasterEntry m;
     m.element = w[0];
     m.species = w[1];
@@ -186,15 +250,18 @@ class Reader {
     if (w.size() >= 4) {
       char* end = nullptr;
       const double v = std::strtod(w[3].c_str(), &end);
-      if (end != w[3].c_str() && *end == '\0') m.formula_gfw = v;
-      else m.formula = w[3];
+      if (end != w[3].c_str() && *end == '\0')
+        m.formula_gfw = v;
+      else
+        m.formula = w[3];
     }
     masters_.push_back(m);
   }
 
   // ---- options shared by species and phases
   // Returns true when the option was recognised (also when ignored knowingly).
-  bool read_option(const Line& line, const std::vector<std::string>& w, RawEntry& e, bool is_phase) {
+  bool read_option(const Line& line, const std::vector<std::string>& w, RawEntry& e,
+                   bool is_phase) {
     std::string opt = lower(w[0]);
     if (!opt.empty() && opt[0] == '-') opt.erase(0, 1);
     auto numbers = [&](std::size_t max) {
@@ -214,7 +281,8 @@ class Reader {
       e.own_log_k.delta_h = delta_h_to_j_per_mol(number(line, w[1]), unit);
       return true;
     }
-    if (opt == "analytic" || opt == "analytical" || opt == "analytical_expression" || opt == "a_e" || opt == "ae") {
+    if (opt == "analytic" || opt == "analytical" || opt == "analytical_expression" ||
+        opt == "a_e" || opt == "ae") {
       const auto v = numbers(6);
       if (v.empty()) fail(line, "an analytical expression needs 1 to 6 coefficients");
       e.analytic_part = LogKExpression{};
@@ -248,13 +316,13 @@ class Reader {
     }
     // Known options that do not affect speciation at 1 atm: molar volumes of aqueous species
     // (pressure and density), diffusion, viscosity, diffuse-layer and gas critical constants.
-    static const std::set<std::string> ignored = {"vm", "dw", "viscosity", "erm_ddl", "millero",
-                                                  "no_check", "check", "t_c", "p_c", "omega",
-                                                  "delta_v", "tracer_diffusion_coefficient"};
+    static const std::set<std::string> ignored = {
+        "vm",    "dw",  "viscosity", "erm_ddl", "millero", "no_check",
+        "check", "t_c", "p_c",       "omega",   "delta_v", "tracer_diffusion_coefficient"};
     if (ignored.count(opt) != 0) return true;
-    static const std::set<std::string> unsupported = {"mole_balance", "mass_balance", "mb",
-                                                      "add_logk", "add_log_k", "add_constant",
-                                                      "activity_water", "dha", "dhb"};
+    static const std::set<std::string> unsupported = {
+        "mole_balance", "mass_balance",   "mb",  "add_logk", "add_log_k",
+        "add_constant", "activity_water", "dha", "dhb"};
     if (unsupported.count(opt) != 0 || opt.rfind("-", 0) == 0 || w[0][0] == '-') {
       if (e.unsupported.empty()) {
         e.unsupported = "option '" + w[0] + "' of " + (is_phase ? "phase " : "species ") + e.name +
@@ -267,11 +335,13 @@ class Reader {
     return false;
   }
 
-  RawEntry* read_species_line(const Line& line, const std::vector<std::string>& w, RawEntry* current) {
+  RawEntry* read_species_line(const Line& line, const std::vector<std::string>& w,
+                              RawEntry* current) {
     if (line.text.find('=') == std::string::npos || w[0][0] == '-') {
       if (current == nullptr) fail(line, "option before the first reaction in SOLUTION_SPECIES");
       if (!read_option(line, w, *current, false))
-        fail(line, "cannot read '" + line.text + "' in SOLUTION_SPECIES", "expected a reaction (A + B = C) or an option such as -log_k");
+        fail(line, "cannot read '" + line.text + "' in SOLUTION_SPECIES",
+             "expected a reaction (A + B = C) or an option such as -log_k");
       return current;
     }
     std::string err;
@@ -287,9 +357,11 @@ class Reader {
     return &species_[e.name];
   }
 
-  RawEntry* read_phase_line(const Line& line, const std::vector<std::string>& w, RawEntry* current) {
+  RawEntry* read_phase_line(const Line& line, const std::vector<std::string>& w,
+                            RawEntry* current) {
     if (line.text.find('=') != std::string::npos && w[0][0] != '-') {
-      if (current == nullptr || !current->reaction.lhs.empty()) fail(line, "a reaction without a phase name in PHASES");
+      if (current == nullptr || !current->reaction.lhs.empty())
+        fail(line, "a reaction without a phase name in PHASES");
       std::string err;
       auto r = parse_reaction(line.text, &err);
       if (!r) fail(line, "cannot read the reaction of phase " + current->name + ": " + err);
@@ -316,12 +388,18 @@ class Reader {
     }
     for (std::size_t i = first; i < w.size(); ++i) {
       const double v = number(line, w[i]);
-      if (option == "temperatures" || option == "temp" || option == "t") llnl_->temperatures_c.push_back(v);
-      else if (option == "dh_a" || option == "adh") llnl_->adh.push_back(v);
-      else if (option == "dh_b" || option == "bdh") llnl_->bdh.push_back(v);
-      else if (option == "bdot") llnl_->bdot.push_back(v);
-      else if (option == "co2_coefs" || option == "co2_coef") llnl_->co2_coefficients.push_back(v);
-      else fail(line, "unknown option '-" + option + "' in LLNL_AQUEOUS_MODEL_PARAMETERS");
+      if (option == "temperatures" || option == "temp" || option == "t")
+        llnl_->temperatures_c.push_back(v);
+      else if (option == "dh_a" || option == "adh")
+        llnl_->adh.push_back(v);
+      else if (option == "dh_b" || option == "bdh")
+        llnl_->bdh.push_back(v);
+      else if (option == "bdot")
+        llnl_->bdot.push_back(v);
+      else if (option == "co2_coefs" || option == "co2_coef")
+        llnl_->co2_coefficients.push_back(v);
+      else
+        fail(line, "unknown option '-" + option + "' in LLNL_AQUEOUS_MODEL_PARAMETERS");
     }
   }
 
@@ -333,7 +411,7 @@ class Reader {
   };
 
   struct Rewritten {
-    bool ok = false;      // reducible to basis species without e-
+    bool ok = false;  // reducible to basis species without e-
     bool visiting = false;
     bool done = false;
     std::map<std::size_t, double> terms;
@@ -342,9 +420,9 @@ class Reader {
     std::string why_not;
   };
 
-  // Gram formula weight of a formula such as "HCO3", "SO4", "Ca0.5(CO3)0.5" from the element weights
-  // of the master table (PHREEQC uses it to convert mass and molar units); 0 when an element is
-  // unknown.
+  // Gram formula weight of a formula such as "HCO3", "SO4", "Ca0.5(CO3)0.5" from the element
+  // weights of the master table (PHREEQC uses it to convert mass and molar units); 0 when an
+  // element is unknown.
   double formula_weight(const std::string& f) const {
     std::size_t i = 0;
     std::function<double(bool)> group = [&](bool inner) -> double {
@@ -362,7 +440,8 @@ class Reader {
         } else if (std::isupper(static_cast<unsigned char>(c))) {
           std::string el(1, c);
           ++i;
-          while (i < f.size() && std::islower(static_cast<unsigned char>(f[i]))) el.push_back(f[i++]);
+          while (i < f.size() && std::islower(static_cast<unsigned char>(f[i])))
+            el.push_back(f[i++]);
           const auto w = element_weights_.find(el);
           if (w == element_weights_.end()) return -1e300;
           part = w->second;
@@ -467,7 +546,8 @@ class Reader {
       db->max_temperature = 273.15 + l.temperatures_c.back();
     }
     for (const MasterEntry& m : masters_)
-      if (m.element.find('(') == std::string::npos && m.element_gfw > 0.0) element_weights_[m.element] = m.element_gfw;
+      if (m.element.find('(') == std::string::npos && m.element_gfw > 0.0)
+        element_weights_[m.element] = m.element_gfw;
     auto gfw_of = [&](const MasterEntry& m) {
       if (m.formula_gfw > 0.0) return m.formula_gfw;
       const double w = m.formula.empty() ? 0.0 : formula_weight(m.formula);
@@ -477,11 +557,13 @@ class Reader {
     // that share a master species ("C", "C(+4)") become aliases of one component.
     for (const MasterEntry& m : masters_) {
       const std::string el = normalize_element(m.element);
-      if (m.species == "H+" || m.species == "H2O" || m.species == "e-" || el == "Alkalinity") continue;
+      if (m.species == "H+" || m.species == "H2O" || m.species == "e-" || el == "Alkalinity")
+        continue;
       const auto sp = species_.find(canonical(m.species));
       if (sp == species_.end()) continue;
       const auto& rx = sp->second.reaction;
-      const bool identity = rx.lhs.size() == 1 && rx.rhs.size() == 1 && rx.lhs[0].name == rx.rhs[0].name;
+      const bool identity =
+          rx.lhs.size() == 1 && rx.rhs.size() == 1 && rx.lhs[0].name == rx.rhs[0].name;
       if (!identity) continue;  // a secondary master defined by a redox reaction (CH4, Fe+3, ...)
       const std::string sp_name = sp->first;
       auto found = basis_by_species_.find(sp_name);
@@ -525,7 +607,8 @@ class Reader {
       s.reaction.h_plus = r.h_plus;
       s.reaction.water = r.water;
       s.reaction.log_k = r.log_k;
-      for (const auto& [k, v] : s.reaction.terms) s.mass_balance.emplace_back(k, v * db->basis[k].atoms);
+      for (const auto& [k, v] : s.reaction.terms)
+        s.mass_balance.emplace_back(k, v * db->basis[k].atoms);
       if (e.co2_llnl) {
         s.gamma.model = GammaModel::BDotCO2;
       } else if (e.has_llnl_gamma) {
@@ -541,8 +624,11 @@ class Reader {
       } else {
         s.gamma.model = GammaModel::Davies;
       }
-      if ((s.gamma.model == GammaModel::BDot || s.gamma.model == GammaModel::BDotCO2) && !db->llnl) {
-        s.unsupported = "species " + name + " uses the llnl activity model but the file has no LLNL_AQUEOUS_MODEL_PARAMETERS";
+      if ((s.gamma.model == GammaModel::BDot || s.gamma.model == GammaModel::BDotCO2) &&
+          !db->llnl) {
+        s.unsupported =
+            "species " + name +
+            " uses the llnl activity model but the file has no LLNL_AQUEOUS_MODEL_PARAMETERS";
         s.unsupported_where = e.where;
       }
       if (!e.unsupported.empty()) {
@@ -561,8 +647,9 @@ class Reader {
       if (!seen.insert(name).second) continue;
       const RawEntry& e = phases_.at(name);
       if (e.reaction.lhs.empty()) {
-        throw InputError(e.where, "PHASES." + name, "phase " + name + " has no reaction", "",
-                         "the line after a phase name is its dissolution reaction, e.g. CaCO3 = Ca+2 + CO3-2");
+        throw InputError(
+            e.where, "PHASES." + name, "phase " + name + " has no reaction", "",
+            "the line after a phase name is its dissolution reaction, e.g. CaCO3 = Ca+2 + CO3-2");
       }
       Phase p;
       p.name = name;
@@ -584,7 +671,8 @@ class Reader {
         lk.add_scaled(sub.log_k, -c);
       };
       for (const auto& t : e.reaction.rhs) add(t, t.coefficient / self);
-      for (std::size_t i = 1; i < e.reaction.lhs.size(); ++i) add(e.reaction.lhs[i], -e.reaction.lhs[i].coefficient / self);
+      for (std::size_t i = 1; i < e.reaction.lhs.size(); ++i)
+        add(e.reaction.lhs[i], -e.reaction.lhs[i].coefficient / self);
       if (!ok) continue;  // needs another valence state
       for (const auto& [k, v] : terms)
         if (std::fabs(v) > 1e-12) p.reaction.terms.emplace_back(k, v);
@@ -605,8 +693,9 @@ class Reader {
       db->phases.push_back(std::move(p));
     }
     if (db->find_species("H+") < 0)
-      throw InputError(SourceLocation{path_, 0, 0}, "SOLUTION_SPECIES", "the database defines no H+ species",
-                       "", "is this a PHREEQC database file?");
+      throw InputError(SourceLocation{path_, 0, 0}, "SOLUTION_SPECIES",
+                       "the database defines no H+ species", "",
+                       "is this a PHREEQC database file?");
     return db;
   }
 
@@ -630,7 +719,8 @@ class Reader {
 
 }  // namespace
 
-std::shared_ptr<const Database> read_phreeqc_database(const std::string& text, const std::string& path) {
+std::shared_ptr<const Database> read_phreeqc_database(const std::string& text,
+                                                      const std::string& path) {
   Reader reader(text, path);
   return reader.read();
 }

@@ -12,7 +12,7 @@ namespace calcikin::thermo {
 
 struct ReactionToken {
   double coefficient = 1.0;
-  std::string name;    // canonical: "Ca+2", "OH-", "CaHPO4", "CaHPO4:2H2O"
+  std::string name;  // canonical: "Ca+2", "OH-", "CaHPO4", "CaHPO4:2H2O"
   double charge = 0.0;
 };
 

@@ -4,9 +4,9 @@
 
 namespace calcikin::thermo {
 namespace {
-constexpr double kPressureAtm = 1.0;         // PHREEQC's default pressure
-constexpr double kAvogadro = 6.02252e23;     // PHREEQC's AVOGADRO (global_structures.h)
-constexpr double kPi = 3.14159265358979;     // PHREEQC's pi
+constexpr double kPressureAtm = 1.0;      // PHREEQC's default pressure
+constexpr double kAvogadro = 6.02252e23;  // PHREEQC's AVOGADRO (global_structures.h)
+constexpr double kPi = 3.14159265358979;  // PHREEQC's pi
 }  // namespace
 
 double water_density(double kelvin) {
@@ -15,14 +15,23 @@ double water_density(double kelvin) {
   const double th = 1.0 - kelvin / 647.096;
   const double b1 = 1.99274064, b2 = 1.09965342, b3 = -0.510839303, b4 = -1.75493479,
                b5 = -45.5170352, b6 = -6.7469445e5;
-  const double rho_sat = 322.0 * (1.0 + b1 * std::pow(th, 1.0 / 3.0) + b2 * std::pow(th, 2.0 / 3.0) +
-                                  b3 * std::pow(th, 5.0 / 3.0) + b4 * std::pow(th, 16.0 / 3.0) +
-                                  b5 * std::pow(th, 43.0 / 3.0) + b6 * std::pow(th, 110.0 / 3.0));
+  const double rho_sat =
+      322.0 * (1.0 + b1 * std::pow(th, 1.0 / 3.0) + b2 * std::pow(th, 2.0 / 3.0) +
+               b3 * std::pow(th, 5.0 / 3.0) + b4 * std::pow(th, 16.0 / 3.0) +
+               b5 * std::pow(th, 43.0 / 3.0) + b6 * std::pow(th, 110.0 / 3.0));
   // PHREEQC's interpolation from the saturation pressure to the actual pressure (atm).
-  const double p0 = 5.1880000E-02 + tc * (-4.1885519E-04 + tc * (6.6780748E-06 + tc * (-3.6648699E-08 + tc * 8.3501912E-11)));
-  const double p1 = -6.0251348E-06 + tc * (3.6696407E-07 + tc * (-9.2056269E-09 + tc * (6.7024182E-11 + tc * -1.5947241E-13)));
-  const double p2 = -2.2983596E-09 + tc * (-4.0133819E-10 + tc * (1.2619821E-11 + tc * (-9.8952363E-14 + tc * 2.3363281E-16)));
-  const double p3 = 7.0517647E-11 + tc * (6.8566831E-12 + tc * (-2.2829750E-13 + tc * (1.8113313E-15 + tc * -4.2475324E-18)));
+  const double p0 =
+      5.1880000E-02 +
+      tc * (-4.1885519E-04 + tc * (6.6780748E-06 + tc * (-3.6648699E-08 + tc * 8.3501912E-11)));
+  const double p1 =
+      -6.0251348E-06 +
+      tc * (3.6696407E-07 + tc * (-9.2056269E-09 + tc * (6.7024182E-11 + tc * -1.5947241E-13)));
+  const double p2 =
+      -2.2983596E-09 +
+      tc * (-4.0133819E-10 + tc * (1.2619821E-11 + tc * (-9.8952363E-14 + tc * 2.3363281E-16)));
+  const double p3 =
+      7.0517647E-11 +
+      tc * (6.8566831E-12 + tc * (-2.2829750E-13 + tc * (1.8113313E-15 + tc * -4.2475324E-18)));
   // PHREEQC multiplies p_sat by the water activity of the current solution; at a_w ~ 0.995 that
   // changes rho by < 1e-8 relative, so pure water (a_w = 1) is used.
   const double p_sat = std::exp(11.6702 - 3816.44 / (kelvin - 46.13));

@@ -13,7 +13,7 @@ struct DebyeHuckel {
   double B = 0.0;
 };
 
-double water_density(double kelvin);               // kg/m3 at 1 atm
+double water_density(double kelvin);                // kg/m3 at 1 atm
 double water_relative_permittivity(double kelvin);  // at 1 atm
 DebyeHuckel debye_huckel_parameters(double kelvin);
 

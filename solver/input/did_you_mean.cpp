@@ -32,7 +32,8 @@ std::string lower(std::string_view s) {
 }
 }  // namespace
 
-std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates) {
   if (word.empty() || word.size() > 200) return std::nullopt;  // long garbage: no suggestion
   const std::string lw = lower(word);
   std::optional<std::string> best;

@@ -13,7 +13,7 @@ namespace calcikin::input {
 namespace {
 
 constexpr std::size_t kMaxFileBytes = 16u << 20;  // scenario and database files are far smaller
-constexpr std::size_t kMaxNodes = 1u << 20;        // aliases can multiply a small text ("billion laughs")
+constexpr std::size_t kMaxNodes = 1u << 20;  // aliases can multiply a small text ("billion laughs")
 constexpr int kMaxDepth = 64;
 
 std::string describe_yaml_problem(const std::string& msg) {
@@ -39,7 +39,8 @@ std::string join_path(const std::string& parent, std::string_view key) {
 
 // ----------------------------------------------------------------------------------- Document
 
-Document::Document(std::string text, std::string name) : text_(std::move(text)), name_(std::move(name)) {
+Document::Document(std::string text, std::string name)
+    : text_(std::move(text)), name_(std::move(name)) {
   std::string current;
   for (char c : text_) {
     if (c == '\n') {
@@ -69,10 +70,12 @@ std::shared_ptr<const Document> Document::from_file(const std::string& path) {
   return from_text(buffer.str(), path);
 }
 
-std::shared_ptr<const Document> Document::from_text(const std::string& text, const std::string& name) {
+std::shared_ptr<const Document> Document::from_text(const std::string& text,
+                                                    const std::string& name) {
   if (text.size() > kMaxFileBytes) {
-    throw InputError(SourceLocation{name, 0, 0}, "",
-                     "file too large (" + std::to_string(text.size()) + " bytes; the limit is 16 MiB)");
+    throw InputError(
+        SourceLocation{name, 0, 0}, "",
+        "file too large (" + std::to_string(text.size()) + " bytes; the limit is 16 MiB)");
   }
   if (text.find('\0') != std::string::npos) {
     throw InputError(SourceLocation{name, 0, 0}, "", "file contains a NUL byte: not a text file");
@@ -110,8 +113,11 @@ void Document::check_structure(const YAML::Node& node, const std::string& path, 
     for (const YAML::detail::iterator_value kv : node) {
       const YAML::Node key = kv.first;
       if (!key.IsScalar()) {
-        fail_at(key.Mark(), path, "a key must be a plain name, not " +
-                std::string(key.IsMap() ? "a map" : key.IsSequence() ? "a list" : "empty"), "");
+        fail_at(key.Mark(), path,
+                "a key must be a plain name, not " + std::string(key.IsMap()        ? "a map"
+                                                                 : key.IsSequence() ? "a list"
+                                                                                    : "empty"),
+                "");
       }
       const std::string k = key.Scalar();
       if (!seen.insert(k).second) {
@@ -130,7 +136,8 @@ void Document::check_structure(const YAML::Node& node, const std::string& path, 
 
 Node Document::root() const {
   Node r(shared_from_this(), root_, "", YAML::Mark());
-  if (r.is_null()) r.fail("the file is empty", "a scenario starts with 'schema: calcikin/scenario/1'");
+  if (r.is_null())
+    r.fail("the file is empty", "a scenario starts with 'schema: calcikin/scenario/1'");
   if (!r.is_map()) r.fail("expected a map of keys at the top level, got " + r.kind_name());
   return r;
 }
@@ -145,7 +152,8 @@ const std::set<std::string>& Document::known_keys(const std::string& map_path) c
 
 // --------------------------------------------------------------------------------------- Node
 
-Node::Node(std::shared_ptr<const Document> doc, YAML::Node node, std::string path, YAML::Mark fallback)
+Node::Node(std::shared_ptr<const Document> doc, YAML::Node node, std::string path,
+           YAML::Mark fallback)
     : doc_(std::move(doc)), node_(std::move(node)), path_(std::move(path)), fallback_(fallback) {}
 
 Node Node::child(const YAML::Node& value, const std::string& child_path) const {
@@ -172,15 +180,18 @@ void Node::fail(const std::string& problem, const std::string& hint) const {
   throw InputError(location(), path_, problem, source_line(), hint);
 }
 
-void Node::fail_at_offset(std::size_t offset, const std::string& problem, const std::string& hint) const {
+void Node::fail_at_offset(std::size_t offset, const std::string& problem,
+                          const std::string& hint) const {
   SourceLocation where = location();
   const std::string line_text = source_line();
   if (is_scalar() && where.column > 0) {
-    // Quoted scalars start one character after the mark. Move the caret only when the text really is
-    // there (a multi-line or escaped scalar keeps the caret at its start).
+    // Quoted scalars start one character after the mark. Move the caret only when the text really
+    // is there (a multi-line or escaped scalar keeps the caret at its start).
     const std::string& s = node_.Scalar();
-    const std::size_t start = static_cast<std::size_t>(where.column - 1) + (node_.Tag() == "!" ? 1 : 0);
-    if (offset < s.size() && start <= line_text.size() && line_text.compare(start, s.size(), s) == 0) {
+    const std::size_t start =
+        static_cast<std::size_t>(where.column - 1) + (node_.Tag() == "!" ? 1 : 0);
+    if (offset < s.size() && start <= line_text.size() &&
+        line_text.compare(start, s.size(), s) == 0) {
       where.column = static_cast<int>(start + offset) + 1;
     }
   }
@@ -230,13 +241,16 @@ std::vector<Entry> Node::entries() const {
 void Node::check_known_keys(const std::vector<std::string>& also_known) const {
   require_map();
   const std::set<std::string>& known = doc_->known_keys(path_);
-  std::vector<std::string> candidates = also_known;  // the caller's order first, then the rest sorted
+  std::vector<std::string> candidates =
+      also_known;  // the caller's order first, then the rest sorted
   for (const std::string& k : known) {
-    if (std::find(candidates.begin(), candidates.end(), k) == candidates.end()) candidates.push_back(k);
+    if (std::find(candidates.begin(), candidates.end(), k) == candidates.end())
+      candidates.push_back(k);
   }
   for (const YAML::detail::iterator_value kv : node_) {
     const std::string k = kv.first.Scalar();
-    if (known.count(k) || std::find(also_known.begin(), also_known.end(), k) != also_known.end()) continue;
+    if (known.count(k) || std::find(also_known.begin(), also_known.end(), k) != also_known.end())
+      continue;
     const std::string suggestion = did_you_mean(k, candidates);
     const Node key_node = child(kv.first, join_path(path_, k));
     key_node.fail("unknown key '" + k + "'" + (path_.empty() ? "" : " in '" + path_ + "'") +
@@ -269,7 +283,8 @@ double Node::number() const {
     fail(e.what());
   }
   if (!q.unit.empty()) {
-    fail_at_offset(q.unit_offset, "expected a plain number without unit, got '" + node_.Scalar() + "'");
+    fail_at_offset(q.unit_offset,
+                   "expected a plain number without unit, got '" + node_.Scalar() + "'");
   }
   return q.value;
 }
@@ -297,7 +312,8 @@ std::string Node::choice(const std::vector<std::string>& allowed) const {
     if (a == s) return s;
   }
   const std::string suggestion = did_you_mean(s, allowed);
-  fail("'" + s + "' is not one of " + quoted_list(allowed) + (suggestion.empty() ? "" : "; " + suggestion));
+  fail("'" + s + "' is not one of " + quoted_list(allowed) +
+       (suggestion.empty() ? "" : "; " + suggestion));
 }
 
 Quantity Node::quantity_text() const {
@@ -316,7 +332,8 @@ Quantity Node::quantity_text() const {
 }
 
 double Node::quantity(const Dimension& dim) const {
-  require_scalar("a " + std::string(dim.name) + " with a unit, e.g. '" + std::string(dim.example) + "'");
+  require_scalar("a " + std::string(dim.name) + " with a unit, e.g. '" + std::string(dim.example) +
+                 "'");
   const std::string& s = node_.Scalar();
   Quantity q;
   try {
@@ -327,12 +344,13 @@ double Node::quantity(const Dimension& dim) const {
          std::string(dim.units_hint));
   }
   if (q.unit.empty()) {
-    fail("a " + std::string(dim.name) + " needs a unit: got the bare number '" + s + "', write e.g. '" +
-             std::string(dim.example) + "'",
+    fail("a " + std::string(dim.name) + " needs a unit: got the bare number '" + s +
+             "', write e.g. '" + std::string(dim.example) + "'",
          std::string(dim.units_hint));
   }
   if (!is_known_unit(q.unit)) {
-    fail_at_offset(q.unit_offset, "unknown unit '" + q.unit + "' in '" + s + "'", std::string(dim.units_hint));
+    fail_at_offset(q.unit_offset, "unknown unit '" + q.unit + "' in '" + s + "'",
+                   std::string(dim.units_hint));
   }
   try {
     return convert(q.value, q.unit, dim.si_unit);
@@ -360,14 +378,17 @@ Concentration Node::concentration() const {
   try {
     q = parse_quantity(s);
   } catch (const UnitError& e) {
-    fail(std::string(e.what()) + "; a concentration is written like '2.5 mmol/kgw'", kConcentrationUnitsHint);
+    fail(std::string(e.what()) + "; a concentration is written like '2.5 mmol/kgw'",
+         kConcentrationUnitsHint);
   }
   if (q.unit.empty()) {
-    fail("a concentration needs a unit: got the bare number '" + s + "', write e.g. '" + s + " mmol/kgw'",
+    fail("a concentration needs a unit: got the bare number '" + s + "', write e.g. '" + s +
+             " mmol/kgw'",
          kConcentrationUnitsHint);
   }
   if (!is_known_unit(q.unit)) {
-    fail_at_offset(q.unit_offset, "unknown unit '" + q.unit + "' in '" + s + "'", kConcentrationUnitsHint);
+    fail_at_offset(q.unit_offset, "unknown unit '" + q.unit + "' in '" + s + "'",
+                   kConcentrationUnitsHint);
   }
   const ConcentrationKind kind = concentration_kind(q.unit);
   if (kind == ConcentrationKind::NotConcentration) {

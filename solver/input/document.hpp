@@ -32,7 +32,8 @@
 
 namespace calcikin::input {
 
-// What a dimensional value must be: used in messages ("a temperature needs a unit, e.g. '37 degC'").
+// What a dimensional value must be: used in messages ("a temperature needs a unit, e.g. '37
+// degC'").
 struct Dimension {
   std::string_view name;        // "temperature"
   std::string_view si_unit;     // udunits2 text of the unit the value is stored in: "K"
@@ -43,8 +44,10 @@ inline constexpr Dimension kTemperature{"temperature", "K", "37 degC", kTemperat
 inline constexpr Dimension kTime{"time", "s", "48 h", kTimeUnitsHint};
 inline constexpr Dimension kLength{"length", "m", "25 nm", kLengthUnitsHint};
 inline constexpr Dimension kMolality{"molality", "mol/kg", "2.5 mmol/kgw", kMolalUnitsHint};
-inline constexpr Dimension kMassDensity{"density", "kg/L", "1.0 kg/L", "density units: kg/L g/mL g/cm3 kg/m3"};
-inline constexpr Dimension kSurfaceEnergy{"surface energy", "J/m2", "0.1 J/m2", "surface energy units: J/m2 mJ/m2"};
+inline constexpr Dimension kMassDensity{"density", "kg/L", "1.0 kg/L",
+                                        "density units: kg/L g/mL g/cm3 kg/m3"};
+inline constexpr Dimension kSurfaceEnergy{"surface energy", "J/m2", "0.1 J/m2",
+                                          "surface energy units: J/m2 mJ/m2"};
 
 // A concentration as written, converted: molal values in mol/kg, molar values in mol/m3.
 struct Concentration {
@@ -59,9 +62,9 @@ struct Entry;
 class Node {
  public:
   // ---- where
-  SourceLocation location() const;           // file, 1-based line and column of this node
+  SourceLocation location() const;                   // file, 1-based line and column of this node
   const std::string& path() const { return path_; }  // dotted key path; "" for the root
-  std::string source_line() const;           // the text of the node's first line
+  std::string source_line() const;                   // the text of the node's first line
   const Document& document() const { return *doc_; }
 
   // ---- what
@@ -72,10 +75,11 @@ class Node {
   std::string kind_name() const;  // "a map", "a list", "a value", "nothing" (for messages)
 
   // ---- maps (each throws "expected a map" when this is not one)
-  std::optional<Node> get(std::string_view key) const;  // nullopt when absent; the key becomes known
-  Node at(std::string_view key) const;                  // required key
-  bool has(std::string_view key) const;                 // the key becomes known
-  std::vector<Entry> entries() const;                   // every key is known afterwards
+  std::optional<Node> get(
+      std::string_view key) const;       // nullopt when absent; the key becomes known
+  Node at(std::string_view key) const;   // required key
+  bool has(std::string_view key) const;  // the key becomes known
+  std::vector<Entry> entries() const;    // every key is known afterwards
   // Throws for the first key that was never asked for (did you mean ...). `also_known` adds names.
   void check_known_keys(const std::vector<std::string>& also_known = {}) const;
 
@@ -83,10 +87,10 @@ class Node {
   std::vector<Node> items() const;  // throws "expected a list"
 
   // ---- scalars (each throws with the expected kind, e.g. "expected a number, got a map")
-  std::string text() const;          // any scalar, as written
-  double number() const;             // bare finite number ("7.40"); a unit is an error
-  std::int64_t integer() const;      // whole number ("100000", "1e5")
-  bool boolean() const;              // true | false
+  std::string text() const;      // any scalar, as written
+  double number() const;         // bare finite number ("7.40"); a unit is an error
+  std::int64_t integer() const;  // whole number ("100000", "1e5")
+  bool boolean() const;          // true | false
   // One of `allowed` (error lists them, with did-you-mean).
   std::string choice(const std::vector<std::string>& allowed) const;
   // A value with a unit of the given dimension, converted to dim.si_unit. A bare number is an error
@@ -132,7 +136,8 @@ class Document : public std::enable_shared_from_this<Document> {
   // Reads and parses a file; InputError when it cannot be read or is not valid YAML.
   static std::shared_ptr<const Document> from_file(const std::string& path);
   // Parses text; `name` is the file name shown in messages.
-  static std::shared_ptr<const Document> from_text(const std::string& text, const std::string& name);
+  static std::shared_ptr<const Document> from_text(const std::string& text,
+                                                   const std::string& name);
 
   Node root() const;  // the top-level node, required to be a map
   const std::string& name() const { return name_; }

@@ -1,6 +1,6 @@
 #pragma once
-// InputError: the one exception type for bad input (scenario files, database files, --set overrides,
-// Python arguments). Its text is the same wherever it is shown (CLI, Python), e.g.
+// InputError: the one exception type for bad input (scenario files, database files, --set
+// overrides, Python arguments). Its text is the same wherever it is shown (CLI, Python), e.g.
 //
 //   error: scenarios/x.yaml:14:13: solution.totals.Mg: unknown unit 'mMol' in '5 mMol'
 //      14 |     Mg: 5 mMol
@@ -21,8 +21,8 @@ struct SourceLocation {
 class InputError : public std::runtime_error {
  public:
   // source_line: the text of the offending line (without newline), shown with a caret under column.
-  InputError(SourceLocation where, std::string key_path, std::string what, std::string source_line = {},
-             std::string hint = {});
+  InputError(SourceLocation where, std::string key_path, std::string what,
+             std::string source_line = {}, std::string hint = {});
 
   const SourceLocation& where() const noexcept { return where_; }
   const std::string& key_path() const noexcept { return key_path_; }

@@ -4,12 +4,12 @@
 
 #include <udunits2.h>
 
+#include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cctype>
-#include <cmath>
 #include <memory>
 #include <mutex>
 
@@ -38,14 +38,15 @@ ut_system* unit_system() {
     if (s == nullptr) {
       throw UnitError(std::string("cannot read the udunits2 database ") + CALCIKIN_UDUNITS2_XML);
     }
-    // kgw: kilogram of water. Molalities are amounts per kg of solvent water; for unit algebra a kgw is
-    // a kg (what makes it water is the quantity, not the unit).
+    // kgw: kilogram of water. Molalities are amounts per kg of solvent water; for unit algebra a
+    // kgw is a kg (what makes it water is the quantity, not the unit).
     UnitPtr kg(ut_parse(s, "kg", UT_ASCII));
     ut_map_symbol_to_unit("kgw", UT_ASCII, kg.get());
     // M: molar, mol/L (mM, uM and µM then come from udunits2's prefixes).
     UnitPtr molar(ut_parse(s, "mol/L", UT_ASCII));
     ut_map_symbol_to_unit("M", UT_ASCII, molar.get());
-    // deg: angular degree (contact angles in heterogeneous nucleation), udunits2 only knows "arc_degree".
+    // deg: angular degree (contact angles in heterogeneous nucleation), udunits2 only knows
+    // "arc_degree".
     UnitPtr degree(ut_parse(s, "arc_degree", UT_ASCII));
     ut_map_symbol_to_unit("deg", UT_ASCII, degree.get());
     return s;
@@ -72,8 +73,8 @@ bool same_dimension(const ut_unit* a, const ut_unit* b) {
 }
 
 // Only these reach udunits2: ASCII letters, digits and unit operators, plus the UTF-8 micro signs
-// (U+00B5, U+03BC) and the degree sign. udunits2's lexer leaks memory on invalid UTF-8 (found by the
-// loader fuzz test), and no unit needs anything else.
+// (U+00B5, U+03BC) and the degree sign. udunits2's lexer leaks memory on invalid UTF-8 (found by
+// the loader fuzz test), and no unit needs anything else.
 bool has_only_unit_characters(const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -81,8 +82,8 @@ bool has_only_unit_characters(const std::string& text) {
       if (std::isalnum(c) || std::strchr("/.*^-+()_ ", c) != nullptr) continue;
       return false;
     }
-    const bool two_byte_sign = i + 1 < text.size() &&
-                               ((c == 0xC2 && (text[i + 1] == '\xB5' || text[i + 1] == '\xB0')) ||
+    const bool two_byte_sign =
+        i + 1 < text.size() && ((c == 0xC2 && (text[i + 1] == '\xB5' || text[i + 1] == '\xB0')) ||
                                 (c == 0xCE && text[i + 1] == '\xBC'));
     if (!two_byte_sign) return false;
     ++i;
@@ -90,14 +91,16 @@ bool has_only_unit_characters(const std::string& text) {
   return true;
 }
 
-// Numbers inside a unit are exponents only: a digit run must follow a letter or '^', optionally with a
-// sign in between (m2, m-3, s^-1); the one exception is a leading "1/" (1/s). udunits2 would accept a
-// scale factor ("mmol/2kg") and leaks its lexer's identifier on some malformed numeric texts.
+// Numbers inside a unit are exponents only: a digit run must follow a letter or '^', optionally
+// with a sign in between (m2, m-3, s^-1); the one exception is a leading "1/" (1/s). udunits2 would
+// accept a scale factor ("mmol/2kg") and leaks its lexer's identifier on some malformed numeric
+// texts.
 bool has_only_exponent_digits(const std::string& text) {
   const std::size_t start = text.rfind("1/", 0) == 0 ? 2 : 0;
   for (std::size_t i = start; i < text.size(); ++i) {
     if (!std::isdigit(static_cast<unsigned char>(text[i]))) continue;
-    if (i > start && std::isdigit(static_cast<unsigned char>(text[i - 1]))) continue;  // inside a run
+    if (i > start && std::isdigit(static_cast<unsigned char>(text[i - 1])))
+      continue;  // inside a run
     std::size_t j = i;
     if (j > start && (text[j - 1] == '-' || text[j - 1] == '+')) --j;
     if (j == start) return false;
@@ -111,8 +114,9 @@ bool has_only_exponent_digits(const std::string& text) {
 UnitPtr parse_unit(const std::string& text) {
   ut_system* s = unit_system();
   if (is_dimensionless_text(text)) return UnitPtr(ut_clone(ut_get_dimensionless_unit_one(s)));
-  // udunits2 reads "3 mM" as a scaled unit and "K @ 273.15" as a shifted one: a scenario's unit text
-  // carries neither (a stray second number would silently scale the value). "1/s" stays allowed.
+  // udunits2 reads "3 mM" as a scaled unit and "K @ 273.15" as a shifted one: a scenario's unit
+  // text carries neither (a stray second number would silently scale the value). "1/s" stays
+  // allowed.
   const char c = text.front();
   const bool leading_number = (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+';
   if ((leading_number && text.rfind("1/", 0) != 0) || !has_only_unit_characters(text) ||
@@ -144,7 +148,8 @@ Quantity parse_quantity(std::string_view text) {
   const std::size_t rest = static_cast<std::size_t>(ptr - text.data());
   if (rest < text.size() && text[rest] != ' ' && text[rest] != '\t') {
     // "5mM" or "5,0": a unit must be separated from its number.
-    throw UnitError("expected a space between the number and the unit in '" + std::string(text) + "'");
+    throw UnitError("expected a space between the number and the unit in '" + std::string(text) +
+                    "'");
   }
   q.unit = trim(text.substr(rest));
   q.unit_offset = q.unit.empty() ? text.size() : text.find(q.unit, rest);
@@ -173,7 +178,8 @@ double convert(double value, std::string_view unit_text, std::string_view target
   if (!to) throw UnitError("unknown target unit '" + to_text + "' (a bug: please report)");
   if (!same_dimension(from.get(), to.get())) {
     throw UnitError("unit '" + from_text + "' cannot be converted to '" +
-                    (is_dimensionless_text(to_text) ? std::string("1 (dimensionless)") : to_text) + "'");
+                    (is_dimensionless_text(to_text) ? std::string("1 (dimensionless)") : to_text) +
+                    "'");
   }
   ConverterPtr converter(ut_get_converter(from.get(), to.get()));
   if (!converter) throw UnitError("cannot convert '" + from_text + "' to '" + to_text + "'");

@@ -1,9 +1,10 @@
 #pragma once
-// Unit strings at the edges, SI inside. Every unit string of the project (scenario files, the builtin
-// database, kinetic parameter files, --set overrides, Python arguments) is parsed here, with Unidata's
-// udunits2 underneath and two additions: `kgw` (kilogram of water, for molalities: 2.5 mmol/kgw) and
-// `M` (mol/L, so mM, uM and µM work). udunits2 is not thread-safe: every function here takes one
-// process-wide lock, and the project calls them at load time only (never inside a sweep point).
+// Unit strings at the edges, SI inside. Every unit string of the project (scenario files, the
+// builtin database, kinetic parameter files, --set overrides, Python arguments) is parsed here,
+// with Unidata's udunits2 underneath and two additions: `kgw` (kilogram of water, for
+// molalities: 2.5 mmol/kgw) and `M` (mol/L, so mM, uM and µM work). udunits2 is not thread-safe:
+// every function here takes one process-wide lock, and the project calls them at load time only
+// (never inside a sweep point).
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -20,7 +21,7 @@ class UnitError : public std::runtime_error {
 // A number with its unit as written: "2.5 mmol/kgw" -> {2.5, "mmol/kgw"}; "7.4" -> {7.4, ""}.
 struct Quantity {
   double value = 0.0;
-  std::string unit;       // trimmed; "" when the text was a bare number
+  std::string unit;             // trimmed; "" when the text was a bare number
   std::size_t unit_offset = 0;  // where the unit starts in the text (for carets)
 };
 

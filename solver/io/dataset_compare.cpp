@@ -16,7 +16,9 @@ std::vector<unsigned char> raw_values(hid_t dataset, hid_t type) {
   Handle space = check(H5Dget_space(dataset), "read space");
   const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get()));
   std::vector<unsigned char> bytes(n * H5Tget_size(type));
-  if (!bytes.empty()) check_status(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), "read values");
+  if (!bytes.empty())
+    check_status(H5Dread(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
+                 "read values");
   return bytes;
 }
 
@@ -47,13 +49,15 @@ std::vector<std::string> compare_datasets(const std::string& a, const std::strin
       out.push_back(name + ": types differ");
       continue;
     }
-    if (raw_values(da.get(), ta.get()) != raw_values(db.get(), ta.get())) out.push_back(name + ": values differ");
+    if (raw_values(da.get(), ta.get()) != raw_values(db.get(), ta.get()))
+      out.push_back(name + ": values differ");
     for (const char* attr : {"units", "long_name", "coordinates", "sweep_path"}) {
       if (h5::read_string_attribute(da.get(), attr) != h5::read_string_attribute(db.get(), attr)) {
         out.push_back(name + ": attribute " + attr + " differs");
       }
     }
-    if (h5::dimension_names(da.get()) != h5::dimension_names(db.get())) out.push_back(name + ": dimensions differ");
+    if (h5::dimension_names(da.get()) != h5::dimension_names(db.get()))
+      out.push_back(name + ": dimensions differ");
   }
   return out;
 }

@@ -7,14 +7,29 @@ namespace calcikin::io::h5 {
 void Handle::reset() noexcept {
   if (id_ < 0) return;
   switch (H5Iget_type(id_)) {
-    case H5I_FILE: H5Fclose(id_); break;
-    case H5I_GROUP: H5Gclose(id_); break;
-    case H5I_DATASET: H5Dclose(id_); break;
-    case H5I_DATASPACE: H5Sclose(id_); break;
-    case H5I_DATATYPE: H5Tclose(id_); break;
-    case H5I_ATTR: H5Aclose(id_); break;
-    case H5I_GENPROP_LST: H5Pclose(id_); break;
-    default: break;
+    case H5I_FILE:
+      H5Fclose(id_);
+      break;
+    case H5I_GROUP:
+      H5Gclose(id_);
+      break;
+    case H5I_DATASET:
+      H5Dclose(id_);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(id_);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(id_);
+      break;
+    case H5I_ATTR:
+      H5Aclose(id_);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(id_);
+      break;
+    default:
+      break;
   }
   id_ = H5I_INVALID_HID;
 }
@@ -47,7 +62,8 @@ Handle utf8_vlen_string_type() {
 
 namespace {
 void replace_attribute(hid_t object, const std::string& name) {
-  if (H5Aexists(object, name.c_str()) > 0) check_status(H5Adelete(object, name.c_str()), "replace attribute " + name);
+  if (H5Aexists(object, name.c_str()) > 0)
+    check_status(H5Adelete(object, name.c_str()), "replace attribute " + name);
 }
 }  // namespace
 
@@ -55,8 +71,9 @@ void write_attribute(hid_t object, const std::string& name, const std::string& v
   replace_attribute(object, name);
   Handle type = utf8_vlen_string_type();
   Handle space = check(H5Screate(H5S_SCALAR), "create scalar space");
-  Handle attr = check(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                      "create attribute " + name);
+  Handle attr =
+      check(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "create attribute " + name);
   const char* text = value.c_str();
   check_status(H5Awrite(attr.get(), type.get(), &text), "write attribute " + name);
 }
@@ -64,29 +81,35 @@ void write_attribute(hid_t object, const std::string& name, const std::string& v
 void write_attribute(hid_t object, const std::string& name, double value) {
   replace_attribute(object, name);
   Handle space = check(H5Screate(H5S_SCALAR), "create scalar space");
-  Handle attr = check(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                      "create attribute " + name);
+  Handle attr =
+      check(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "create attribute " + name);
   check_status(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value), "write attribute " + name);
 }
 
 void write_attribute(hid_t object, const std::string& name, std::int64_t value) {
   replace_attribute(object, name);
   Handle space = check(H5Screate(H5S_SCALAR), "create scalar space");
-  Handle attr = check(H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                      "create attribute " + name);
+  Handle attr =
+      check(H5Acreate2(object, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "create attribute " + name);
   check_status(H5Awrite(attr.get(), H5T_NATIVE_INT64, &value), "write attribute " + name);
 }
 
-void write_attribute(hid_t object, const std::string& name, const std::vector<std::int8_t>& values) {
+void write_attribute(hid_t object, const std::string& name,
+                     const std::vector<std::int8_t>& values) {
   replace_attribute(object, name);
   hsize_t n = values.size();
   Handle space = check(H5Screate_simple(1, &n, nullptr), "create attribute space");
-  Handle attr = check(H5Acreate2(object, name.c_str(), H5T_STD_I8LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                      "create attribute " + name);
+  Handle attr =
+      check(H5Acreate2(object, name.c_str(), H5T_STD_I8LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "create attribute " + name);
   check_status(H5Awrite(attr.get(), H5T_NATIVE_INT8, values.data()), "write attribute " + name);
 }
 
-bool has_attribute(hid_t object, const std::string& name) { return H5Aexists(object, name.c_str()) > 0; }
+bool has_attribute(hid_t object, const std::string& name) {
+  return H5Aexists(object, name.c_str()) > 0;
+}
 
 std::string read_string_attribute(hid_t object, const std::string& name) {
   if (!has_attribute(object, name)) return {};
@@ -141,7 +164,8 @@ herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* data) {
 std::vector<std::string> dataset_names(hid_t file) {
   std::vector<std::string> names;
   hsize_t idx = 0;
-  check_status(H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &names), "list datasets");
+  check_status(H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_name, &names),
+               "list datasets");
   std::vector<std::string> datasets;
   for (auto& n : names) {
     if (has_dataset(file, n)) datasets.push_back(std::move(n));
@@ -153,14 +177,15 @@ std::vector<std::string> dimension_names(hid_t dataset) {
   const std::size_t rank = dataset_shape(dataset).size();
   std::vector<std::string> names(rank);
   for (std::size_t k = 0; k < rank; ++k) {
-    H5DSiterate_scales(dataset, static_cast<unsigned>(k), nullptr,
-                       [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
-                         char name[256] = {0};
-                         H5Iget_name(scale, name, sizeof name - 1);
-                         *static_cast<std::string*>(out) = name[0] == '/' ? name + 1 : name;
-                         return 1;  // the first scale is the dimension's name
-                       },
-                       &names[k]);
+    H5DSiterate_scales(
+        dataset, static_cast<unsigned>(k), nullptr,
+        [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+          char name[256] = {0};
+          H5Iget_name(scale, name, sizeof name - 1);
+          *static_cast<std::string*>(out) = name[0] == '/' ? name + 1 : name;
+          return 1;  // the first scale is the dimension's name
+        },
+        &names[k]);
   }
   return names;
 }

@@ -48,13 +48,15 @@ Handle utf8_string_type(std::size_t length);  // fixed length, NUL padded (lengt
 Handle utf8_vlen_string_type();
 
 // Attributes on any object (file root, dataset).
-void write_attribute(hid_t object, const std::string& name, const std::string& value);  // vlen UTF-8
+void write_attribute(hid_t object, const std::string& name,
+                     const std::string& value);  // vlen UTF-8
 void write_attribute(hid_t object, const std::string& name, double value);
 void write_attribute(hid_t object, const std::string& name, std::int64_t value);
 void write_attribute(hid_t object, const std::string& name, const std::vector<std::int8_t>& values);
 bool has_attribute(hid_t object, const std::string& name);
 std::string read_string_attribute(hid_t object, const std::string& name);  // "" when absent
-bool read_number_attribute(hid_t object, const std::string& name, double& out);  // false when absent
+bool read_number_attribute(hid_t object, const std::string& name,
+                           double& out);  // false when absent
 
 // Dataset helpers.
 bool has_dataset(hid_t file, const std::string& name);

@@ -1,5 +1,6 @@
 #pragma once
-// Names and constants of the sweep file format (docs/file-format.md), shared by writer, reader, merge.
+// Names and constants of the sweep file format (docs/file-format.md), shared by writer, reader,
+// merge.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -40,21 +40,29 @@ void RunLayout::validate() const {
   std::set<std::string> names;
   for (const auto& c : dimensions) {
     if (c.name.empty()) throw std::invalid_argument("run layout: a dimension has no name");
-    if (reserved.count(c.name) != 0) throw std::invalid_argument("run layout: dimension name '" + c.name + "' is reserved");
-    if (!names.insert(c.name).second) throw std::invalid_argument("run layout: duplicate name '" + c.name + "'");
+    if (reserved.count(c.name) != 0)
+      throw std::invalid_argument("run layout: dimension name '" + c.name + "' is reserved");
+    if (!names.insert(c.name).second)
+      throw std::invalid_argument("run layout: duplicate name '" + c.name + "'");
     if (!c.values.empty() && !c.labels.empty()) {
-      throw std::invalid_argument("run layout: dimension '" + c.name + "' has both values and labels");
+      throw std::invalid_argument("run layout: dimension '" + c.name +
+                                  "' has both values and labels");
     }
-    if (c.size() == 0) throw std::invalid_argument("run layout: dimension '" + c.name + "' is empty");
+    if (c.size() == 0)
+      throw std::invalid_argument("run layout: dimension '" + c.name + "' is empty");
   }
   for (const auto& v : variables) {
     if (v.name.empty()) throw std::invalid_argument("run layout: a variable has no name");
-    if (reserved.count(v.name) != 0) throw std::invalid_argument("run layout: variable name '" + v.name + "' is reserved");
-    if (!names.insert(v.name).second) throw std::invalid_argument("run layout: duplicate name '" + v.name + "'");
+    if (reserved.count(v.name) != 0)
+      throw std::invalid_argument("run layout: variable name '" + v.name + "' is reserved");
+    if (!names.insert(v.name).second)
+      throw std::invalid_argument("run layout: duplicate name '" + v.name + "'");
     for (const auto& d : v.dims) {
       bool known = false;
       for (const auto& c : dimensions) known = known || c.name == d;
-      if (!known) throw std::invalid_argument("run layout: variable '" + v.name + "' uses unknown dimension '" + d + "'");
+      if (!known)
+        throw std::invalid_argument("run layout: variable '" + v.name +
+                                    "' uses unknown dimension '" + d + "'");
     }
     if (v.kind == ValueKind::Label && v.labels.empty()) {
       throw std::invalid_argument("run layout: label variable '" + v.name + "' has no labels");

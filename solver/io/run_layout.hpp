@@ -1,15 +1,18 @@
 #pragma once
 // RunLayout: what one run (one sweep point) produces, declared once by the model before a sweep
 // starts; RunRecord: one run's values, preallocated from a layout and reused across runs (no
-// allocation per point). The HDF5 writer turns a layout into datasets with a leading `run` dimension.
+// allocation per point). The HDF5 writer turns a layout into datasets with a leading `run`
+// dimension.
 //
 // Contract for evaluators (models/api, tests):
-//   * every Variable's dims name Coordinates of the layout (the implicit leading `run` is not listed);
+//   * every Variable's dims name Coordinates of the layout (the implicit leading `run` is not
+//   listed);
 //   * a variable with the dimension named kTimeDimension is a time series, thinned by the writer
 //     according to output.time_series (all | none | every N);
 //   * values are SI, `units` is the SI unit string written as the variable's `units` attribute
 //     (time is "s", never "seconds": xarray would turn it into timedeltas);
-//   * Int64 variables (counters, solver statistics) are carried as doubles in the record (exact up to
+//   * Int64 variables (counters, solver statistics) are carried as doubles in the record (exact up
+//   to
 //     2^53) and written as int64; Label variables carry an index into `labels` and are written as
 //     fixed-length UTF-8 strings (e.g. dominant_phase).
 #include <cstddef>
@@ -25,7 +28,7 @@ inline constexpr const char* kTimeDimension = "time";
 // A named dimension with its coordinate values: numeric (values) or labels (e.g. phase names).
 struct Coordinate {
   std::string name;
-  std::string units;      // "" for labels / dimensionless
+  std::string units;  // "" for labels / dimensionless
   std::string long_name;
   std::vector<double> values;       // numeric coordinate (size = dimension length), or empty
   std::vector<std::string> labels;  // string coordinate (size = dimension length), or empty
@@ -70,15 +73,20 @@ class RunRecord {
 
   // Values of one variable (variable_size(v) doubles, row-major over its dims).
   double* data(std::size_t variable) noexcept { return values_.data() + offsets_[variable]; }
-  const double* data(std::size_t variable) const noexcept { return values_.data() + offsets_[variable]; }
-  std::size_t size(std::size_t variable) const noexcept { return offsets_[variable + 1] - offsets_[variable]; }
+  const double* data(std::size_t variable) const noexcept {
+    return values_.data() + offsets_[variable];
+  }
+  std::size_t size(std::size_t variable) const noexcept {
+    return offsets_[variable + 1] - offsets_[variable];
+  }
   std::size_t variable_count() const noexcept { return offsets_.empty() ? 0 : offsets_.size() - 1; }
 
   std::size_t run_index = 0;
   RunStatus status = RunStatus::NotRun;
   std::string message;  // why a run failed ("" when ok); capacity reused across runs
 
-  // Prepares the record for a new run: NaN everywhere, status NotRun, message cleared (no allocation).
+  // Prepares the record for a new run: NaN everywhere, status NotRun, message cleared (no
+  // allocation).
   void reset(std::size_t index) noexcept;
   // Marks the run failed: every value NaN, the message kept.
   void fail(std::string why);

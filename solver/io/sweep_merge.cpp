@@ -41,7 +41,8 @@ herr_t copy_one_attribute(hid_t source, const char* name, const H5A_info_t*, voi
     return 0;
   }
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  std::vector<unsigned char> buffer(H5Tget_size(type.get()) * static_cast<std::size_t>(std::max<hssize_t>(n, 1)));
+  std::vector<unsigned char> buffer(H5Tget_size(type.get()) *
+                                    static_cast<std::size_t>(std::max<hssize_t>(n, 1)));
   if (H5Aread(attr.get(), type.get(), buffer.data()) < 0) return -1;
   if (H5Aexists(target, name) > 0) H5Adelete(target, name);
   Handle out(H5Acreate2(target, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
@@ -52,7 +53,8 @@ herr_t copy_one_attribute(hid_t source, const char* name, const H5A_info_t*, voi
 void copy_attributes(hid_t source, hid_t target) {
   CopyAttrContext ctx{target};
   hsize_t idx = 0;
-  check_status(H5Aiterate2(source, H5_INDEX_NAME, H5_ITER_INC, &idx, copy_one_attribute, &ctx), "copy attributes");
+  check_status(H5Aiterate2(source, H5_INDEX_NAME, H5_ITER_INC, &idx, copy_one_attribute, &ctx),
+               "copy attributes");
 }
 
 struct Part {
@@ -99,8 +101,10 @@ std::vector<std::string> create_like(hid_t first, hid_t to, std::size_t rows, in
   std::vector<std::string> order;
   for (const auto& n : names) {
     Handle ds = check(H5Dopen2(first, n.c_str(), H5P_DEFAULT), "open " + n);
-    if (H5DSis_scale(ds.get()) > 0) order.insert(order.begin(), n);
-    else order.push_back(n);
+    if (H5DSis_scale(ds.get()) > 0)
+      order.insert(order.begin(), n);
+    else
+      order.push_back(n);
   }
   for (const auto& n : order) {
     Handle src = check(H5Dopen2(first, n.c_str(), H5P_DEFAULT), "open " + n);
@@ -118,13 +122,17 @@ std::vector<std::string> create_like(hid_t first, hid_t to, std::size_t rows, in
       std::size_t row_bytes = H5Tget_size(type.get());
       for (std::size_t k = 1; k < shape.size(); ++k) row_bytes *= shape[k];
       chunk[0] = std::clamp<hsize_t>((1u << 20) / std::max<std::size_t>(row_bytes, 1), 1, rows);
-      check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), "set chunks of " + n);
-      check_status(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(compression)), "set compression of " + n);
+      check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
+                   "set chunks of " + n);
+      check_status(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(compression)),
+                   "set compression of " + n);
       check_status(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_INCR), "set allocation of " + n);
     }
-    Handle space = check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), "create space of " + n);
-    Handle dst = check(H5Dcreate2(to, n.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                       "create " + n);
+    Handle space = check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                         "create space of " + n);
+    Handle dst = check(
+        H5Dcreate2(to, n.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        "create " + n);
     copy_attributes(src.get(), dst.get());
     if (H5DSis_scale(src.get()) > 0) {
       check_status(H5DSset_scale(dst.get(), n.c_str()), "make " + n + " a dimension scale");
@@ -133,14 +141,19 @@ std::vector<std::string> create_like(hid_t first, hid_t to, std::size_t rows, in
       for (std::size_t k = 0; k < dims.size(); ++k) {
         if (dims[k].empty()) continue;
         Handle scale = check(H5Dopen2(to, dims[k].c_str(), H5P_DEFAULT), "open " + dims[k]);
-        check_status(H5DSattach_scale(dst.get(), scale.get(), static_cast<unsigned>(k)), "attach " + dims[k]);
+        check_status(H5DSattach_scale(dst.get(), scale.get(), static_cast<unsigned>(k)),
+                     "attach " + dims[k]);
       }
     }
     if (!run_rows) {
-      std::vector<unsigned char> buffer(H5Tget_size(type.get()) * static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())));
+      std::vector<unsigned char> buffer(
+          H5Tget_size(type.get()) *
+          static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())));
       if (!buffer.empty()) {
-        check_status(H5Dread(src.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), "read " + n);
-        check_status(H5Dwrite(dst.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), "write " + n);
+        check_status(H5Dread(src.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),
+                     "read " + n);
+        check_status(H5Dwrite(dst.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()),
+                     "write " + n);
       }
     }
   }
@@ -149,7 +162,8 @@ std::vector<std::string> create_like(hid_t first, hid_t to, std::size_t rows, in
 }
 
 // Copies all rows of `name` from `from` into `to` at rows start, start+stride, ...
-void scatter_rows(hid_t from, hid_t to, const std::string& name, std::size_t rows, std::size_t start, std::size_t stride) {
+void scatter_rows(hid_t from, hid_t to, const std::string& name, std::size_t rows,
+                  std::size_t start, std::size_t stride) {
   if (rows == 0) return;
   Handle src = check(H5Dopen2(from, name.c_str(), H5P_DEFAULT), "open " + name);
   Handle dst = check(H5Dopen2(to, name.c_str(), H5P_DEFAULT), "open " + name);
@@ -157,30 +171,39 @@ void scatter_rows(hid_t from, hid_t to, const std::string& name, std::size_t row
   std::vector<hsize_t> shape = h5::dataset_shape(src.get());
   std::size_t row_bytes = H5Tget_size(type.get());
   for (std::size_t k = 1; k < shape.size(); ++k) row_bytes *= shape[k];
-  const std::size_t block = std::max<std::size_t>(1, (8u << 20) / std::max<std::size_t>(row_bytes, 1));
+  const std::size_t block =
+      std::max<std::size_t>(1, (8u << 20) / std::max<std::size_t>(row_bytes, 1));
   std::vector<unsigned char> buffer;
   Handle src_space = check(H5Dget_space(src.get()), "read space of " + name);
   Handle dst_space = check(H5Dget_space(dst.get()), "read space of " + name);
   for (std::size_t r0 = 0; r0 < rows; r0 += block) {
     const std::size_t n = std::min(block, rows - r0);
     buffer.resize(n * row_bytes);
-    std::vector<hsize_t> s_start(shape.size(), 0), count = shape, d_start(shape.size(), 0), d_stride(shape.size(), 1);
+    std::vector<hsize_t> s_start(shape.size(), 0), count = shape, d_start(shape.size(), 0),
+                                                   d_stride(shape.size(), 1);
     s_start[0] = r0;
     count[0] = n;
     d_start[0] = start + r0 * stride;
     d_stride[0] = stride;
-    Handle mem = check(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), "create memory space");
-    check_status(H5Sselect_hyperslab(src_space.get(), H5S_SELECT_SET, s_start.data(), nullptr, count.data(), nullptr), "select");
-    check_status(H5Dread(src.get(), type.get(), mem.get(), src_space.get(), H5P_DEFAULT, buffer.data()), "read " + name);
+    Handle mem = check(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr),
+                       "create memory space");
+    check_status(H5Sselect_hyperslab(src_space.get(), H5S_SELECT_SET, s_start.data(), nullptr,
+                                     count.data(), nullptr),
+                 "select");
+    check_status(
+        H5Dread(src.get(), type.get(), mem.get(), src_space.get(), H5P_DEFAULT, buffer.data()),
+        "read " + name);
     std::vector<hsize_t> one(shape.size(), 1);
     // Each selected "block" is one row (count n along run with the stride, full extent elsewhere).
     std::vector<hsize_t> d_count(shape.size(), 1), d_block = shape;
     d_count[0] = n;
     d_block[0] = 1;
-    check_status(H5Sselect_hyperslab(dst_space.get(), H5S_SELECT_SET, d_start.data(), d_stride.data(), d_count.data(),
-                                     d_block.data()),
+    check_status(H5Sselect_hyperslab(dst_space.get(), H5S_SELECT_SET, d_start.data(),
+                                     d_stride.data(), d_count.data(), d_block.data()),
                  "select");
-    check_status(H5Dwrite(dst.get(), type.get(), mem.get(), dst_space.get(), H5P_DEFAULT, buffer.data()), "write " + name);
+    check_status(
+        H5Dwrite(dst.get(), type.get(), mem.get(), dst_space.get(), H5P_DEFAULT, buffer.data()),
+        "write " + name);
   }
 }
 
@@ -188,19 +211,23 @@ std::size_t count_failed(hid_t file, std::size_t rows) {
   if (rows == 0 || !h5::has_dataset(file, kStatusVariable)) return 0;
   Handle ds = check(H5Dopen2(file, kStatusVariable, H5P_DEFAULT), "open status");
   std::vector<std::int8_t> status(rows);
-  check_status(H5Dread(ds.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()), "read status");
-  return static_cast<std::size_t>(std::count(status.begin(), status.end(), static_cast<std::int8_t>(RunStatus::Failed)));
+  check_status(H5Dread(ds.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()),
+               "read status");
+  return static_cast<std::size_t>(
+      std::count(status.begin(), status.end(), static_cast<std::int8_t>(RunStatus::Failed)));
 }
 
 void require_complete(const Part& p) {
   if (p.rows == 0) return;
-  Handle ds = check(H5Dopen2(p.file.get(), kCompletedVariable, H5P_DEFAULT), "open completed in " + p.path);
+  Handle ds =
+      check(H5Dopen2(p.file.get(), kCompletedVariable, H5P_DEFAULT), "open completed in " + p.path);
   std::vector<std::uint8_t> done(p.rows);
-  check_status(H5Dread(ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done.data()), "read completed");
+  check_status(H5Dread(ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done.data()),
+               "read completed");
   const auto missing = static_cast<std::size_t>(std::count(done.begin(), done.end(), 0));
   if (missing != 0) {
-    throw IoError(p.path + " is unfinished (" + std::to_string(missing) + " of " + std::to_string(p.rows) +
-                  " runs not completed): finish it with --resume first");
+    throw IoError(p.path + " is unfinished (" + std::to_string(missing) + " of " +
+                  std::to_string(p.rows) + " runs not completed): finish it with --resume first");
   }
 }
 
@@ -212,7 +239,8 @@ void rename_into_place(const std::string& partial, const std::string& out) {
 
 }  // namespace
 
-MergeSummary merge_parts(const std::vector<std::string>& parts, const std::string& out, int compression) {
+MergeSummary merge_parts(const std::vector<std::string>& parts, const std::string& out,
+                         int compression) {
   h5::silence_errors();
   if (parts.empty()) throw IoError("merge: no part files given");
   std::vector<Part> opened;
@@ -221,32 +249,39 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
   std::set<std::size_t> seen;
   for (const Part& p : opened) {
     if (p.hash != first.hash) {
-      throw IoError("merge: " + p.path + " is of another scenario (hash " + p.hash + ") than " + first.path + " (hash " +
-                    first.hash + ")");
+      throw IoError("merge: " + p.path + " is of another scenario (hash " + p.hash + ") than " +
+                    first.path + " (hash " + first.hash + ")");
     }
     if (p.total != first.total || p.shard_count != first.shard_count) {
-      throw IoError("merge: " + p.path + " is shard " + std::to_string(p.shard_index) + "/" + std::to_string(p.shard_count) +
-                    " of " + std::to_string(p.total) + " runs; " + first.path + " is of " + std::to_string(first.total) +
-                    " runs in " + std::to_string(first.shard_count) + " shards");
+      throw IoError("merge: " + p.path + " is shard " + std::to_string(p.shard_index) + "/" +
+                    std::to_string(p.shard_count) + " of " + std::to_string(p.total) + " runs; " +
+                    first.path + " is of " + std::to_string(first.total) + " runs in " +
+                    std::to_string(first.shard_count) + " shards");
     }
     if (!seen.insert(p.shard_index).second) {
-      throw IoError("merge: shard " + std::to_string(p.shard_index) + " is given twice (" + p.path + ")");
+      throw IoError("merge: shard " + std::to_string(p.shard_index) + " is given twice (" + p.path +
+                    ")");
     }
     require_complete(p);
   }
   std::string missing;
   for (std::size_t k = 0; k < first.shard_count; ++k) {
-    if (seen.count(k) == 0) missing += (missing.empty() ? "" : ", ") + std::to_string(k) + "/" + std::to_string(first.shard_count);
+    if (seen.count(k) == 0)
+      missing += (missing.empty() ? "" : ", ") + std::to_string(k) + "/" +
+                 std::to_string(first.shard_count);
   }
   if (!missing.empty()) throw IoError("merge: shards missing: " + missing);
 
   const std::string partial = out + kPartialSuffix;
   MergeSummary summary;
   {
-    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create " + partial);
-    const std::vector<std::string> per_run = create_like(first.file.get(), file.get(), first.total, compression);
+    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                        "create " + partial);
+    const std::vector<std::string> per_run =
+        create_like(first.file.get(), file.get(), first.total, compression);
     for (const Part& p : opened) {
-      for (const auto& name : per_run) scatter_rows(p.file.get(), file.get(), name, p.rows, p.shard_index, p.shard_count);
+      for (const auto& name : per_run)
+        scatter_rows(p.file.get(), file.get(), name, p.rows, p.shard_index, p.shard_count);
       summary.failed += count_failed(p.file.get(), p.rows);
     }
     h5::write_attribute(file.get(), "shard_index", static_cast<std::int64_t>(0));
@@ -265,7 +300,8 @@ void repack_compressed(const std::string& from, const std::string& to, int level
   Part p = open_part(from);
   const std::string partial = to + ".repack";
   {
-    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), "create " + partial);
+    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                        "create " + partial);
     const std::vector<std::string> per_run = create_like(p.file.get(), file.get(), p.rows, level);
     for (const auto& name : per_run) scatter_rows(p.file.get(), file.get(), name, p.rows, 0, 1);
     check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush " + partial);

@@ -15,9 +15,11 @@ struct MergeSummary {
 // Scatters the rows of shard files (each holding global runs K, K+N, ...) into one file at `out`
 // (written as out.partial, then renamed). Throws IoError when a part is of another scenario (hash),
 // another sweep size or shard count, a shard is missing or given twice, or a part is unfinished.
-MergeSummary merge_parts(const std::vector<std::string>& parts, const std::string& out, int compression = 0);
+MergeSummary merge_parts(const std::vector<std::string>& parts, const std::string& out,
+                         int compression = 0);
 
-// Copies a finished file into `to` with every per-run dataset chunked and gzip-compressed at `level`.
+// Copies a finished file into `to` with every per-run dataset chunked and gzip-compressed at
+// `level`.
 void repack_compressed(const std::string& from, const std::string& to, int level);
 
 }  // namespace calcikin::io

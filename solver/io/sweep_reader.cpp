@@ -44,24 +44,30 @@ SweepFileInfo read_sweep_info(const std::string& path) {
   check_status(H5Pset_file_locking(fapl.get(), false, true), "turn file locking off");
   Handle file = check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), "open " + path);
   hsize_t idx = 0;
-  check_status(H5Aiterate2(file.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_root_attribute, &info), "read attributes");
+  check_status(
+      H5Aiterate2(file.get(), H5_INDEX_NAME, H5_ITER_INC, &idx, collect_root_attribute, &info),
+      "read attributes");
   const auto number = [&](const char* key) -> double {
     const auto it = info.numeric_attributes.find(key);
-    if (it == info.numeric_attributes.end()) throw IoError(path + " is not a calcikin sweep file (no attribute " + key + ")");
+    if (it == info.numeric_attributes.end())
+      throw IoError(path + " is not a calcikin sweep file (no attribute " + key + ")");
     return it->second;
   };
   info.total_runs = static_cast<std::size_t>(number("total_runs"));
   info.shard_index = static_cast<std::size_t>(number("shard_index"));
   info.shard_count = static_cast<std::size_t>(number("shard_count"));
-  info.rows = info.total_runs / info.shard_count + (info.shard_index < info.total_runs % info.shard_count ? 1 : 0);
+  info.rows = info.total_runs / info.shard_count +
+              (info.shard_index < info.total_runs % info.shard_count ? 1 : 0);
 
   if (info.rows > 0) {
     std::vector<std::uint8_t> done(info.rows);
     std::vector<std::int8_t> status(info.rows);
     Handle c = check(H5Dopen2(file.get(), kCompletedVariable, H5P_DEFAULT), "open completed");
-    check_status(H5Dread(c.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done.data()), "read completed");
+    check_status(H5Dread(c.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done.data()),
+                 "read completed");
     Handle s = check(H5Dopen2(file.get(), kStatusVariable, H5P_DEFAULT), "open status");
-    check_status(H5Dread(s.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()), "read status");
+    check_status(H5Dread(s.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()),
+                 "read status");
     Handle m = check(H5Dopen2(file.get(), kMessageVariable, H5P_DEFAULT), "open message");
     Handle mtype = check(H5Dget_type(m.get()), "read message type");
     const std::size_t len = H5Tget_size(mtype.get());
@@ -74,9 +80,12 @@ SweepFileInfo read_sweep_info(const std::string& path) {
       ++info.failed;
       if (info.first_failures.size() >= 10) continue;
       hsize_t start = r, count = 1;
-      check_status(H5Sselect_hyperslab(mspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr), "select message");
+      check_status(
+          H5Sselect_hyperslab(mspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
+          "select message");
       Handle mem = check(H5Screate_simple(1, &count, nullptr), "create memory space");
-      check_status(H5Dread(m.get(), mtype.get(), mem.get(), mspace.get(), H5P_DEFAULT, text.data()), "read message");
+      check_status(H5Dread(m.get(), mtype.get(), mem.get(), mspace.get(), H5P_DEFAULT, text.data()),
+                   "read message");
       info.first_failures.emplace_back(text.data(), strnlen(text.data(), len));
     }
   }

@@ -3,8 +3,8 @@
 #include <hdf5_hl.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -70,11 +70,11 @@ struct SweepWriter::Impl {
 
   struct OutVar {
     std::size_t layout_index = 0;
-    std::size_t out_size = 1;      // values per run in the file (after thinning)
+    std::size_t out_size = 1;         // values per run in the file (after thinning)
     std::vector<std::size_t> gather;  // file element -> record element; empty = identity
     ValueKind kind = ValueKind::Float64;
     std::size_t label_length = 1;
-    std::vector<hsize_t> shape;    // without run
+    std::vector<hsize_t> shape;  // without run
     Handle dataset;
   };
   std::vector<OutVar> vars;
@@ -96,14 +96,15 @@ struct SweepWriter::Impl {
   void create_file();
   void open_file();
   void write_group(const RunRecord* const* records, std::size_t count, std::size_t first_row);
-  void write_rows(hid_t dataset, hid_t mem_type, const void* data, std::size_t first_row, std::size_t count,
-                  const std::vector<hsize_t>& shape);
+  void write_rows(hid_t dataset, hid_t mem_type, const void* data, std::size_t first_row,
+                  std::size_t count, const std::vector<hsize_t>& shape);
 };
 
 void SweepWriter::Impl::plan_outputs() {
   const RunLayout& layout = setup.layout;
   layout.validate();
-  rows = setup.total_runs / setup.shard_count + (setup.shard_index < setup.total_runs % setup.shard_count ? 1 : 0);
+  rows = setup.total_runs / setup.shard_count +
+         (setup.shard_index < setup.total_runs % setup.shard_count ? 1 : 0);
   keep_time = setup.time_series != TimeSeriesOutput::None;
   time_keep.clear();
   std::size_t n_time = 0;
@@ -115,9 +116,12 @@ void SweepWriter::Impl::plan_outputs() {
     }
   }
   if (has_time) {
-    const std::size_t every = setup.time_series == TimeSeriesOutput::Every ? std::max<std::size_t>(1, setup.time_series_every) : 1;
+    const std::size_t every = setup.time_series == TimeSeriesOutput::Every
+                                  ? std::max<std::size_t>(1, setup.time_series_every)
+                                  : 1;
     for (std::size_t i = 0; i < n_time; i += every) time_keep.push_back(i);
-    if (time_keep.back() != n_time - 1) time_keep.push_back(n_time - 1);  // the end state is always kept
+    if (time_keep.back() != n_time - 1)
+      time_keep.push_back(n_time - 1);  // the end state is always kept
   }
   vars.clear();
   for (std::size_t v = 0; v < layout.variables.size(); ++v) {
@@ -166,7 +170,8 @@ void SweepWriter::Impl::create_file() {
   // opens, even when the process was killed while creating it.
   const std::string creating = partial + ".creating";
   std::remove(partial.c_str());
-  file = check(H5Fcreate(creating.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), "create " + creating);
+  file = check(H5Fcreate(creating.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
+               "create " + creating);
   const hid_t f = file.get();
   const hsize_t n_rows = rows;
 
@@ -179,11 +184,16 @@ void SweepWriter::Impl::create_file() {
     Handle space = check(H5Screate_simple(1, &n_rows, nullptr), "create run space");
     const std::int64_t fill = -1;
     Handle dcpl = dataset_creation(H5T_STD_I64LE, &fill);
-    Handle ds = check(H5Dcreate2(f, kRunDimension, H5T_STD_I64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+    Handle ds = check(H5Dcreate2(f, kRunDimension, H5T_STD_I64LE, space.get(), H5P_DEFAULT,
+                                 dcpl.get(), H5P_DEFAULT),
                       "create dataset run");
     std::vector<std::int64_t> index(rows);
-    for (std::size_t r = 0; r < rows; ++r) index[r] = static_cast<std::int64_t>(setup.shard_index + r * setup.shard_count);
-    if (rows > 0) check_status(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data()), "write run");
+    for (std::size_t r = 0; r < rows; ++r)
+      index[r] = static_cast<std::int64_t>(setup.shard_index + r * setup.shard_count);
+    if (rows > 0)
+      check_status(
+          H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data()),
+          "write run");
     check_status(H5DSset_scale(ds.get(), kRunDimension), "make run a dimension scale");
     h5::write_attribute(ds.get(), "long_name", std::string("run (sweep point) index"));
     h5::write_attribute(ds.get(), "units", std::string("1"));
@@ -201,11 +211,14 @@ void SweepWriter::Impl::create_file() {
       Handle space = check(H5Screate_simple(1, &n, nullptr), "create space of " + c.name);
       std::vector<char> fill(len, '\0');
       Handle dcpl = dataset_creation(type.get(), fill.data());
-      ds = check(H5Dcreate2(f, c.name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      ds = check(H5Dcreate2(f, c.name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(),
+                            H5P_DEFAULT),
                  "create dataset " + c.name);
       std::vector<char> text(len * c.labels.size(), '\0');
-      for (std::size_t i = 0; i < c.labels.size(); ++i) std::memcpy(&text[i * len], c.labels[i].data(), c.labels[i].size());
-      check_status(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()), "write " + c.name);
+      for (std::size_t i = 0; i < c.labels.size(); ++i)
+        std::memcpy(&text[i * len], c.labels[i].data(), c.labels[i].size());
+      check_status(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()),
+                   "write " + c.name);
       h5::write_attribute(ds.get(), "_Encoding", std::string("utf-8"));  // xarray decodes to str
     } else {
       std::vector<double> values;
@@ -217,9 +230,12 @@ void SweepWriter::Impl::create_file() {
       hsize_t n = values.size();
       Handle space = check(H5Screate_simple(1, &n, nullptr), "create space of " + c.name);
       Handle dcpl = dataset_creation(H5T_IEEE_F64LE, &kNaN);
-      ds = check(H5Dcreate2(f, c.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      ds = check(H5Dcreate2(f, c.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(),
+                            H5P_DEFAULT),
                  "create dataset " + c.name);
-      check_status(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write " + c.name);
+      check_status(
+          H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+          "write " + c.name);
       h5::write_attribute(ds.get(), "units", c.units.empty() ? std::string("1") : c.units);
     }
     check_status(H5DSset_scale(ds.get(), c.name.c_str()), "make " + c.name + " a dimension scale");
@@ -231,13 +247,15 @@ void SweepWriter::Impl::create_file() {
     check_status(H5DSattach_scale(ds, run.get(), 0), "attach run");
     for (std::size_t k = 0; k < dims.size(); ++k) {
       Handle scale = check(H5Dopen2(f, dims[k].c_str(), H5P_DEFAULT), "open " + dims[k]);
-      check_status(H5DSattach_scale(ds, scale.get(), static_cast<unsigned>(k + 1)), "attach " + dims[k]);
+      check_status(H5DSattach_scale(ds, scale.get(), static_cast<unsigned>(k + 1)),
+                   "attach " + dims[k]);
     }
   };
   auto per_run_space = [&](const std::vector<hsize_t>& shape) {
     std::vector<hsize_t> dims{n_rows};
     dims.insert(dims.end(), shape.begin(), shape.end());
-    return check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "create data space");
+    return check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                 "create data space");
   };
 
   // Swept inputs, one value per run, written now (they are known before any point is computed).
@@ -245,7 +263,8 @@ void SweepWriter::Impl::create_file() {
     const SweptVariable& sv = setup.swept[s];
     Handle space = per_run_space({});
     Handle dcpl = dataset_creation(H5T_IEEE_F64LE, &kNaN);
-    Handle ds = check(H5Dcreate2(f, sv.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+    Handle ds = check(H5Dcreate2(f, sv.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                 dcpl.get(), H5P_DEFAULT),
                       "create dataset " + sv.name);
     h5::write_attribute(ds.get(), "sweep_path", sv.path);
     h5::write_attribute(ds.get(), "units", sv.units.empty() ? std::string("1") : sv.units);
@@ -264,7 +283,8 @@ void SweepWriter::Impl::create_file() {
         for (std::size_t s = 0; s < point.size(); ++s) columns[s][r] = point[s];
       }
       for (std::size_t s = 0; s < setup.swept.size(); ++s) {
-        Handle ds = check(H5Dopen2(f, setup.swept[s].name.c_str(), H5P_DEFAULT), "open " + setup.swept[s].name);
+        Handle ds = check(H5Dopen2(f, setup.swept[s].name.c_str(), H5P_DEFAULT),
+                          "open " + setup.swept[s].name);
         write_rows(ds.get(), H5T_NATIVE_DOUBLE, columns[s].data(), start, n, {});
       }
     }
@@ -278,22 +298,26 @@ void SweepWriter::Impl::create_file() {
     Handle dcpl;
     if (out.kind == ValueKind::Float64) {
       dcpl = dataset_creation(H5T_IEEE_F64LE, &kNaN);
-      out.dataset = check(H5Dcreate2(f, var.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      out.dataset = check(H5Dcreate2(f, var.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                     dcpl.get(), H5P_DEFAULT),
                           "create dataset " + var.name);
     } else if (out.kind == ValueKind::Int64) {
       const std::int64_t fill = kMissingInteger;
       dcpl = dataset_creation(H5T_STD_I64LE, &fill);
-      out.dataset = check(H5Dcreate2(f, var.name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      out.dataset = check(H5Dcreate2(f, var.name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT,
+                                     dcpl.get(), H5P_DEFAULT),
                           "create dataset " + var.name);
     } else {
       type = h5::utf8_string_type(out.label_length);
       std::vector<char> fill(out.label_length, '\0');
       dcpl = dataset_creation(type.get(), fill.data());
-      out.dataset = check(H5Dcreate2(f, var.name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      out.dataset = check(H5Dcreate2(f, var.name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                                     dcpl.get(), H5P_DEFAULT),
                           "create dataset " + var.name);
     }
     if (out.kind != ValueKind::Label) {
-      h5::write_attribute(out.dataset.get(), "units", var.units.empty() ? std::string("1") : var.units);
+      h5::write_attribute(out.dataset.get(), "units",
+                          var.units.empty() ? std::string("1") : var.units);
     } else {
       h5::write_attribute(out.dataset.get(), "_Encoding", std::string("utf-8"));
     }
@@ -307,7 +331,8 @@ void SweepWriter::Impl::create_file() {
     Handle space = per_run_space({});
     const std::int8_t fill = static_cast<std::int8_t>(RunStatus::NotRun);
     Handle dcpl = dataset_creation(H5T_STD_I8LE, &fill);
-    status_ds = check(H5Dcreate2(f, kStatusVariable, H5T_STD_I8LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+    status_ds = check(H5Dcreate2(f, kStatusVariable, H5T_STD_I8LE, space.get(), H5P_DEFAULT,
+                                 dcpl.get(), H5P_DEFAULT),
                       "create dataset status");
     h5::write_attribute(status_ds.get(), "long_name", std::string("outcome of the run"));
     h5::write_attribute(status_ds.get(), "flag_values", std::vector<std::int8_t>{-1, 0, 1});
@@ -320,9 +345,11 @@ void SweepWriter::Impl::create_file() {
     Handle type = h5::utf8_string_type(kMessageLength);
     std::vector<char> fill(kMessageLength, '\0');
     Handle dcpl = dataset_creation(type.get(), fill.data());
-    message_ds = check(H5Dcreate2(f, kMessageVariable, type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+    message_ds = check(H5Dcreate2(f, kMessageVariable, type.get(), space.get(), H5P_DEFAULT,
+                                  dcpl.get(), H5P_DEFAULT),
                        "create dataset message");
-    h5::write_attribute(message_ds.get(), "long_name", std::string("why the run failed (empty when ok)"));
+    h5::write_attribute(message_ds.get(), "long_name",
+                        std::string("why the run failed (empty when ok)"));
     h5::write_attribute(message_ds.get(), "_Encoding", std::string("utf-8"));
     if (!coordinates.empty()) h5::write_attribute(message_ds.get(), "coordinates", coordinates);
     attach(message_ds.get(), {});
@@ -331,10 +358,12 @@ void SweepWriter::Impl::create_file() {
     Handle space = per_run_space({});
     const std::uint8_t fill = 0;
     Handle dcpl = dataset_creation(H5T_STD_U8LE, &fill);
-    completed_ds = check(H5Dcreate2(f, kCompletedVariable, H5T_STD_U8LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+    completed_ds = check(H5Dcreate2(f, kCompletedVariable, H5T_STD_U8LE, space.get(), H5P_DEFAULT,
+                                    dcpl.get(), H5P_DEFAULT),
                          "create dataset completed");
-    h5::write_attribute(completed_ds.get(), "long_name",
-                        std::string("1 when the run's row is complete (written after the row's data)"));
+    h5::write_attribute(
+        completed_ds.get(), "long_name",
+        std::string("1 when the run's row is complete (written after the row's data)"));
     if (!coordinates.empty()) h5::write_attribute(completed_ds.get(), "coordinates", coordinates);
     attach(completed_ds.get(), {});
   }
@@ -346,9 +375,11 @@ void SweepWriter::Impl::create_file() {
   h5::write_attribute(f, "total_runs", static_cast<std::int64_t>(setup.total_runs));
   h5::write_attribute(f, "shard_index", static_cast<std::int64_t>(setup.shard_index));
   h5::write_attribute(f, "shard_count", static_cast<std::int64_t>(setup.shard_count));
-  h5::write_attribute(f, "time_series", std::string(setup.time_series == TimeSeriesOutput::All    ? "all"
-                                                    : setup.time_series == TimeSeriesOutput::None ? "none"
-                                                                                                   : "every " + std::to_string(setup.time_series_every)));
+  h5::write_attribute(f, "time_series",
+                      std::string(setup.time_series == TimeSeriesOutput::All ? "all"
+                                  : setup.time_series == TimeSeriesOutput::None
+                                      ? "none"
+                                      : "every " + std::to_string(setup.time_series_every)));
   for (const auto& [k, v] : setup.text_attributes) h5::write_attribute(f, k, v);
   for (const auto& [k, v] : setup.integer_attributes) h5::write_attribute(f, k, v);
   check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + partial);
@@ -364,7 +395,9 @@ void SweepWriter::Impl::open_file() {
   file = check(H5Fopen(partial.c_str(), H5F_ACC_RDWR, fapl.get()),
                "open " + partial + " (no interrupted run to resume, or the file is damaged)");
   const hid_t f = file.get();
-  const std::string want = setup.text_attributes.count("scenario_hash") != 0 ? setup.text_attributes.at("scenario_hash") : "";
+  const std::string want = setup.text_attributes.count("scenario_hash") != 0
+                               ? setup.text_attributes.at("scenario_hash")
+                               : "";
   const std::string have = h5::read_string_attribute(f, "scenario_hash");
   if (have != want) {
     throw IoError(partial + " belongs to another scenario (hash " + have + ", this one " + want +
@@ -374,13 +407,15 @@ void SweepWriter::Impl::open_file() {
   h5::read_number_attribute(f, "total_runs", total);
   h5::read_number_attribute(f, "shard_index", index);
   h5::read_number_attribute(f, "shard_count", count);
-  if (total != static_cast<double>(setup.total_runs) || index != static_cast<double>(setup.shard_index) ||
+  if (total != static_cast<double>(setup.total_runs) ||
+      index != static_cast<double>(setup.shard_index) ||
       count != static_cast<double>(setup.shard_count)) {
     throw IoError(partial + " was written for another shard or sweep size: refusing to resume");
   }
   for (auto& out : vars) {
     const std::string& name = setup.layout.variables[out.layout_index].name;
-    if (!h5::has_dataset(f, name)) throw IoError(partial + " has no variable '" + name + "': refusing to resume");
+    if (!h5::has_dataset(f, name))
+      throw IoError(partial + " has no variable '" + name + "': refusing to resume");
     out.dataset = check(H5Dopen2(f, name.c_str(), H5P_DEFAULT), "open " + name);
     std::vector<hsize_t> want_shape{rows};
     want_shape.insert(want_shape.end(), out.shape.begin(), out.shape.end());
@@ -394,25 +429,35 @@ void SweepWriter::Impl::open_file() {
   completed.assign(rows, 0);
   status.assign(rows, static_cast<std::int8_t>(RunStatus::NotRun));
   if (rows > 0) {
-    check_status(H5Dread(completed_ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, completed.data()), "read completed");
-    check_status(H5Dread(status_ds.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()), "read status");
+    check_status(H5Dread(completed_ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                         completed.data()),
+                 "read completed");
+    check_status(
+        H5Dread(status_ds.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()),
+        "read status");
   }
 }
 
-void SweepWriter::Impl::write_rows(hid_t dataset, hid_t mem_type, const void* data, std::size_t first_row,
-                                   std::size_t count, const std::vector<hsize_t>& shape) {
+void SweepWriter::Impl::write_rows(hid_t dataset, hid_t mem_type, const void* data,
+                                   std::size_t first_row, std::size_t count,
+                                   const std::vector<hsize_t>& shape) {
   std::vector<hsize_t> start(shape.size() + 1, 0), extent(shape.size() + 1, 0);
   start[0] = first_row;
   extent[0] = count;
   for (std::size_t k = 0; k < shape.size(); ++k) extent[k + 1] = shape[k];
   Handle file_space = check(H5Dget_space(dataset), "read data space");
-  check_status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr),
+  check_status(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                   extent.data(), nullptr),
                "select rows");
-  Handle mem_space = check(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr), "create memory space");
-  check_status(H5Dwrite(dataset, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data), "write rows");
+  Handle mem_space =
+      check(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
+            "create memory space");
+  check_status(H5Dwrite(dataset, mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data),
+               "write rows");
 }
 
-void SweepWriter::Impl::write_group(const RunRecord* const* records, std::size_t count, std::size_t first_row) {
+void SweepWriter::Impl::write_group(const RunRecord* const* records, std::size_t count,
+                                    std::size_t first_row) {
   for (const auto& out : vars) {
     const std::size_t v = out.layout_index;
     const Variable& var = setup.layout.variables[v];
@@ -422,7 +467,8 @@ void SweepWriter::Impl::write_group(const RunRecord* const* records, std::size_t
     if (out.kind == ValueKind::Float64) {
       f64.resize(count * out.out_size);
       for (std::size_t r = 0; r < count; ++r) {
-        for (std::size_t e = 0; e < out.out_size; ++e) f64[r * out.out_size + e] = value(*records[r], e);
+        for (std::size_t e = 0; e < out.out_size; ++e)
+          f64[r * out.out_size + e] = value(*records[r], e);
       }
       write_rows(out.dataset.get(), H5T_NATIVE_DOUBLE, f64.data(), first_row, count, out.shape);
     } else if (out.kind == ValueKind::Int64) {
@@ -431,7 +477,8 @@ void SweepWriter::Impl::write_group(const RunRecord* const* records, std::size_t
         for (std::size_t e = 0; e < out.out_size; ++e) {
           const double x = value(*records[r], e);
           // |x| < 2^63: anything else (NaN of a failed run, overflow) is "missing".
-          i64[r * out.out_size + e] = std::fabs(x) < 9.2e18 ? static_cast<std::int64_t>(x) : kMissingInteger;
+          i64[r * out.out_size + e] =
+              std::fabs(x) < 9.2e18 ? static_cast<std::int64_t>(x) : kMissingInteger;
         }
       }
       write_rows(out.dataset.get(), H5T_NATIVE_INT64, i64.data(), first_row, count, out.shape);
@@ -496,14 +543,16 @@ std::size_t SweepWriter::row_of(std::size_t global_run) const noexcept {
 }
 bool SweepWriter::completed(std::size_t row) const noexcept { return impl_->completed[row] != 0; }
 bool SweepWriter::failed(std::size_t row) const noexcept {
-  return impl_->completed[row] != 0 && impl_->status[row] == static_cast<std::int8_t>(RunStatus::Failed);
+  return impl_->completed[row] != 0 &&
+         impl_->status[row] == static_cast<std::int8_t>(RunStatus::Failed);
 }
 
 void SweepWriter::write(const RunRecord* const* records, std::size_t count) {
   if (count == 0) return;
   Stopwatch sw(impl_->hdf5_seconds);
   std::vector<const RunRecord*> sorted(records, records + count);
-  std::sort(sorted.begin(), sorted.end(), [](const RunRecord* a, const RunRecord* b) { return a->run_index < b->run_index; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const RunRecord* a, const RunRecord* b) { return a->run_index < b->run_index; });
   // Groups of consecutive rows: one write per dataset per group.
   std::vector<std::pair<std::size_t, std::size_t>> groups;  // (first position in sorted, length)
   for (std::size_t i = 0; i < count;) {
@@ -516,7 +565,8 @@ void SweepWriter::write(const RunRecord* const* records, std::size_t count) {
   // Only now the completed flags: a row is flagged after its data reached the file.
   for (const auto& [first, n] : groups) {
     impl_->u8.assign(n, 1);
-    impl_->write_rows(impl_->completed_ds.get(), H5T_NATIVE_UINT8, impl_->u8.data(), row_of(sorted[first]->run_index), n, {});
+    impl_->write_rows(impl_->completed_ds.get(), H5T_NATIVE_UINT8, impl_->u8.data(),
+                      row_of(sorted[first]->run_index), n, {});
   }
   for (const RunRecord* r : sorted) {
     const std::size_t row = row_of(r->run_index);
@@ -550,7 +600,8 @@ void SweepWriter::finish(const std::map<std::string, std::string>& text_attribut
     return;
   }
   if (std::rename(impl_->partial.c_str(), impl_->setup.path.c_str()) != 0) {
-    throw IoError("cannot rename " + impl_->partial + " to " + impl_->setup.path + ": " + std::strerror(errno));
+    throw IoError("cannot rename " + impl_->partial + " to " + impl_->setup.path + ": " +
+                  std::strerror(errno));
   }
 }
 

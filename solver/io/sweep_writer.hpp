@@ -60,7 +60,7 @@ class SweepWriter {
   SweepWriter(const SweepWriter&) = delete;
   SweepWriter& operator=(const SweepWriter&) = delete;
 
-  std::size_t rows() const noexcept;                     // runs of this shard
+  std::size_t rows() const noexcept;  // runs of this shard
   std::size_t global_index(std::size_t row) const noexcept;
   std::size_t row_of(std::size_t global_run) const noexcept;
   // Rows found completed when the file was opened (always false after create()).

@@ -82,8 +82,8 @@ static int calcikin_cvode_rhs(realtype t, N_Vector y, N_Vector ydot, void* user_
                  [&] { ws->system->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot)); });
 }
 
-static int calcikin_cvode_jac(realtype t, N_Vector y, N_Vector fy, SUNMatrix J, void* user_data, N_Vector,
-                              N_Vector, N_Vector) {
+static int calcikin_cvode_jac(realtype t, N_Vector y, N_Vector fy, SUNMatrix J, void* user_data,
+                              N_Vector, N_Vector, N_Vector) {
   auto* ws = static_cast<CvodeIntegrator::Workspace*>(user_data);
   return guarded(&ws->callback_error, [&] {
     SUNMatZero(J);
@@ -97,19 +97,22 @@ static int calcikin_cvode_roots(realtype t, N_Vector y, realtype* g, void* user_
   return guarded(&ws->callback_error, [&] { ws->system->roots(t, N_VGetArrayPointer(y), g); });
 }
 
-static void calcikin_cvode_error_handler(int error_code, const char* module, const char* function, char* msg,
-                                         void* user_data) {
+static void calcikin_cvode_error_handler(int error_code, const char* module, const char* function,
+                                         char* msg, void* user_data) {
   auto* ws = static_cast<CvodeIntegrator::Workspace*>(user_data);
   try {
-    // Keep the first few messages in full (a failing run can repeat one warning thousands of times).
+    // Keep the first few messages in full (a failing run can repeat one warning thousands of
+    // times).
     if (++ws->cvode_message_count > 4) {
       if (ws->cvode_message_count == 5) ws->cvode_messages += "; (further CVODE messages omitted)";
       return;
     }
     if (!ws->cvode_messages.empty()) ws->cvode_messages += "; ";
-    ws->cvode_messages += std::string(module) + "/" + function + " (" + std::to_string(error_code) + "): " + msg;
+    ws->cvode_messages +=
+        std::string(module) + "/" + function + " (" + std::to_string(error_code) + "): " + msg;
   } catch (...) {
-    // Out of memory while keeping a message: nothing sensible left to do; the flag still reports it.
+    // Out of memory while keeping a message: nothing sensible left to do; the flag still reports
+    // it.
   }
 }
 }
@@ -144,7 +147,8 @@ std::string worst_components(void* cvode, OdeSystem& system, std::size_t n, SUNC
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
     auto weighted = [&](std::size_t i) { return std::fabs(e[i] * w[i]); };
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return weighted(a) > weighted(b); });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return weighted(a) > weighted(b); });
     std::ostringstream s;
     s.precision(3);
     for (std::size_t k = 0; k < std::min<std::size_t>(3, n); ++k) {
@@ -162,7 +166,8 @@ std::string worst_components(void* cvode, OdeSystem& system, std::size_t n, SUNC
 
 IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const double* y0,
                                              const std::vector<double>& output_times,
-                                             const IntegratorOptions& options, IntegrationObserver& observer) {
+                                             const IntegratorOptions& options,
+                                             IntegrationObserver& observer) {
   Workspace& w = *ws_;
   const std::size_t n = system.size();
   if (n == 0) throw std::invalid_argument("CvodeIntegrator: empty system");
@@ -195,7 +200,8 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
     w.n = n;
     w.y = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
     w.atol = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
-    w.matrix = SUNDenseMatrix(static_cast<sunindextype>(n), static_cast<sunindextype>(n), w.context);
+    w.matrix =
+        SUNDenseMatrix(static_cast<sunindextype>(n), static_cast<sunindextype>(n), w.context);
     w.linear_solver = SUNLinSol_Dense(w.y, w.matrix, w.context);
     w.cvode = CVodeCreate(CV_BDF, w.context);
     if (w.y == nullptr || w.atol == nullptr || w.matrix == nullptr || w.linear_solver == nullptr ||
@@ -224,14 +230,16 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
     return result;
   }
   if (flag == CV_SUCCESS) flag = CVodeSVtolerances(w.cvode, options.rtol, w.atol);
-  if (flag == CV_SUCCESS) flag = CVodeSetJacFn(w.cvode, system.has_jacobian() ? calcikin_cvode_jac : nullptr);
+  if (flag == CV_SUCCESS)
+    flag = CVodeSetJacFn(w.cvode, system.has_jacobian() ? calcikin_cvode_jac : nullptr);
   if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(w.cvode, options.max_steps);
   if (flag == CV_SUCCESS) flag = CVodeSetMaxStep(w.cvode, options.max_step);
   if (flag == CV_SUCCESS) flag = CVodeSetInitStep(w.cvode, options.initial_step);
   if (flag == CV_SUCCESS) flag = CVodeSetMaxOrd(w.cvode, options.max_order);
   w.n_roots = system.root_count();
   if (flag == CV_SUCCESS)
-    flag = CVodeRootInit(w.cvode, static_cast<int>(w.n_roots), w.n_roots > 0 ? calcikin_cvode_roots : nullptr);
+    flag = CVodeRootInit(w.cvode, static_cast<int>(w.n_roots),
+                         w.n_roots > 0 ? calcikin_cvode_roots : nullptr);
   if (flag == CV_SUCCESS && w.n_roots > 0) flag = CVodeSetNoInactiveRootWarn(w.cvode);
   if (flag != CV_SUCCESS) {
     fail("CVODE setup failed", flag, t0);
@@ -239,7 +247,8 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
   }
   w.root_flags.assign(w.n_roots, 0);
 
-  // Steps are capped per run: CVODE counts per CVode() call, so the remaining budget is set each time.
+  // Steps are capped per run: CVODE counts per CVode() call, so the remaining budget is set each
+  // time.
   long steps_used = 0;
   double t = t0;
   bool stopped = false;
@@ -260,7 +269,8 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
     while (t < tout && !stopped) {
       const long remaining = options.max_steps - steps_used;
       if (remaining <= 0) {
-        fail("step limit solver.max_steps = " + std::to_string(options.max_steps) + " reached", 0, t);
+        fail("step limit solver.max_steps = " + std::to_string(options.max_steps) + " reached", 0,
+             t);
         break;
       }
       CVodeSetMaxNumSteps(w.cvode, remaining);
@@ -282,7 +292,8 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
         continue;
       }
       if (flag == CV_TOO_MUCH_WORK) {
-        fail("step limit solver.max_steps = " + std::to_string(options.max_steps) + " reached", flag, t);
+        fail("step limit solver.max_steps = " + std::to_string(options.max_steps) + " reached",
+             flag, t);
         break;
       }
       if (flag < 0) {
@@ -315,7 +326,8 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
   st.rhs_evaluations = rhs + rhs_ls;
   if (CVodeGetNumJacEvals(w.cvode, &v) == CV_SUCCESS) st.jacobian_evaluations = v;
   if (CVodeGetNumErrTestFails(w.cvode, &v) == CV_SUCCESS) st.error_test_failures = v;
-  if (CVodeGetNumNonlinSolvConvFails(w.cvode, &v) == CV_SUCCESS) st.nonlinear_convergence_failures = v;
+  if (CVodeGetNumNonlinSolvConvFails(w.cvode, &v) == CV_SUCCESS)
+    st.nonlinear_convergence_failures = v;
   if (CVodeGetNumNonlinSolvIters(w.cvode, &v) == CV_SUCCESS) st.nonlinear_iterations = v;
   if (CVodeGetNumGEvals(w.cvode, &v) == CV_SUCCESS) st.root_evaluations = v;
   w.system = nullptr;

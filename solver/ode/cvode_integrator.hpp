@@ -1,7 +1,7 @@
 #pragma once
 // CvodeIntegrator: SUNDIALS CVODE (BDF, Newton, dense direct linear solver) around an OdeSystem.
-// One instance per thread: it owns one SUNContext and one CVODE workspace, and reuses them across runs
-// (CVodeReInit) as long as the system size is unchanged, so a sweep allocates once per thread.
+// One instance per thread: it owns one SUNContext and one CVODE workspace, and reuses them across
+// runs (CVodeReInit) as long as the system size is unchanged, so a sweep allocates once per thread.
 // CVODE's own error printer is replaced: its text is kept and becomes part of the run's message.
 #include <cstddef>
 #include <functional>
@@ -22,7 +22,7 @@ struct IntegratorOptions {
 
 struct IntegratorStatistics {
   long steps = 0;
-  long rhs_evaluations = 0;      // including those for difference-quotient Jacobians
+  long rhs_evaluations = 0;  // including those for difference-quotient Jacobians
   long jacobian_evaluations = 0;
   long error_test_failures = 0;
   long nonlinear_convergence_failures = 0;
@@ -35,7 +35,8 @@ enum class IntegrationStatus { Success, StoppedByObserver, Failed };
 struct IntegrationResult {
   IntegrationStatus status = IntegrationStatus::Success;
   double t_reached = 0.0;
-  std::string message;  // empty on success; otherwise flag name, time, worst components, CVODE's text
+  std::string
+      message;  // empty on success; otherwise flag name, time, worst components, CVODE's text
   IntegratorStatistics statistics;
 };
 
@@ -57,11 +58,11 @@ class CvodeIntegrator {
   CvodeIntegrator& operator=(const CvodeIntegrator&) = delete;
 
   // Integrates system from (t0, y0) through output_times (increasing, all >= t0). Never throws for
-  // solver or model failures (they are reported in the result); throws std::invalid_argument only for
-  // programming errors (size mismatch). y_final receives the last state reached (size()).
+  // solver or model failures (they are reported in the result); throws std::invalid_argument only
+  // for programming errors (size mismatch). y_final receives the last state reached (size()).
   IntegrationResult integrate(OdeSystem& system, double t0, const double* y0,
-                              const std::vector<double>& output_times, const IntegratorOptions& options,
-                              IntegrationObserver& observer);
+                              const std::vector<double>& output_times,
+                              const IntegratorOptions& options, IntegrationObserver& observer);
 
   const double* last_state() const noexcept;
 

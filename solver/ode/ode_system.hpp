@@ -1,7 +1,7 @@
 #pragma once
-// OdeSystem: what the CVODE integrator needs from a model. Generic numerics: nothing here knows about
-// chemistry. A model may throw from any method; the integrator catches everything inside its CVODE
-// callbacks (no exception ever crosses C code) and turns it into a CVODE error flag:
+// OdeSystem: what the CVODE integrator needs from a model. Generic numerics: nothing here knows
+// about chemistry. A model may throw from any method; the integrator catches everything inside its
+// CVODE callbacks (no exception ever crosses C code) and turns it into a CVODE error flag:
 //   RecoverableEvaluationError -> +1 (CVODE retries with a smaller step),
 //   anything else              -> -1 (the run fails; the exception text becomes the run's message).
 #include <cstddef>
@@ -22,7 +22,9 @@ class DenseMatrixView {
  public:
   DenseMatrixView(double* data, std::size_t n) noexcept : data_(data), n_(n) {}
   double& operator()(std::size_t row, std::size_t col) noexcept { return data_[col * n_ + row]; }
-  double operator()(std::size_t row, std::size_t col) const noexcept { return data_[col * n_ + row]; }
+  double operator()(std::size_t row, std::size_t col) const noexcept {
+    return data_[col * n_ + row];
+  }
   std::size_t size() const noexcept { return n_; }
   double* data() noexcept { return data_; }
 
@@ -40,9 +42,11 @@ class OdeSystem {
   // dy/dt at (t, y). Must not allocate (it is called thousands of times per run).
   virtual void rhs(double t, const double* y, double* ydot) = 0;
 
-  // Optional analytic Jacobian d(ydot)/dy; J arrives zeroed. Without it CVODE uses difference quotients.
+  // Optional analytic Jacobian d(ydot)/dy; J arrives zeroed. Without it CVODE uses difference
+  // quotients.
   virtual bool has_jacobian() const noexcept { return false; }
-  virtual void jacobian(double /*t*/, const double* /*y*/, const double* /*ydot*/, DenseMatrixView /*J*/) {}
+  virtual void jacobian(double /*t*/, const double* /*y*/, const double* /*ydot*/,
+                        DenseMatrixView /*J*/) {}
 
   // Optional root functions g_i(t, y); the integrator reports every sign change (events).
   virtual std::size_t root_count() const noexcept { return 0; }

@@ -45,7 +45,8 @@ std::size_t value_count(const io::RunRecord& r) {
 
 void pack(const io::RunRecord& r, std::vector<char>& out) {
   const std::size_t n = value_count(r);
-  const std::uint64_t header[2] = {r.run_index, static_cast<std::uint64_t>(static_cast<std::int64_t>(r.status))};
+  const std::uint64_t header[2] = {r.run_index,
+                                   static_cast<std::uint64_t>(static_cast<std::int64_t>(r.status))};
   out.resize(sizeof header + n * sizeof(double) + r.message.size());
   std::memcpy(out.data(), header, sizeof header);
   if (n > 0) std::memcpy(out.data() + sizeof header, r.data(0), n * sizeof(double));
@@ -72,7 +73,8 @@ MpiWorld mpi_world() {
     if (initialized == 0) {
       int provided = 0;
       MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
-      if (provided < MPI_THREAD_SERIALIZED) throw std::runtime_error("MPI does not provide MPI_THREAD_SERIALIZED");
+      if (provided < MPI_THREAD_SERIALIZED)
+        throw std::runtime_error("MPI does not provide MPI_THREAD_SERIALIZED");
       std::atexit(finalize_mpi);
     }
     MpiWorld w;
@@ -83,8 +85,9 @@ MpiWorld mpi_world() {
   return world;
 }
 
-RunnerSummary run_points_mpi_master(const SweepPlan& plan, const io::RunLayout& layout, const EvaluatorFactory& factory,
-                                    io::SweepWriter& writer, const RunnerOptions& options) {
+RunnerSummary run_points_mpi_master(const SweepPlan& plan, const io::RunLayout& layout,
+                                    const EvaluatorFactory& factory, io::SweepWriter& writer,
+                                    const RunnerOptions& options) {
   const MpiWorld world = mpi_world();
   const double start = now_seconds();
   const double writer_start = writer.hdf5_seconds();
@@ -122,24 +125,29 @@ RunnerSummary run_points_mpi_master(const SweepPlan& plan, const io::RunLayout& 
       }
       if (status.MPI_TAG == kTagRequest) {
         int dummy = 0;
-        MPI_Recv(&dummy, 1, MPI_INT, status.MPI_SOURCE, kTagRequest, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Recv(&dummy, 1, MPI_INT, status.MPI_SOURCE, kTagRequest, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
         points.clear();
         if (options.cancel == nullptr || !options.cancel->requested()) work.take(chunk, points);
-        MPI_Send(points.data(), static_cast<int>(points.size()), MPI_UINT64_T, status.MPI_SOURCE, kTagPoints, MPI_COMM_WORLD);
+        MPI_Send(points.data(), static_cast<int>(points.size()), MPI_UINT64_T, status.MPI_SOURCE,
+                 kTagPoints, MPI_COMM_WORLD);
       } else if (status.MPI_TAG == kTagResult) {
         int bytes = 0;
         MPI_Get_count(&status, MPI_BYTE, &bytes);
         buffer.resize(static_cast<std::size_t>(bytes));
-        MPI_Recv(buffer.data(), bytes, MPI_BYTE, status.MPI_SOURCE, kTagResult, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Recv(buffer.data(), bytes, MPI_BYTE, status.MPI_SOURCE, kTagResult, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
         if (remote.size() <= received) remote.emplace_back(layout);
         unpack(buffer, static_cast<std::size_t>(bytes), remote[received++]);
         if (received == 256) break;  // write what we have; the rest comes at the next call
       } else if (status.MPI_TAG == kTagDone) {
         int dummy = 0;
-        MPI_Recv(&dummy, 1, MPI_INT, status.MPI_SOURCE, kTagDone, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Recv(&dummy, 1, MPI_INT, status.MPI_SOURCE, kTagDone, MPI_COMM_WORLD,
+                 MPI_STATUS_IGNORE);
         --workers_running;
       } else {
-        throw std::runtime_error("MPI sweep: unexpected message tag " + std::to_string(status.MPI_TAG));
+        throw std::runtime_error("MPI sweep: unexpected message tag " +
+                                 std::to_string(status.MPI_TAG));
       }
     }
     if (received > 0) {
@@ -155,8 +163,8 @@ RunnerSummary run_points_mpi_master(const SweepPlan& plan, const io::RunLayout& 
   return counter.finish(writer.hdf5_seconds() - writer_start);
 }
 
-RunnerSummary run_points_mpi_worker(const SweepPlan& plan, const io::RunLayout& layout, const EvaluatorFactory& factory,
-                                    const RunnerOptions& options) {
+RunnerSummary run_points_mpi_worker(const SweepPlan& plan, const io::RunLayout& layout,
+                                    const EvaluatorFactory& factory, const RunnerOptions& options) {
   // Points received from rank 0, taken by this rank's compute threads.
   std::mutex mutex;
   std::condition_variable cv;
@@ -177,7 +185,8 @@ RunnerSummary run_points_mpi_worker(const SweepPlan& plan, const io::RunLayout& 
     int dummy = 0;
     MPI_Send(&dummy, 1, MPI_INT, 0, kTagRequest, MPI_COMM_WORLD);
     MPI_Status status;
-    MPI_Recv(points.data(), static_cast<int>(points.size()), MPI_UINT64_T, 0, kTagPoints, MPI_COMM_WORLD, &status);
+    MPI_Recv(points.data(), static_cast<int>(points.size()), MPI_UINT64_T, 0, kTagPoints,
+             MPI_COMM_WORLD, &status);
     int n = 0;
     MPI_Get_count(&status, MPI_UINT64_T, &n);
     {
@@ -194,7 +203,10 @@ RunnerSummary run_points_mpi_worker(const SweepPlan& plan, const io::RunLayout& 
   p.batch_rows = 1;  // send records as soon as they are done
   p.next_point = [&](std::size_t& global) {
     std::unique_lock<std::mutex> lock(mutex);
-    cv.wait(lock, [&] { return !queue.empty() || exhausted || (options.cancel != nullptr && options.cancel->requested()); });
+    cv.wait(lock, [&] {
+      return !queue.empty() || exhausted ||
+             (options.cancel != nullptr && options.cancel->requested());
+    });
     if (queue.empty()) return false;
     global = queue.front();
     queue.pop_front();
@@ -203,7 +215,8 @@ RunnerSummary run_points_mpi_worker(const SweepPlan& plan, const io::RunLayout& 
   p.sink = [&](io::RunRecord* const* records, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
       pack(*records[i], buffer);
-      MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, 0, kTagResult, MPI_COMM_WORLD);
+      MPI_Send(buffer.data(), static_cast<int>(buffer.size()), MPI_BYTE, 0, kTagResult,
+               MPI_COMM_WORLD);
       ++computed;
     }
   };

@@ -12,15 +12,16 @@ struct MpiWorld {
   int size = 1;
 };
 
-// Initialises MPI on first use when compiled with MPI (and finalises it at exit); {0, 1} without MPI
-// or when the program was not started by mpirun.
+// Initialises MPI on first use when compiled with MPI (and finalises it at exit); {0, 1} without
+// MPI or when the program was not started by mpirun.
 MpiWorld mpi_world();
 
 // Rank 0: computes with its own threads, serves point requests, writes every record.
-RunnerSummary run_points_mpi_master(const SweepPlan& plan, const io::RunLayout& layout, const EvaluatorFactory& factory,
-                                    io::SweepWriter& writer, const RunnerOptions& options);
-// Ranks > 0: computes the points rank 0 hands out and sends the records back.
-RunnerSummary run_points_mpi_worker(const SweepPlan& plan, const io::RunLayout& layout, const EvaluatorFactory& factory,
+RunnerSummary run_points_mpi_master(const SweepPlan& plan, const io::RunLayout& layout,
+                                    const EvaluatorFactory& factory, io::SweepWriter& writer,
                                     const RunnerOptions& options);
+// Ranks > 0: computes the points rank 0 hands out and sends the records back.
+RunnerSummary run_points_mpi_worker(const SweepPlan& plan, const io::RunLayout& layout,
+                                    const EvaluatorFactory& factory, const RunnerOptions& options);
 
 }  // namespace calcikin::sweep

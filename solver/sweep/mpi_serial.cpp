@@ -7,12 +7,13 @@ namespace calcikin::sweep {
 
 MpiWorld mpi_world() { return {}; }
 
-RunnerSummary run_points_mpi_master(const SweepPlan&, const io::RunLayout&, const EvaluatorFactory&, io::SweepWriter&,
-                                    const RunnerOptions&) {
+RunnerSummary run_points_mpi_master(const SweepPlan&, const io::RunLayout&, const EvaluatorFactory&,
+                                    io::SweepWriter&, const RunnerOptions&) {
   throw std::logic_error("calcikin was built without MPI (CALCIKIN_WITH_MPI=OFF)");
 }
 
-RunnerSummary run_points_mpi_worker(const SweepPlan&, const io::RunLayout&, const EvaluatorFactory&, const RunnerOptions&) {
+RunnerSummary run_points_mpi_worker(const SweepPlan&, const io::RunLayout&, const EvaluatorFactory&,
+                                    const RunnerOptions&) {
   throw std::logic_error("calcikin was built without MPI (CALCIKIN_WITH_MPI=OFF)");
 }
 

@@ -30,7 +30,8 @@ std::size_t pool_capacity(const io::RunLayout& layout, const Pipeline& p) {
 
 }  // namespace
 
-void run_pipeline(const SweepPlan& plan, const io::RunLayout& layout, const EvaluatorFactory& factory, const Pipeline& p) {
+void run_pipeline(const SweepPlan& plan, const io::RunLayout& layout,
+                  const EvaluatorFactory& factory, const Pipeline& p) {
   RecordPool pool(layout, pool_capacity(layout, p));
   std::atomic<bool> stop{false};
   std::exception_ptr worker_error;

@@ -18,8 +18,8 @@ struct Pipeline {
   std::function<bool(std::size_t& global_index)> next_point;
   // Finished records, on the writer thread (they go back to the pool afterwards).
   std::function<void(io::RunRecord* const* records, std::size_t count)> sink;
-  // Optional, on the writer thread after every batch (or every ~50 ms when idle): returns true while
-  // remote work is outstanding (the pipeline does not end before it returns false).
+  // Optional, on the writer thread after every batch (or every ~50 ms when idle): returns true
+  // while remote work is outstanding (the pipeline does not end before it returns false).
   std::function<bool()> service;
   // Optional, on the writer thread about every `flush_seconds`.
   std::function<void()> periodic;
@@ -29,9 +29,9 @@ struct Pipeline {
   double flush_seconds = 2.0;
 };
 
-// Runs until next_point is exhausted (or cancellation), every record was sunk and service() is done.
-// Rethrows the first exception of a worker, the sink or the service.
-void run_pipeline(const SweepPlan& plan, const io::RunLayout& layout, const EvaluatorFactory& factory,
-                  const Pipeline& pipeline);
+// Runs until next_point is exhausted (or cancellation), every record was sunk and service() is
+// done. Rethrows the first exception of a worker, the sink or the service.
+void run_pipeline(const SweepPlan& plan, const io::RunLayout& layout,
+                  const EvaluatorFactory& factory, const Pipeline& pipeline);
 
 }  // namespace calcikin::sweep::detail

@@ -22,11 +22,16 @@ double unit_interval(std::uint64_t bits) { return static_cast<double>(bits >> 11
 
 const char* mode_name(PlanMode m) {
   switch (m) {
-    case PlanMode::Single: return "single";
-    case PlanMode::Grid: return "grid";
-    case PlanMode::Zip: return "zip";
-    case PlanMode::List: return "list";
-    case PlanMode::LatinHypercube: return "latin_hypercube";
+    case PlanMode::Single:
+      return "single";
+    case PlanMode::Grid:
+      return "grid";
+    case PlanMode::Zip:
+      return "zip";
+    case PlanMode::List:
+      return "list";
+    case PlanMode::LatinHypercube:
+      return "latin_hypercube";
   }
   return "?";
 }
@@ -46,14 +51,16 @@ SweepPlan::SweepPlan(PlanSpec spec) : spec_(std::move(spec)) {
   for (const auto& p : spec_.parameters) {
     if (p.values.empty()) fail("parameter '" + p.path + "' has no values");
     for (double v : p.values) {
-      if (!std::isfinite(v)) fail("parameter '" + p.path + "' has a value that is not a finite number");
+      if (!std::isfinite(v))
+        fail("parameter '" + p.path + "' has a value that is not a finite number");
     }
   }
   switch (spec_.mode) {
     case PlanMode::Grid: {
       size_ = 1;
       for (const auto& p : spec_.parameters) {
-        if (size_ > std::numeric_limits<std::size_t>::max() / p.values.size()) fail("too many points");
+        if (size_ > std::numeric_limits<std::size_t>::max() / p.values.size())
+          fail("too many points");
         size_ *= p.values.size();
       }
       break;
@@ -64,7 +71,8 @@ SweepPlan::SweepPlan(PlanSpec spec) : spec_(std::move(spec)) {
       for (const auto& p : spec_.parameters) {
         if (p.values.size() != size_) {
           fail("parameter '" + p.path + "' has " + std::to_string(p.values.size()) + " values, '" +
-               spec_.parameters.front().path + "' has " + std::to_string(size_) + " (they are paired one to one)");
+               spec_.parameters.front().path + "' has " + std::to_string(size_) +
+               " (they are paired one to one)");
         }
       }
       break;
@@ -74,8 +82,10 @@ SweepPlan::SweepPlan(PlanSpec spec) : spec_(std::move(spec)) {
       if (spec_.samples > std::numeric_limits<std::uint32_t>::max()) fail("too many samples");
       size_ = static_cast<std::size_t>(spec_.samples);
       for (const auto& p : spec_.parameters) {
-        if (p.values.size() != 2) fail("parameter '" + p.path + "' needs exactly two bounds [low, high]");
-        if (p.log_scale && (p.values[0] <= 0 || p.values[1] <= 0)) fail("parameter '" + p.path + "' is log-scaled but a bound is not positive");
+        if (p.values.size() != 2)
+          fail("parameter '" + p.path + "' needs exactly two bounds [low, high]");
+        if (p.log_scale && (p.values[0] <= 0 || p.values[1] <= 0))
+          fail("parameter '" + p.path + "' is log-scaled but a bound is not positive");
       }
       // One random permutation of the strata per parameter (Fisher-Yates).
       lhs_strata_.resize(size_ * spec_.parameters.size());
@@ -90,14 +100,16 @@ SweepPlan::SweepPlan(PlanSpec spec) : spec_(std::move(spec)) {
       }
       break;
     }
-    case PlanMode::Single: break;
+    case PlanMode::Single:
+      break;
   }
 }
 
 void SweepPlan::point(std::size_t index, double* out) const {
   const std::size_t n_par = spec_.parameters.size();
   switch (spec_.mode) {
-    case PlanMode::Single: return;
+    case PlanMode::Single:
+      return;
     case PlanMode::Grid: {
       std::size_t rest = index;
       for (std::size_t k = n_par; k-- > 0;) {
@@ -116,8 +128,10 @@ void SweepPlan::point(std::size_t index, double* out) const {
         const auto& p = spec_.parameters[k];
         // Position inside the stratum: a hash of (seed, parameter, point), so any point is computed
         // on its own without generating the ones before it.
-        std::uint64_t state = spec_.seed ^ (0xA24BAED4963EE407ull * (k + 1)) ^ (0x9FB21C651E98DF25ull * (index + 1));
-        const double u = (lhs_strata_[k * size_ + index] + unit_interval(splitmix64(state))) / static_cast<double>(size_);
+        std::uint64_t state =
+            spec_.seed ^ (0xA24BAED4963EE407ull * (k + 1)) ^ (0x9FB21C651E98DF25ull * (index + 1));
+        const double u = (lhs_strata_[k * size_ + index] + unit_interval(splitmix64(state))) /
+                         static_cast<double>(size_);
         if (p.log_scale) {
           const double lo = std::log10(p.values[0]), hi = std::log10(p.values[1]);
           out[k] = std::pow(10.0, lo + u * (hi - lo));

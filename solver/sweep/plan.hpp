@@ -1,7 +1,7 @@
 #pragma once
-// SweepPlan: the list of points of a sweep (grid | zip | list | latin_hypercube), computed on demand
-// from the point index (no table of all points is stored, except the per-parameter permutations of a
-// Latin hypercube), so a sweep of 10^6 points costs nothing to plan.
+// SweepPlan: the list of points of a sweep (grid | zip | list | latin_hypercube), computed on
+// demand from the point index (no table of all points is stored, except the per-parameter
+// permutations of a Latin hypercube), so a sweep of 10^6 points costs nothing to plan.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,8 +12,8 @@ namespace calcikin::sweep {
 enum class PlanMode { Single, Grid, Zip, List, LatinHypercube };
 
 struct PlanParameter {
-  std::string path;            // dotted scenario path, e.g. "solution.totals.Mg" (attribute sweep_path)
-  std::string units;           // SI unit string of the values ("mol/kg", "K", "1", ...)
+  std::string path;   // dotted scenario path, e.g. "solution.totals.Mg" (attribute sweep_path)
+  std::string units;  // SI unit string of the values ("mol/kg", "K", "1", ...)
   std::vector<double> values;  // SI; LatinHypercube: exactly two bounds [low, high]
   bool log_scale = false;      // LatinHypercube: sample uniformly in log10
 };

@@ -9,8 +9,8 @@
 namespace calcikin::sweep {
 
 struct Progress {
-  std::size_t done = 0;     // finished points (including those found completed on resume)
-  std::size_t total = 0;    // points of this shard
+  std::size_t done = 0;   // finished points (including those found completed on resume)
+  std::size_t total = 0;  // points of this shard
   std::size_t failed = 0;
   std::size_t resumed = 0;  // of `done`, found already completed in the file
   double elapsed_seconds = 0.0;
@@ -23,7 +23,7 @@ enum class ProgressMode { Auto, Always, Never };  // Auto = when stderr is a ter
 class ProgressPrinter {
  public:
   ProgressPrinter(ProgressMode mode, std::FILE* stream = stderr);
-  void update(const Progress& p);  // redraws the line (live mode only)
+  void update(const Progress& p);                    // redraws the line (live mode only)
   void finish(const Progress& p, bool interrupted);  // the one-line summary, always
   bool live() const noexcept { return live_; }
 

@@ -31,7 +31,8 @@ void RecordPool::complete(io::RunRecord* record) {
   if (wake) done_cv_.notify_one();
 }
 
-void RecordPool::take_completed(std::size_t want, double seconds, std::vector<io::RunRecord*>& out) {
+void RecordPool::take_completed(std::size_t want, double seconds,
+                                std::vector<io::RunRecord*>& out) {
   out.clear();
   std::unique_lock<std::mutex> lock(mutex_);
   done_cv_.wait_for(lock, std::chrono::duration<double>(seconds),

@@ -15,8 +15,8 @@ class RecordPool {
  public:
   RecordPool(const io::RunLayout& layout, std::size_t capacity);
 
-  io::RunRecord* acquire();                 // blocks until a record is free
-  void complete(io::RunRecord* record);      // hands a finished record to the writer
+  io::RunRecord* acquire();              // blocks until a record is free
+  void complete(io::RunRecord* record);  // hands a finished record to the writer
   // Waits until at least `want` records are finished, `seconds` elapsed, or producers_done() was
   // called; moves the finished records into `out` (cleared first).
   void take_completed(std::size_t want, double seconds, std::vector<io::RunRecord*>& out);

@@ -43,7 +43,8 @@ bool LocalWork::next(std::size_t& global) {
 std::size_t LocalWork::take(std::size_t count, std::vector<std::uint64_t>& out) {
   out.clear();
   const std::size_t first = cursor.fetch_add(count);
-  for (std::size_t i = first; i < first + count && i < pending.size(); ++i) out.push_back(pending[i]);
+  for (std::size_t i = first; i < first + count && i < pending.size(); ++i)
+    out.push_back(pending[i]);
   return out.size();
 }
 
@@ -81,8 +82,8 @@ RunnerSummary ProgressCounter::finish(double writer_seconds) {
   return summary_;
 }
 
-void evaluate_point(const SweepPlan& plan, PointEvaluator& evaluator, std::size_t global_index, double* values,
-                    io::RunRecord& record) noexcept {
+void evaluate_point(const SweepPlan& plan, PointEvaluator& evaluator, std::size_t global_index,
+                    double* values, io::RunRecord& record) noexcept {
   record.reset(global_index);
   plan.point(global_index, values);
   try {
@@ -105,8 +106,9 @@ void evaluate_point(const SweepPlan& plan, PointEvaluator& evaluator, std::size_
   }
 }
 
-RunnerSummary run_points(const SweepPlan& plan, const io::RunLayout& layout, const EvaluatorFactory& factory,
-                         io::SweepWriter& writer, const RunnerOptions& options) {
+RunnerSummary run_points(const SweepPlan& plan, const io::RunLayout& layout,
+                         const EvaluatorFactory& factory, io::SweepWriter& writer,
+                         const RunnerOptions& options) {
   const double start = now_seconds();
   const double writer_start = writer.hdf5_seconds();
   LocalWork work(writer);

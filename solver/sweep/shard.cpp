@@ -7,7 +7,8 @@ namespace calcikin::sweep {
 
 namespace {
 bool parse_count(const std::string& text, std::size_t& out) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 12) return false;
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 12)
+    return false;
   out = static_cast<std::size_t>(std::stoull(text));
   return true;
 }
@@ -29,9 +30,10 @@ std::optional<Shard> shard_from_environment() {
   if (id == nullptr || count == nullptr) return std::nullopt;
   std::size_t k = 0, n = 0, first = 0;
   const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
-  if (!parse_count(id, k) || !parse_count(count, n) || (min != nullptr && !parse_count(min, first)) || n == 0 ||
-      k < first || k - first >= n) {
-    throw std::invalid_argument(std::string("SLURM_ARRAY_TASK_ID=") + id + " / SLURM_ARRAY_TASK_COUNT=" + count +
+  if (!parse_count(id, k) || !parse_count(count, n) ||
+      (min != nullptr && !parse_count(min, first)) || n == 0 || k < first || k - first >= n) {
+    throw std::invalid_argument(std::string("SLURM_ARRAY_TASK_ID=") + id +
+                                " / SLURM_ARRAY_TASK_COUNT=" + count +
                                 " do not describe a shard (array ids must be consecutive)");
   }
   return Shard{k - first, n};

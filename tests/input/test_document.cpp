@@ -38,7 +38,9 @@ TEST(Document, UnknownKeyIsReportedWithSuggestionAmongKeysAskedFor) {
   root.get("radius");
   root.get("amount");  // absent, but asked for: a valid suggestion
   const std::string e = error_of([&] { root.check_known_keys(); });
-  EXPECT_NE(e.find("m.yaml:2:1: ammount: unknown key 'ammount'; did you mean 'amount'?"), std::string::npos) << e;
+  EXPECT_NE(e.find("m.yaml:2:1: ammount: unknown key 'ammount'; did you mean 'amount'?"),
+            std::string::npos)
+      << e;
 }
 
 TEST(Document, EntriesMakeEveryKeyKnown) {
@@ -62,24 +64,34 @@ TEST(Document, YamlSyntaxErrorsCarryTheParserPosition) {
 TEST(Document, MissingRequiredKeyNamesTheKeyAndTheMap) {
   const auto doc = ci::Document::from_text("solution:\n  pH: 7\n", "r.yaml");
   const std::string e = error_of([&] { doc->root().at("solution").at("totals"); });
-  EXPECT_NE(e.find("r.yaml:2:3: solution: missing required key 'totals' in 'solution'"), std::string::npos) << e;
+  EXPECT_NE(e.find("r.yaml:2:3: solution: missing required key 'totals' in 'solution'"),
+            std::string::npos)
+      << e;
 }
 
 TEST(Document, WrongTypesSayWhatWasExpectedAndWhatWasFound) {
   const auto doc = ci::Document::from_text("m: {a: 1}\nl: [1]\nn: x\nb: yes\nk: 1.5\n", "w.yaml");
   const ci::Node r = doc->root();
-  EXPECT_NE(error_of([&] { r.at("m").text(); }).find("expected a value, got a map"), std::string::npos);
-  EXPECT_NE(error_of([&] { r.at("l").entries(); }).find("expected a map (key: value entries), got a list"),
+  EXPECT_NE(error_of([&] { r.at("m").text(); }).find("expected a value, got a map"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { r.at("n").items(); }).find("expected a list ([a, b, ...]), got 'x'"), std::string::npos);
-  EXPECT_NE(error_of([&] { r.at("b").boolean(); }).find("expected true or false, got 'yes'"), std::string::npos);
-  EXPECT_NE(error_of([&] { r.at("k").integer(); }).find("expected a whole number, got '1.5'"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              r.at("l").entries();
+            }).find("expected a map (key: value entries), got a list"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { r.at("n").items(); }).find("expected a list ([a, b, ...]), got 'x'"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { r.at("b").boolean(); }).find("expected true or false, got 'yes'"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { r.at("k").integer(); }).find("expected a whole number, got '1.5'"),
+            std::string::npos);
 }
 
 TEST(Document, BareNumberForADimensionalValueNamesDimensionAndExample) {
   const auto doc = ci::Document::from_text("end: 48\n", "t.yaml");
   const std::string e = error_of([&] { doc->root().at("end").quantity(ci::kTime); });
-  EXPECT_NE(e.find("a time needs a unit: got the bare number '48', write e.g. '48 h'"), std::string::npos) << e;
+  EXPECT_NE(e.find("a time needs a unit: got the bare number '48', write e.g. '48 h'"),
+            std::string::npos)
+      << e;
   EXPECT_NE(e.find("hint: time units: s min h day"), std::string::npos) << e;
 }
 
@@ -112,21 +124,26 @@ TEST(Document, ConcentrationKeepsTheBasisAsWritten) {
 TEST(Document, ChoiceSuggestsTheClosestAllowedValue) {
   const auto doc = ci::Document::from_text("mode: gird\n", "c.yaml");
   const std::string e = error_of([&] { doc->root().at("mode").choice({"grid", "zip"}); });
-  EXPECT_NE(e.find("'gird' is not one of 'grid', 'zip'; did you mean 'grid'?"), std::string::npos) << e;
+  EXPECT_NE(e.find("'gird' is not one of 'grid', 'zip'; did you mean 'grid'?"), std::string::npos)
+      << e;
 }
 
 TEST(Document, EmptyNonMapAndAliasBombDocumentsAreRejected) {
-  EXPECT_NE(error_of([] { ci::Document::from_text("", "e.yaml")->root(); }).find("the file is empty"),
-            std::string::npos);
-  EXPECT_NE(error_of([] { ci::Document::from_text("- 1\n", "l.yaml")->root(); }).find("expected a map"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([] { ci::Document::from_text("", "e.yaml")->root(); }).find("the file is empty"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of([] { ci::Document::from_text("- 1\n", "l.yaml")->root(); }).find("expected a map"),
+      std::string::npos);
   std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i < 9; ++i) {
     const std::string p = "a" + std::to_string(i - 1);
-    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*" + p + ", *" + p + ", *" + p + ", *" + p +
-            ", *" + p + ", *" + p + ", *" + p + ", *" + p + ", *" + p + ", *" + p + "]\n";
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [*" + p + ", *" + p + ", *" +
+            p + ", *" + p + ", *" + p + ", *" + p + ", *" + p + ", *" + p + ", *" + p + ", *" + p +
+            "]\n";
   }
-  EXPECT_NE(error_of([&] { ci::Document::from_text(bomb, "b.yaml"); }).find("document too large"), std::string::npos);
+  EXPECT_NE(error_of([&] { ci::Document::from_text(bomb, "b.yaml"); }).find("document too large"),
+            std::string::npos);
 }
 
 TEST(Document, MissingFileIsAnInputError) {

@@ -19,7 +19,8 @@ TEST(InputError, FormatsFileLineColumnPathSourceLineCaretAndHint) {
 }
 
 TEST(InputError, WithoutLineShowsNoSourceBlock) {
-  const ci::InputError e(ci::SourceLocation{"--set", 0, 0}, "solution.pH", "pH must be between 0 and 14");
+  const ci::InputError e(ci::SourceLocation{"--set", 0, 0}, "solution.pH",
+                         "pH must be between 0 and 14");
   EXPECT_EQ(std::string(e.what()), "error: --set: solution.pH: pH must be between 0 and 14");
 }
 

@@ -21,7 +21,9 @@ solution:
     Cl: 147.8 mmol/kgw
 )";
 
-cs::Scenario load(const std::string& extra = "") { return cs::load_text(kSolution + extra, "t.yaml", ""); }
+cs::Scenario load(const std::string& extra = "") {
+  return cs::load_text(kSolution + extra, "t.yaml", "");
+}
 
 std::string error_of(const std::string& text) {
   try {
@@ -105,19 +107,23 @@ TEST(Loader, ExplicitOutputTimesAreConvertedAndMustIncrease) {
   const cs::Scenario s = load("time:\n  end: 2 h\n  output: {times: [0 s, 1 min, 1 h, 2 h]}\n");
   EXPECT_EQ(s.time.grid, cs::TimeGrid::List);
   EXPECT_EQ(s.time.list, (std::vector<double>{0.0, 60.0, 3600.0, 7200.0}));
-  EXPECT_NE(error_of(std::string(kSolution) + "time:\n  end: 2 h\n  output: {times: [1 h, 1 min]}\n")
-                .find("output times must increase"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(std::string(kSolution) + "time:\n  end: 2 h\n  output: {times: [1 h, 1 min]}\n")
+          .find("output times must increase"),
+      std::string::npos);
 }
 
 TEST(Loader, RelativePathsResolveAgainstTheScenarioFolder) {
   const std::string dir = std::string(CALCIKIN_SOURCE_DIR) + "/scenarios";
-  const cs::Scenario s = cs::load_text(std::string(kSolution) + "output: {file: results/x.h5}\n", "t.yaml", dir);
-  EXPECT_EQ(s.output.file, (std::filesystem::path(dir) / "results/x.h5").lexically_normal().string());
+  const cs::Scenario s =
+      cs::load_text(std::string(kSolution) + "output: {file: results/x.h5}\n", "t.yaml", dir);
+  EXPECT_EQ(s.output.file,
+            (std::filesystem::path(dir) / "results/x.h5").lexically_normal().string());
   const std::string e = [&] {
     try {
-      cs::load_text("schema: calcikin/scenario/1\ndatabase: missing.dat\nsolution: {totals: {Ca: 1 mM}}\n", "t.yaml",
-                    dir);
+      cs::load_text(
+          "schema: calcikin/scenario/1\ndatabase: missing.dat\nsolution: {totals: {Ca: 1 mM}}\n",
+          "t.yaml", dir);
     } catch (const ci::InputError& err) {
       return std::string(err.what());
     }
@@ -127,8 +133,8 @@ TEST(Loader, RelativePathsResolveAgainstTheScenarioFolder) {
 }
 
 TEST(Loader, NameDefaultsToTheFileStem) {
-  const cs::Scenario s =
-      cs::load_text("schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\n", "dir/my_run.yaml", "");
+  const cs::Scenario s = cs::load_text(
+      "schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\n", "dir/my_run.yaml", "");
   EXPECT_EQ(s.name, "my_run");
 }
 
@@ -175,7 +181,8 @@ TEST(Loader, GridSweepValuesAreConvertedToSiAtLoadTime) {
 }
 
 TEST(Loader, LogspaceSweepIsEvenlySpacedInLog10) {
-  const cs::Scenario s = load("sweep:\n  mode: grid\n  parameters:\n    time.end: {logspace: [1, 100, 3], unit: h}\n");
+  const cs::Scenario s =
+      load("sweep:\n  mode: grid\n  parameters:\n    time.end: {logspace: [1, 100, 3], unit: h}\n");
   ASSERT_EQ(s.sweep.parameters[0].values.size(), 3u);
   EXPECT_NEAR(s.sweep.parameters[0].values[1], 36000.0, 1e-6);
   EXPECT_TRUE(s.sweep.parameters[0].log_scale);
@@ -212,7 +219,8 @@ TEST(Loader, ListSweepTurnsPointsIntoParallelValueLists) {
 
 TEST(Loader, KineticParameterSweepKeepsValuesAsWrittenWithTheirUnit) {
   const cs::Scenario s = load(
-      "sweep:\n  mode: grid\n  parameters:\n    kinetics.parameters.HAP.growth.rate_constant: {values: [1e-9, 1e-8], "
+      "sweep:\n  mode: grid\n  parameters:\n    kinetics.parameters.HAP.growth.rate_constant: "
+      "{values: [1e-9, 1e-8], "
       "unit: mol/m2/s}\n");
   EXPECT_FALSE(s.sweep.parameters[0].converted);
   EXPECT_EQ(s.sweep.parameters[0].unit_text, "mol/m2/s");
@@ -220,16 +228,18 @@ TEST(Loader, KineticParameterSweepKeepsValuesAsWrittenWithTheirUnit) {
 }
 
 TEST(Loader, SweepMixingMolalAndMolarIsRejected) {
-  const std::string e =
-      error_of(std::string(kSolution) +
-               "sweep:\n  mode: grid\n  parameters:\n    solution.totals.Mg: {values: [1 mM, 1 mmol/kgw]}\n");
+  const std::string e = error_of(std::string(kSolution) +
+                                 "sweep:\n  mode: grid\n  parameters:\n    solution.totals.Mg: "
+                                 "{values: [1 mM, 1 mmol/kgw]}\n");
   EXPECT_NE(e.find("mixing molal and molar units"), std::string::npos) << e;
 }
 
 TEST(Loader, ErrorsNameFileLinePathAndProblem) {
-  const std::string text = std::string(kSolution).replace(std::string(kSolution).find("1.5 mM"), 6, "5 mMol");
+  const std::string text =
+      std::string(kSolution).replace(std::string(kSolution).find("1.5 mM"), 6, "5 mMol");
   const std::string e = error_of(text);
-  EXPECT_EQ(e.substr(0, e.find('\n')), "error: t.yaml:9:11: solution.totals.Mg: unknown unit 'mMol' in '5 mMol'");
+  EXPECT_EQ(e.substr(0, e.find('\n')),
+            "error: t.yaml:9:11: solution.totals.Mg: unknown unit 'mMol' in '5 mMol'");
 }
 
 TEST(Loader, ElementGivenAsTotalAndByValenceIsRejected) {
@@ -238,8 +248,10 @@ TEST(Loader, ElementGivenAsTotalAndByValenceIsRejected) {
 }
 
 TEST(Loader, ValenceStatesAreAcceptedElementSyntax) {
-  EXPECT_NO_THROW(load("    C(4): 1 mM\n    S(6): 0.5 mM\n    Fe(+2): 1 uM\n    N(-3): 1 umol/kgw\n"));
+  EXPECT_NO_THROW(
+      load("    C(4): 1 mM\n    S(6): 0.5 mM\n    Fe(+2): 1 uM\n    N(-3): 1 umol/kgw\n"));
   EXPECT_NE(error_of(std::string(kSolution) + "    ca: 1 mM\n").find("'ca' is not an element name"),
             std::string::npos);
-  EXPECT_NE(error_of(std::string(kSolution) + "    C(4: 1 mM\n").find("is not an element name"), std::string::npos);
+  EXPECT_NE(error_of(std::string(kSolution) + "    C(4: 1 mM\n").find("is not an element name"),
+            std::string::npos);
 }

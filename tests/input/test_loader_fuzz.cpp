@@ -1,5 +1,6 @@
 // "No input however broken crashes": random byte mutations of a full scenario must either load or
-// raise InputError -- never another exception, a crash or a sanitizer report (run it under ASan/UBSan).
+// raise InputError -- never another exception, a crash or a sanitizer report (run it under
+// ASan/UBSan).
 #include <gtest/gtest.h>
 
 #include <random>
@@ -64,10 +65,18 @@ TEST(LoaderFuzz, RandomMutationsOnlyEverRaiseInputError) {
     for (int k = 0; k < edits; ++k) {
       const std::size_t pos = rng() % text.size();
       switch (rng() % 4) {
-        case 0: text[pos] = kAlphabet[rng() % kAlphabet.size()]; break;
-        case 1: text.insert(pos, 1, kAlphabet[rng() % kAlphabet.size()]); break;
-        case 2: text.erase(pos, 1 + rng() % 8); break;
-        default: text[pos] = static_cast<char>(rng() % 256); break;  // arbitrary bytes, including NUL
+        case 0:
+          text[pos] = kAlphabet[rng() % kAlphabet.size()];
+          break;
+        case 1:
+          text.insert(pos, 1, kAlphabet[rng() % kAlphabet.size()]);
+          break;
+        case 2:
+          text.erase(pos, 1 + rng() % 8);
+          break;
+        default:
+          text[pos] = static_cast<char>(rng() % 256);
+          break;  // arbitrary bytes, including NUL
       }
       if (text.empty()) text = "x";
     }
@@ -77,7 +86,8 @@ TEST(LoaderFuzz, RandomMutationsOnlyEverRaiseInputError) {
       ++rejected;
       ASSERT_EQ(std::string(e.what()).rfind("error: fuzz.yaml", 0), 0u) << e.what();
     } catch (const std::exception& e) {
-      FAIL() << "iteration " << i << ": non-InputError exception: " << e.what() << "\n--- input:\n" << text;
+      FAIL() << "iteration " << i << ": non-InputError exception: " << e.what() << "\n--- input:\n"
+             << text;
     }
   }
   // Most mutations must be caught (otherwise the mutator is not exercising the checks).

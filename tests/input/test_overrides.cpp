@@ -8,7 +8,9 @@ namespace ci = calcikin::input;
 
 namespace {
 
-cs::Scenario sbf() { return cs::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/sbf.yaml"); }
+cs::Scenario sbf() {
+  return cs::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/sbf.yaml");
+}
 
 template <typename F>
 std::string error_of(F&& f) {
@@ -78,33 +80,46 @@ TEST(Overrides, SetParsesPathAndValueWithUnits) {
 
 TEST(Overrides, SetRejectsMalformedArgumentsUnknownPathsAndBadValues) {
   cs::Scenario s = sbf();
-  EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.pH"); }).find("expected PATH=VALUE"), std::string::npos);
-  EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.ph=7"); })
-                .find("error: --set: solution.ph: unknown path 'solution.ph'; did you mean 'solution.pH'?"),
+  EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.pH"); }).find("expected PATH=VALUE"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.pH=15"); }).find("pH must be between 0 and 14 (got '15')"),
+  EXPECT_NE(
+      error_of([&] {
+        cs::apply_set(s, "solution.ph=7");
+      }).find("error: --set: solution.ph: unknown path 'solution.ph'; did you mean 'solution.pH'?"),
+      std::string::npos);
+  EXPECT_NE(error_of([&] {
+              cs::apply_set(s, "solution.pH=15");
+            }).find("pH must be between 0 and 14 (got '15')"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.totals.Mg=2"); })
-                .find("a concentration needs a unit: got the bare number '2'"),
+  EXPECT_NE(error_of([&] {
+              cs::apply_set(s, "solution.totals.Mg=2");
+            }).find("a concentration needs a unit: got the bare number '2'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.totals.Mg=2 nm"); }).find("'nm' is not a concentration unit"),
+  EXPECT_NE(error_of([&] {
+              cs::apply_set(s, "solution.totals.Mg=2 nm");
+            }).find("'nm' is not a concentration unit"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.totals.Mg=-1 mM"); }).find("cannot be negative"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.temperature=500 K"); }).find("between 0 and 100 degC"),
+  EXPECT_NE(
+      error_of([&] { cs::apply_set(s, "solution.totals.Mg=-1 mM"); }).find("cannot be negative"),
+      std::string::npos);
+  EXPECT_NE(error_of([&] {
+              cs::apply_set(s, "solution.temperature=500 K");
+            }).find("between 0 and 100 degC"),
             std::string::npos);
   EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.pH=7 mM"); }).find("expected a plain number"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { cs::apply_set(s, "minerals.ACP.size=3 nm"); }).find("unknown mineral field"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { cs::apply_set(s, "solution.totals.xx=1 mM"); }).find("not an element name"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { cs::apply_set(s, "minerals.ACP.size=3 nm"); }).find("unknown mineral field"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of([&] { cs::apply_set(s, "solution.totals.xx=1 mM"); }).find("not an element name"),
+      std::string::npos);
 }
 
 TEST(Overrides, KnownPathsListEveryScalarOfTheScenario) {
   const std::vector<std::string> paths = cs::known_paths(sbf());
-  for (const char* expected : {"solution.temperature", "solution.pH", "solution.totals.Mg", "solution.totals.C(4)",
-                               "time.end", "solver.rtol"}) {
+  for (const char* expected : {"solution.temperature", "solution.pH", "solution.totals.Mg",
+                               "solution.totals.C(4)", "time.end", "solver.rtol"}) {
     EXPECT_NE(std::find(paths.begin(), paths.end(), expected), paths.end()) << expected;
   }
 }
@@ -154,20 +169,26 @@ TEST(Overrides, UnknownKineticParameterAndWrongUnitAreReportedAtTheFileLine) {
       "    HAP.growth.rate_constnt: 1e-8 mol/m2/s\n",
       "k.yaml", "");
   const std::string e = error_of([&] { cs::resolve_kinetic_parameters(s, test_catalogue()); });
-  EXPECT_NE(e.find("k.yaml:5:30: kinetics.parameters.HAP.growth.rate_constnt: unknown kinetic parameter "
-                   "'HAP.growth.rate_constnt'; did you mean 'HAP.growth.rate_constant'?"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find("k.yaml:5:30: kinetics.parameters.HAP.growth.rate_constnt: unknown kinetic parameter "
+             "'HAP.growth.rate_constnt'; did you mean 'HAP.growth.rate_constant'?"),
+      std::string::npos)
       << e;
   cs::Scenario t = cs::load_text(
-      "schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\nkinetics:\n  parameters:\n    ACP.gamma: 3 nm\n",
+      "schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\nkinetics:\n  parameters:\n    "
+      "ACP.gamma: 3 nm\n",
       "k.yaml", "");
-  EXPECT_NE(error_of([&] { cs::resolve_kinetic_parameters(t, test_catalogue()); }).find("does not fit this parameter"),
+  EXPECT_NE(error_of([&] {
+              cs::resolve_kinetic_parameters(t, test_catalogue());
+            }).find("does not fit this parameter"),
             std::string::npos);
   cs::Scenario u = cs::load_text(
-      "schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\nkinetics:\n  parameters:\n    ACP.gamma: 3\n",
+      "schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\nkinetics:\n  parameters:\n    "
+      "ACP.gamma: 3\n",
       "k.yaml", "");
-  EXPECT_NE(error_of([&] { cs::resolve_kinetic_parameters(u, test_catalogue()); }).find("needs a unit"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { cs::resolve_kinetic_parameters(u, test_catalogue()); }).find("needs a unit"),
+      std::string::npos);
 }
 
 TEST(Overrides, ElementAndPhaseNameSyntax) {

@@ -62,9 +62,9 @@ TEST(Units, UnitTextWithItsOwnNumberIsRejected) {
   EXPECT_TRUE(ci::is_known_unit("1/s"));
   EXPECT_FALSE(ci::is_known_unit("mmol/2kg"));  // a scale factor inside the unit
   EXPECT_FALSE(ci::is_known_unit("mmol/0gw"));
-  EXPECT_TRUE(ci::is_known_unit("kg.m-3"));     // exponents stay allowed
+  EXPECT_TRUE(ci::is_known_unit("kg.m-3"));  // exponents stay allowed
   EXPECT_TRUE(ci::is_known_unit("s^-1"));
-  EXPECT_FALSE(ci::is_known_unit("\xB5M"));     // a lone Latin-1 micro sign is not UTF-8
+  EXPECT_FALSE(ci::is_known_unit("\xB5M"));  // a lone Latin-1 micro sign is not UTF-8
 }
 
 TEST(Units, ConcentrationKindTellsMolalFromMolar) {

@@ -19,10 +19,13 @@ io::RunLayout logistic_layout(const LogisticSettings& settings) {
   layout.dimensions.push_back(time);
   layout.dimensions.push_back(io::Coordinate{"phase", "", "phase", {}, {"grown", "free"}});
   layout.variables.push_back({"x", {"time"}, "1", "population", io::ValueKind::Float64, {}});
-  layout.variables.push_back({"t_half", {}, "s", "time to half of the capacity", io::ValueKind::Float64, {}});
+  layout.variables.push_back(
+      {"t_half", {}, "s", "time to half of the capacity", io::ValueKind::Float64, {}});
   layout.variables.push_back({"steps", {}, "1", "integrator steps", io::ValueKind::Int64, {}});
-  layout.variables.push_back({"fraction", {"phase"}, "1", "final fractions", io::ValueKind::Float64, {}});
-  layout.variables.push_back({"dominant", {}, "", "dominant phase at the end", io::ValueKind::Label, {"grown", "free"}});
+  layout.variables.push_back(
+      {"fraction", {"phase"}, "1", "final fractions", io::ValueKind::Float64, {}});
+  layout.variables.push_back(
+      {"dominant", {}, "", "dominant phase at the end", io::ValueKind::Label, {"grown", "free"}});
   layout.validate();
   return layout;
 }
@@ -37,7 +40,8 @@ LogisticEvaluator::LogisticEvaluator(const io::RunLayout& layout, LogisticSettin
       dominant_(layout.variable_index("dominant")) {}
 
 void LogisticEvaluator::evaluate(std::size_t, const double* swept, io::RunRecord& out) noexcept {
-  if (settings_.delay_seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(settings_.delay_seconds));
+  if (settings_.delay_seconds > 0)
+    std::this_thread::sleep_for(std::chrono::duration<double>(settings_.delay_seconds));
   const double r = swept[0];
   const double x0 = swept[1];
   if (!(x0 > 0)) {
@@ -53,7 +57,8 @@ void LogisticEvaluator::evaluate(std::size_t, const double* swept, io::RunRecord
   while (next_out < times_.size()) {
     if (steps >= settings_.max_steps) {
       out.status = io::RunStatus::Failed;
-      out.message = "step cap of " + std::to_string(settings_.max_steps) + " reached at t=" + std::to_string(t) + " s";
+      out.message = "step cap of " + std::to_string(settings_.max_steps) +
+                    " reached at t=" + std::to_string(t) + " s";
       return;
     }
     const double target = times_[next_out];
@@ -79,7 +84,8 @@ void LogisticEvaluator::evaluate(std::size_t, const double* swept, io::RunRecord
   out.status = io::RunStatus::Ok;
 }
 
-sweep::EvaluatorFactory logistic_factory(const io::RunLayout& layout, const LogisticSettings& settings) {
+sweep::EvaluatorFactory logistic_factory(const io::RunLayout& layout,
+                                         const LogisticSettings& settings) {
   return [layout, settings] { return std::make_unique<LogisticEvaluator>(layout, settings); };
 }
 

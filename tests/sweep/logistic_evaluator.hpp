@@ -16,7 +16,7 @@
 namespace calcikin::testing {
 
 struct LogisticSettings {
-  double t_end = 10.0;       // s
+  double t_end = 10.0;  // s
   std::size_t time_points = 12;
   std::size_t max_steps = 20000;
   double rtol = 1e-8;
@@ -36,6 +36,7 @@ class LogisticEvaluator : public sweep::PointEvaluator {
   std::size_t x_, t_half_, steps_, fraction_, dominant_;
 };
 
-sweep::EvaluatorFactory logistic_factory(const io::RunLayout& layout, const LogisticSettings& settings);
+sweep::EvaluatorFactory logistic_factory(const io::RunLayout& layout,
+                                         const LogisticSettings& settings);
 
 }  // namespace calcikin::testing

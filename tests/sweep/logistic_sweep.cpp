@@ -51,11 +51,15 @@ sweep::RunnerSummary run_logistic(const std::string& path, const LogisticSweep& 
   options.flush_rows = s.flush_rows;
   options.flush_seconds = 0.2;
   const sweep::MpiWorld world = s.use_mpi ? sweep::mpi_world() : sweep::MpiWorld{};
-  if (world.rank != 0) return sweep::run_points_mpi_worker(plan, layout, logistic_factory(layout, s.settings), options);
+  if (world.rank != 0)
+    return sweep::run_points_mpi_worker(plan, layout, logistic_factory(layout, s.settings),
+                                        options);
   auto writer = resume ? io::SweepWriter::resume(setup) : io::SweepWriter::create(setup);
   const sweep::RunnerSummary summary =
-      world.size > 1 ? sweep::run_points_mpi_master(plan, layout, logistic_factory(layout, s.settings), *writer, options)
-                     : sweep::run_points(plan, layout, logistic_factory(layout, s.settings), *writer, options);
+      world.size > 1
+          ? sweep::run_points_mpi_master(plan, layout, logistic_factory(layout, s.settings),
+                                         *writer, options)
+          : sweep::run_points(plan, layout, logistic_factory(layout, s.settings), *writer, options);
   if (summary.interrupted) {
     writer->close_partial();
   } else {

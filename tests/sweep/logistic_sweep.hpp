@@ -30,8 +30,9 @@ struct LogisticSweep {
   static sweep::PlanSpec zip_plan(std::size_t points);
 };
 
-// Creates (or, with resume, continues) `path`. Finishes the file unless interrupted. With use_mpi on
-// a rank other than 0, computes what rank 0 hands out and writes nothing.
-sweep::RunnerSummary run_logistic(const std::string& path, const LogisticSweep& sweep, bool resume = false);
+// Creates (or, with resume, continues) `path`. Finishes the file unless interrupted. With use_mpi
+// on a rank other than 0, computes what rank 0 hands out and writes nothing.
+sweep::RunnerSummary run_logistic(const std::string& path, const LogisticSweep& sweep,
+                                  bool resume = false);
 
 }  // namespace calcikin::testing

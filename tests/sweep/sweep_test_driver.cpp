@@ -1,8 +1,9 @@
 // A process running a logistic test sweep through the engine, for CLI-level tests that kill it
 // (kill -9, SIGINT) and resume it:
-//   sweep_test_driver run OUT.h5 POINTS THREADS DELAY_S [--resume]   exit 0 / 4 / 130 like calcikin run
-//   sweep_test_driver grid OUT.h5                                      the 6 x 3 grid (rate x initial)
-//   sweep_test_driver compare A.h5 B.h5                                exit 0 when the datasets are equal
+//   sweep_test_driver run OUT.h5 POINTS THREADS DELAY_S [--resume]   exit 0 / 4 / 130 like calcikin
+//   run sweep_test_driver grid OUT.h5                                      the 6 x 3 grid (rate x
+//   initial) sweep_test_driver compare A.h5 B.h5                                exit 0 when the
+//   datasets are equal
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -37,13 +38,14 @@ int main(int argc, char** argv) {
       s.cancel = &cancel;
       const bool resume = argc == 7 && std::string(argv[6]) == "--resume";
       const auto summary = testing::run_logistic(argv[2], s, resume);
-      std::fprintf(stderr, "total %zu skipped %zu computed %zu failed %zu\n", summary.total, summary.skipped,
-                   summary.computed, summary.failed);
+      std::fprintf(stderr, "total %zu skipped %zu computed %zu failed %zu\n", summary.total,
+                   summary.skipped, summary.computed, summary.failed);
       if (summary.interrupted) return 130;
       if (summary.total == 0) return 0;  // an MPI worker rank
       return summary.failed > 0 ? 4 : 0;
     }
-    std::fprintf(stderr, "usage: sweep_test_driver run OUT POINTS THREADS DELAY [--resume] | compare A B\n");
+    std::fprintf(
+        stderr, "usage: sweep_test_driver run OUT POINTS THREADS DELAY [--resume] | compare A B\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -109,7 +109,8 @@ TEST(Shard, ParsesKOverNAndRejectsOthers) {
   EXPECT_TRUE(s.contains(7));
   EXPECT_FALSE(s.contains(8));
   EXPECT_EQ(s.size_of(13), 3u);  // 2, 7, 12
-  for (const char* bad : {"5/5", "1", "a/2", "1/0", "-1/3", ""}) EXPECT_THROW(parse_shard(bad), std::invalid_argument) << bad;
+  for (const char* bad : {"5/5", "1", "a/2", "1/0", "-1/3", ""})
+    EXPECT_THROW(parse_shard(bad), std::invalid_argument) << bad;
 }
 
 TEST(Shard, ComesFromSlurmArrayVariablesCountingFromTheirMinimum) {

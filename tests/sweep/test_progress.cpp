@@ -33,7 +33,9 @@ TEST(Progress, SummaryLineIsPrintedEvenWhenTheLiveLineIsOff) {
   char text[256] = {0};
   const std::size_t n = std::fread(text, 1, sizeof text - 1, f);
   std::fclose(f);
-  EXPECT_EQ(std::string(text, n), "calcikin: done: 4/4 points (4 computed, 0 resumed) in 2.00 s (2.0 points/s), 0 failed\n");
+  EXPECT_EQ(
+      std::string(text, n),
+      "calcikin: done: 4/4 points (4 computed, 0 resumed) in 2.00 s (2.0 points/s), 0 failed\n");
 }
 
 TEST(InterruptGuard, SigintRequestsCancellationInsteadOfKillingTheProcess) {

@@ -25,8 +25,9 @@ namespace {
 class SweepEngine : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("calcikin_sweep_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("calcikin_sweep_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -78,13 +79,16 @@ TEST_F(SweepEngine, FailingPointsGetNaNStatusAndAMessageNamingTheirValuesAndTheS
   EXPECT_EQ(info.completed, 18u);
   EXPECT_EQ(info.failed, 8u);
   ASSERT_FALSE(info.first_failures.empty());
-  EXPECT_EQ(info.first_failures[0], "run 2 (model.rate=0.5 1/s, model.initial=-1): initial population must be positive");
+  EXPECT_EQ(info.first_failures[0],
+            "run 2 (model.rate=0.5 1/s, model.initial=-1): initial population must be positive");
   bool saw_step_cap = false;
-  for (const auto& m : info.first_failures) saw_step_cap = saw_step_cap || m.find("model.rate=1e+06 1/s, model.initial=0.01): step cap") != std::string::npos;
+  for (const auto& m : info.first_failures)
+    saw_step_cap = saw_step_cap || m.find("model.rate=1e+06 1/s, model.initial=0.01): step cap") !=
+                                       std::string::npos;
   EXPECT_TRUE(saw_step_cap);
   const auto t_half = read_doubles(file("grid.h5"), "t_half");
-  EXPECT_TRUE(std::isnan(t_half[2]));   // x0 = -1
-  EXPECT_TRUE(std::isnan(t_half[15]));  // r = 1e6
+  EXPECT_TRUE(std::isnan(t_half[2]));                  // x0 = -1
+  EXPECT_TRUE(std::isnan(t_half[15]));                 // r = 1e6
   EXPECT_NEAR(t_half[0], std::log(99.0) / 0.5, 1e-3);  // logistic: t_half = ln((K - x0)/x0)/r
   EXPECT_NEAR(t_half[4], std::log(9.0) / 1.0, 1e-3);
   const auto steps = read_doubles(file("grid.h5"), "steps");  // int64: -1 marks a failed run

@@ -21,10 +21,10 @@ TEST(BuiltinDatabase, SolidsHaveFormulaStoichiometryVolumeAndIonCount) {
     const char* name;
     double ca, mg, p, nu, vm_cm3;
   };
-  const Expect table[] = {{"HAP", 5, 0, 3, 9, 159.0},     {"OCP", 4, 0, 3, 8, 188.2},
-                          {"DCPD", 1, 0, 1, 2, 74.2},     {"beta-TCP", 3, 0, 2, 5, 101.0},
-                          {"ACP", 3, 0, 2, 5, 182.1},     {"ACP1", 1, 0, 0.74, 1.96, 55.2},
-                          {"WH", 9, 1, 7, 17, 339.0},     {"newberyite", 0, 1, 1, 2, 82.2},
+  const Expect table[] = {{"HAP", 5, 0, 3, 9, 159.0},      {"OCP", 4, 0, 3, 8, 188.2},
+                          {"DCPD", 1, 0, 1, 2, 74.2},      {"beta-TCP", 3, 0, 2, 5, 101.0},
+                          {"ACP", 3, 0, 2, 5, 182.1},      {"ACP1", 1, 0, 0.74, 1.96, 55.2},
+                          {"WH", 9, 1, 7, 17, 339.0},      {"newberyite", 0, 1, 1, 2, 82.2},
                           {"Mg3(PO4)2", 0, 3, 2, 5, 95.9}, {"calcite", 1, 0, 0, 2, 36.9},
                           {"monetite", 1, 0, 1, 2, 46.5}};
   for (const auto& e : table) {
@@ -38,8 +38,10 @@ TEST(BuiltinDatabase, SolidsHaveFormulaStoichiometryVolumeAndIonCount) {
     EXPECT_NEAR(system->phase_molar_volume(i) * 1e6, e.vm_cm3, 0.6) << e.name;
   }
   // protons released on dissolution relative to PO4-3 / CO3-2: HAP takes one (OH-), OCP gives one
-  EXPECT_DOUBLE_EQ(system->phase_proton_coefficient(static_cast<std::size_t>(system->phase_index("HAP"))), -1.0);
-  EXPECT_DOUBLE_EQ(system->phase_proton_coefficient(static_cast<std::size_t>(system->phase_index("OCP"))), 1.0);
+  EXPECT_DOUBLE_EQ(
+      system->phase_proton_coefficient(static_cast<std::size_t>(system->phase_index("HAP"))), -1.0);
+  EXPECT_DOUBLE_EQ(
+      system->phase_proton_coefficient(static_cast<std::size_t>(system->phase_index("OCP"))), 1.0);
 }
 
 TEST(BuiltinDatabase, WhitlockiteStabilisationIsANamedParameter) {
@@ -56,13 +58,17 @@ TEST(BuiltinDatabase, TabulatedSolubilitiesAtBothTemperatures) {
   auto db = builtin_database();
   auto system = ChemicalSystem::create(db, {"Ca", "Mg", "P"});
   Speciator sp(system);
-  const auto hpo4 = db->species[static_cast<std::size_t>(db->find_species("HPO4-2"))].reaction.log_k;
+  const auto hpo4 =
+      db->species[static_cast<std::size_t>(db->find_species("HPO4-2"))].reaction.log_k;
   for (double t : {298.15, 310.15}) {
     sp.set_temperature(t);
-    const double dcpd = sp.log10_k(static_cast<std::size_t>(system->phase_index("DCPD"))) + hpo4.evaluate(t);
+    const double dcpd =
+        sp.log10_k(static_cast<std::size_t>(system->phase_index("DCPD"))) + hpo4.evaluate(t);
     EXPECT_NEAR(dcpd, t < 300 ? -6.59 : -6.63, 1e-9);
-    EXPECT_NEAR(sp.log10_k(static_cast<std::size_t>(system->phase_index("beta-TCP"))), t < 300 ? -28.92 : -29.55, 1e-9);
-    EXPECT_NEAR(sp.log10_k(static_cast<std::size_t>(system->phase_index("OCP"))), t < 300 ? -47.08 : -48.4, 1e-9);
+    EXPECT_NEAR(sp.log10_k(static_cast<std::size_t>(system->phase_index("beta-TCP"))),
+                t < 300 ? -28.92 : -29.55, 1e-9);
+    EXPECT_NEAR(sp.log10_k(static_cast<std::size_t>(system->phase_index("OCP"))),
+                t < 300 ? -47.08 : -48.4, 1e-9);
     // WH: the mixture 3 beta-TCP + newberyite (-92.59 / -94.6) plus dlogK_stab = -12 (default)
     EXPECT_NEAR(sp.log10_k(static_cast<std::size_t>(system->phase_index("WH"))) + hpo4.evaluate(t),
                 (t < 300 ? -92.59 : -94.6) - 12.0, 1e-9);

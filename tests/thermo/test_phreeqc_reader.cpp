@@ -12,11 +12,14 @@ using namespace calcikin::thermo;
 using calcikin::input::InputError;
 
 namespace {
-std::string data(const std::string& name) { return std::string(CALCIKIN_TEST_DATA_DIR) + "/" + name; }
+std::string data(const std::string& name) {
+  return std::string(CALCIKIN_TEST_DATA_DIR) + "/" + name;
+}
 
 // The PHREEQC databases beside the repository (../shared/thermo/phreeqc), when present.
 std::string shared_database(const std::string& name) {
-  const std::filesystem::path p = std::filesystem::path(CALCIKIN_SOURCE_DIR) / ".." / "shared" / "thermo" / "phreeqc" / name;
+  const std::filesystem::path p =
+      std::filesystem::path(CALCIKIN_SOURCE_DIR) / ".." / "shared" / "thermo" / "phreeqc" / name;
   return std::filesystem::exists(p) ? p.string() : std::string();
 }
 
@@ -39,7 +42,8 @@ TEST(PhreeqcReader, RewritesReactionsToMasterSpecies) {
   // an analytical expression replaces log_k (PHREEQC: the analytic form wins)
   const auto& co2 = species(*db, "CO2");
   const double t = 310.15;
-  const double expected = 464.1965 + 0.09344813 * t - 26986.16 / t - 165.75951 * std::log10(t) + 2248628.9 / (t * t);
+  const double expected =
+      464.1965 + 0.09344813 * t - 26986.16 / t - 165.75951 * std::log10(t) + 2248628.9 / (t * t);
   EXPECT_NEAR(co2.reaction.log_k.evaluate(t), expected, 1e-9);
   EXPECT_DOUBLE_EQ(co2.reaction.water, -1.0);
   // gamma: -gamma a b (WATEQ), Davies for ions without it, 0.1 I for neutral species
@@ -69,14 +73,15 @@ TEST(PhreeqcReader, PhaseNameIsTheFirstWordAndVmIsTheMolarVolume) {
 }
 
 TEST(PhreeqcReader, UnsupportedOptionIsAnErrorOnlyWhenTheSpeciesIsNeeded) {
-  auto db = load_database(data("unsupported_option.dat"));  // reading is fine
+  auto db = load_database(data("unsupported_option.dat"));    // reading is fine
   EXPECT_NO_THROW(ChemicalSystem::create(db, {"Ca", "Cl"}));  // CaHCO3+ cannot form without C
   try {
     ChemicalSystem::create(db, {"Ca", "Cl", "C(4)"});
     FAIL() << "expected an InputError";
   } catch (const InputError& e) {
     EXPECT_EQ(e.where().line, 35);
-    EXPECT_NE(std::string(e.what()).find("unsupported_option.dat:35"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unsupported_option.dat:35"), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("add_logk"), std::string::npos) << e.what();
   }
 }
@@ -86,7 +91,8 @@ TEST(PhreeqcReader, ReactionWithoutEqualSignNamesFileAndLine) {
     load_database(data("missing_equal_sign.dat"));
     FAIL() << "expected an InputError";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("missing_equal_sign.dat:32"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("missing_equal_sign.dat:32"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -106,7 +112,8 @@ TEST(PhreeqcReader, LlnlGammaWithoutModelParametersIsAnError) {
     ChemicalSystem::create(db, {"Ca", "Cl"});
     FAIL() << "expected an InputError";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("LLNL_AQUEOUS_MODEL_PARAMETERS"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("LLNL_AQUEOUS_MODEL_PARAMETERS"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -133,13 +140,15 @@ TEST(PhreeqcReader, PhreeqcDatLogKMatchesPhreeqcItself) {
   Speciator sp(system);
   sp.set_temperature(310.15);
   // LK_PHASE("Calcite") printed by PHREEQC 3 (IPhreeqc of phreeqpython 1.6.2) at 37 degC, 1 atm
-  EXPECT_NEAR(sp.log10_k(static_cast<std::size_t>(system->phase_index("Calcite"))), -8.551168313075365, 1e-9);
+  EXPECT_NEAR(sp.log10_k(static_cast<std::size_t>(system->phase_index("Calcite"))),
+              -8.551168313075365, 1e-9);
   // SBF: PHREEQC gives I = 0.15878132040435397 and LM("CaHPO4") = -4.010771279442988
   const double totals[8] = {2.5e-3, 1.5e-3, 1.0e-3, 0.142, 5e-3, 0.1478, 4.2e-3, 0.5e-3};
   double cl = 0.0;
   ASSERT_TRUE(sp.solve_charge_balance(totals, 7.4, 5, &cl).converged);
   EXPECT_NEAR(sp.ionic_strength(), 0.15878132040435397, 1e-7);
-  EXPECT_NEAR(std::log10(sp.molality(static_cast<std::size_t>(system->species_index("CaHPO4")))), -4.010771279442988, 1e-5);
+  EXPECT_NEAR(std::log10(sp.molality(static_cast<std::size_t>(system->species_index("CaHPO4")))),
+              -4.010771279442988, 1e-5);
   EXPECT_NEAR(sp.activity_water(), 0.9948285847508973, 1e-7);
 }
 

@@ -52,12 +52,13 @@ TEST(SpeciateApi, SbfGivesTheBenchmarkValues) {
 
 TEST(SpeciateApi, MolarInputIsConvertedWithPhreeqcsRule) {
   std::string text = kSbf;
-  for (std::size_t pos; (pos = text.find("mmol/kgw")) != std::string::npos;) text.replace(pos, 8, "mM");
+  for (std::size_t pos; (pos = text.find("mmol/kgw")) != std::string::npos;)
+    text.replace(pos, 8, "mM");
   const auto molal = run(kSbf);
   const auto molar = run(text);
   // kg water per litre = 1 - sum(c_i * gfw_i) with gfw from the builtin components
-  const double solutes = 2.5e-3 * 40.078 + 1.5e-3 * 24.305 + 1.0e-3 * 30.9738 + 0.142 * 22.98977 + 5e-3 * 39.0983 +
-                         0.1478 * 35.453 + 4.2e-3 * 60.0092 + 0.5e-3 * 96.0616;
+  const double solutes = 2.5e-3 * 40.078 + 1.5e-3 * 24.305 + 1.0e-3 * 30.9738 + 0.142 * 22.98977 +
+                         5e-3 * 39.0983 + 0.1478 * 35.453 + 4.2e-3 * 60.0092 + 0.5e-3 * 96.0616;
   const double water = 1.0 - solutes / 1000.0;
   EXPECT_NEAR(molar.totals[0].second, 2.5e-3 / water, 1e-15);
   EXPECT_GT(molar.ionic_strength, molal.ionic_strength);
@@ -65,8 +66,9 @@ TEST(SpeciateApi, MolarInputIsConvertedWithPhreeqcsRule) {
 
 TEST(SpeciateApi, JsonHasTheDocumentedKeysAtFullPrecision) {
   const std::string json = api::to_json(run(kSbf));
-  for (const char* key : {"\"temperature_C\"", "\"pH\"", "\"ionic_strength\"", "\"activity_water\"", "\"totals\"",
-                          "\"species\"", "\"saturation_indices\"", "\"molality\"", "\"log_gamma\"", "\"HAP\""})
+  for (const char* key :
+       {"\"temperature_C\"", "\"pH\"", "\"ionic_strength\"", "\"activity_water\"", "\"totals\"",
+        "\"species\"", "\"saturation_indices\"", "\"molality\"", "\"log_gamma\"", "\"HAP\""})
     EXPECT_NE(json.find(key), std::string::npos) << key;
   EXPECT_NE(json.find("\"temperature_C\": 37"), std::string::npos);
   EXPECT_NE(json.find("\"pH\": 7.4000000000000004"), std::string::npos);  // %.17g
@@ -115,7 +117,7 @@ solution:
 
 TEST(SpeciateApi, OptionsSetLogKOffsetsAndOptionalSpecies) {
   api::SpeciateOptions options;
-  options.phase_log_k_offsets = {{"WH", 0.0}};                 // dlogK_stab = 0 as in the spec table
+  options.phase_log_k_offsets = {{"WH", 0.0}};  // dlogK_stab = 0 as in the spec table
   options.species_log_k_offsets = {{"NaHPO4-", 0.29 - 1.07}};  // W1: phreeqc.dat's NaHPO4- constant
   options.enable_species = {"CaCl+"};
   const auto r = api::speciate(scenario::load_text(kSbf, "test.yaml", ""), options);
