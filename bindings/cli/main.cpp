@@ -10,7 +10,9 @@
 #include "bindings/cli/commands.hpp"
 #include "solver/input/exit_codes.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   CLI::App app{"calcikin: calcium phosphate mineralization and its inhibition by magnesium"};
   app.require_subcommand(0, 1);
   app.footer(calcikin::cli::exit_code_help());
@@ -39,4 +41,19 @@ int main(int argc, char** argv) {
     return calcikin::kExitUsage;
   }
   return commands.run_selected();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Subcommands map their own errors to exit codes (CommandTable::run_selected); this is the last
+  // line of defence for anything thrown while the command line itself is set up.
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fputs("error: internal error\n", stderr);
+  }
+  return 1;
 }

@@ -15,7 +15,7 @@ std::string available_elements(const Database& db) {
 }  // namespace
 
 std::shared_ptr<const ChemicalSystem> ChemicalSystem::create(
-    std::shared_ptr<const Database> database, const std::vector<std::string>& elements,
+    const std::shared_ptr<const Database>& database, const std::vector<std::string>& elements,
     const SystemOptions& options) {
   std::shared_ptr<ChemicalSystem> sys(new ChemicalSystem());
   sys->database_ = database;
@@ -58,6 +58,7 @@ std::shared_ptr<const ChemicalSystem> ChemicalSystem::create(
   };
   auto mapped = [&](const std::vector<std::pair<std::size_t, double>>& terms) {
     std::vector<std::pair<std::size_t, double>> out;
+    out.reserve(terms.size());
     for (const auto& [k, v] : terms)
       out.emplace_back(static_cast<std::size_t>(element_of_basis[k]), v);
     return out;

@@ -24,9 +24,9 @@ class ChemicalSystem {
   // elements: "Ca","Mg","P","Na","K","Cl","C(4)","S(6)", ... (names or aliases of the database's
   // components). Throws input::InputError for an element the database does not have, or when a
   // species/phase the elements can form uses something the reader does not support.
-  static std::shared_ptr<const ChemicalSystem> create(std::shared_ptr<const Database> database,
-                                                      const std::vector<std::string>& elements,
-                                                      const SystemOptions& options = {});
+  static std::shared_ptr<const ChemicalSystem> create(
+      const std::shared_ptr<const Database>& database, const std::vector<std::string>& elements,
+      const SystemOptions& options = {});
 
   const Database& database() const { return *database_; }
 
@@ -58,18 +58,18 @@ class ChemicalSystem {
 
   // ---- internal layout used by the Speciator (indices into the database)
   struct SpeciesRow {
-    std::size_t db_index;
-    double charge;
+    std::size_t db_index = 0;
+    double charge = 0.0;
     std::vector<std::pair<std::size_t, double>> terms;    // (element index in this system, nu)
     std::vector<std::pair<std::size_t, double>> balance;  // (element index, mass-balance coef)
-    double h_plus, water;
+    double h_plus = 0.0, water = 0.0;
     LogKExpression log_k;
     GammaParameters gamma;
   };
   struct PhaseRow {
-    std::size_t db_index;
+    std::size_t db_index = 0;
     std::vector<std::pair<std::size_t, double>> terms;  // (element index, nu)
-    double h_plus, water;
+    double h_plus = 0.0, water = 0.0;
     LogKExpression log_k;
   };
   const std::vector<SpeciesRow>& species_rows() const { return species_; }

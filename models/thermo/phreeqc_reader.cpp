@@ -323,7 +323,7 @@ class Reader {
     static const std::set<std::string> unsupported = {
         "mole_balance", "mass_balance",   "mb",  "add_logk", "add_log_k",
         "add_constant", "activity_water", "dha", "dhb"};
-    if (unsupported.count(opt) != 0 || opt.rfind("-", 0) == 0 || w[0][0] == '-') {
+    if (unsupported.count(opt) != 0 || opt.rfind('-', 0) == 0 || w[0][0] == '-') {
       if (e.unsupported.empty()) {
         e.unsupported = "option '" + w[0] + "' of " + (is_phase ? "phase " : "species ") + e.name +
                         " is not supported by calcikin's PHREEQC reader";

@@ -119,7 +119,7 @@ void Document::check_structure(const YAML::Node& node, const std::string& path, 
                                                                                     : "empty"),
                 "");
       }
-      const std::string k = key.Scalar();
+      const std::string& k = key.Scalar();
       if (!seen.insert(k).second) {
         fail_at(key.Mark(), join_path(path, k), "duplicate key '" + k + "'",
                 "each key may appear once per map; remove or merge the repeated entry");
@@ -152,9 +152,9 @@ const std::set<std::string>& Document::known_keys(const std::string& map_path) c
 
 // --------------------------------------------------------------------------------------- Node
 
-Node::Node(std::shared_ptr<const Document> doc, YAML::Node node, std::string path,
+Node::Node(std::shared_ptr<const Document> doc, const YAML::Node& node, std::string path,
            YAML::Mark fallback)
-    : doc_(std::move(doc)), node_(std::move(node)), path_(std::move(path)), fallback_(fallback) {}
+    : doc_(std::move(doc)), node_(node), path_(std::move(path)), fallback_(fallback) {}
 
 Node Node::child(const YAML::Node& value, const std::string& child_path) const {
   return Node(doc_, value, child_path, mark());

@@ -113,7 +113,8 @@ class Node {
 
  private:
   friend class Document;
-  Node(std::shared_ptr<const Document> doc, YAML::Node node, std::string path, YAML::Mark fallback);
+  Node(std::shared_ptr<const Document> doc, const YAML::Node& node, std::string path,
+       YAML::Mark fallback);
   Node child(const YAML::Node& value, const std::string& child_path) const;
   void require_map() const;
   void require_scalar(std::string_view expected) const;

@@ -244,6 +244,7 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
   h5::silence_errors();
   if (parts.empty()) throw IoError("merge: no part files given");
   std::vector<Part> opened;
+  opened.reserve(parts.size());
   for (const auto& path : parts) opened.push_back(open_part(path));
   const Part& first = opened.front();
   std::set<std::size_t> seen;
