@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     const auto out = [&](const std::string& name) { return (dir / name).string(); };
 
-    std::printf("T50-assay sweep (%s, total Mg 0..5 mmol/kgw, %zu points, full time series):\n", scenario_file.c_str(), points);
+    std::printf("T50-assay sweep (%s, total Mg 0..5 mmol/kgw, %zu points, time series as the scenario's output.time_series):\n", scenario_file.c_str(), points);
     const ChildResult t1 = run_child({self, "child", "model", "1", std::to_string(points), out("t1.h5"), scenario_file});
     print_row("1 thread", t1);
     const ChildResult t2 = run_child({self, "child", "model", "2", std::to_string(points), out("t2.h5"), scenario_file});

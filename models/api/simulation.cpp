@@ -31,8 +31,8 @@ using kinetics::kP;
 constexpr const char* kOutputElements[] = {"Ca", "Mg", "P"};
 const std::vector<std::string> kKineticPhases = {"ACP", "HAP", "WH", "OCP"};
 
-[[noreturn]] void fail_at(const input::SourceLocation& where, const std::string& key, const std::string& problem,
-                          const std::string& hint = {}) {
+[[noreturn]] void fail_at(const input::SourceLocation& where, const std::string& key,
+                          const std::string& problem, const std::string& hint = {}) {
   throw input::InputError(where, key, problem, {}, hint);
 }
 
@@ -60,8 +60,8 @@ std::vector<double> make_output_times(const scenario::TimeSpec& t) {
   return out;
 }
 
-io::Variable var(std::string name, std::vector<std::string> dims, std::string units, std::string long_name,
-                 io::ValueKind kind = io::ValueKind::Float64) {
+io::Variable var(std::string name, std::vector<std::string> dims, std::string units,
+                 std::string long_name, io::ValueKind kind = io::ValueKind::Float64) {
   io::Variable v;
   v.name = std::move(name);
   v.dims = std::move(dims);
@@ -78,7 +78,8 @@ scenario::ParameterCatalogue Simulation::parameter_catalogue() {
   const kinetics::ParameterCatalogue& cat = kinetics::ParameterCatalogue::builtin();
   c.names = cat.names();
   c.si_unit_of = [](std::string_view name) -> std::optional<std::string> {
-    const kinetics::ParameterInfo* p = kinetics::ParameterCatalogue::builtin().find(std::string(name));
+    const kinetics::ParameterInfo* p =
+        kinetics::ParameterCatalogue::builtin().find(std::string(name));
     if (p == nullptr) return std::nullopt;
     return p->unit == "1" ? std::string() : p->unit;
   };
@@ -101,20 +102,25 @@ std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
     if (std::find(kKineticPhases.begin(), kKineticPhases.end(), ph) == kKineticPhases.end()) {
       std::string hint = input::did_you_mean(ph, kKineticPhases);
       if (hint.empty()) hint = "kinetic phases: ACP, HAP, WH, OCP";
-      fail_at(s.kinetics.phases_where, "kinetics.phases", "no kinetics for phase '" + ph + "'", hint);
+      fail_at(s.kinetics.phases_where, "kinetics.phases", "no kinetics for phase '" + ph + "'",
+              hint);
     }
-    if (ph != "ACP" && std::find(sim->phases_.begin(), sim->phases_.end(), ph) == sim->phases_.end())
+    if (ph != "ACP" &&
+        std::find(sim->phases_.begin(), sim->phases_.end(), ph) == sim->phases_.end())
       sim->phases_.push_back(ph);
   }
   if (sim->autocatalytic_ && sim->phases_.size() < 2)
-    fail_at(s.kinetics.phases_where, "kinetics.phases", "the autocatalytic model needs a crystalline phase");
+    fail_at(s.kinetics.phases_where, "kinetics.phases",
+            "the autocatalytic model needs a crystalline phase");
   if (sim->autocatalytic_) sim->phases_.resize(2);
   for (const scenario::MineralSpec& m : s.minerals) {
     if (std::find(sim->phases_.begin(), sim->phases_.end(), m.phase) == sim->phases_.end())
-      fail_at(m.where, "minerals." + m.phase, "mineral '" + m.phase + "' is not a phase of this simulation",
+      fail_at(m.where, "minerals." + m.phase,
+              "mineral '" + m.phase + "' is not a phase of this simulation",
               "list it in kinetics.phases (ACP, HAP, WH, OCP)");
     if (m.equilibrate && m.phase != "ACP")
-      fail_at(m.where, "minerals." + m.phase + ".equilibrate", "only ACP can be equilibrated with the initial solution");
+      fail_at(m.where, "minerals." + m.phase + ".equilibrate",
+              "only ACP can be equilibrated with the initial solution");
   }
 
   // ---- kinetic parameters of the base scenario. The catalogue ranges are plausible ranges (not
@@ -122,21 +128,26 @@ std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
   // energies, prefactors) cannot be negative.
   const kinetics::ParameterCatalogue& catalogue = kinetics::ParameterCatalogue::builtin();
   for (const scenario::ParameterOverride& o : s.kinetics.parameters) {
-    const kinetics::ParameterInfo& info = catalogue.at(o.name, o.where, "kinetics.parameters." + o.name, o.source_line);
+    const kinetics::ParameterInfo& info =
+        catalogue.at(o.name, o.where, "kinetics.parameters." + o.name, o.source_line);
     if (info.min_si >= 0.0 && o.value < 0.0)
-      throw input::InputError(o.where, "kinetics.parameters." + o.name, "'" + o.name + "' cannot be negative",
-                              o.source_line, info.description + " (plausible range in docs/model.md)");
+      throw input::InputError(o.where, "kinetics.parameters." + o.name,
+                              "'" + o.name + "' cannot be negative", o.source_line,
+                              info.description + " (plausible range in docs/model.md)");
   }
   for (const scenario::SweepParameter& p : s.sweep.parameters) {
     const std::string prefix = "kinetics.parameters.";
     if (p.path.rfind(prefix, 0) != 0) continue;
-    const kinetics::ParameterInfo& info = catalogue.at(p.path.substr(prefix.size()), p.where, p.path, p.source_line);
+    const kinetics::ParameterInfo& info =
+        catalogue.at(p.path.substr(prefix.size()), p.where, p.path, p.source_line);
     for (double v : p.values)
       if (info.min_si >= 0.0 && v < 0.0)
-        throw input::InputError(p.where, p.path, "'" + info.name + "' cannot be negative", p.source_line);
+        throw input::InputError(p.where, p.path, "'" + info.name + "' cannot be negative",
+                                p.source_line);
   }
   sim->parameters_ = kinetics::KineticParameters::defaults();
-  for (const scenario::ParameterOverride& o : s.kinetics.parameters) sim->parameters_.set(o.name, o.value);
+  for (const scenario::ParameterOverride& o : s.kinetics.parameters)
+    sim->parameters_.set(o.name, o.value);
 
   // ---- chemical system: every element of the solution, plus Ca, Mg and P (so they can be swept)
   std::shared_ptr<const thermo::Database> db = thermo::load_database(s.database);
@@ -169,22 +180,27 @@ std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
   sim->system_ = thermo::ChemicalSystem::create(db, elements, options);
   for (const std::string& ph : sim->phases_)
     if (sim->system_->phase_index(ph) < 0)
-      fail_at(s.kinetics.phases_where, "kinetics.phases", "the database '" + s.database + "' has no phase '" + ph + "'");
-  for (std::size_t i = 0; i < sim->system_->num_elements(); ++i) sim->elements_.push_back(sim->system_->element_name(i));
+      fail_at(s.kinetics.phases_where, "kinetics.phases",
+              "the database '" + s.database + "' has no phase '" + ph + "'");
+  for (std::size_t i = 0; i < sim->system_->num_elements(); ++i)
+    sim->elements_.push_back(sim->system_->element_name(i));
 
   // ---- swept paths (resolved once; applying one point is then an assignment)
   for (const scenario::SweepParameter& p : s.sweep.parameters) {
     scenario::ResolvedPath r = scenario::resolve_path(s, p.path, p.where, p.source_line);
     r.basis = p.basis;
     if (r.target == scenario::PathTarget::TimeEnd)
-      fail_at(p.where, p.path, "time.end cannot be swept: every run of a sweep shares one time axis",
+      fail_at(p.where, p.path,
+              "time.end cannot be swept: every run of a sweep shares one time axis",
               "sweep a parameter of the chemistry or the kinetics, and set time.end once");
     // A swept thermodynamic parameter the file does not set starts from the database default, so
     // that every point's scenario has the same parameter list (bound once below).
     if (r.target == scenario::PathTarget::ThermoParameter) {
       const auto& params = s.thermodynamics.parameters;
-      if (std::none_of(params.begin(), params.end(), [&](const auto& t) { return t.name == r.key; }))
-        scenario::apply(s, r, scenario::thermo_parameter_catalogue(s.database)->find(r.key)->default_value);
+      if (std::none_of(params.begin(), params.end(),
+                       [&](const auto& t) { return t.name == r.key; }))
+        scenario::apply(
+            s, r, scenario::thermo_parameter_catalogue(s.database)->find(r.key)->default_value);
     }
     sim->swept_paths_.push_back(std::move(r));
   }
@@ -193,32 +209,55 @@ std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
   // ---- output layout
   sim->output_times_ = make_output_times(s.time);
   if (sim->output_times_.empty()) throw input::InputError({}, "time", "no output times");
+  {
+    const std::size_t n = sim->output_times_.size();
+    const std::size_t every = s.output.time_series == scenario::TimeSeriesMode::Every
+                                  ? static_cast<std::size_t>(std::max(1, s.output.every))
+                                  : 1;
+    sim->output_written_.assign(n, s.output.time_series == scenario::TimeSeriesMode::None ? 0 : 1);
+    if (s.output.time_series == scenario::TimeSeriesMode::Every)
+      for (std::size_t k = 0; k < n; ++k) sim->output_written_[k] = k % every == 0 ? 1 : 0;
+    sim->output_written_[n - 1] =
+        1;  // the end state is always written (and is the summaries' state)
+  }
   io::RunLayout& L = sim->layout_;
   io::Coordinate time{"time", "s", "time since mixing", sim->output_times_, {}};
-  io::Coordinate phase{"phase", "", "mineral phase (ACP first, then the crystalline phases)", {}, sim->phases_};
+  io::Coordinate phase{
+      "phase", "", "mineral phase (ACP first, then the crystalline phases)", {}, sim->phases_};
   io::Coordinate element{"element", "", "element", {}, {"Ca", "Mg", "P"}};
   L.dimensions = {time, phase, element};
   L.variables = {
-      var("dissolved_total", {"time", "element"}, "mol/kg", "dissolved total of the element per kg water"),
-      var("solid_element", {"time", "phase", "element"}, "mol/kg", "element held in the phase per kg water"),
-      var("phase_amount", {"time", "phase"}, "mol/kg", "amount of the phase (formula units) per kg water"),
+      var("dissolved_total", {"time", "element"}, "mol/kg",
+          "dissolved total of the element per kg water"),
+      var("solid_element", {"time", "phase", "element"}, "mol/kg",
+          "element held in the phase per kg water"),
+      var("phase_amount", {"time", "phase"}, "mol/kg",
+          "amount of the phase (formula units) per kg water"),
       var("saturation_index", {"time", "phase"}, "1", "log10 of the saturation ratio"),
-      var("mean_radius", {"time", "phase"}, "m", "mean particle radius (mu1/mu0; ACP: pool radius)"),
+      var("mean_radius", {"time", "phase"}, "m",
+          "mean particle radius (mu1/mu0; ACP: pool radius)"),
       var("pH", {"time"}, "1", "pH"),
       var("free_calcium_activity", {"time"}, "1", "activity of Ca+2"),
-      var("crystalline_fraction", {"time"}, "1", "share of the solid phosphate held in crystalline phases"),
-      var("t50", {}, "s", "time at which the crystalline fraction reaches events.half_conversion_fraction"),
-      var("induction_time", {}, "s", "time at which the crystalline fraction reaches events.induction_fraction"),
-      var("final_phase_fraction", {"phase"}, "1", "share of the solid phosphate in each phase at the end"),
+      var("crystalline_fraction", {"time"}, "1",
+          "share of the solid phosphate held in crystalline phases"),
+      var("t50", {}, "s",
+          "time at which the crystalline fraction reaches events.half_conversion_fraction"),
+      var("induction_time", {}, "s",
+          "time at which the crystalline fraction reaches events.induction_fraction"),
+      var("final_phase_fraction", {"phase"}, "1",
+          "share of the solid phosphate in each phase at the end"),
       var("solid_mg_fraction", {"phase"}, "1", "Mg/(Ca+Mg) of each solid at the end"),
-      var("dominant_phase", {}, "1", "phase holding most of the solid phosphate at the end", io::ValueKind::Label),
+      var("dominant_phase", {}, "1", "phase holding most of the solid phosphate at the end",
+          io::ValueKind::Label),
       var("initial_acp_amount", {}, "mol/kg", "ACP present at t = 0 (pre-formed or equilibrated)"),
-      var("conservation_error", {}, "1", "largest relative drift of the Ca, Mg, P totals over the outputs"),
+      var("conservation_error", {}, "1",
+          "largest relative drift of the Ca, Mg, P totals over the outputs"),
       var("steps", {}, "1", "CVODE steps", io::ValueKind::Int64),
       var("rhs_evaluations", {}, "1", "right-hand side evaluations", io::ValueKind::Int64),
       var("jacobian_evaluations", {}, "1", "Jacobian evaluations", io::ValueKind::Int64),
       var("error_test_failures", {}, "1", "CVODE error test failures", io::ValueKind::Int64),
-      var("nonlinear_convergence_failures", {}, "1", "CVODE nonlinear convergence failures", io::ValueKind::Int64),
+      var("nonlinear_convergence_failures", {}, "1", "CVODE nonlinear convergence failures",
+          io::ValueKind::Int64),
   };
   L.variables[12].labels = sim->phases_;
   L.variables[12].labels.emplace_back("none");  // no solid left (or formed) at the end
@@ -262,6 +301,8 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
   }
 
  private:
+  bool needs_chemistry(std::size_t k) const override { return sim_.output_written(k); }
+
   void record(std::size_t k, double t, const kinetics::Observation& o) override {
     const std::size_t np = sim_.phases_.size();
     double* dissolved = record_->data(v_dissolved_) + 3 * k;
@@ -298,7 +339,9 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
       if (t.basis == scenario::ConcentrationBasis::Molar) {
         any_molar = true;
         const int b = db.find_basis(t.element);
-        if (b >= 0) solute_mass += t.value * 1e-3 * db.basis[static_cast<std::size_t>(b)].gram_formula_weight * 1e-3;
+        if (b >= 0)
+          solute_mass +=
+              t.value * 1e-3 * db.basis[static_cast<std::size_t>(b)].gram_formula_weight * 1e-3;
       }
     const double kgw_per_litre = any_molar ? sol.density - solute_mass : 1.0;
     for (const scenario::TotalEntry& t : sol.totals) {
@@ -315,9 +358,11 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
 
   void run(const double* swept, io::RunRecord& out) {
     // ---- the point's scenario
-    for (std::size_t i = 0; i < sim_.swept_paths_.size(); ++i) scenario::apply(point_, sim_.swept_paths_[i], swept[i]);
+    for (std::size_t i = 0; i < sim_.swept_paths_.size(); ++i)
+      scenario::apply(point_, sim_.swept_paths_[i], swept[i]);
     kinetics::KineticParameters params = kinetics::KineticParameters::defaults();
-    for (const scenario::ParameterOverride& o : point_.kinetics.parameters) params.set(o.name, o.value);
+    for (const scenario::ParameterOverride& o : point_.kinetics.parameters)
+      params.set(o.name, o.value);
     fill_totals();
     apply_thermo_parameters(chemistry_.speciator(), sim_.thermo_bindings_, point_.thermodynamics);
     // Every point starts speciation from the same initial guess, so its results do not depend on
@@ -332,11 +377,14 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
     chemistry_.set_pH(sol.pH);
     if (sol.charge_balance) {
       const int i = sim_.system_->element_index(*sol.charge_balance);
-      if (i < 0) throw std::runtime_error("charge-balance element '" + *sol.charge_balance + "' is not in the system");
+      if (i < 0)
+        throw std::runtime_error("charge-balance element '" + *sol.charge_balance +
+                                 "' is not in the system");
       double adjusted = 0.0;
-      const thermo::SpeciationStatus st =
-          chemistry_.speciator().solve_charge_balance(totals_.data(), sol.pH, static_cast<std::size_t>(i), &adjusted);
-      if (!st.converged) throw std::runtime_error("no " + *sol.charge_balance + " total balances the charge");
+      const thermo::SpeciationStatus st = chemistry_.speciator().solve_charge_balance(
+          totals_.data(), sol.pH, static_cast<std::size_t>(i), &adjusted);
+      if (!st.converged)
+        throw std::runtime_error("no " + *sol.charge_balance + " total balances the charge");
       totals_[static_cast<std::size_t>(i)] = adjusted;
     }
     chemistry_.set_background_totals(totals_);
@@ -422,7 +470,8 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
     const kinetics::Observation& f = r.final_observation;
     double p_solid = 0.0;
     for (std::size_t p = 0; p < np; ++p) p_solid += std::max(f.solid[p][kP], 0.0);
-    // Below 1e-9 of the phosphate total the "solids" are integration noise: no fractions, no dominant.
+    // Below 1e-9 of the phosphate total the "solids" are integration noise: no fractions, no
+    // dominant.
     const bool any_solid = p_solid > 1e-9 * element_totals_[kP];
     const double nan = std::numeric_limits<double>::quiet_NaN();
     std::size_t dominant = any_solid ? 0 : np;
@@ -439,8 +488,10 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
     const ode::IntegratorStatistics& st = r.integration.statistics;
     out.data(L.variable_index("steps"))[0] = static_cast<double>(st.steps);
     out.data(L.variable_index("rhs_evaluations"))[0] = static_cast<double>(st.rhs_evaluations);
-    out.data(L.variable_index("jacobian_evaluations"))[0] = static_cast<double>(st.jacobian_evaluations);
-    out.data(L.variable_index("error_test_failures"))[0] = static_cast<double>(st.error_test_failures);
+    out.data(L.variable_index("jacobian_evaluations"))[0] =
+        static_cast<double>(st.jacobian_evaluations);
+    out.data(L.variable_index("error_test_failures"))[0] =
+        static_cast<double>(st.error_test_failures);
     out.data(L.variable_index("nonlinear_convergence_failures"))[0] =
         static_cast<double>(st.nonlinear_convergence_failures);
     if (r.integration.status == ode::IntegrationStatus::Failed) {
@@ -462,12 +513,14 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
   double source_rate_ = 0.0;
   double conservation_ = 0.0;
   io::RunRecord* record_ = nullptr;
-  std::size_t v_dissolved_ = 0, v_solid_ = 0, v_amount_ = 0, v_si_ = 0, v_radius_ = 0, v_ph_ = 0, v_ca_ = 0,
-              v_alpha_ = 0;
+  std::size_t v_dissolved_ = 0, v_solid_ = 0, v_amount_ = 0, v_si_ = 0, v_radius_ = 0, v_ph_ = 0,
+              v_ca_ = 0, v_alpha_ = 0;
 };
 
 sweep::EvaluatorFactory Simulation::evaluator_factory() const {
-  return [this]() -> std::unique_ptr<sweep::PointEvaluator> { return std::make_unique<SimulationEvaluator>(*this); };
+  return [this]() -> std::unique_ptr<sweep::PointEvaluator> {
+    return std::make_unique<SimulationEvaluator>(*this);
+  };
 }
 
 io::RunRecord Simulation::run_once() const {

@@ -1,6 +1,6 @@
 #pragma once
-// Simulation: a scenario prepared for kinetic runs. The one C++ entry point for trajectories, shared
-// by the CLI (`calcikin run`), the sweep runner and the Python module:
+// Simulation: a scenario prepared for kinetic runs. The one C++ entry point for trajectories,
+// shared by the CLI (`calcikin run`), the sweep runner and the Python module:
 //
 //   auto sim = api::Simulation::prepare(scenario);          // validates; InputError on bad input
 //   const io::RunLayout& layout = sim->layout();             // what every run writes
@@ -9,15 +9,16 @@
 //   io::RunRecord record(layout);  make()->evaluate(0, swept_values, record);
 //
 // Per run (dims after the implicit leading `run`; SI units):
-//   time(time) s; phase(phase), element(element) labels (phase 0 = ACP, then the crystalline phases)
-//   dissolved_total(time, element) mol/kg    solid_element(time, phase, element) mol/kg
+//   time(time) s; phase(phase), element(element) labels (phase 0 = ACP, then the crystalline
+//   phases) dissolved_total(time, element) mol/kg    solid_element(time, phase, element) mol/kg
 //   phase_amount(time, phase) mol/kg         saturation_index(time, phase) 1
 //   mean_radius(time, phase) m               pH(time) 1     free_calcium_activity(time) 1
 //   crystalline_fraction(time) 1             t50, induction_time s (NaN when not reached)
 //   final_phase_fraction(phase) 1 (share of the solid phosphate)    solid_mg_fraction(phase) 1
 //   dominant_phase (label; "none" without solids)  initial_acp_amount mol/kg
 //   conservation_error 1 (largest relative drift of Ca, Mg, P over the outputs)
-//   steps, rhs_evaluations, jacobian_evaluations, error_test_failures, nonlinear_convergence_failures
+//   steps, rhs_evaluations, jacobian_evaluations, error_test_failures,
+//   nonlinear_convergence_failures
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,15 +35,17 @@ namespace calcikin::api {
 
 class Simulation {
  public:
-  // thermodynamics.parameters (named log K offsets, e.g. WH.dlogK_stab) and optional species apply to
-  // every point's Speciator (swept values per point).
-  // Resolves kinetic parameter names/units (InputError with did-you-mean at the scenario line), checks
-  // the phases, builds the chemical system and the output layout. Single-threaded (unit parsing).
+  // thermodynamics.parameters (named log K offsets, e.g. WH.dlogK_stab) and optional species apply
+  // to every point's Speciator (swept values per point). Resolves kinetic parameter names/units
+  // (InputError with did-you-mean at the scenario line), checks the phases, builds the chemical
+  // system and the output layout. Single-threaded (unit parsing).
   static std::shared_ptr<const Simulation> prepare(scenario::Scenario scenario);
 
   const scenario::Scenario& scenario() const noexcept { return scenario_; }
   const io::RunLayout& layout() const noexcept { return layout_; }
   const std::vector<double>& output_times() const noexcept { return output_times_; }
+  // Whether the time series at output time k is written to the file (and so needs the speciation).
+  bool output_written(std::size_t k) const noexcept { return output_written_[k] != 0; }
   // Phase names of the `phase` dimension (ACP first).
   const std::vector<std::string>& phases() const noexcept { return phases_; }
   const std::shared_ptr<const thermo::ChemicalSystem>& system() const noexcept { return system_; }
@@ -66,12 +69,17 @@ class Simulation {
   scenario::Scenario scenario_;
   io::RunLayout layout_;
   std::vector<double> output_times_;
-  std::vector<std::string> phases_;     // ACP + crystalline
-  std::vector<std::string> elements_;   // system elements
+  // Per output time: whether its time series is written (output.time_series: all / none / every N,
+  // the writer's rule: indices 0, N, 2N, ... and the last). Unwritten outputs skip the speciation
+  // solve of their observation; summaries do not depend on it.
+  std::vector<char> output_written_;
+  std::vector<std::string> phases_;    // ACP + crystalline
+  std::vector<std::string> elements_;  // system elements
   std::shared_ptr<const thermo::ChemicalSystem> system_;
   kinetics::KineticParameters parameters_;
   std::vector<scenario::ResolvedPath> swept_paths_;
-  std::vector<ThermoBinding> thermo_bindings_;  // thermodynamics.parameters -> Speciator offsets, per point
+  std::vector<ThermoBinding>
+      thermo_bindings_;  // thermodynamics.parameters -> Speciator offsets, per point
   bool autocatalytic_ = false;
 };
 

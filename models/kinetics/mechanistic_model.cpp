@@ -15,22 +15,23 @@ namespace {
 
 constexpr double kPi = 3.141592653589793;
 constexpr double kLn10 = 2.302585092994046;
-constexpr double kBoltzmann = 1.380649e-23;   // J/K (SI 2019, exact)
-constexpr double kAvogadro = 6.02214076e23;   // 1/mol (SI 2019, exact)
-constexpr double kWaterVolumePerKg = 1e-3;    // m3 of water per kg (homogeneous nucleation per kg)
+constexpr double kBoltzmann = 1.380649e-23;  // J/K (SI 2019, exact)
+constexpr double kAvogadro = 6.02214076e23;  // 1/mol (SI 2019, exact)
+constexpr double kWaterVolumePerKg = 1e-3;   // m3 of water per kg (homogeneous nucleation per kg)
 
 }  // namespace
 
 MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const MechanisticSetup& setup)
     : chemistry_(chemistry),
       p_(setup.parameters),
-      temperature_(setup.temperature),
       kT_(kBoltzmann * setup.temperature),
       acp_phase_(setup.acp_phase),
       acp_(chemistry.phase(setup.acp_phase)),
       atol_scale_(setup.atol_scale) {
-  if (setup.crystals.size() > kMaxCrystals) throw std::invalid_argument("at most 3 crystalline phases");
-  if (chemistry.phase_count() > kMaxPhases) throw std::invalid_argument("too many chemistry phases");
+  if (setup.crystals.size() > kMaxCrystals)
+    throw std::invalid_argument("at most 3 crystalline phases");
+  if (chemistry.phase_count() > kMaxPhases)
+    throw std::invalid_argument("too many chemistry phases");
   if (!(setup.temperature > 0.0)) throw std::invalid_argument("temperature must be positive");
   n_states_ = 2 + 4 * setup.crystals.size();
   n_quantities_ = quantity_count(chemistry.phase_count());
@@ -39,14 +40,17 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
   // Conserved totals: dissolved + every solid at t = 0.
   element_totals_ = setup.dissolved;
   const double acp_mg = 3.0 * setup.acp_mg_fraction * setup.acp_amount;
-  for (std::size_t k = 0; k < kComponentCount; ++k) element_totals_[k] += acp_.stoichiometry[k] * setup.acp_amount;
+  for (std::size_t k = 0; k < kComponentCount; ++k)
+    element_totals_[k] += acp_.stoichiometry[k] * setup.acp_amount;
   element_totals_[kCa] -= acp_mg;
   element_totals_[kMg] += acp_mg;
 
   n_ref_ = element_totals_[kP] > 0.0 ? element_totals_[kP] / 2.0 : 1e-3;
   for (const CrystalSetup& cs : setup.crystals) {
     const PhaseChemistry& ph = chemistry.phase(cs.chemistry_phase);
-    const char* name = cs.kind == CrystalKind::HAP ? "HAP" : cs.kind == CrystalKind::WH ? "WH" : "OCP";
+    const char* name = cs.kind == CrystalKind::HAP  ? "HAP"
+                       : cs.kind == CrystalKind::WH ? "WH"
+                                                    : "OCP";
     Crystal c{};
     c.kind = cs.kind;
     c.phase = cs.chemistry_phase;
@@ -55,11 +59,13 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
     c.ion_count = ph.ion_count;
     c.volume_per_unit = ph.molar_volume / kAvogadro;
     const double g = c.p.interfacial_energy;
-    c.barrier0 = 16.0 * kPi * g * g * g * c.volume_per_unit * c.volume_per_unit / (3.0 * kT_ * kT_ * kT_);
+    c.barrier0 =
+        16.0 * kPi * g * g * g * c.volume_per_unit * c.volume_per_unit / (3.0 * kT_ * kT_ * kT_);
     c.contact = rate::contact_factor(c.p.contact_angle);
     c.mu0_ref = 3.0 * n_ref_ * ph.molar_volume / (4.0 * kPi * l_ref_ * l_ref_ * l_ref_);
     c.stoich = ph.stoichiometry;
-    for (std::size_t k = 0; k < kComponentCount; ++k) element_totals_[k] += c.stoich[k] * cs.seed_amount;
+    for (std::size_t k = 0; k < kComponentCount; ++k)
+      element_totals_[k] += c.stoich[k] * cs.seed_amount;
     crystals_.push_back(c);
   }
 
@@ -76,16 +82,20 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
     const CrystalSetup& cs = setup.crystals[c];
     if (cs.seed_amount <= 0.0) continue;
     const double r = cs.seed_radius;
-    const double particles = 3.0 * cs.seed_amount * crystals_[c].molar_volume / (4.0 * kPi * r * r * r);
+    const double particles =
+        3.0 * cs.seed_amount * crystals_[c].molar_volume / (4.0 * kPi * r * r * r);
     double rk = 1.0;
     for (std::size_t k = 0; k < 4; ++k) {
-      y0_[2 + 4 * c + k] = particles * rk / (crystals_[c].mu0_ref * std::pow(l_ref_, static_cast<double>(k)));
+      y0_[2 + 4 * c + k] =
+          particles * rk / (crystals_[c].mu0_ref * std::pow(l_ref_, static_cast<double>(k)));
       rk *= r;
     }
   }
 }
 
-void MechanisticModel::initial_state(double* y0) const { std::copy(y0_.begin(), y0_.begin() + n_states_, y0); }
+void MechanisticModel::initial_state(double* y0) const {
+  std::copy(y0_.begin(), y0_.begin() + n_states_, y0);
+}
 
 void MechanisticModel::absolute_tolerances(double* atol) const {
   for (std::size_t i = 0; i < n_states_; ++i) atol[i] = atol_scale_;
@@ -96,7 +106,9 @@ std::string MechanisticModel::state_name(std::size_t i) const {
   if (i == 1) return "Mg in ACP";
   const std::size_t c = (i - 2) / 4;
   const std::size_t k = (i - 2) % 4;
-  const char* name = crystals_[c].kind == CrystalKind::HAP ? "HAP" : crystals_[c].kind == CrystalKind::WH ? "WH" : "OCP";
+  const char* name = crystals_[c].kind == CrystalKind::HAP  ? "HAP"
+                     : crystals_[c].kind == CrystalKind::WH ? "WH"
+                                                            : "OCP";
   return std::string(name) + " moment mu" + std::to_string(k);
 }
 
@@ -104,7 +116,8 @@ template <class S>
 void MechanisticModel::dissolved_totals(double t, const S* y, S* totals) const {
   const S n_acp = y[0] * n_ref_;
   const S mg_acp = y[1] * n_ref_;
-  for (std::size_t k = 0; k < kComponentCount; ++k) totals[k] = S(element_totals_[k]) - acp_.stoichiometry[k] * n_acp;
+  for (std::size_t k = 0; k < kComponentCount; ++k)
+    totals[k] = S(element_totals_[k]) - acp_.stoichiometry[k] * n_acp;
   totals[kCa] += mg_acp;  // Mg replaces Ca on the ACP cation sites
   totals[kMg] -= mg_acp;
   for (std::size_t c = 0; c < crystals_.size(); ++c) {
@@ -141,14 +154,15 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   // overshoots to n < 0 must not keep dissolving (smooth factor n+/(n+ + w), w = vanishing amount).
   if (s_acp < 1.0) dn_acp = dn_acp * (n_pos / (n_pos + p_.vanishing_amount));
   // Mg/(Ca+Mg) of the ACP, kept in [0, 1] when a vanishing pool leaves round-off in both amounts.
-  const S x_mg = rate::soft_cap(rate::smooth_positive(mg_acp, 1e-20 * n_ref_) / (3.0 * n_pos), 1.0, 8.0);
+  const S x_mg =
+      rate::soft_cap(rate::smooth_positive(mg_acp, 1e-20 * n_ref_) / (3.0 * n_pos), 1.0, 8.0);
   const S ratio = exp(kLn10 * (log_a_mg - log_a_ca));
   const S x_new = p_.acp_mg_distribution * ratio / (1.0 + p_.acp_mg_distribution * ratio);
-  // Composition of the ACP flux: congruent (x_Mg) while dissolving, the D_Mg rule (x_new) when growing,
-  // switched by a one-sided C-infinity step over 0 < S - 1 < width. One-sided, so a dissolving pool never
-  // releases Mg at x_new > x_Mg: with a switch centred at S = 1, a pool that sits at S ~ 1 for days
-  // (Abbona at Mg 50 mM) drained its Mg below zero. x_flux is C-infinity in S (x_Mg on the whole
-  // dissolution side).
+  // Composition of the ACP flux: congruent (x_Mg) while dissolving, the D_Mg rule (x_new) when
+  // growing, switched by a one-sided C-infinity step over 0 < S - 1 < width. One-sided, so a
+  // dissolving pool never releases Mg at x_new > x_Mg: with a switch centred at S = 1, a pool that
+  // sits at S ~ 1 for days (Abbona at Mg 50 mM) drained its Mg below zero. x_flux is C-infinity in
+  // S (x_Mg on the whole dissolution side).
   const S w = rate::smooth_step(s_acp - 1.0, p_.acp_composition_switch_width);
   const S x_flux = w * x_new + (1.0 - w) * x_mg;
   ydot[0] = dn_acp / n_ref_;
@@ -158,24 +172,26 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   const S f_acp = exp(-p_.acp_mg_incorporation_inhibition * x_mg) *
                   rate::soft_floor(1.0 - p_.acp_mg_adsorption_inhibition * theta_acp, 1e-3);
 
-  // ---- protein inhibitor of finite capacity (fetuin-A-like, spec §3.3): one coverage theta_I on every
-  // mineral surface (ACP and crystals, equal affinity). More mineral area -> lower coverage -> faster
-  // nucleation: the route by which Ca and phosphate shorten T50 in serum. Blocking factors 1 - alpha
-  // theta_I with alpha in [0, 1] stay in [0, 1] without a floor (C-infinity).
+  // ---- protein inhibitor of finite capacity (fetuin-A-like, spec §3.3): one coverage theta_I on
+  // every mineral surface (ACP and crystals, equal affinity). More mineral area -> lower coverage
+  // -> faster nucleation: the route by which Ca and phosphate shorten T50 in serum. Blocking
+  // factors 1 - alpha theta_I with alpha in [0, 1] stay in [0, 1] without a floor (C-infinity).
   S f_protein_nucleation(1.0);
   S f_protein_growth(1.0);
   if (p_.inhibitor_amount > 0.0) {
     S area = area_acp;
     for (std::size_t c = 0; c < crystals_.size(); ++c)
-      area += 4.0 * kPi * rate::smooth_positive(y[2 + 4 * c + 2], 1e-30) * crystals_[c].mu0_ref * l_ref_ * l_ref_;
+      area += 4.0 * kPi * rate::smooth_positive(y[2 + 4 * c + 2], 1e-30) * crystals_[c].mu0_ref *
+              l_ref_ * l_ref_;
     const S sites = area / (kAvogadro * p_.inhibitor_footprint);  // mol/kg of footprints
-    const S theta_i = rate::capacity_limited_coverage(sites, p_.inhibitor_amount,
-                                                      p_.inhibitor_binding_constant * kStandardConcentration);
+    const S theta_i = rate::capacity_limited_coverage(
+        sites, p_.inhibitor_amount, p_.inhibitor_binding_constant * kStandardConcentration);
     f_protein_nucleation = 1.0 - p_.inhibitor_nucleation_effectiveness * theta_i;
     f_protein_growth = 1.0 - p_.inhibitor_growth_effectiveness * theta_i;
   }
 
-  // ---- crystalline phases: CNT nucleation + size-independent growth, moments (spec §2.4, 2.5, 2.7)
+  // ---- crystalline phases: CNT nucleation + size-independent growth, moments (spec
+  // §2.4, 2.5, 2.7)
   for (std::size_t c = 0; c < crystals_.size(); ++c) {
     const Crystal& cr = crystals_[c];
     const S* mu = y + 2 + 4 * c;  // scaled moments
@@ -184,8 +200,9 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
     const S sigma = exp(ln_omega / cr.ion_count) - 1.0;
     const S theta = rate::langmuir(a_mg, cr.p.mg_langmuir_constant, kStandardConcentration);
     const S f_growth = rate::kubota_mullin(theta, cr.p.mg_effectiveness) * f_protein_growth;
-    S flux = rate::surface_flux(sigma, cr.p.growth_rate_constant, cr.p.growth_order, cr.p.dissolution_rate_constant,
-                                p_.supersaturation_cap, p_.cap_sharpness, p_.rate_smoothing);
+    S flux = rate::surface_flux(sigma, cr.p.growth_rate_constant, cr.p.growth_order,
+                                cr.p.dissolution_rate_constant, p_.supersaturation_cap,
+                                p_.cap_sharpness, p_.rate_smoothing);
     if (sigma > 0.0) flux = flux * f_growth;
     const S growth = flux * cr.molar_volume;  // m/s
 
@@ -200,13 +217,17 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
       const S f_hom = rate::nucleation_factor(ln_omega, barrier);
       const S f_het = rate::nucleation_factor(ln_omega, cr.contact * barrier);
       const S f_sec = rate::nucleation_factor(ln_omega, cr.p.secondary_barrier_ratio * barrier);
-      const S area_own = 4.0 * kPi * rate::smooth_positive(mu[2], 1e-30) * cr.mu0_ref * L * L;  // m2/kg
+      const S area_own =
+          4.0 * kPi * rate::smooth_positive(mu[2], 1e-30) * cr.mu0_ref * L * L;  // m2/kg
       S acp_factor = f_acp;
-      if (cr.kind == CrystalKind::WH) acp_factor = rate::whitlockite_composition(x_mg, cr.p.mg_composition_optimum);
-      nucleation = cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_protein_nucleation * f_het +
-                   cr.p.secondary_prefactor * area_own * f_growth * f_sec +
-                   cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom;
-      const S r_crit = 2.0 * cr.p.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);
+      if (cr.kind == CrystalKind::WH)
+        acp_factor = rate::whitlockite_composition(x_mg, cr.p.mg_composition_optimum);
+      nucleation =
+          cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_protein_nucleation * f_het +
+          cr.p.secondary_prefactor * area_own * f_growth * f_sec +
+          cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom;
+      const S r_crit =
+          2.0 * cr.p.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);
       size = sqrt(r_crit * r_crit + p_.minimum_nucleus_radius * p_.minimum_nucleus_radius);
     }
     const S j = nucleation / cr.mu0_ref;  // scaled nuclei per s
@@ -214,9 +235,9 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
     const S l = size / L;
     if (sigma < 0.0) {
       // Dissolution (spec §2.7: the plain moment equations are ill-posed when crystals vanish):
-      // self-similar shrinking. The volume moment follows the surface flux (d mu3 = 3 G mu2) and every
-      // other moment decays at the same relative rate, so the population loses particles at constant
-      // shape and no moment can turn negative.
+      // self-similar shrinking. The volume moment follows the surface flux (d mu3 = 3 G mu2) and
+      // every other moment decays at the same relative rate, so the population loses particles at
+      // constant shape and no moment can turn negative.
       const S volume = rate::smooth_positive(mu[3], 1e-20);
       const S relative = 3.0 * g * rate::smooth_positive(mu[2], 1e-20) / (volume + 1e-30);
       for (std::size_t k = 0; k < 4; ++k) dmu[k] = relative * mu[k];
@@ -240,13 +261,15 @@ void MechanisticModel::chemistry_totals(double t, const S* y, S* totals) const {
   // strongly undersaturated and pulls itself back instead of failing the solve. The outputs and the
   // conservation use the raw totals.
   for (std::size_t k = 0; k < kH; ++k)
-    if (element_totals_[k] > 0.0) totals[k] = rate::smooth_positive(totals[k], 1e-12 * element_totals_[k]);
+    if (element_totals_[k] > 0.0)
+      totals[k] = rate::smooth_positive(totals[k], 1e-12 * element_totals_[k]);
 }
 
 void MechanisticModel::evaluate_chemistry(double t, const double* y) {
   std::array<double, kComponentCount> totals{};
   chemistry_totals(t, y, totals.data());
-  if (chem_valid_ && totals == totals_) return;  // same solution as the last solve (e.g. rhs then jacobian)
+  if (chem_valid_ && totals == totals_)
+    return;  // same solution as the last solve (e.g. rhs then jacobian)
   chem_valid_ = false;
   chemistry_.evaluate(totals.data(), chem_);
   totals_ = totals;
@@ -298,7 +321,8 @@ void MechanisticModel::roots(double t, const double* y, double* g) {
   // root functions stay defined when there is no mineral.
   double p_acp = acp_.stoichiometry[kP] * y[0] * n_ref_;
   double p_crystal = 0.0;
-  for (std::size_t c = 0; c < crystals_.size(); ++c) p_crystal += crystals_[c].stoich[kP] * y[2 + 4 * c + 3] * n_ref_;
+  for (std::size_t c = 0; c < crystals_.size(); ++c)
+    p_crystal += crystals_[c].stoich[kP] * y[2 + 4 * c + 3] * n_ref_;
   const double p_solid = p_acp + p_crystal;
   g[0] = p_crystal - p_.induction_fraction * p_solid;
   g[1] = p_crystal - p_.half_conversion_fraction * p_solid;
@@ -312,6 +336,15 @@ void MechanisticModel::roots(double t, const double* y, double* g) {
 
 void MechanisticModel::observe(double t, const double* y, Observation& out) {
   evaluate_chemistry(t, y);
+  observe_amounts(t, y, out);
+  out.saturation_index[0] = chem_.saturation_index[acp_phase_];
+  for (std::size_t c = 0; c < crystals_.size(); ++c)
+    out.saturation_index[1 + c] = chem_.saturation_index[crystals_[c].phase];
+  out.pH = chem_.pH;
+  out.log10_activity_ca = chem_.log10_activity_ca;
+}
+
+void MechanisticModel::observe_amounts(double t, const double* y, Observation& out) {
   out.phase_count = 1 + crystals_.size();
   dissolved_totals(t, y, out.dissolved.data());
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -321,10 +354,11 @@ void MechanisticModel::observe(double t, const double* y, Observation& out) {
   for (std::size_t k = 0; k < kComponentCount; ++k) out.solid[0][k] = acp_.stoichiometry[k] * n_acp;
   out.solid[0][kCa] -= mg_acp;
   out.solid[0][kMg] += mg_acp;
-  out.saturation_index[0] = chem_.saturation_index[acp_phase_];
-  out.mean_radius[0] = (acp_particles_ > 0.0 && n_acp > 0.0)
-                           ? std::cbrt(3.0 * n_acp * acp_.molar_volume / (4.0 * kPi * acp_particles_))
-                           : nan;
+  out.saturation_index[0] = nan;
+  out.mean_radius[0] =
+      (acp_particles_ > 0.0 && n_acp > 0.0)
+          ? std::cbrt(3.0 * n_acp * acp_.molar_volume / (4.0 * kPi * acp_particles_))
+          : nan;
   double p_solid = out.solid[0][kP];
   double p_crystal = 0.0;
   for (std::size_t c = 0; c < crystals_.size(); ++c) {
@@ -333,14 +367,14 @@ void MechanisticModel::observe(double t, const double* y, Observation& out) {
     const double n_c = mu[3] * n_ref_;
     out.amount[1 + c] = n_c;
     for (std::size_t k = 0; k < kComponentCount; ++k) out.solid[1 + c][k] = cr.stoich[k] * n_c;
-    out.saturation_index[1 + c] = chem_.saturation_index[cr.phase];
+    out.saturation_index[1 + c] = nan;
     out.mean_radius[1 + c] = mu[0] > 0.0 ? mu[1] / mu[0] * l_ref_ : nan;
     p_solid += out.solid[1 + c][kP];
     p_crystal += out.solid[1 + c][kP];
   }
   out.crystalline_fraction = p_solid > 0.0 ? p_crystal / p_solid : 0.0;
-  out.pH = chem_.pH;
-  out.log10_activity_ca = chem_.log10_activity_ca;
+  out.pH = nan;
+  out.log10_activity_ca = nan;
 }
 
 template void MechanisticModel::dissolved_totals<double>(double, const double*, double*) const;

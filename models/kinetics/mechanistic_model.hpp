@@ -1,15 +1,17 @@
 #pragma once
 // MechanisticModel: the Level-2 kinetics (spec §2.2-2.8) as an OdeSystem.
 //
-// States (scaled so that every state is O(1) at full conversion and one absolute tolerance fits all):
+// States (scaled so that every state is O(1) at full conversion and one absolute tolerance fits
+// all):
 //   y[0] = n_ACP / n_ref          ACP amount (formula units Ca3(PO4)2, Mg replacing Ca), mol/kg
 //   y[1] = n_Mg,ACP / n_ref       Mg held in the ACP, mol/kg
-//   y[2 + 4c + k] = mu_k,c / (mu0_ref,c L_ref^k), k = 0..3, for every crystalline phase c (HAP, WH, OCP)
+//   y[2 + 4c + k] = mu_k,c / (mu0_ref,c L_ref^k), k = 0..3, for every crystalline phase c (HAP, WH,
+//   OCP)
 // Dissolved totals are not states: they are the conserved element totals minus the solids (plus the
-// optional zero-order phosphate source), so Ca, Mg, P (and H) are conserved exactly by construction.
-// The speciation (SolutionChemistry) is solved inside every right-hand side. The Jacobian is exact:
-// the rate laws are templates evaluated with dual numbers, chained through the chemistry's
-// sensitivities d(SI, log a)/d(totals).
+// optional zero-order phosphate source), so Ca, Mg, P (and H) are conserved exactly by
+// construction. The speciation (SolutionChemistry) is solved inside every right-hand side. The
+// Jacobian is exact: the rate laws are templates evaluated with dual numbers, chained through the
+// chemistry's sensitivities d(SI, log a)/d(totals).
 #include <array>
 #include <cstddef>
 #include <string>
@@ -34,15 +36,15 @@ struct CrystalSetup {
 };
 
 struct MechanisticSetup {
-  double temperature = 310.15;                       // K
-  std::array<double, kComponentCount> dissolved{};   // mol/kg at t = 0 (after any ACP pre-formation)
-  std::size_t acp_phase = 0;                          // chemistry index of ACP
-  double acp_amount = 0.0;                            // mol/kg at t = 0
-  double acp_radius = 25e-9;                          // m at t = 0 (fixes the particle number)
-  double acp_mg_fraction = 0.0;                       // x_Mg of the initial ACP
-  std::vector<CrystalSetup> crystals;                 // at most kMaxCrystals
+  double temperature = 310.15;                      // K
+  std::array<double, kComponentCount> dissolved{};  // mol/kg at t = 0 (after any ACP pre-formation)
+  std::size_t acp_phase = 0;                        // chemistry index of ACP
+  double acp_amount = 0.0;                          // mol/kg at t = 0
+  double acp_radius = 25e-9;                        // m at t = 0 (fixes the particle number)
+  double acp_mg_fraction = 0.0;                     // x_Mg of the initial ACP
+  std::vector<CrystalSetup> crystals;               // at most kMaxCrystals
   KineticParameters parameters;
-  double atol_scale = 1e-10;                          // absolute tolerance of the scaled states
+  double atol_scale = 1e-10;  // absolute tolerance of the scaled states
 };
 
 class MechanisticModel final : public KineticsModel {
@@ -63,8 +65,12 @@ class MechanisticModel final : public KineticsModel {
   void initial_state(double* y0) const override;
   // Outputs at (t, y): solves the speciation once.
   void observe(double t, const double* y, Observation& out) override;
+  // Outputs without the speciation solve (no chemistry: SI, pH, log10 a(Ca) are NaN).
+  void observe_amounts(double t, const double* y, Observation& out) override;
   // Conserved element totals (dissolved + solids at t = 0), mol/kg.
-  const std::array<double, kComponentCount>& element_totals() const noexcept override { return element_totals_; }
+  const std::array<double, kComponentCount>& element_totals() const noexcept override {
+    return element_totals_;
+  }
 
   // Optional third root: max |dy/dt| (scaled states, 1/s) falls below `tolerance`.
   void set_steady_stop(bool on, double tolerance) noexcept {
@@ -91,29 +97,28 @@ class MechanisticModel final : public KineticsModel {
 
  private:
   struct Crystal {
-    CrystalKind kind;
-    std::size_t phase;          // chemistry index
+    CrystalKind kind = CrystalKind::HAP;
+    std::size_t phase = 0;  // chemistry index
     CrystalParameters p;
-    double molar_volume;        // m3/mol
-    double ion_count;
-    double volume_per_unit;     // m3 per formula unit (v = V_m / N_A)
-    double barrier0;            // 16 pi gamma0^3 v^2 / (3 (kB T)^3) at zero Mg coverage
-    double contact;             // f(theta_c)
-    double mu0_ref;             // 1/kg
-    std::array<double, kComponentCount> stoich;
+    double molar_volume = 0.0;  // m3/mol
+    double ion_count = 0.0;
+    double volume_per_unit = 0.0;  // m3 per formula unit (v = V_m / N_A)
+    double barrier0 = 0.0;         // 16 pi gamma0^3 v^2 / (3 (kB T)^3) at zero Mg coverage
+    double contact = 0.0;          // f(theta_c)
+    double mu0_ref = 0.0;          // 1/kg
+    std::array<double, kComponentCount> stoich{};
   };
 
   void evaluate_chemistry(double t, const double* y);
 
   SolutionChemistry& chemistry_;
   KineticParameters p_;
-  double temperature_;
   double kT_;
   std::size_t acp_phase_;
   PhaseChemistry acp_;
-  double acp_particles_;     // 1/kg (constant)
-  double n_ref_;             // mol/kg
-  double l_ref_;             // m
+  double acp_particles_;  // 1/kg (constant)
+  double n_ref_;          // mol/kg
+  double l_ref_;          // m
   double atol_scale_;
   std::vector<Crystal> crystals_;
   std::size_t n_states_;
@@ -126,8 +131,6 @@ class MechanisticModel final : public KineticsModel {
   // Workspace (no allocation in rhs/jacobian).
   std::array<double, kComponentCount> totals_{};
   ChemistryResult chem_;
-  std::array<double, kMaxStates> last_y_{};
-  double last_t_ = -1.0;
   bool chem_valid_ = false;
   std::array<double, (kMaxPhases + 2) * kComponentCount> dq_dtotals_{};
   std::array<double, kMaxStates> ydot_work_{};

@@ -2,47 +2,91 @@
 
 #include <algorithm>
 #include <array>
+#include <exception>
+#include <string>
 
 namespace calcikin::kinetics {
 
 namespace {
 
+// The observations that need the speciation (the written outputs and the final state) are made
+// after the integration, from the kept states: a speciation solve at an output time would otherwise
+// move the speciation warm start of the integrator's next right-hand side, so that the trajectory
+// (and t50, the final fractions, the solver statistics) would depend, at the Newton tolerance, on
+// which outputs are written. Unwritten outputs get the amounts only (for the conservation check).
 class Observer final : public ode::IntegrationObserver {
  public:
-  Observer(KineticsModel& model, ObservationSink* sink, TrajectoryResult& result)
-      : model_(model), sink_(sink), result_(result) {}
+  Observer(KineticsModel& model, ObservationSink* sink, TrajectoryResult& result,
+           std::size_t output_count)
+      : model_(model), sink_(sink), result_(result), output_count_(output_count), n_(model.size()) {
+    pending_.reserve(output_count);
+    states_.reserve(output_count * n_);
+  }
 
   bool on_output(std::size_t index, double t, const double* y) override {
-    model_.observe(t, y, observation_);
-    if (sink_ != nullptr) sink_->record(index, t, observation_);
+    const bool last = index + 1 == output_count_;
+    if (last || (sink_ != nullptr && sink_->needs_chemistry(index))) {
+      pending_.push_back({index, t});
+      states_.insert(states_.end(), y, y + n_);
+    } else if (sink_ != nullptr) {
+      model_.observe_amounts(t, y, observation_);
+      sink_->record(index, t, observation_);
+    }
+    std::copy(y, y + n_, last_y_.begin());
     last_index_ = index;
-    result_.final_observation = observation_;
     result_.final_time = t;
     return true;
   }
 
   bool on_root(double t, const double* y, const int* flags) override {
     // Only upward crossings count (the fraction can fall again if crystals redissolve).
-    if (flags[0] > 0 && !(result_.induction_time == result_.induction_time)) result_.induction_time = t;
+    if (flags[0] > 0 && !(result_.induction_time == result_.induction_time))
+      result_.induction_time = t;
     if (flags[1] > 0 && !(result_.t50 == result_.t50)) result_.t50 = t;
     if (model_.root_count() > 2 && flags[2] < 0) {
       result_.reached_steady_state = true;
-      model_.observe(t, y, observation_);
-      result_.final_observation = observation_;
+      std::copy(y, y + n_, last_y_.begin());
       result_.final_time = t;
       return false;
     }
     return true;
   }
 
+  // The deferred observations (in time order, so each speciation warm-starts from the previous
+  // output), then the final one (the steady state, or the last output reached).
+  void finish() {
+    bool final_done = false;
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      model_.observe(pending_[i].t, states_.data() + i * n_, observation_);
+      if (sink_ != nullptr) sink_->record(pending_[i].index, pending_[i].t, observation_);
+      if (!result_.reached_steady_state && pending_[i].index == last_index_) {
+        result_.final_observation = observation_;
+        final_done = true;
+      }
+    }
+    if (!final_done && (result_.reached_steady_state || any_output())) {
+      model_.observe(result_.final_time, last_y_.data(), observation_);
+      result_.final_observation = observation_;
+    }
+  }
+
   std::size_t last_index() const noexcept { return last_index_; }
   bool any_output() const noexcept { return last_index_ != static_cast<std::size_t>(-1); }
-  const Observation& observation() const noexcept { return observation_; }
 
  private:
+  struct Pending {
+    std::size_t index;
+    double t;
+  };
+
   KineticsModel& model_;
   ObservationSink* sink_;
   TrajectoryResult& result_;
+  std::size_t output_count_;
+  std::size_t n_;
+  std::vector<Pending> pending_;
+  std::vector<double> states_;  // pending_.size() x n_
+  std::array<double, 64> last_y_{};
   Observation observation_;
   std::size_t last_index_ = static_cast<std::size_t>(-1);
 };
@@ -50,13 +94,20 @@ class Observer final : public ode::IntegrationObserver {
 }  // namespace
 
 TrajectoryResult run_trajectory(KineticsModel& model, ode::CvodeIntegrator& integrator,
-                                const std::vector<double>& output_times, const ode::IntegratorOptions& options,
-                                ObservationSink* sink) {
+                                const std::vector<double>& output_times,
+                                const ode::IntegratorOptions& options, ObservationSink* sink) {
   TrajectoryResult result;
   std::array<double, 64> y0{};
   model.initial_state(y0.data());
-  Observer observer(model, sink, result);
+  Observer observer(model, sink, result, output_times.size());
   result.integration = integrator.integrate(model, 0.0, y0.data(), output_times, options, observer);
+  try {
+    observer.finish();
+  } catch (const std::exception& e) {
+    result.integration.status = ode::IntegrationStatus::Failed;
+    result.integration.message = std::string("output observer failed: ") + e.what();
+    return result;
+  }
   if (result.reached_steady_state && sink != nullptr) {
     // Fill the remaining outputs with the steady state.
     const std::size_t first = observer.any_output() ? observer.last_index() + 1 : 0;

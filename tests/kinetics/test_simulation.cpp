@@ -1,5 +1,6 @@
-// Whole simulations with the full speciation (models/thermo) through api::Simulation, on the shipped
-// scenarios: equilibrium limit, conservation, T50 level, and the literature behaviours of spec §3.2/3.3.
+// Whole simulations with the full speciation (models/thermo) through api::Simulation, on the
+// shipped scenarios: equilibrium limit, conservation, T50 level, and the literature behaviours of
+// spec §3.2/3.3.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,14 +23,17 @@ namespace {
 struct Outcome {
   std::shared_ptr<const api::Simulation> sim;
   io::RunRecord record;
-  double scalar(const char* name) const { return record.data(sim->layout().variable_index(name))[0]; }
+  double scalar(const char* name) const {
+    return record.data(sim->layout().variable_index(name))[0];
+  }
   // Value of a per-phase variable at the end (time series) or of a (phase) variable.
   double at_end(const char* name, const std::string& phase) const {
     const io::RunLayout& L = sim->layout();
     const std::size_t v = L.variable_index(name);
     std::size_t p = 0;
     while (sim->phases()[p] != phase) ++p;
-    if (L.is_time_series(v)) return record.data(v)[(sim->output_times().size() - 1) * sim->phases().size() + p];
+    if (L.is_time_series(v))
+      return record.data(v)[(sim->output_times().size() - 1) * sim->phases().size() + p];
     return record.data(v)[p];
   }
   double dissolved_end(std::size_t element) const {
@@ -38,8 +42,10 @@ struct Outcome {
   }
 };
 
-Outcome run(const std::string& file, const std::vector<std::string>& sets = {}, std::size_t point = 0) {
-  scenario::Scenario s = scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/" + file);
+Outcome run(const std::string& file, const std::vector<std::string>& sets = {},
+            std::size_t point = 0) {
+  scenario::Scenario s =
+      scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/" + file);
   for (const std::string& set : sets) scenario::apply_set(s, set);
   Outcome o{api::Simulation::prepare(s), {}};
   o.record = io::RunRecord(o.sim->layout());
@@ -102,16 +108,18 @@ TEST(Simulation, T50FallsWithCalcium) {
 }
 
 // With ACP at equilibrium at t = 0, more phosphate means less free Ca and a lower HAP driving force
-// (IAP_HAP = K_ACP a_Ca^2 a_PO4 a_OH): the inorganic model alone gives T50 rising slightly with P. The
-// serum's fetuin-A has a finite capacity: more phosphate -> more ACP area -> lower protein coverage ->
-// faster nucleation on ACP (docs/model.md §3.4a). Pasch 2012 / Smith 2014: T50 falls with phosphate.
+// (IAP_HAP = K_ACP a_Ca^2 a_PO4 a_OH): the inorganic model alone gives T50 rising slightly with P.
+// The serum's fetuin-A has a finite capacity: more phosphate -> more ACP area -> lower protein
+// coverage -> faster nucleation on ACP (docs/model.md §3.4a). Pasch 2012 / Smith 2014: T50 falls
+// with phosphate.
 TEST(Simulation, T50FallsWithPhosphateThroughTheFiniteInhibitorCapacity) {
   const double base = t50_hours({});
   const double high = t50_hours({"solution.totals.P=7.55 mmol/kgw"});  // +1 mM in the mixture
   EXPECT_LT(high / base, 0.97);
   // Without the protein the phosphate effect is gone (or reversed): the protein term carries it.
   const double base_free = t50_hours({"kinetics.parameters.inhibitor.amount=0 mol/kg"});
-  const double high_free = t50_hours({"kinetics.parameters.inhibitor.amount=0 mol/kg", "solution.totals.P=7.55 mmol/kgw"});
+  const double high_free = t50_hours(
+      {"kinetics.parameters.inhibitor.amount=0 mol/kg", "solution.totals.P=7.55 mmol/kgw"});
   EXPECT_GT(high_free / base_free, high / base + 0.02);
 }
 
@@ -119,7 +127,8 @@ TEST(Simulation, CalciumShortensT50MoreWithTheProteinThanWithout) {
   const double base = t50_hours({});
   const double high = t50_hours({"solution.totals.Ca=12.2 mmol/kgw"});  // +1 mM in the mixture
   const double base_free = t50_hours({"kinetics.parameters.inhibitor.amount=0 mol/kg"});
-  const double high_free = t50_hours({"kinetics.parameters.inhibitor.amount=0 mol/kg", "solution.totals.Ca=12.2 mmol/kgw"});
+  const double high_free = t50_hours(
+      {"kinetics.parameters.inhibitor.amount=0 mol/kg", "solution.totals.Ca=12.2 mmol/kgw"});
   EXPECT_LT(high / base, 0.97);
   EXPECT_LT(high / base, high_free / base_free);
 }
@@ -128,17 +137,19 @@ TEST(Simulation, MoreFetuinRaisesT50) {
   // Pasch 2012: adding fetuin-A raises T50; fetuin-A deficient serum has a shorter T50.
   double previous = 0.0;
   for (const char* amount : {"0", "2", "4.1", "6"}) {
-    const double t = t50_hours({std::string("kinetics.parameters.inhibitor.amount=") + amount + " umol/kgw"});
+    const double t =
+        t50_hours({std::string("kinetics.parameters.inhibitor.amount=") + amount + " umol/kgw"});
     EXPECT_GT(t, previous) << "inhibitor " << amount << " umol/kgw";
     previous = t;
   }
 }
 
 TEST(Simulation, WithoutKineticMagnesiumTermsMagnesiumChangesT50ByLessThanTenPercent) {
-  const std::vector<std::string> off = {"kinetics.parameters.HAP.mg.effectiveness=0",
-                                        "kinetics.parameters.HAP.nucleation.mg_interfacial_energy_factor=0",
-                                        "kinetics.parameters.ACP.mg.adsorption_inhibition=0",
-                                        "kinetics.parameters.ACP.mg.incorporation_inhibition=0"};
+  const std::vector<std::string> off = {
+      "kinetics.parameters.HAP.mg.effectiveness=0",
+      "kinetics.parameters.HAP.nucleation.mg_interfacial_energy_factor=0",
+      "kinetics.parameters.ACP.mg.adsorption_inhibition=0",
+      "kinetics.parameters.ACP.mg.incorporation_inhibition=0"};
   std::vector<std::string> none = off, high = off;
   none.push_back("solution.totals.Mg=0 mmol/kgw");
   high.push_back("solution.totals.Mg=2 mmol/kgw");
@@ -148,14 +159,19 @@ TEST(Simulation, WithoutKineticMagnesiumTermsMagnesiumChangesT50ByLessThanTenPer
 
 TEST(Simulation, WhitlockiteFormsOnlyWithMagnesiumAndHighPhosphateOrAcidicPh) {
   // Cheng et al. 1988 grid (Mg 0,1,3,6,9 x P 10,20; point = 2*iMg + iP).
-  EXPECT_LT(run("cheng_whitlockite.yaml", {}, 1).at_end("final_phase_fraction", "WH"), 0.01);  // no Mg
-  EXPECT_GT(run("cheng_whitlockite.yaml", {}, 5).at_end("final_phase_fraction", "WH"), 0.5);   // Mg 3, P 20
-  EXPECT_GT(run("cheng_whitlockite.yaml", {}, 9).at_end("final_phase_fraction", "WH"), 0.5);   // Mg 9, P 20
+  EXPECT_LT(run("cheng_whitlockite.yaml", {}, 1).at_end("final_phase_fraction", "WH"),
+            0.01);  // no Mg
+  EXPECT_GT(run("cheng_whitlockite.yaml", {}, 5).at_end("final_phase_fraction", "WH"),
+            0.5);  // Mg 3, P 20
+  EXPECT_GT(run("cheng_whitlockite.yaml", {}, 9).at_end("final_phase_fraction", "WH"),
+            0.5);  // Mg 9, P 20
   // Serum-like Mg at neutral pH (T50 assay): HAP, not WH.
   EXPECT_LT(run("t50_assay.yaml").at_end("final_phase_fraction", "WH"), 0.01);
   // Acidic and Mg-rich (Jang et al. 2014 direction): WH rather than HAP.
-  const Outcome acid = run("t50_assay.yaml", {"solution.pH=6.5", "solution.totals.Mg=3 mmol/kgw", "time.end=14 day"});
-  EXPECT_GT(acid.at_end("phase_amount", "WH"), 100.0 * std::max(acid.at_end("phase_amount", "HAP"), 1e-30));
+  const Outcome acid = run("t50_assay.yaml",
+                           {"solution.pH=6.5", "solution.totals.Mg=3 mmol/kgw", "time.end=14 day"});
+  EXPECT_GT(acid.at_end("phase_amount", "WH"),
+            100.0 * std::max(acid.at_end("phase_amount", "HAP"), 1e-30));
 }
 
 TEST(Simulation, VeryHighMagnesiumToCalciumKeepsAcpForDays) {
@@ -167,18 +183,21 @@ TEST(Simulation, VeryHighMagnesiumToCalciumKeepsAcpForDays) {
 }
 
 TEST(Simulation, UnknownKineticParameterIsAnInputErrorWithDidYouMean) {
-  scenario::Scenario s = scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
+  scenario::Scenario s =
+      scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
   scenario::apply_set(s, "kinetics.parameters.HAP.growth.rate_constnt=1e-8 mol/m2/s");
   try {
     api::Simulation::prepare(s);
     FAIL() << "no error";
   } catch (const input::InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("HAP.growth.rate_constant"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("HAP.growth.rate_constant"), std::string::npos)
+        << e.what();
   }
 }
 
 TEST(Simulation, SweptKineticParameterReachesTheModel) {
-  scenario::Scenario s = scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
+  scenario::Scenario s =
+      scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
   scenario::apply_set(s, "kinetics.parameters.HAP.growth.rate_constant=1e-8 mol/m2/s");
   auto sim = api::Simulation::prepare(s);
   EXPECT_DOUBLE_EQ(sim->parameters().hap.growth_rate_constant, 1e-8);
@@ -192,7 +211,8 @@ TEST(Simulation, SweptKineticParameterReachesTheModel) {
 
 namespace {
 Outcome run_text(std::string text) {
-  scenario::Scenario s = scenario::load_text(text, "<test>", std::string(CALCIKIN_SOURCE_DIR) + "/scenarios");
+  scenario::Scenario s =
+      scenario::load_text(text, "<test>", std::string(CALCIKIN_SOURCE_DIR) + "/scenarios");
   Outcome o{api::Simulation::prepare(s), {}};
   o.record = o.sim->run_once();
   EXPECT_EQ(o.record.status, io::RunStatus::Ok) << o.record.message;
@@ -216,15 +236,17 @@ TEST(Simulation, AutocatalyticScenarioGivesTheClosedFormHalfTime) {
   // Closed form with the effective constants: F_pH = 1 at pH 7.4, F_Mg = 1 - theta from a_Mg.
   const kinetics::KineticParameters& p = o.sim->parameters();
   const double t50 = o.scalar("t50");
-  const double f = std::log(2.0 + p.auto_k1 / p.auto_k0) / ((p.auto_k0 + p.auto_k1) * t50);  // = F_Mg
+  const double f =
+      std::log(2.0 + p.auto_k1 / p.auto_k0) / ((p.auto_k0 + p.auto_k1) * t50);  // = F_Mg
   EXPECT_GT(f, 0.8);
   EXPECT_LT(f, 1.0);
   EXPECT_LT(o.scalar("conservation_error"), 1e-10);
 }
 
 TEST(Simulation, FreePhWithHepesBufferAcidifiesAsHapPrecipitates) {
-  const Outcome o = run_text(
-      replaced(t50_text(), "  pH_mode: fixed", "  pH_mode: free\n  buffer: {name: HEPES, total: 50 mmol/kgw}"));
+  const Outcome o =
+      run_text(replaced(t50_text(), "  pH_mode: fixed",
+                        "  pH_mode: free\n  buffer: {name: HEPES, total: 50 mmol/kgw}"));
   const std::size_t v = o.sim->layout().variable_index("pH");
   const double first = o.record.data(v)[0];
   const double last = o.record.data(v)[o.sim->output_times().size() - 1];
@@ -235,7 +257,8 @@ TEST(Simulation, FreePhWithHepesBufferAcidifiesAsHapPrecipitates) {
 }
 
 TEST(Simulation, NegativeRateConstantIsAnInputError) {
-  scenario::Scenario s = scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
+  scenario::Scenario s =
+      scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
   scenario::apply_set(s, "kinetics.parameters.HAP.growth.rate_constant=-1e-8 mol/m2/s");
   EXPECT_THROW(api::Simulation::prepare(s), input::InputError);
 }
@@ -243,7 +266,8 @@ TEST(Simulation, NegativeRateConstantIsAnInputError) {
 TEST(Simulation, UnknownKineticParameterInTheFileIsReportedAtItsLine) {
   const std::string text = replaced(t50_text(), "  parameters:\n",
                                     "  parameters:\n    HAP.growth.rate_konstant: 1e-8 mol/m2/s\n");
-  scenario::Scenario s = scenario::load_text(text, "t50.yaml", std::string(CALCIKIN_SOURCE_DIR) + "/scenarios");
+  scenario::Scenario s =
+      scenario::load_text(text, "t50.yaml", std::string(CALCIKIN_SOURCE_DIR) + "/scenarios");
   try {
     api::Simulation::prepare(s);
     FAIL() << "no error";
@@ -251,6 +275,67 @@ TEST(Simulation, UnknownKineticParameterInTheFileIsReportedAtItsLine) {
     int line = 1;
     for (char c : text.substr(0, text.find("HAP.growth.rate_konstant"))) line += c == '\n';
     EXPECT_EQ(e.where().line, line) << e.what();
-    EXPECT_NE(std::string(e.what()).find("did you mean 'HAP.growth.rate_constant'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("did you mean 'HAP.growth.rate_constant'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+namespace {
+// The speciation at the written outputs is solved after the integration, so the trajectory does not
+// depend on which outputs are written: the summaries agree bit for bit. The end-state chemistry
+// (SI, pH) is re-solved from another warm start, so it agrees to the Newton tolerance.
+void expect_close(double a, double b, const char* what) {
+  if (std::isnan(a) || std::isnan(b)) {
+    EXPECT_EQ(std::isnan(a), std::isnan(b)) << what;
+    return;
+  }
+  EXPECT_NEAR(a, b, 1e-9 * std::max(std::fabs(a), 1.0)) << what;
+}
+void expect_same(double a, double b, const char* what) {
+  if (std::isnan(a) && std::isnan(b)) return;
+  EXPECT_EQ(a, b) << what;
+}
+void expect_same_summaries(const Outcome& full, const Outcome& thin) {
+  for (const char* name : {"t50", "induction_time", "dominant_phase", "conservation_error", "steps",
+                           "rhs_evaluations", "jacobian_evaluations", "error_test_failures"})
+    expect_same(full.scalar(name), thin.scalar(name), name);
+  EXPECT_FALSE(std::isnan(thin.scalar("t50")));
+  for (const std::string& phase : full.sim->phases()) {
+    for (const char* name :
+         {"final_phase_fraction", "solid_mg_fraction", "phase_amount", "mean_radius"})
+      expect_same(full.at_end(name, phase), thin.at_end(name, phase), name);
+    expect_close(full.at_end("saturation_index", phase), thin.at_end("saturation_index", phase),
+                 "saturation_index");
+  }
+}
+}  // namespace
+
+TEST(Simulation, SummariesOnlyRunGivesTheSummariesOfTheFullTimeSeriesRun) {
+  const std::string text = t50_text();
+  const Outcome full = run_text(text);
+  const Outcome none = run_text(replaced(text, "output: {file: t50_assay.h5}",
+                                         "output: {file: t50_assay.h5, time_series: none}"));
+  expect_same_summaries(full, none);
+  // The unwritten outputs skipped their speciation (no pH), the written last one did not.
+  const std::size_t ph = none.sim->layout().variable_index("pH");
+  const std::size_t n = none.sim->output_times().size();
+  EXPECT_TRUE(std::isnan(none.record.data(ph)[n / 2]));
+  expect_close(full.record.data(ph)[n - 1], none.record.data(ph)[n - 1], "final pH");
+}
+
+TEST(Simulation, ThinnedTimeSeriesComputesTheKeptTimesAsTheFullRun) {
+  const std::string text = t50_text();
+  const Outcome full = run_text(text);
+  const Outcome every = run_text(replaced(text, "output: {file: t50_assay.h5}",
+                                          "output: {file: t50_assay.h5, time_series: {every: 7}}"));
+  expect_same_summaries(full, every);
+  const std::size_t ph = every.sim->layout().variable_index("pH");
+  const std::size_t n = every.sim->output_times().size();
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k % 7 == 0 || k == n - 1)
+      expect_close(full.record.data(ph)[k], every.record.data(ph)[k], "kept pH");
+    else
+      EXPECT_TRUE(std::isnan(every.record.data(ph)[k])) << k;
   }
 }
