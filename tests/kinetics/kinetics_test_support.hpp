@@ -12,7 +12,8 @@
 
 namespace calcikin::kinetics::testing {
 
-inline std::array<double, kComponentCount> t50_totals(double mg = 0.43e-3, double ca = 11.2e-3, double p = 6.55e-3) {
+inline std::array<double, kComponentCount> t50_totals(double mg = 0.43e-3, double ca = 11.2e-3,
+                                                      double p = 6.55e-3) {
   return {ca, mg, p, 0.0};
 }
 
@@ -23,8 +24,9 @@ inline std::vector<double> log_times(double first, double last, int n) {
 }
 
 // Mechanistic set-up on the ideal chemistry: ACP equilibrated from `totals`, HAP (and WH) allowed.
-inline MechanisticSetup ideal_setup(IdealChemistry& chem, const std::array<double, kComponentCount>& totals,
-                                    bool with_wh, const KineticParameters& p = KineticParameters::defaults()) {
+inline MechanisticSetup ideal_setup(IdealChemistry& chem,
+                                    const std::array<double, kComponentCount>& totals, bool with_wh,
+                                    const KineticParameters& p = KineticParameters::defaults()) {
   MechanisticSetup s;
   s.temperature = 310.15;
   const AcpEquilibrium eq = equilibrate_acp(chem, 0, totals);

@@ -1,7 +1,7 @@
 // kinetics_rhs_dump: the mechanistic right-hand side on the closed-form chemistry at states along a
 // T50-assay-like trajectory (Mg 1 mM, HAP + WH), printed as JSON with everything an independent
-// implementation needs to recompute it (setup, scales, chemistry constants, parameters). Used by the
-// NumPy cross-check (tests/kinetics/test_numpy_rhs.py) and bench/kinetics/numpy_vs_calcikin.py.
+// implementation needs to recompute it (setup, scales, chemistry constants, parameters). Used by
+// the NumPy cross-check (tests/kinetics/test_numpy_rhs.py) and bench/kinetics/numpy_vs_calcikin.py.
 //   kinetics_rhs_dump              the JSON (setup + states + right-hand sides)
 //   kinetics_rhs_dump --time N     times N trajectories (0 to 3 days) of the same model on one core
 #include <algorithm>
@@ -53,10 +53,11 @@ int main(int argc, char** argv) {
       if (i > 0) ms.push_back(1e3 * std::chrono::duration<double>(t1 - t0).count());
     }
     std::sort(ms.begin(), ms.end());
-    std::printf("{\"median_ms\": %.5f, \"t50_s\": %.9g, \"steps\": %ld, \"rhs_evaluations\": %ld, "
-                "\"jacobian_evaluations\": %ld}\n",
-                ms[ms.size() / 2], r.t50, r.integration.statistics.steps, r.integration.statistics.rhs_evaluations,
-                r.integration.statistics.jacobian_evaluations);
+    std::printf(
+        "{\"median_ms\": %.5f, \"t50_s\": %.9g, \"steps\": %ld, \"rhs_evaluations\": %ld, "
+        "\"jacobian_evaluations\": %ld}\n",
+        ms[ms.size() / 2], r.t50, r.integration.statistics.steps,
+        r.integration.statistics.rhs_evaluations, r.integration.statistics.jacobian_evaluations);
     return 0;
   }
   Grab grab;
@@ -64,27 +65,35 @@ int main(int argc, char** argv) {
   std::vector<double> y0(n);
   model.initial_state(y0.data());
   calcikin::ode::CvodeIntegrator integ;
-  integ.integrate(model, 0.0, y0.data(), {1.0, 600.0, 3600.0, 4 * 3600.0, 86400.0, 2 * 86400.0, 3 * 86400.0}, {},
-                  grab);
+  integ.integrate(model, 0.0, y0.data(),
+                  {1.0, 600.0, 3600.0, 4 * 3600.0, 86400.0, 2 * 86400.0, 3 * 86400.0}, {}, grab);
   const IdealChemistryConfig& c = chem.config();
-  std::printf("{\n\"chemistry\": {\"pH\": %.17g, \"ionic_strength\": %.17g, \"davies_a\": %.17g, \"log10_kw\": %.17g, "
-              "\"log10_k_hpo4\": %.17g, \"log10_k_h2po4\": %.17g, \"phases\": [",
-              c.pH, c.ionic_strength, c.davies_a, c.log10_kw, c.log10_k_hpo4, c.log10_k_h2po4);
+  std::printf(
+      "{\n\"chemistry\": {\"pH\": %.17g, \"ionic_strength\": %.17g, \"davies_a\": %.17g, "
+      "\"log10_kw\": %.17g, "
+      "\"log10_k_hpo4\": %.17g, \"log10_k_h2po4\": %.17g, \"phases\": [",
+      c.pH, c.ionic_strength, c.davies_a, c.log10_kw, c.log10_k_hpo4, c.log10_k_h2po4);
   for (std::size_t i = 0; i < c.phases.size(); ++i) {
     const IdealPhase& p = c.phases[i];
-    std::printf("%s{\"name\": \"%s\", \"log10_k\": %.17g, \"nu\": [%g, %g, %g, %g], \"molar_volume\": %.17g, "
-                "\"ion_count\": %g, \"stoichiometry\": [%g, %g, %g, %g]}",
-                i ? ", " : "", p.chemistry.name.c_str(), p.log10_k, p.nu_ca, p.nu_mg, p.nu_po4, p.nu_oh,
-                p.chemistry.molar_volume, p.chemistry.ion_count, p.chemistry.stoichiometry[0],
-                p.chemistry.stoichiometry[1], p.chemistry.stoichiometry[2], p.chemistry.stoichiometry[3]);
+    std::printf(
+        "%s{\"name\": \"%s\", \"log10_k\": %.17g, \"nu\": [%g, %g, %g, %g], \"molar_volume\": "
+        "%.17g, "
+        "\"ion_count\": %g, \"stoichiometry\": [%g, %g, %g, %g]}",
+        i ? ", " : "", p.chemistry.name.c_str(), p.log10_k, p.nu_ca, p.nu_mg, p.nu_po4, p.nu_oh,
+        p.chemistry.molar_volume, p.chemistry.ion_count, p.chemistry.stoichiometry[0],
+        p.chemistry.stoichiometry[1], p.chemistry.stoichiometry[2], p.chemistry.stoichiometry[3]);
   }
   std::printf("]},\n\"setup\": {\"temperature\": %.17g, \"element_totals\": ", setup.temperature);
   print_array(model.element_totals().data(), kComponentCount);
-  std::printf(", \"amount_scale\": %.17g, \"acp_particles\": %.17g, \"length_scale\": %.17g, \"crystal_number_scale\": [",
-              model.amount_scale(), model.acp_particles(), model.length_scale());
+  std::printf(
+      ", \"amount_scale\": %.17g, \"acp_particles\": %.17g, \"length_scale\": %.17g, "
+      "\"crystal_number_scale\": [",
+      model.amount_scale(), model.acp_particles(), model.length_scale());
   for (std::size_t cidx = 0; cidx < model.crystal_count(); ++cidx)
     std::printf("%s%.17g", cidx ? ", " : "", model.crystal_number_scale(cidx));
-  std::printf("], \"crystals\": [\"HAP\", \"WH\"], \"crystal_chemistry_phase\": [1, 2], \"initial_state\": ");
+  std::printf(
+      "], \"crystals\": [\"HAP\", \"WH\"], \"crystal_chemistry_phase\": [1, 2], "
+      "\"initial_state\": ");
   print_array(y0.data(), n);
   std::printf("},\n\"parameters\": {");
   const KineticParameters& p = setup.parameters;

@@ -49,7 +49,8 @@ TEST(AutocatalyticModel, HalfConversionTimeMatchesTheClosedForm) {
   calcikin::ode::IntegratorOptions opt;
   opt.rtol = 1e-10;
   const TrajectoryResult r = run_trajectory(model, integ, log_times(1.0, 1e5, 50), opt, nullptr);
-  ASSERT_EQ(r.integration.status, calcikin::ode::IntegrationStatus::Success) << r.integration.message;
+  ASSERT_EQ(r.integration.status, calcikin::ode::IntegrationStatus::Success)
+      << r.integration.message;
   // Without Mg and at the reference pH the factors are 1: t1/2 = ln(2 + k1/k0) / (k0 + k1).
   const double closed = std::log(2.0 + p.auto_k1 / p.auto_k0) / (p.auto_k0 + p.auto_k1);
   EXPECT_NEAR(r.t50, closed, 1e-6 * closed);
@@ -85,5 +86,6 @@ TEST(AutocatalyticModel, MagnesiumAndHigherPhSlowTheConversion) {
   alkaline.pH = 7.8;
   IdealChemistry chem78(alkaline);
   AutocatalyticModel high_ph(chem78, setup_for(chem78, 0.0, p));
-  EXPECT_NEAR(high_ph.closed_form_half_time() / none.closed_form_half_time(), std::pow(10.0, 0.5 * 0.4), 1e-6);
+  EXPECT_NEAR(high_ph.closed_form_half_time() / none.closed_form_half_time(),
+              std::pow(10.0, 0.5 * 0.4), 1e-6);
 }

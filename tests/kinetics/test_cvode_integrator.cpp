@@ -62,7 +62,8 @@ TEST(CvodeIntegrator, ExponentialDecayMatchesTheAnalyticSolution) {
   const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {0.1, 1.0, 3.0}, opt, rec);
   ASSERT_EQ(r.status, IntegrationStatus::Success) << r.message;
   ASSERT_EQ(rec.y.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(rec.y[i], std::exp(-2.0 * rec.t[i]), 1e-8 * std::exp(-2.0 * rec.t[i]) + 1e-13);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_NEAR(rec.y[i], std::exp(-2.0 * rec.t[i]), 1e-8 * std::exp(-2.0 * rec.t[i]) + 1e-13);
   EXPECT_GT(r.statistics.steps, 0);
   EXPECT_GT(r.statistics.jacobian_evaluations, 0);
 }

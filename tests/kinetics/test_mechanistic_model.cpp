@@ -1,5 +1,5 @@
-// Level-2 (mechanistic) model on the closed-form chemistry: conservation, exact Jacobian, convergence
-// with the tolerance, and the direction of the Mg effects.
+// Level-2 (mechanistic) model on the closed-form chemistry: conservation, exact Jacobian,
+// convergence with the tolerance, and the direction of the Mg effects.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -60,7 +60,8 @@ TEST(MechanisticModel, ConservesCalciumMagnesiumAndPhosphorusToRoundOff) {
   calcikin::ode::CvodeIntegrator integ;
   ConservationSink sink;
   sink.totals = model.element_totals();
-  const TrajectoryResult r = run_trajectory(model, integ, log_times(1.0, 30 * 86400.0, 60), {}, &sink);
+  const TrajectoryResult r =
+      run_trajectory(model, integ, log_times(1.0, 30 * 86400.0, 60), {}, &sink);
   ASSERT_EQ(r.integration.status, IntegrationStatus::Success) << r.integration.message;
   EXPECT_LT(sink.worst, 1e-10);
   EXPECT_GT(sink.alpha.back(), 0.99);  // the run went all the way to crystalline mineral
@@ -89,11 +90,12 @@ void expect_jacobian_matches_central_differences(const KineticParameters& p) {
     model.rhs(t, y.data(), f0.data());
     model.jacobian(t, y.data(), f0.data(), calcikin::ode::DenseMatrixView(J.data(), n));
     for (std::size_t j = 0; j < n; ++j) {
-      // Steps on the natural scale of the scaled states (O(1)); one-sided where a central step would
-      // cross zero (the moments are floored at zero there).
+      // Steps on the natural scale of the scaled states (O(1)); one-sided where a central step
+      // would cross zero (the moments are floored at zero there).
       const double h = 1e-6 * std::max(std::fabs(y[j]), 1.0);
-      // Columns of states much smaller than the step are skipped: there a difference quotient is not
-      // a derivative (moments of a nascent or vanishing population are not linear on that scale).
+      // Columns of states much smaller than the step are skipped: there a difference quotient is
+      // not a derivative (moments of a nascent or vanishing population are not linear on that
+      // scale).
       if (y[j] < 1e3 * h) continue;
       const bool central = y[j] - h > 0.0;
       std::vector<double> yp = y, ym = y;
@@ -106,10 +108,11 @@ void expect_jacobian_matches_central_differences(const KineticParameters& p) {
         const double an = J[j * n + i];
         // Entries below 1e-6 |f_i| per unit of an O(1) state do not matter to Newton's method, and
         // the differences lose them to round-off: they set the floor of the comparison.
-        const double scale = std::max({std::fabs(fd), std::fabs(an), 1e-6 * std::fabs(f0[i]), 1e-30});
+        const double scale =
+            std::max({std::fabs(fd), std::fabs(an), 1e-6 * std::fabs(f0[i]), 1e-30});
         EXPECT_LT(std::fabs(fd - an) / scale, 3e-3)
-            << "d(" << model.state_name(i) << ")/d(" << model.state_name(j) << ") at t = " << t << ": analytic " << an
-            << ", differences " << fd;
+            << "d(" << model.state_name(i) << ")/d(" << model.state_name(j) << ") at t = " << t
+            << ": analytic " << an << ", differences " << fd;
         ++checked;
       }
     }
@@ -123,7 +126,8 @@ TEST(MechanisticModel, AnalyticJacobianMatchesCentralDifferences) {
 }
 
 TEST(MechanisticModel, AnalyticJacobianWithTheProteinInhibitorMatchesCentralDifferences) {
-  // The coverage couples every surface (ACP and crystal areas) into every nucleation and growth rate.
+  // The coverage couples every surface (ACP and crystal areas) into every nucleation and growth
+  // rate.
   KineticParameters p = KineticParameters::defaults();
   p.inhibitor_amount = 4.1e-6;
   p.inhibitor_growth_effectiveness = 0.5;
@@ -140,8 +144,8 @@ TEST(MechanisticModel, ProteinInhibitorDelaysTheTransition) {
 
 TEST(MechanisticModel, T50ErrorFallsWithTheRelativeToleranceAtFirstOrderOrBetter) {
   const double reference = t50_for(0.43e-3, 1e-12);
-  // From 1e-5 down: at rtol 1e-4 the T50 error (about 2e-6) is already far below the tolerance and set
-  // by where the steps happen to fall, not by the tolerance (no asymptotic regime yet).
+  // From 1e-5 down: at rtol 1e-4 the T50 error (about 2e-6) is already far below the tolerance and
+  // set by where the steps happen to fall, not by the tolerance (no asymptotic regime yet).
   std::vector<double> rtols = {1e-5, 1e-6, 1e-7, 1e-8};
   std::vector<double> x, yv;
   for (double rtol : rtols) {
@@ -154,7 +158,8 @@ TEST(MechanisticModel, T50ErrorFallsWithTheRelativeToleranceAtFirstOrderOrBetter
   const double count = static_cast<double>(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) mx += x[i] / count, my += yv[i] / count;
   double sxy = 0, sxx = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) sxy += (x[i] - mx) * (yv[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
+  for (std::size_t i = 0; i < x.size(); ++i)
+    sxy += (x[i] - mx) * (yv[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
   const double slope = sxy / sxx;
   EXPECT_GT(slope, 0.7) << "errors: " << yv[0] << " " << yv[1] << " " << yv[2] << " " << yv[3];
   EXPECT_LT(std::pow(10.0, yv[1]), 1e-3);  // the default rtol 1e-6 gives T50 within 0.1 %

@@ -1,5 +1,5 @@
-// Method of moments: with constant nucleation rate J, growth rate G and nucleus size L*, the moments
-// have the closed form mu_k(t) = J [(L* + G t)^(k+1) - L*^(k+1)] / ((k+1) G).
+// Method of moments: with constant nucleation rate J, growth rate G and nucleus size L*, the
+// moments have the closed form mu_k(t) = J [(L* + G t)^(k+1) - L*^(k+1)] / ((k+1) G).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -51,9 +51,9 @@ struct MomentSink : ObservationSink {
 TEST(MomentMethod, ConstantNucleationAndGrowthMatchTheAnalyticMoments) {
   ConstantChemistry chem;
   KineticParameters p = KineticParameters::defaults();
-  p.hap.secondary_prefactor = 0.0;      // no autocatalysis: J constant
-  p.hap.homogeneous_prefactor = 1e15;   // 1/(m3 s)
-  p.hap.interfacial_energy = 0.05;      // J/m2
+  p.hap.secondary_prefactor = 0.0;     // no autocatalysis: J constant
+  p.hap.homogeneous_prefactor = 1e15;  // 1/(m3 s)
+  p.hap.interfacial_energy = 0.05;     // J/m2
   MechanisticSetup s;
   s.temperature = 310.15;
   s.dissolved = {0.01, 0.0, 0.01, 0.0};
@@ -62,13 +62,14 @@ TEST(MomentMethod, ConstantNucleationAndGrowthMatchTheAnalyticMoments) {
   s.atol_scale = 1e-20;
   MechanisticModel model(chem, s);
 
-  // Expected J, G, L* from the rate laws as documented (docs/model.md), computed here independently.
+  // Expected J, G, L* from the rate laws as documented (docs/model.md), computed here
+  // independently.
   const double kB = 1.380649e-23, NA = 6.02214076e23, T = 310.15, pi = 3.141592653589793;
   const double ln_omega = 9.0 * std::log(10.0);
   const double v = 159e-6 / NA;
   const double B = 16 * pi * std::pow(0.05, 3) * v * v / (3 * std::pow(kB * T, 3));
   const double J = 1e15 * 1e-3 * std::exp(-B / (ln_omega * ln_omega));  // per kg water
-  const double sigma = std::pow(10.0, 9.0 / 9.0) - 1.0;                  // 9
+  const double sigma = std::pow(10.0, 9.0 / 9.0) - 1.0;                 // 9
   const double capped = sigma / std::pow(1.0 + std::pow(sigma / 5.0, 4.0), 0.25);
   const double G = p.hap.growth_rate_constant * capped * capped * sigma / (sigma + 1e-3) * 159e-6;
   const double r_crit = 2 * 0.05 * v / (kB * T * ln_omega);
@@ -81,10 +82,13 @@ TEST(MomentMethod, ConstantNucleationAndGrowthMatchTheAnalyticMoments) {
   MomentSink sink;
   std::vector<double> times = {10.0, 100.0, 1000.0, 3600.0};
   const TrajectoryResult r = run_trajectory(model, integ, times, opt, &sink);
-  ASSERT_EQ(r.integration.status, calcikin::ode::IntegrationStatus::Success) << r.integration.message;
+  ASSERT_EQ(r.integration.status, calcikin::ode::IntegrationStatus::Success)
+      << r.integration.message;
   for (std::size_t i = 0; i < times.size(); ++i) {
     const double t = times[i];
-    auto mu = [&](int k) { return J * (std::pow(L + G * t, k + 1) - std::pow(L, k + 1)) / ((k + 1) * G); };
+    auto mu = [&](int k) {
+      return J * (std::pow(L + G * t, k + 1) - std::pow(L, k + 1)) / ((k + 1) * G);
+    };
     const double amount = 4.0 * pi / 3.0 * mu(3) / 159e-6;
     EXPECT_NEAR(sink.amount[i], amount, 1e-7 * amount) << "t = " << t;
     EXPECT_NEAR(sink.radius[i], mu(1) / mu(0), 1e-7 * mu(1) / mu(0)) << "t = " << t;
@@ -135,12 +139,14 @@ TEST(RateLaws, CapacityLimitedCoverageSolvesTheBindingBalanceAndHasTheTightBindi
       EXPECT_NEAR(theta, amount / sites, 0.01 * amount / sites) << sites;
     }
   }
-  // Smooth through sites = amount: the derivative from the dual numbers equals the difference quotient.
+  // Smooth through sites = amount: the derivative from the dual numbers equals the difference
+  // quotient.
   using D = Dual<1>;
   const double s0 = amount, h = 1e-12;
   const D theta = rate::capacity_limited_coverage(D::variable(s0, 0), amount, k);
   const double fd = (rate::capacity_limited_coverage(s0 + h, amount, k) -
-                     rate::capacity_limited_coverage(s0 - h, amount, k)) / (2.0 * h);
+                     rate::capacity_limited_coverage(s0 - h, amount, k)) /
+                    (2.0 * h);
   EXPECT_NEAR(theta.d[0], fd, 1e-5 * std::fabs(fd));
   EXPECT_LT(theta.d[0], 0.0);  // more mineral area, lower coverage
 }

@@ -1,4 +1,5 @@
-// The kinetic parameter catalogue (models/data/kinetics_parameters.yaml) and its binding to the model.
+// The kinetic parameter catalogue (models/data/kinetics_parameters.yaml) and its binding to the
+// model.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -37,7 +38,8 @@ TEST(ParameterCatalogue, DefaultsAreConvertedToSi) {
 
 TEST(ParameterCatalogue, UnknownNameSuggestsTheClosestParameter) {
   try {
-    ParameterCatalogue::builtin().at("HAP.growth.rate_constnt", {"s.yaml", 7, 5}, "kinetics.parameters");
+    ParameterCatalogue::builtin().at("HAP.growth.rate_constnt", {"s.yaml", 7, 5},
+                                     "kinetics.parameters");
     FAIL() << "no error";
   } catch (const calcikin::input::InputError& e) {
     const std::string text = e.what();
