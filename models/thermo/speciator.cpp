@@ -864,30 +864,29 @@ void Speciator::input_sensitivities(const double* g_la, double g_w, double g_h, 
   if (d_toth != nullptr && free_ph) *d_toth = sens_sol_(ix(ne_ + 2));
 }
 
-void Speciator::dsi_dinputs(std::size_t phase, double* d_totals, double* d_toth) const {
-  const auto& r = system_->phase_rows()[phase];
+void Speciator::reaction_sensitivities(const std::vector<std::pair<std::size_t, double>>& terms,
+                                       double water, double h_plus, double* d_totals,
+                                       double* d_toth) const {
   double* g = sens_coef_.data();
   for (std::size_t i = 0; i < ne_; ++i) g[i] = 0.0;
   bool absent = false;
-  for (const auto& [k, c] : r.terms) {
+  for (const auto& [k, c] : terms) {
     g[k] += c;
     if (inactive_(ix(k))) absent = true;
   }
-  input_sensitivities(g, r.water, r.h_plus, absent, d_totals, d_toth);
+  input_sensitivities(g, water, h_plus, absent, d_totals, d_toth);
+}
+
+void Speciator::dsi_dinputs(std::size_t phase, double* d_totals, double* d_toth) const {
+  const auto& r = system_->phase_rows()[phase];
+  reaction_sensitivities(r.terms, r.water, r.h_plus, d_totals, d_toth);
 }
 
 void Speciator::dlog_activity_dinputs(std::size_t species, double* d_totals, double* d_toth) const {
   // log10 a_j = log K_j + sum_i nu_ij la_i + nu_H la_H + nu_W la_W (the activity coefficient
   // cancels).
   const auto& r = system_->species_rows()[species];
-  double* g = sens_coef_.data();
-  for (std::size_t i = 0; i < ne_; ++i) g[i] = 0.0;
-  bool absent = false;
-  for (const auto& [k, c] : r.terms) {
-    g[k] += c;
-    if (inactive_(ix(k))) absent = true;
-  }
-  input_sensitivities(g, r.water, r.h_plus, absent, d_totals, d_toth);
+  reaction_sensitivities(r.terms, r.water, r.h_plus, d_totals, d_toth);
 }
 
 }  // namespace calcikin::thermo

@@ -17,6 +17,8 @@
 // every aqueous reaction; dissolving one formula unit of a phase adds phase_proton_coefficient().
 #include <cstddef>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include <Eigen/Dense>
 
@@ -119,6 +121,9 @@ class Speciator {
   void build_jacobian_tables();
   // Solves J^T y = g with J the Newton matrix of the last solve's mode at the converged state; g is
   // given by its element part (g_la, ne entries), its a_w part and its a_H+ part.
+  // d(sum_i nu_i la_i + nu_W la_W + nu_H la_H)/d(inputs) for a reaction (phase or species).
+  void reaction_sensitivities(const std::vector<std::pair<std::size_t, double>>& terms,
+                              double water, double h_plus, double* d_totals, double* d_toth) const;
   void input_sensitivities(const double* g_la, double g_w, double g_h, bool absent,
                            double* d_totals, double* d_toth) const;
 
