@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
@@ -181,7 +182,12 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
   auto fail = [&](const std::string& what, int flag, double t) {
     std::ostringstream s;
     s << what;
-    if (flag != 0) s << " [" << CVodeGetReturnFlagName(flag) << "]";
+    if (flag != 0) {
+      // SUNDIALS returns a malloc'ed string that the caller frees.
+      char* name = CVodeGetReturnFlagName(flag);
+      s << " [" << (name != nullptr ? name : "unknown flag") << "]";
+      std::free(name);
+    }
     s << " at t = " << t << " s";
     if (!w.callback_error.empty()) s << "; model: " << w.callback_error;
     if (w.cvode != nullptr && w.initialised && flag != CV_MEM_NULL) {
