@@ -512,26 +512,28 @@ void SweepWriter::Impl::write_group(const RunRecord* const* records, std::size_t
 SweepWriter::SweepWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SweepWriter::~SweepWriter() = default;
 
-std::unique_ptr<SweepWriter> SweepWriter::create(const WriterSetup& setup) {
+std::unique_ptr<SweepWriter> SweepWriter::open(const WriterSetup& setup, bool resume) {
   h5::silence_errors();
   auto impl = std::make_unique<Impl>();
   impl->setup = setup;
   impl->partial = setup.path + kPartialSuffix;
   impl->plan_outputs();
-  Stopwatch sw(impl->hdf5_seconds);
-  impl->create_file();
+  {
+    Stopwatch sw(impl->hdf5_seconds);
+    if (resume)
+      impl->open_file();
+    else
+      impl->create_file();
+  }
   return std::unique_ptr<SweepWriter>(new SweepWriter(std::move(impl)));
 }
 
+std::unique_ptr<SweepWriter> SweepWriter::create(const WriterSetup& setup) {
+  return open(setup, false);
+}
+
 std::unique_ptr<SweepWriter> SweepWriter::resume(const WriterSetup& setup) {
-  h5::silence_errors();
-  auto impl = std::make_unique<Impl>();
-  impl->setup = setup;
-  impl->partial = setup.path + kPartialSuffix;
-  impl->plan_outputs();
-  Stopwatch sw(impl->hdf5_seconds);
-  impl->open_file();
-  return std::unique_ptr<SweepWriter>(new SweepWriter(std::move(impl)));
+  return open(setup, true);
 }
 
 std::size_t SweepWriter::rows() const noexcept { return impl_->rows; }

@@ -83,6 +83,7 @@ class SweepWriter {
  private:
   struct Impl;
   explicit SweepWriter(std::unique_ptr<Impl> impl);
+  static std::unique_ptr<SweepWriter> open(const WriterSetup& setup, bool resume);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -102,17 +102,7 @@ RunnerSummary run_points_mpi_master(const SweepPlan& plan, const io::RunLayout& 
   std::vector<io::RunRecord> remote;  // staging for received records, written in batches
   std::vector<io::RunRecord*> remote_ptrs;
 
-  detail::Pipeline p;
-  p.threads = options.threads;
-  p.cancel = options.cancel;
-  p.batch_rows = options.flush_rows;
-  p.flush_seconds = options.flush_seconds;
-  p.next_point = [&work](std::size_t& global) { return work.next(global); };
-  p.sink = [&](io::RunRecord* const* records, std::size_t n) {
-    writer.write(records, n);
-    counter.add(records, n);
-  };
-  p.periodic = [&writer] { writer.flush(); };
+  detail::Pipeline p = local_pipeline(work, counter, writer, options);
   p.service = [&]() -> bool {
     std::size_t received = 0;
     while (workers_running > 0) {

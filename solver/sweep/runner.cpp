@@ -106,14 +106,8 @@ void evaluate_point(const SweepPlan& plan, PointEvaluator& evaluator, std::size_
   }
 }
 
-RunnerSummary run_points(const SweepPlan& plan, const io::RunLayout& layout,
-                         const EvaluatorFactory& factory, io::SweepWriter& writer,
-                         const RunnerOptions& options) {
-  const double start = now_seconds();
-  const double writer_start = writer.hdf5_seconds();
-  LocalWork work(writer);
-  ProgressCounter counter(work.summary, options.on_progress, start);
-
+detail::Pipeline local_pipeline(LocalWork& work, ProgressCounter& counter, io::SweepWriter& writer,
+                                const RunnerOptions& options) {
   detail::Pipeline p;
   p.threads = options.threads;
   p.cancel = options.cancel;
@@ -125,6 +119,18 @@ RunnerSummary run_points(const SweepPlan& plan, const io::RunLayout& layout,
     counter.add(records, n);
   };
   p.periodic = [&writer] { writer.flush(); };
+  return p;
+}
+
+RunnerSummary run_points(const SweepPlan& plan, const io::RunLayout& layout,
+                         const EvaluatorFactory& factory, io::SweepWriter& writer,
+                         const RunnerOptions& options) {
+  const double start = now_seconds();
+  const double writer_start = writer.hdf5_seconds();
+  LocalWork work(writer);
+  ProgressCounter counter(work.summary, options.on_progress, start);
+
+  detail::Pipeline p = local_pipeline(work, counter, writer, options);
   detail::run_pipeline(plan, layout, factory, p);
   writer.flush();
   return counter.finish(writer.hdf5_seconds() - writer_start);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "solver/io/sweep_writer.hpp"
+#include "solver/sweep/pipeline.hpp"
 #include "solver/sweep/progress.hpp"
 #include "solver/sweep/runner.hpp"
 
@@ -38,5 +39,10 @@ class ProgressCounter {
   double start_;
   double last_report_ = 0.0;
 };
+
+// The pipeline of this process: its threads compute `work`, the writer thread writes and counts the
+// records and flushes periodically. The MPI master adds its `service` to it.
+detail::Pipeline local_pipeline(LocalWork& work, ProgressCounter& counter, io::SweepWriter& writer,
+                                const RunnerOptions& options);
 
 }  // namespace calcikin::sweep
