@@ -4,7 +4,7 @@
     python bench/speciation/run_bench.py [--bench BUILD/bin/bench_speciation] [--n 1000]
                                          [--database PATH_OR_builtin ...]
 
-Each solution: Kokubo SBF (model spec 4.1) with every total scaled by a random factor 0.5-2
+Each solution: Kokubo SBF (Kokubo & Takadama 2006) with every total scaled by a random factor 0.5-2
 (Mg 0-5 mM), pH 6.8-7.8, 25 or 37 degC, Cl adjusted to charge balance; speciation plus the
 saturation index of every phase the database has for these elements. calcikin: bench_speciation
 (C++, median over repeats of the time per solution, warm start from the previous solution and cold

@@ -1,5 +1,6 @@
 #pragma once
-// ACP pre-formation (spec §2.2 option A): the amount of ACP that precipitates from the initial
+// ACP pre-formation (the pre-formed primary particles of the T50 assay, Pasch et al. 2012; ACP
+// solubility pK 25.5, Dorozhkin 2010): the amount of ACP that precipitates from the initial
 // solution until SI_ACP = 0 (at the chemistry's pH mode), found by bracketed bisection/secant
 // (Illinois) on the amount with one speciation solve per iteration. Zero when the solution is not
 // supersaturated.

@@ -24,7 +24,7 @@ AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry,
   element_totals_ = setup.dissolved;
   for (std::size_t k = 0; k < kComponentCount; ++k)
     element_totals_[k] += acp_.stoichiometry[k] * n0_;
-  // Mg and pH factors from the initial solution (spec §2.3.2).
+  // Mg and pH factors from the initial solution (Kubota & Mullin 1995; pH: Boskey & Posner 1973).
   chemistry_.evaluate(setup.dissolved.data(), chem_);
   const double a_mg = std::pow(10.0, chem_.log10_activity_mg);
   const double theta = rate::langmuir(a_mg, p_.auto_mg_langmuir_constant, kStandardConcentration);

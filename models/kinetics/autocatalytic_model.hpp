@@ -1,5 +1,6 @@
 #pragma once
-// AutocatalyticModel: the Level-1 reduced model (spec §2.3.2) for fitting ACP lifetimes and T50:
+// AutocatalyticModel: the Level-1 reduced model (autocatalytic conversion, Boskey & Posner 1973, J
+// Phys Chem 77:2313) for fitting ACP lifetimes and T50:
 //   d alpha/dt = (k0 + k1 alpha)(1 - alpha) F_Mg F_pH,
 //   F_Mg = max(0, 1 - alpha_KM theta_Mg) (smooth), theta_Mg = K a_Mg c0 / (1 + K a_Mg c0),
 //   F_pH = 10^(-beta_pH (pH - pH_ref)),

@@ -65,15 +65,16 @@ void IdealChemistry::sensitivities(const double* totals, const ChemistryResult&,
 IdealChemistryConfig reference_ideal_config(bool with_wh) {
   IdealChemistryConfig c;
   c.ionic_strength = 0.17;
-  // ACP: Ca3(PO4)2 = 3Ca2+ + 2PO4 3-, pK 25.5 (spec §1.5), V_m 180 cm3/mol [E].
+  // ACP: Ca3(PO4)2 = 3Ca2+ + 2PO4 3-, pK 25.5 (Dorozhkin 2010, Materials 3:3994), V_m 180 cm3/mol
+  // [E].
   IdealPhase acp;
   acp.chemistry = {"ACP", 180e-6, 5.0, {3.0, 0.0, 2.0, 0.0}};
   acp.log10_k = -25.5;
   acp.nu_ca = 3.0;
   acp.nu_po4 = 2.0;
   c.phases.push_back(acp);
-  // HAP: Ca5(PO4)3OH = 5Ca2+ + 3PO4 3- + OH-, log K -58.63 at 37 C (McDowell 1977, spec §1.5), V_m
-  // 159 cm3/mol.
+  // HAP: Ca5(PO4)3OH = 5Ca2+ + 3PO4 3- + OH-, log K -58.63 at 37 C (McDowell, Gregory & Brown
+  // 1977), V_m 159 cm3/mol.
   IdealPhase hap;
   hap.chemistry = {"HAP", 159.0e-6, 9.0, {5.0, 0.0, 3.0, 1.0}};
   hap.log10_k = -58.63;

@@ -38,9 +38,10 @@ struct KineticParameters {
 
   CrystalParameters hap, wh, ocp;
 
-  // Protein inhibitor with a finite capacity (fetuin-A-like, spec §3.3 "extra inhibitor coverage
-  // term"): a total amount binds (Langmuir, with its own mass balance) to the mineral surface; the
-  // covered fraction blocks heterogeneous nucleation on ACP and, optionally, crystal growth.
+  // Protein inhibitor with a finite capacity (fetuin-A-like; fetuin-A sets the T50 of serum,
+  // Pasch et al. 2012): a total amount binds (Langmuir, with its own mass balance) to the mineral
+  // surface; the covered fraction blocks heterogeneous nucleation on ACP and, optionally, crystal
+  // growth.
   double inhibitor_amount = 0.0;            // mol/kg, total protein (0 = protein-free medium)
   double inhibitor_footprint = 0.0;         // m2 of mineral surface covered per bound molecule
   double inhibitor_binding_constant = 0.0;  // m3/mol, Langmuir constant of the free protein

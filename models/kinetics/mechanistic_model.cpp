@@ -137,7 +137,7 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   const S log_a_mg = q[quantity_mg(m)];
   const S a_mg = exp(kLn10 * log_a_mg);
 
-  // ---- ACP pool (spec §2.2, §2.6.3)
+  // ---- ACP pool (Mg in/on ACP: Ding et al. 2014)
   const S n_acp = y[0] * n_ref_;
   const S mg_acp = y[1] * n_ref_;
   const S n_pos = rate::smooth_positive(n_acp, p_.vanishing_amount);
@@ -172,8 +172,9 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   const S f_acp = exp(-p_.acp_mg_incorporation_inhibition * x_mg) *
                   rate::soft_floor(1.0 - p_.acp_mg_adsorption_inhibition * theta_acp, 1e-3);
 
-  // ---- protein inhibitor of finite capacity (fetuin-A-like, spec §3.3): one coverage theta_I on
-  // every mineral surface (ACP and crystals, equal affinity). More mineral area -> lower coverage
+  // ---- protein inhibitor of finite capacity (fetuin-A-like, Pasch et al. 2012): one coverage
+  // theta_I on every mineral surface (ACP and crystals, equal affinity). More mineral area -> lower
+  // coverage
   // -> faster nucleation: the route by which Ca and phosphate shorten T50 in serum. Blocking
   // factors 1 - alpha theta_I with alpha in [0, 1] stay in [0, 1] without a floor (C-infinity).
   S f_protein_nucleation(1.0);
@@ -234,7 +235,7 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
     const S g = growth / L;               // scaled growth rate
     const S l = size / L;
     if (sigma < 0.0) {
-      // Dissolution (spec §2.7: the plain moment equations are ill-posed when crystals vanish):
+      // Dissolution (the plain moment equations are ill-posed when crystals vanish):
       // self-similar shrinking. The volume moment follows the surface flux (d mu3 = 3 G mu2) and
       // every other moment decays at the same relative rate, so the population loses particles at
       // constant shape and no moment can turn negative.

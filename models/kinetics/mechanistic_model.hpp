@@ -1,5 +1,5 @@
 #pragma once
-// MechanisticModel: the Level-2 kinetics (spec §2.2-2.8) as an OdeSystem.
+// MechanisticModel: the Level-2 kinetics (docs/model.md §3) as an OdeSystem.
 //
 // States (scaled so that every state is O(1) at full conversion and one absolute tolerance fits
 // all):

@@ -1,8 +1,8 @@
 #pragma once
-// Rate laws of the mechanistic model (spec §2.2-2.7), written once as templates on the scalar type
-// (double for the right-hand side, Dual for its Jacobian). Every law is continuously differentiable
-// across saturation (sigma = 0, ln Omega = 0): a kink there costs CVODE orders of magnitude more
-// steps.
+// Rate laws of the mechanistic model (docs/model.md §3), written once as templates on the scalar
+// type (double for the right-hand side, Dual for its Jacobian). Every law is continuously
+// differentiable across saturation (sigma = 0, ln Omega = 0): a kink there costs CVODE orders of
+// magnitude more steps.
 #include <cmath>
 
 #include "models/kinetics/dual.hpp"
@@ -59,7 +59,7 @@ S smooth_step(const S& x, double w) {
 }
 
 // Kubota-Mullin growth factor 1 - alpha theta, floored (C1) at 0: alpha > 1 stops growth completely
-// once theta > 1/alpha (spec §2.6.2).
+// once theta > 1/alpha (Kubota & Mullin 1995, J Cryst Growth 152:203).
 template <class S>
 S kubota_mullin(const S& theta, double alpha) {
   return soft_floor(1.0 - alpha * theta, 1e-3);

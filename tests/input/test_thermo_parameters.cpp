@@ -20,7 +20,7 @@ namespace api = calcikin::api;
 
 namespace {
 
-// Kokubo SBF at 37 degC (model spec 3.1), as scenarios/sbf.yaml.
+// Kokubo SBF at 37 degC (Kokubo & Takadama 2006), as scenarios/sbf.yaml.
 const std::string kSbf = R"(schema: calcikin/scenario/1
 name: sbf
 solution:
@@ -68,7 +68,7 @@ TEST(ThermoParameterCatalogue, BuiltinNamesWhStabilisationWithDatabaseDefaultAnd
   EXPECT_EQ(wh->default_value, -12.0);
   EXPECT_EQ(wh->min, -14.0);
   EXPECT_EQ(wh->max, -8.0);
-  EXPECT_NE(wh->source.find("model spec 1.6"), std::string::npos) << wh->source;
+  EXPECT_NE(wh->source.find("Li et al. 2009"), std::string::npos) << wh->source;
   EXPECT_EQ(c->find("WH.log_k_offset"), nullptr);  // one name per parameter: the database's
   EXPECT_EQ(c->find_target(cs::ThermoParameterKind::PhaseLogKOffset, "WH"), wh);
 }
@@ -198,7 +198,7 @@ TEST(ThermoParametersInSpeciate, WhStabilisationShiftsSiByExactlyTheOffsetDiffer
 }
 
 TEST(ThermoParametersInSpeciate, NaHPO4SwitchReproducesSpecSensitivity) {
-  // Model spec 3.1: SI_HAP in SBF is 10.63 with minteq.v4's NaHPO4- (1.07, HPO4 basis) and 10.99
+  // PHREEQC 3: SI_HAP in SBF is 10.63 with minteq.v4's NaHPO4- (1.07, HPO4 basis) and 10.99
   // with phreeqc.dat's 0.29 (W1), i.e. NaHPO4-.log_k_offset = 0.29 - 1.07.
   const api::SpeciationReport minteq = api::speciate(load(kSbf));
   const api::SpeciationReport phreeqc = api::speciate(

@@ -1,6 +1,6 @@
 #pragma once
 // Shared set-ups of the kinetics tests: the ideal (closed-form) chemistry at 37 C, pH 7.4 and the
-// T50-assay-like composition of spec §4.5 (Ca 11.2, Mg 0.43, Pi 6.55 mM).
+// T50-assay-like composition of Pasch et al. 2012 (Ca 11.2, Mg 0.43, Pi 6.55 mM).
 #include <array>
 #include <cmath>
 #include <vector>

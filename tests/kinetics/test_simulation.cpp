@@ -1,6 +1,6 @@
 // Whole simulations with the full speciation (models/thermo) through api::Simulation, on the
 // shipped scenarios: equilibrium limit, conservation, T50 level, and the literature behaviours of
-// spec §3.2/3.3.
+// the literature (docs/model.md §7).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -68,7 +68,8 @@ double t50_hours(std::vector<std::string> sets) {
 
 TEST(Simulation, SeededHapInSbfEndsAtTheHapEquilibriumOfSpec31) {
   const Outcome o = run("sbf_hap.yaml");
-  // Spec §3.1: SBF equilibrated with HAP at pH 7.40, 37 C: residual Ca 0.836 mM, P 1.6e-3 mM.
+  // PHREEQC 3 (same constants): SBF equilibrated with HAP at pH 7.40, 37 C: residual Ca 0.836 mM,
+  // P 1.6e-3 mM.
   EXPECT_NEAR(o.dissolved_end(0), 0.836e-3, 0.01 * 0.836e-3);
   EXPECT_NEAR(o.dissolved_end(2), 1.6e-6, 0.01 * 1.6e-6 + 0.005e-6);
   EXPECT_NEAR(o.at_end("saturation_index", "HAP"), 0.0, 0.01);
@@ -77,11 +78,12 @@ TEST(Simulation, SeededHapInSbfEndsAtTheHapEquilibriumOfSpec31) {
 TEST(Simulation, T50AssayGivesAT50OfAFewHoursAndConservesElements) {
   const Outcome o = run("t50_assay.yaml");
   const double t50_min = o.scalar("t50") / 60.0;
-  // Clinical range (calibration-data.md §2.1): 230-330 min (HD to general population).
+  // Clinical range 230-330 min: haemodialysis 233-247 (Bressendorff et al. 2018) to the general
+  // population 329 (Eelderink et al. 2020).
   EXPECT_GT(t50_min, 230.0);
   EXPECT_LT(t50_min, 330.0);
   EXPECT_LT(o.scalar("induction_time"), o.scalar("t50"));
-  EXPECT_NEAR(o.scalar("initial_acp_amount"), 2.22e-3, 0.03e-3);  // spec §2.2 worked example
+  EXPECT_NEAR(o.scalar("initial_acp_amount"), 2.22e-3, 0.03e-3);  // PHREEQC 3 ACP equilibrium
   EXPECT_GT(o.at_end("final_phase_fraction", "HAP"), 0.95);
 }
 
@@ -96,7 +98,7 @@ TEST(Simulation, T50RisesMonotonicallyWithMagnesium) {
 
 TEST(Simulation, SerumMagnesiumRiseGivesTheClinicalT50Increase) {
   // +0.5 mM serum Mg = +0.25 mM in the 50 % serum mixture: Bressendorff 2018 +73 (30-116) min,
-  // calibration-data.md §2.2 asks for +10..30 %.
+  // i.e. +10..30 % (docs/model.md §6).
   const double base = t50_hours({"solution.totals.Mg=0.43 mmol/kgw"});
   const double high = t50_hours({"solution.totals.Mg=0.68 mmol/kgw"});
   EXPECT_GT(high / base, 1.10);
@@ -251,7 +253,7 @@ TEST(Simulation, FreePhWithHepesBufferAcidifiesAsHapPrecipitates) {
   const double first = o.record.data(v)[0];
   const double last = o.record.data(v)[o.sim->output_times().size() - 1];
   EXPECT_NEAR(first, 7.40, 0.01);
-  EXPECT_LT(last, first - 0.01);  // HAP from HPO4-rich solution releases protons (spec §2.8)
+  EXPECT_LT(last, first - 0.01);  // HAP from HPO4-rich solution releases protons (stoichiometry)
   EXPECT_LT(o.scalar("conservation_error"), 1e-10);
   EXPECT_GT(o.scalar("t50"), 0.0);
 }

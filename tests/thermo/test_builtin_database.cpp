@@ -11,7 +11,7 @@ TEST(BuiltinDatabase, EveryEntryCarriesASource) {
   auto db = builtin_database();
   for (const auto& s : db->species) EXPECT_FALSE(s.source.empty()) << s.name;
   for (const auto& p : db->phases) EXPECT_FALSE(p.source.empty()) << p.name;
-  EXPECT_GE(db->species.size(), 27u + 10u);  // H+, 10 masters, the 26 species of spec 1.2, options
+  EXPECT_GE(db->species.size(), 27u + 10u);  // H+, 10 masters, the 26 species of minteq.v4, options
 }
 
 TEST(BuiltinDatabase, SolidsHaveFormulaStoichiometryVolumeAndIonCount) {
@@ -95,7 +95,8 @@ TEST(BuiltinDatabase, BuffersAreComponentsWithTheirPka) {
   auto system = ChemicalSystem::create(db, {"Tris", "Na", "Cl"});
   Speciator sp(system);
   sp.set_temperature(310.15);
-  // At pH = pKa the activities of Tris and TrisH+ are equal; pKa(37 degC) = 7.75 (model spec 1.2)
+  // At pH = pKa the activities of Tris and TrisH+ are equal; pKa(37 degC) = 7.75 (Goldberg et al.
+  // 2002)
   const double totals[3] = {50e-3, 0.0, 0.0};
   ASSERT_TRUE(sp.solve_fixed_pH(totals, 7.75).converged);
   EXPECT_NEAR(sp.log10_activity(static_cast<std::size_t>(system->species_index("TrisH+"))) -

@@ -9,14 +9,14 @@
 using namespace calcikin::thermo;
 
 TEST(LogK, VanTHoffMatchesHandCalculation) {
-  // H2O = OH- + H+: log K -13.997, dH 55.81 kJ/mol (model spec 1.2): 37 degC value by hand:
+  // H2O = OH- + H+: log K -13.997, dH 55.81 kJ/mol (minteq.v4.dat): 37 degC value by hand:
   // -13.997 - 55810 (298.15 - 310.15) / (8.314462618 ln10 310.15 298.15) = -13.997 + 0.37830
   LogKExpression k;
   k.log_k_25 = -13.997;
   k.delta_h = 55810.0;
   EXPECT_NEAR(k.evaluate(298.15), -13.997, 1e-12);
   EXPECT_NEAR(k.evaluate(310.15), -13.61870, 1e-5);
-  EXPECT_NEAR(k.evaluate(310.15), -13.619, 5e-4);  // the spec table's value
+  EXPECT_NEAR(k.evaluate(310.15), -13.619, 5e-4);  // van 't Hoff by hand
 }
 
 TEST(LogK, McDowellAnalyticHydroxyapatite) {
@@ -40,7 +40,8 @@ TEST(LogK, AddScaledCombinesBothForms) {
 }
 
 TEST(WaterProperties, DebyeHuckelParametersMatchPhreeqc) {
-  // Model spec 1.3: A(25) 0.5100, A(37) 0.5211, B(25) 0.3285, B(37) 0.3305; eps_r 78.38 / 74.18.
+  // PHREEQC 3 calc_dielectrics (Bradley & Pitzer 1979): A(25) 0.5100, A(37) 0.5211, B(25) 0.3285,
+  // B(37) 0.3305; eps_r 78.38 / 74.18.
   const DebyeHuckel d25 = debye_huckel_parameters(298.15);
   const DebyeHuckel d37 = debye_huckel_parameters(310.15);
   EXPECT_NEAR(d25.A, 0.5100, 1e-4);

@@ -117,11 +117,11 @@ solution:
 
 TEST(SpeciateApi, OptionsSetLogKOffsetsAndOptionalSpecies) {
   api::SpeciateOptions options;
-  options.phase_log_k_offsets = {{"WH", 0.0}};  // dlogK_stab = 0 as in the spec table
+  options.phase_log_k_offsets = {{"WH", 0.0}};  // dlogK_stab = 0 as in the benchmark table
   options.species_log_k_offsets = {{"NaHPO4-", 0.29 - 1.07}};  // W1: phreeqc.dat's NaHPO4- constant
   options.enable_species = {"CaCl+"};
   const auto r = api::speciate(scenario::load_text(kSbf, "test.yaml", ""), options);
-  EXPECT_NEAR(si(r, "HAP"), 10.99, 0.02);  // spec 3.1 sensitivity row
+  EXPECT_NEAR(si(r, "HAP"), 10.99, 0.02);  // PHREEQC 3 with phreeqc.dat's NaHPO4-
   bool has_cacl = false;
   for (const auto& x : r.species) has_cacl = has_cacl || x.name == "CaCl+";
   EXPECT_TRUE(has_cacl);

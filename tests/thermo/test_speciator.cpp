@@ -208,7 +208,7 @@ TEST(Speciator, PhaseLogKOffsetShiftsOnlyThatPhase) {
 
 TEST(Speciator, SpeciesLogKOffsetSwitchesNaHPO4Constant) {
   // W1: phreeqc.dat's NaHPO4- (0.29 on the HPO4 basis) instead of minteq.v4's 1.07 raises SI_HAP by
-  // about 0.36 in SBF (model spec 3.1 sensitivity: 10.99 vs 10.63).
+  // about 0.36 in SBF (PHREEQC 3: 10.99 vs 10.63).
   Speciator sp(sbf_system());
   sp.set_temperature(310.15);
   double cl = 0.0;
