@@ -1,9 +1,10 @@
 // calcikin run FILE.yaml [-o OUT.h5] [-j THREADS] [--set PATH=VALUE]... [--shard K/N] [--resume]
-// [--yes] Runs a scenario (one run or a sweep) into an HDF5 file (docs/file-format.md). Progress on
+// [--yes] (--shard slurm: K/N from the SLURM array variables). Runs a scenario (one run or a sweep) into an HDF5 file (docs/file-format.md). Progress on
 // stderr when it is a terminal, a one-line summary always; stdout stays empty. Exit 0, 4 (some
 // points failed, recorded in the file), 130 (Ctrl-C: in-flight points finished, resumable .partial
 // kept).
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,14 @@ int run_run(const RunCommandOptions& o) {
       std::fprintf(stderr, "error: %s\n", e.what());
       return kExitUsage;
     }
+    const std::size_t total = api::make_plan(s).size();
+    std::fprintf(stderr, "calcikin: shard %zu/%zu: %zu of %zu points\n", options.shard->index,
+                 options.shard->count, options.shard->size_of(total), total);
+  } else if (std::getenv("SLURM_ARRAY_TASK_ID") != nullptr) {
+    // Only a hint: the array id never changes what is computed unless --shard asks for it.
+    std::fprintf(stderr,
+                 "calcikin: inside a SLURM array task without --shard: computing every point "
+                 "(pass --shard slurm to split the sweep over the array)\n");
   }
   sweep::CancelToken cancel;
   sweep::InterruptGuard guard(cancel);  // Ctrl-C: finish points in flight, keep a resumable file
@@ -79,8 +88,9 @@ void register_run(CLI::App& app, CommandTable& table) {
                   "Override a value: PATH=VALUE, e.g. solution.totals.Mg='2 mmol/kgw'");
   sub->add_option(
       "--shard", o->shard,
-      "Compute only shard K/N (0 <= K < N) of the sweep, for job arrays; default from "
-      "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT. Combine parts with `calcikin merge`");
+      "Compute only shard K/N (0 <= K < N) of the sweep, for job arrays; 'slurm' takes K/N from "
+      "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (consecutive ids). Without it every point is "
+      "computed. Combine parts with `calcikin merge`");
   sub->add_flag("--resume", o->resume,
                 "Continue OUT.partial of an interrupted run (completed points are kept)");
   sub->add_flag("--yes", o->yes, "Run sweeps larger than sweep.confirm_above without asking");

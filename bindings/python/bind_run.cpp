@@ -8,6 +8,7 @@
 
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "models/scenario/scenario.hpp"
 #include "solver/sweep/cancel.hpp"
 #include "solver/sweep/progress.hpp"
+#include "solver/sweep/shard.hpp"
 
 namespace py = pybind11;
 
@@ -58,7 +60,7 @@ py::dict progress_dict(const sweep::Progress& p) {
 
 py::dict run(const scenario::Scenario& scenario, const std::string& output, int threads,
              bool resume, bool assume_yes, const std::vector<std::string>& overrides,
-             const py::object& on_progress) {
+             const py::object& on_progress, const std::string& shard) {
   api::RunOptions options;
   options.overrides =
       overrides;  // already applied to `scenario`; recorded in the file and its hash
@@ -66,6 +68,14 @@ py::dict run(const scenario::Scenario& scenario, const std::string& output, int 
   options.threads = threads;
   options.resume = resume;
   options.assume_yes = assume_yes;
+  // Only on request ("K/N" or "slurm"): the environment is never read otherwise.
+  if (!shard.empty()) {
+    try {
+      options.shard = sweep::parse_shard(shard);
+    } catch (const std::invalid_argument& e) {
+      throw py::value_error(std::string(e.what()).replace(0, 7, "shard"));
+    }
+  }
   options.progress =
       sweep::ProgressMode::Never;  // the live line is drawn by Python (works in Jupyter)
   sweep::CancelToken cancel;
@@ -105,7 +115,7 @@ py::dict run(const scenario::Scenario& scenario, const std::string& output, int 
 void bind_run(py::module_& m) {
   m.def("run", &run, py::arg("scenario"), py::arg("output") = std::string(), py::arg("threads") = 0,
         py::arg("resume") = false, py::arg("assume_yes") = false,
-        py::arg("overrides") = std::vector<std::string>(), py::arg("on_progress") = py::none(),
+        py::arg("overrides") = std::vector<std::string>(), py::arg("on_progress") = py::none(), py::arg("shard") = std::string(),
         "Runs a scenario into an HDF5 file (api::run, as `calcikin run`). Returns a summary dict.");
 }
 

@@ -135,8 +135,7 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
                                 std::to_string(s.sweep.confirm_above) + ")",
                             "", "pass --yes to run it anyway, or raise sweep.confirm_above");
   }
-  const sweep::Shard shard =
-      options.shard ? *options.shard : sweep::shard_from_environment().value_or(sweep::Shard{});
+  const sweep::Shard shard = options.shard.value_or(sweep::Shard{});
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   const sweep::MpiWorld world = sweep::mpi_world();
 

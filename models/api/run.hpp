@@ -25,7 +25,7 @@ namespace calcikin::api {
 struct RunOptions {
   std::string output;  // "" = scenario.output.file, else <scenario file stem>.h5 beside it
   int threads = 0;     // 0 = OpenMP's default (OMP_NUM_THREADS or all cores)
-  std::optional<sweep::Shard> shard;  // nullopt = from SLURM_ARRAY_TASK_* when set, else whole
+  std::optional<sweep::Shard> shard;  // nullopt = the whole sweep (the environment is never read)
   bool resume = false;      // continue OUTPUT.partial of an interrupted run (none: start afresh;
                             // an already finished OUTPUT: io::IoError)
   bool assume_yes = false;  // allow sweeps larger than sweep.confirm_above

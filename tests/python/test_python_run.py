@@ -227,3 +227,31 @@ def test_the_gil_is_released_while_the_sweep_runs(ck, scenarios_dir):
         thread.join()
     wall = float(ds.attrs["wall_seconds"])
     assert len(ticks) > 0.3 * wall / 0.01, f"{len(ticks)} ticks in {wall:.2f} s"
+
+
+def test_slurm_array_variables_do_not_shard_a_run_unless_asked(ck, scenarios_dir, t50, monkeypatch):
+    # "One scenario per array task": the array id must not take points away silently.
+    for name, value in {"SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "0",
+                        "SLURM_ARRAY_TASK_MAX": "3", "SLURM_ARRAY_JOB_ID": "77"}.items():
+        monkeypatch.setenv(name, value)
+    single = ck.run(t50)
+    assert single.sizes["run"] == 1 and int(single["status"].values[0]) == 0
+    sweep = ck.run(_small_sweep(ck, scenarios_dir), threads=1)
+    assert sweep.sizes["run"] == 4 and int(sweep.attrs["shard_count"]) == 1
+    part = ck.run(_small_sweep(ck, scenarios_dir), threads=1, shard="slurm")
+    assert list(part["run"].values) == [2] and int(part.attrs["shard_count"]) == 4
+    assert list(ck.run(_small_sweep(ck, scenarios_dir), threads=1, shard=(1, 4))["run"].values) == [1]
+
+
+def test_bad_shard_requests_raise_value_error(ck, scenarios_dir, monkeypatch):
+    sweep = _small_sweep(ck, scenarios_dir)
+    with pytest.raises(ValueError, match="K/N"):
+        ck.run(sweep, shard="4/4")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "9")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_COUNT", "3")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_MIN", "1")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_MAX", "9")
+    with pytest.raises(ValueError, match="consecutive"):
+        ck.run(sweep, shard="slurm")
+    with pytest.raises(TypeError, match="shard"):
+        ck.run(sweep, shard=3)

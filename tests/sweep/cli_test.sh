@@ -28,9 +28,11 @@ grep -q "8/8 points, 0 failed, .* points/s, ETA" progress.txt || { cat progress.
 grep -q "^calcikin: done: 8/8 points" progress.txt || fail "no summary line"
 [ ! -s stdout.txt ] || fail "run wrote to stdout"
 
-# Job array: three shards (one from SLURM's variables), merged, equal the single run.
-expect_rc 0 "$calcikin" run "$grid" -o part0.h5 --shard 0/3 --no-progress
-SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=3 expect_rc 0 "$calcikin" run "$grid" -o part1.h5 --no-progress
+# Job array: three shards (one from SLURM's variables with --shard slurm), merged, equal the single run.
+"$calcikin" run "$grid" -o part0.h5 --shard 0/3 --no-progress 2> shard0.txt || fail "shard 0/3"
+grep -q "^calcikin: shard 0/3: 3 of 8 points" shard0.txt || { cat shard0.txt; fail "the shard run does not say which shard"; }
+SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_MAX=2 \
+  expect_rc 0 "$calcikin" run "$grid" -o part1.h5 --shard slurm --no-progress
 expect_rc 0 "$calcikin" run "$grid" -o part2.h5 --shard 2/3 --no-progress
 expect_rc 0 "$calcikin" merge part2.h5 part0.h5 part1.h5 -o merged.h5
 same one.h5 merged.h5
@@ -38,6 +40,19 @@ same one.h5 merged.h5
 expect_rc 0 "$calcikin" run "$grid" -o other1.h5 --shard 1/3 --set "solution.temperature=25 degC" --no-progress
 expect_rc 5 "$calcikin" merge part0.h5 other1.h5 part2.h5 -o bad.h5
 [ ! -e bad.h5 ] || fail "merge of different scenarios wrote a file"
+
+# Sharding only on request: inside an array task without --shard every point is computed.
+SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_MAX=2 \
+  expect_rc 0 "$calcikin" run "$grid" -o array_whole.h5 --no-progress
+same one.h5 array_whole.h5
+# A sparse array (--array=1,5,9) or a missing variable with --shard slurm: usage error, nothing written.
+SLURM_ARRAY_TASK_ID=9 SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=9 \
+  "$calcikin" run "$grid" -o sparse.h5 --shard slurm --no-progress 2> sparse.txt
+rc=$?; [ $rc -eq 2 ] || fail "sparse array id: exit $rc (expected 2)"
+grep -q "consecutive" sparse.txt || { cat sparse.txt; fail "sparse array id: unclear message"; }
+[ ! -e sparse.h5 ] && [ ! -e sparse.h5.partial ] || fail "sparse array id wrote a file"
+env -u SLURM_ARRAY_TASK_ID "$calcikin" run "$grid" -o noslurm.h5 --shard slurm --no-progress 2> /dev/null
+rc=$?; [ $rc -eq 2 ] || fail "--shard slurm outside an array: exit $rc (expected 2)"
 
 # info --json is JSON with the progress.
 "$calcikin" info merged.h5 --json > info.json || fail "info --json"

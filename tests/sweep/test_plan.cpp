@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "solver/sweep/plan.hpp"
 #include "solver/sweep/shard.hpp"
@@ -113,16 +115,46 @@ TEST(Shard, ParsesKOverNAndRejectsOthers) {
     EXPECT_THROW(parse_shard(bad), std::invalid_argument) << bad;
 }
 
-TEST(Shard, ComesFromSlurmArrayVariablesCountingFromTheirMinimum) {
-  setenv("SLURM_ARRAY_TASK_ID", "4", 1);
-  setenv("SLURM_ARRAY_TASK_COUNT", "4", 1);
-  setenv("SLURM_ARRAY_TASK_MIN", "1", 1);
-  const auto s = shard_from_environment();
-  ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->index, 3u);
-  EXPECT_EQ(s->count, 4u);
-  unsetenv("SLURM_ARRAY_TASK_ID");
-  unsetenv("SLURM_ARRAY_TASK_COUNT");
-  unsetenv("SLURM_ARRAY_TASK_MIN");
-  EXPECT_FALSE(shard_from_environment().has_value());
+namespace {
+void set_slurm(const char* id, const char* count, const char* min, const char* max) {
+  for (const auto& [name, value] : {std::pair{"SLURM_ARRAY_TASK_ID", id},
+                                    {"SLURM_ARRAY_TASK_COUNT", count},
+                                    {"SLURM_ARRAY_TASK_MIN", min},
+                                    {"SLURM_ARRAY_TASK_MAX", max}}) {
+    if (value == nullptr) {
+      unsetenv(name);
+    } else {
+      setenv(name, value, 1);
+    }
+  }
+}
+}  // namespace
+
+TEST(Shard, SlurmOnRequestCountsFromTheArrayMinimum) {
+  set_slurm("4", "4", "1", "4");
+  Shard s = parse_shard("slurm");
+  EXPECT_EQ(s.index, 3u);
+  EXPECT_EQ(s.count, 4u);
+  set_slurm("0", "3", nullptr, nullptr);
+  s = shard_from_slurm();
+  EXPECT_EQ(s.index, 0u);
+  EXPECT_EQ(s.count, 3u);
+  set_slurm(nullptr, nullptr, nullptr, nullptr);
+}
+
+TEST(Shard, SlurmSparseOrMissingArrayIdsAreUsageErrorsNamingTheVariables) {
+  set_slurm("9", "3", "1", "9");  // --array=1,5,9
+  try {
+    shard_from_slurm();
+    FAIL() << "a sparse array was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("SLURM_ARRAY_TASK_ID=9"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("consecutive"), std::string::npos) << e.what();
+  }
+  set_slurm("5", "3", "1", "9");  // the middle id of the same array: also refused (MAX-MIN+1 != N)
+  EXPECT_THROW(shard_from_slurm(), std::invalid_argument);
+  set_slurm("x", "3", nullptr, nullptr);
+  EXPECT_THROW(shard_from_slurm(), std::invalid_argument);
+  set_slurm(nullptr, nullptr, nullptr, nullptr);
+  EXPECT_THROW(parse_shard("slurm"), std::invalid_argument);
 }

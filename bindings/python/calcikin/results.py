@@ -92,9 +92,20 @@ def unstack_sweep(ds: xr.Dataset) -> xr.Dataset:
     return ds.set_index(run=swept).unstack("run")
 
 
+def _shard_text(shard: Any) -> str:
+    if shard is None:
+        return ""
+    if isinstance(shard, str):
+        return shard
+    if isinstance(shard, tuple) and len(shard) == 2 and all(isinstance(k, int) for k in shard):
+        return f"{shard[0]}/{shard[1]}"
+    raise TypeError(f"shard must be 'K/N', (K, N) or 'slurm', not {shard!r}")
+
+
 def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike | None = None, *,
         threads: int | None = None, progress: bool | Callable[[dict], Any] = False,
-        overrides: dict | None = None, resume: bool = False, assume_yes: bool = False) -> xr.Dataset:
+        overrides: dict | None = None, resume: bool = False, assume_yes: bool = False,
+        shard: str | tuple[int, int] | None = None) -> xr.Dataset:
     """Runs a scenario (a single run or its sweep) and returns the results as an xarray Dataset.
 
     Parameters
@@ -108,6 +119,9 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
     overrides: dotted-path overrides applied first (see :meth:`Scenario.with_overrides`).
     resume: continue ``output + ".partial"`` left by an interrupted run.
     assume_yes: allow sweeps larger than the scenario's ``sweep.confirm_above``.
+    shard: compute only shard K of N of the sweep (points K, K+N, ...): ``"K/N"``, ``(K, N)``, or
+        ``"slurm"`` for K/N from the SLURM array variables. Default: every point; the environment
+        (SLURM_ARRAY_TASK_ID, ...) is never read unless asked for.
 
     Ctrl-C stops the sweep cleanly: points in flight finish, ``output + ".partial"`` is kept (resumable),
     and KeyboardInterrupt is raised. Failed points of a sweep are recorded (NaN, ``status``/``message``)
@@ -119,6 +133,7 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
         sc = sc.with_overrides(overrides)
     if threads is not None and int(threads) < 1:
         raise ValueError(f"threads must be >= 1, not {threads}")
+    shard_text = _shard_text(shard)
     display = TextProgress() if progress is True else None
     callback = display if display is not None else (progress or None)
 
@@ -134,7 +149,7 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
     try:
         try:
             summary = _calcikin.run(sc._native, target, int(threads or 0), bool(resume), bool(assume_yes),
-                                    sc.set_arguments, callback)
+                                    sc.set_arguments, callback, shard_text)
         finally:
             if display is not None:
                 display.close()
