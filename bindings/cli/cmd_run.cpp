@@ -1,8 +1,8 @@
 // calcikin run FILE.yaml [-o OUT.h5] [-j THREADS] [--set PATH=VALUE]... [--shard K/N] [--resume]
-// [--yes] (--shard slurm: K/N from the SLURM array variables). Runs a scenario (one run or a sweep) into an HDF5 file (docs/file-format.md). Progress on
-// stderr when it is a terminal, a one-line summary always; stdout stays empty. Exit 0, 4 (some
-// points failed, recorded in the file), 130 (Ctrl-C: in-flight points finished, resumable .partial
-// kept).
+// [--yes] (--shard slurm: K/N from the SLURM array variables). Runs a scenario (one run or a sweep)
+// into an HDF5 file (docs/file-format.md). Progress on stderr when it is a terminal, a one-line
+// summary always; stdout stays empty. Exit 0, 4 (some points failed, recorded in the file), 130
+// (Ctrl-C: in-flight points finished, resumable .partial kept).
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -30,6 +30,7 @@ struct RunCommandOptions {
   bool yes = false;
   bool progress = false;
   bool no_progress = false;
+  double progress_interval = sweep::kDefaultProgressInterval;
 };
 
 int run_run(const RunCommandOptions& o) {
@@ -45,6 +46,7 @@ int run_run(const RunCommandOptions& o) {
   options.progress = o.no_progress ? sweep::ProgressMode::Never
                      : o.progress  ? sweep::ProgressMode::Always
                                    : sweep::ProgressMode::Auto;
+  options.progress_interval = o.progress_interval;
   if (!o.shard.empty()) {
     try {
       options.shard = sweep::parse_shard(o.shard);
@@ -95,7 +97,11 @@ void register_run(CLI::App& app, CommandTable& table) {
                 "Continue OUT.partial of an interrupted run (completed points are kept)");
   sub->add_flag("--yes", o->yes, "Run sweeps larger than sweep.confirm_above without asking");
   sub->add_flag("--progress", o->progress,
-                "Show progress on stderr even when it is not a terminal");
+                "Show progress on stderr even when it is not a terminal (into a batch log: one "
+                "line per --progress-interval, with the ETA)");
+  sub->add_option("--progress-interval", o->progress_interval,
+                  "Seconds between progress lines when stderr is not a terminal (default 30)")
+      ->check(CLI::PositiveNumber);
   sub->add_flag("--no-progress", o->no_progress,
                 "Never show progress (the final summary line stays)");
   sub->footer(exit_code_help());

@@ -115,7 +115,8 @@ py::dict run(const scenario::Scenario& scenario, const std::string& output, int 
 void bind_run(py::module_& m) {
   m.def("run", &run, py::arg("scenario"), py::arg("output") = std::string(), py::arg("threads") = 0,
         py::arg("resume") = false, py::arg("assume_yes") = false,
-        py::arg("overrides") = std::vector<std::string>(), py::arg("on_progress") = py::none(), py::arg("shard") = std::string(),
+        py::arg("overrides") = std::vector<std::string>(), py::arg("on_progress") = py::none(),
+        py::arg("shard") = std::string(),
         "Runs a scenario into an HDF5 file (api::run, as `calcikin run`). Returns a summary dict.");
 }
 

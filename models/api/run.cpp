@@ -173,7 +173,8 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
   setup.text_attributes["overrides"] = overrides;
   setup.integer_attributes = {{"threads", threads}, {"mpi_ranks", world.size}};
 
-  sweep::ProgressPrinter printer(world.rank == 0 ? options.progress : sweep::ProgressMode::Never);
+  sweep::ProgressPrinter printer(world.rank == 0 ? options.progress : sweep::ProgressMode::Quiet,
+                                 stderr, options.progress_interval);
   sweep::RunnerOptions runner;
   runner.threads = threads;
   runner.cancel = options.cancel;

@@ -30,6 +30,7 @@ struct RunOptions {
                             // an already finished OUTPUT: io::IoError)
   bool assume_yes = false;  // allow sweeps larger than sweep.confirm_above
   sweep::ProgressMode progress = sweep::ProgressMode::Auto;
+  double progress_interval = sweep::kDefaultProgressInterval;  // s between lines in a non-TTY log
   sweep::CancelToken* cancel = nullptr;  // optional (the CLI installs a SIGINT guard on its own)
   sweep::ProgressCallback on_progress;   // optional, in addition to the printer
   std::vector<std::string> overrides;    // the --set arguments already applied (hashed, stored)

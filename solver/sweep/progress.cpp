@@ -33,19 +33,31 @@ std::string format_progress(const Progress& p) {
   return text;
 }
 
-ProgressPrinter::ProgressPrinter(ProgressMode mode, std::FILE* stream)
+ProgressPrinter::ProgressPrinter(ProgressMode mode, std::FILE* stream, double interval_seconds)
     : stream_(stream),
       live_(mode == ProgressMode::Always ||
-            (mode == ProgressMode::Auto && isatty(fileno(stream)) != 0)) {}
+            (mode == ProgressMode::Auto && isatty(fileno(stream)) != 0)),
+      terminal_(isatty(fileno(stream)) != 0),
+      quiet_(mode == ProgressMode::Quiet),
+      interval_(interval_seconds > 0 ? interval_seconds : kDefaultProgressInterval),
+      next_line_(interval_) {}
 
 void ProgressPrinter::update(const Progress& p) {
   if (!live_) return;
-  std::fprintf(stream_, "\r%s\033[K", format_progress(p).c_str());
+  if (terminal_) {
+    std::fprintf(stream_, "\r%s\033[K", format_progress(p).c_str());
+    drew_ = true;
+  } else {
+    // A log: no carriage returns (one line of 30,000 updates otherwise), one line per interval.
+    if (p.elapsed_seconds < next_line_) return;
+    std::fprintf(stream_, "calcikin: progress: %s\n", format_progress(p).c_str());
+    while (next_line_ <= p.elapsed_seconds) next_line_ += interval_;
+  }
   std::fflush(stream_);
-  drew_ = true;
 }
 
 void ProgressPrinter::finish(const Progress& p, bool interrupted) {
+  if (quiet_) return;
   if (drew_) std::fputc('\n', stream_);
   const std::size_t computed = p.done - p.resumed;
   const double rate =

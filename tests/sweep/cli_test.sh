@@ -23,8 +23,10 @@ expect_rc 5 "$calcikin" run "$grid" -o one.h5 --resume --no-progress
 expect_rc 0 "$calcikin" run "$grid" -o fresh.h5 --resume --no-progress
 same one.h5 fresh.h5
 # Progress: forced with --progress (stderr is not a terminal here), a summary line either way.
-"$calcikin" run "$grid" -o p.h5 --progress 2> progress.txt >stdout.txt || fail "run with --progress"
-grep -q "8/8 points, 0 failed, .* points/s, ETA" progress.txt || { cat progress.txt; fail "no progress line"; }
+# Into a log (not a terminal): whole lines, no carriage returns, one per --progress-interval.
+"$calcikin" run "$grid" -o p.h5 --progress --progress-interval 0.001 2> progress.txt >stdout.txt || fail "run with --progress"
+grep -q "^calcikin: progress: 8/8 points, 0 failed, .* points/s, ETA" progress.txt || { cat progress.txt; fail "no progress line"; }
+! grep -q $'\r' progress.txt || fail "carriage returns in a non-terminal progress log"
 grep -q "^calcikin: done: 8/8 points" progress.txt || fail "no summary line"
 [ ! -s stdout.txt ] || fail "run wrote to stdout"
 

@@ -38,6 +38,55 @@ TEST(Progress, SummaryLineIsPrintedEvenWhenTheLiveLineIsOff) {
       "calcikin: done: 4/4 points (4 computed, 0 resumed) in 2.00 s (2.0 points/s), 0 failed\n");
 }
 
+namespace {
+std::string read_all(std::FILE* f) {
+  std::rewind(f);
+  std::string text;
+  char buffer[512];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, n);
+  std::fclose(f);
+  return text;
+}
+}  // namespace
+
+TEST(Progress, IntoALogOneLinePerIntervalWithEtaAndNoCarriageReturns) {
+  std::FILE* f = std::tmpfile();  // not a terminal, as a batch job's log
+  ASSERT_NE(f, nullptr);
+  ProgressPrinter printer(ProgressMode::Always, f, 30.0);
+  Progress p;
+  p.total = 100000;
+  for (int i = 1; i <= 400; ++i) {  // 100 s of updates every 0.25 s
+    p.elapsed_seconds = 0.25 * i;
+    p.done = static_cast<std::size_t>(250 * i);
+    printer.update(p);
+  }
+  printer.finish(p, false);
+  const std::string text = read_all(f);
+  EXPECT_EQ(text.find('\r'), std::string::npos);
+  std::size_t lines = 0, progress_lines = 0;
+  for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos; ++at) ++lines;
+  for (std::size_t at = 0; (at = text.find("calcikin: progress: ", at)) != std::string::npos; ++at)
+    ++progress_lines;
+  EXPECT_EQ(progress_lines, 3u) << text;  // at 30, 60 and 90 s
+  EXPECT_EQ(lines, 4u) << text;           // + the summary
+  EXPECT_NE(
+      text.find("calcikin: progress: 30000/100000 points, 0 failed, 1000.0 points/s, ETA 1m10s"),
+      std::string::npos)
+      << text;
+}
+
+TEST(Progress, QuietPrintsNothingNotEvenTheSummary) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  ProgressPrinter printer(ProgressMode::Quiet, f);
+  Progress p;
+  p.done = p.total = 4;
+  printer.update(p);
+  printer.finish(p, false);
+  EXPECT_EQ(read_all(f), "");
+}
+
 TEST(InterruptGuard, SigintRequestsCancellationInsteadOfKillingTheProcess) {
   CancelToken token;
   {
