@@ -96,6 +96,7 @@ class NumpyModel:
                 T[k] = smooth_positive(T[k], 1e-12 * self.E[k])
         si, lca, lmg = self.chemistry(T)
         amg = 10 ** lmg
+        aca = 10 ** lca
         dy = np.zeros_like(y)
         # ACP pool
         acp = self.phases[0]
@@ -117,7 +118,7 @@ class NumpyModel:
         dy[0] = dn / nref
         dy[1] = 3 * (w * xnew + (1 - w) * x) * dn / nref
         kc = p["ACP.mg.langmuir_constant"] * C0 * amg
-        theta_acp = kc / (1 + kc)
+        theta_acp = kc / (1 + kc + p["ACP.mg.calcium_langmuir_constant"] * C0 * aca)
         f_acp = np.exp(-p["ACP.mg.incorporation_inhibition"] * x) * soft_floor(
             1 - p["ACP.mg.adsorption_inhibition"] * theta_acp, 1e-3)
         # crystals
@@ -130,11 +131,17 @@ class NumpyModel:
             lnO = LN10 * si[self.cphase[c]]
             sigma = np.exp(lnO / nu_ions) - 1
             kc = p[pre + "mg.langmuir_constant"] * C0 * amg
-            theta = kc / (1 + kc)
-            fg = soft_floor(1 - p[pre + "mg.effectiveness"] * theta, 1e-3)
+            theta = kc / (1 + kc + p[pre + "mg.calcium_langmuir_constant"] * C0 * aca)
+            fg = 1.0
+            alpha_ref = p[pre + "mg.effectiveness"]
+            if sigma > 0 and alpha_ref > 0:
+                latt = p[pre + "mg.lattice_coverage"]
+                excess = theta if latt <= 0 else soft_floor(theta - latt, 1e-3) / (1 - latt)
+                alpha = alpha_ref * p[pre + "mg.reference_supersaturation"] / sigma
+                fg = soft_floor(1 - alpha * excess, 1e-3)
             sm = p["numerics.rate_smoothing"]
             if sigma > 0:
-                sc = soft_cap(sigma, p["numerics.supersaturation_cap"], p["numerics.cap_sharpness"])
+                sc = soft_cap(sigma, p["growth.supersaturation_cap"], p["numerics.cap_sharpness"])
                 flux = p[pre + "growth.rate_constant"] * sc ** p[pre + "growth.order"] * sigma / (sigma + sm) * fg
             elif sigma < 0:
                 a = -sigma

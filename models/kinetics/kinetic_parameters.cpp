@@ -27,13 +27,14 @@ constexpr Binding kBindings[] = {
     {"ACP.mg.incorporation_inhibition", &KP::acp_mg_incorporation_inhibition},
     {"ACP.mg.adsorption_inhibition", &KP::acp_mg_adsorption_inhibition},
     {"ACP.mg.langmuir_constant", &KP::acp_mg_langmuir_constant},
+    {"ACP.mg.calcium_langmuir_constant", &KP::acp_ca_langmuir_constant},
     {"ACP.mg.composition_switch_width", &KP::acp_composition_switch_width},
     {"inhibitor.amount", &KP::inhibitor_amount},
     {"inhibitor.footprint", &KP::inhibitor_footprint},
     {"inhibitor.binding_constant", &KP::inhibitor_binding_constant},
     {"inhibitor.nucleation_effectiveness", &KP::inhibitor_nucleation_effectiveness},
     {"inhibitor.growth_effectiveness", &KP::inhibitor_growth_effectiveness},
-    {"numerics.supersaturation_cap", &KP::supersaturation_cap},
+    {"growth.supersaturation_cap", &KP::supersaturation_cap},
     {"numerics.cap_sharpness", &KP::cap_sharpness},
     {"numerics.rate_smoothing", &KP::rate_smoothing},
     {"numerics.minimum_nucleus_radius", &KP::minimum_nucleus_radius},
@@ -63,6 +64,9 @@ constexpr CrystalBinding kCrystalBindings[] = {
     {"dissolution.rate_constant", &CP::dissolution_rate_constant},
     {"mg.langmuir_constant", &CP::mg_langmuir_constant},
     {"mg.effectiveness", &CP::mg_effectiveness},
+    {"mg.calcium_langmuir_constant", &CP::ca_langmuir_constant},
+    {"mg.reference_supersaturation", &CP::mg_reference_supersaturation},
+    {"mg.lattice_coverage", &CP::mg_lattice_coverage},
 };
 
 constexpr const char* kCrystalNames[] = {"HAP", "WH", "OCP"};

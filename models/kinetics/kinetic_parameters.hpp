@@ -23,7 +23,10 @@ struct CrystalParameters {
   double growth_order = 0.0;                  // n in sigma^n
   double dissolution_rate_constant = 0.0;     // mol/(m2 s), first order in |sigma|
   double mg_langmuir_constant = 0.0;          // m3/mol, Mg2+ (activity x c0) on growth sites
-  double mg_effectiveness = 0.0;              // alpha_KM (Kubota-Mullin)
+  double mg_effectiveness = 0.0;              // alpha_KM,ref (Kubota-Mullin) at sigma_ref
+  double ca_langmuir_constant = 0.0;          // m3/mol, Ca2+ competing for the same sites (K_Ca)
+  double mg_reference_supersaturation = 0.0;  // sigma_ref: alpha(sigma) = alpha_ref sigma_ref/sigma
+  double mg_lattice_coverage = 0.0;           // theta*: Mg coverage taken up as lattice constituent
   double mg_composition_optimum = 0.0;  // x*: WH only (Mg/(Ca+Mg) of ACP where WH nucleates best)
 };
 
@@ -34,6 +37,7 @@ struct KineticParameters {
   double acp_mg_incorporation_inhibition = 0.0;  // lambda_inc
   double acp_mg_adsorption_inhibition = 0.0;     // alpha_ads
   double acp_mg_langmuir_constant = 0.0;         // m3/mol
+  double acp_ca_langmuir_constant = 0.0;         // m3/mol, Ca2+ competing with Mg2+ on ACP
   double acp_composition_switch_width = 0.0;  // width of the growth/dissolution blend in S_ACP - 1
 
   CrystalParameters hap, wh, ocp;
@@ -49,8 +53,9 @@ struct KineticParameters {
       0.0;  // share of the nucleation sites a bound molecule blocks
   double inhibitor_growth_effectiveness = 0.0;  // same for growth and secondary-nucleation sites
 
+  // growth at high supersaturation
+  double supersaturation_cap = 0.0;  // sigma_max (smooth cap; growth.supersaturation_cap)
   // numerics of the rate laws
-  double supersaturation_cap = 0.0;     // sigma_max (smooth cap)
   double cap_sharpness = 0.0;           // p of the soft cap sigma / (1 + (sigma/sigma_max)^p)^(1/p)
   double rate_smoothing = 0.0;          // sigma_s of the C1 blend at sigma = 0
   double minimum_nucleus_radius = 0.0;  // m

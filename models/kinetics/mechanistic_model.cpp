@@ -136,6 +136,7 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   const S log_a_ca = q[quantity_ca(m)];
   const S log_a_mg = q[quantity_mg(m)];
   const S a_mg = exp(kLn10 * log_a_mg);
+  const S a_ca = exp(kLn10 * log_a_ca);
 
   // ---- ACP pool (Mg in/on ACP: Ding et al. 2014)
   const S n_acp = y[0] * n_ref_;
@@ -168,7 +169,8 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   ydot[0] = dn_acp / n_ref_;
   ydot[1] = 3.0 * x_flux * dn_acp / n_ref_;
 
-  const S theta_acp = rate::langmuir(a_mg, p_.acp_mg_langmuir_constant, kStandardConcentration);
+  const S theta_acp = rate::competitive_langmuir(
+      a_mg, p_.acp_mg_langmuir_constant, a_ca, p_.acp_ca_langmuir_constant, kStandardConcentration);
   const S f_acp = exp(-p_.acp_mg_incorporation_inhibition * x_mg) *
                   rate::soft_floor(1.0 - p_.acp_mg_adsorption_inhibition * theta_acp, 1e-3);
 
@@ -199,8 +201,15 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
     S* dmu = ydot + 2 + 4 * c;
     const S ln_omega = kLn10 * q[cr.phase];
     const S sigma = exp(ln_omega / cr.ion_count) - 1.0;
-    const S theta = rate::langmuir(a_mg, cr.p.mg_langmuir_constant, kStandardConcentration);
-    const S f_growth = rate::kubota_mullin(theta, cr.p.mg_effectiveness) * f_protein_growth;
+    // Mg coverage competing with Ca (E2), Kubota-Mullin blocking with alpha ~ 1/sigma and the
+    // phase's lattice allowance (only evaluated where sigma > 0: growth and secondary nucleation).
+    const S theta = rate::competitive_langmuir(a_mg, cr.p.mg_langmuir_constant, a_ca,
+                                               cr.p.ca_langmuir_constant, kStandardConcentration);
+    S f_growth = f_protein_growth;
+    if (sigma > 0.0)
+      f_growth = f_growth * rate::kubota_mullin_sigma(theta, sigma, cr.p.mg_effectiveness,
+                                                      cr.p.mg_reference_supersaturation,
+                                                      cr.p.mg_lattice_coverage);
     S flux = rate::surface_flux(sigma, cr.p.growth_rate_constant, cr.p.growth_order,
                                 cr.p.dissolution_rate_constant, p_.supersaturation_cap,
                                 p_.cap_sharpness, p_.rate_smoothing);
