@@ -1,12 +1,14 @@
-// calcikin validate FILE...: reads each scenario file (and applies --set overrides) and reports
-// every problem; writes nothing. stdout: one summary line per valid file. Exit 0 when all are
-// valid, 3 otherwise.
+// calcikin validate FILE...: reads each scenario file (and applies --set overrides), prepares it
+// exactly as `run` does (api::prepare_run: initial solution, database range, kinetics, sweep plan)
+// and reports every problem; writes nothing. "ok" means `run` would start computing. stdout: one
+// summary line per valid file. Exit 0 when all are valid, 3 otherwise.
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "bindings/cli/commands.hpp"
+#include "models/api/run.hpp"
 #include "models/scenario/loader.hpp"
 #include "models/scenario/overrides.hpp"
 #include "solver/input/exit_codes.hpp"
@@ -17,18 +19,11 @@ namespace {
 struct ValidateOptions {
   std::vector<std::string> files;
   std::vector<std::string> overrides;
+  bool yes = false;
 };
 
-std::string summary(const scenario::Scenario& s) {
-  std::size_t points = s.sweep.mode == scenario::SweepMode::None ? 1 : 0;
-  if (s.sweep.mode == scenario::SweepMode::Grid) {
-    points = 1;
-    for (const auto& p : s.sweep.parameters) points *= p.values.size();
-  } else if (s.sweep.mode == scenario::SweepMode::LatinHypercube) {
-    points = static_cast<std::size_t>(s.sweep.samples);
-  } else if (s.sweep.mode != scenario::SweepMode::None) {
-    points = s.sweep.parameters.front().values.size();
-  }
+std::string summary(const scenario::Scenario& s, const sweep::SweepPlan& plan) {
+  const std::size_t points = plan.size();
   return s.name + ": " + std::to_string(s.solution.totals.size()) + " totals, " +
          std::to_string(s.minerals.size()) + " minerals, " + std::to_string(points) +
          (points == 1 ? " point" : " points");
@@ -40,7 +35,8 @@ int run_validate(const ValidateOptions& options) {
     try {
       scenario::Scenario s = scenario::load_file(file);
       for (const std::string& o : options.overrides) scenario::apply_set(s, o);
-      std::printf("ok: %s (%s)\n", file.c_str(), summary(s).c_str());
+      const api::PreparedRun prepared = api::prepare_run(s, options.yes);
+      std::printf("ok: %s (%s)\n", file.c_str(), summary(s, prepared.plan).c_str());
     } catch (const input::InputError& e) {
       std::fprintf(stderr, "%s\n", e.what());
       rc = kExitInvalidInput;
@@ -60,6 +56,8 @@ void register_validate(CLI::App& app, CommandTable& table) {
       ->required();
   sub->add_option("--set", options->overrides,
                   "Override a value: PATH=VALUE, e.g. solution.totals.Mg='2 mmol/kgw'");
+  sub->add_flag("--yes", options->yes,
+                "Accept sweeps larger than sweep.confirm_above (as `run --yes` does)");
   sub->footer(exit_code_help());
   table.add(sub, [options] { return run_validate(*options); });
 }

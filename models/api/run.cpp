@@ -123,18 +123,29 @@ std::string scenario_hash(const scenario::Scenario& s, const std::vector<std::st
   return text;
 }
 
-RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) {
-  // Everything that can reject the input happens before a file is touched.
-  const std::shared_ptr<const Simulation> simulation = Simulation::prepare(scenario_in);
+PreparedRun prepare_run(const scenario::Scenario& scenario_in, bool assume_yes) {
+  std::shared_ptr<const Simulation> simulation = Simulation::prepare(scenario_in);
   const scenario::Scenario& s = simulation->scenario();
-  const sweep::SweepPlan plan = make_plan(s);
-  if (static_cast<std::int64_t>(plan.size()) > s.sweep.confirm_above && !options.assume_yes) {
+  sweep::SweepPlan plan = make_plan(s);
+  if (static_cast<std::int64_t>(plan.size()) > s.sweep.confirm_above && !assume_yes) {
     throw input::InputError({s.source_file, 0, 0}, "sweep",
                             "the sweep has " + std::to_string(plan.size()) +
                                 " points, more than sweep.confirm_above (" +
                                 std::to_string(s.sweep.confirm_above) + ")",
                             "", "pass --yes to run it anyway, or raise sweep.confirm_above");
   }
+  // One evaluator as a trial: what a thread builds before its first point (the Speciator at the
+  // scenario's temperature, the CVODE workspace) fails here, before any file exists.
+  (void)simulation->evaluator_factory()();
+  return PreparedRun{std::move(simulation), std::move(plan)};
+}
+
+RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) {
+  // Everything that can reject the input happens before a file is touched.
+  const PreparedRun prepared = prepare_run(scenario_in, options.assume_yes);
+  const std::shared_ptr<const Simulation>& simulation = prepared.simulation;
+  const scenario::Scenario& s = simulation->scenario();
+  const sweep::SweepPlan& plan = prepared.plan;
   const sweep::Shard shard = options.shard.value_or(sweep::Shard{});
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   const sweep::MpiWorld world = sweep::mpi_world();

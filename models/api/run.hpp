@@ -10,6 +10,7 @@
 // scenario.sweep.parameters (make_plan keeps that order).
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,21 @@ struct RunResult {
   double writer_seconds = 0.0;
   int exit_code = 0;  // kExitOk, kExitPointsFailed or kExitInterrupted
 };
+
+class Simulation;
+
+// A scenario prepared to run: every check done (the same for `validate`, `run` and Python), nothing
+// written yet. `run` starts from it; `validate` stops here, so it says "ok" exactly when `run`
+// would start computing.
+struct PreparedRun {
+  std::shared_ptr<const Simulation> simulation;
+  sweep::SweepPlan plan;
+};
+
+// Simulation::prepare (initial solution, database range, kinetic phases and parameters,
+// thermodynamic parameters, output layout), the sweep plan, the size limit (sweep.confirm_above
+// unless assume_yes) and one evaluator built as a trial. Throws input::InputError.
+PreparedRun prepare_run(const scenario::Scenario& scenario, bool assume_yes);
 
 // Converts the scenario's sweep section into a plan (validated: errors are input::InputError at the
 // sweep entry). Exposed for `calcikin info --plan` and Python.

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "models/api/initial_solution.hpp"
 #include "models/api/thermo_settings.hpp"
 #include "models/kinetics/acp_equilibration.hpp"
 #include "models/kinetics/autocatalytic_model.hpp"
@@ -13,6 +14,7 @@
 #include "models/kinetics/parameter_catalogue.hpp"
 #include "models/kinetics/speciator_chemistry.hpp"
 #include "models/kinetics/trajectory.hpp"
+#include "models/scenario/loader.hpp"
 #include "models/scenario/thermo_parameters.hpp"
 #include "models/thermo/database.hpp"
 #include "solver/input/did_you_mean.hpp"
@@ -30,11 +32,6 @@ using kinetics::kP;
 
 constexpr const char* kOutputElements[] = {"Ca", "Mg", "P"};
 const std::vector<std::string> kKineticPhases = {"ACP", "HAP", "WH", "OCP"};
-
-[[noreturn]] void fail_at(const input::SourceLocation& where, const std::string& key,
-                          const std::string& problem, const std::string& hint = {}) {
-  throw input::InputError(where, key, problem, {}, hint);
-}
 
 kinetics::CrystalKind kind_of(const std::string& phase) {
   if (phase == "HAP") return kinetics::CrystalKind::HAP;
@@ -87,7 +84,20 @@ scenario::ParameterCatalogue Simulation::parameter_catalogue() {
 }
 
 std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
+  // Errors raised below by code that knows only a location get the scenario line and caret.
+  try {
+    return prepare_checked(s);
+  } catch (const input::InputError& e) {
+    throw scenario::with_source_line(s, e);
+  }
+}
+
+std::shared_ptr<const Simulation> Simulation::prepare_checked(scenario::Scenario s) {
   std::shared_ptr<Simulation> sim(new Simulation());
+  const auto fail_at = [&s](const input::SourceLocation& where, const std::string& key,
+                            const std::string& problem, const std::string& hint = {}) {
+    scenario::fail_at(s, where, key, problem, hint);
+  };
   scenario::resolve_kinetic_parameters(s, parameter_catalogue());
 
   // ---- model level and phases
@@ -98,12 +108,15 @@ std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
   sim->phases_ = {"ACP"};
   std::vector<std::string> requested = s.kinetics.phases;
   if (requested.empty()) requested = {"HAP", "WH"};
-  for (const std::string& ph : requested) {
+  for (std::size_t i = 0; i < requested.size(); ++i) {
+    const std::string& ph = requested[i];
+    const input::SourceLocation& ph_where =
+        i < s.kinetics.phase_where.size() ? s.kinetics.phase_where[i] : s.kinetics.phases_where;
     if (std::find(kKineticPhases.begin(), kKineticPhases.end(), ph) == kKineticPhases.end()) {
       std::string hint = input::did_you_mean(ph, kKineticPhases);
       if (hint.empty()) hint = "kinetic phases: ACP, HAP, WH, OCP";
-      fail_at(s.kinetics.phases_where, "kinetics.phases", "no kinetics for phase '" + ph + "'",
-              hint);
+      fail_at(ph_where, "kinetics.phases[" + std::to_string(i) + "]",
+              "no kinetics for phase '" + ph + "'", hint);
     }
     if (ph != "ACP" &&
         std::find(sim->phases_.begin(), sim->phases_.end(), ph) == sim->phases_.end())
@@ -150,17 +163,17 @@ std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
     sim->parameters_.set(o.name, o.value);
 
   // ---- chemical system: every element of the solution, plus Ca, Mg and P (so they can be swept)
-  std::shared_ptr<const thermo::Database> db = thermo::load_database(s.database);
-  std::vector<std::string> elements;
-  std::vector<input::SourceLocation> where;
-  for (const scenario::TotalEntry& t : s.solution.totals) {
-    elements.push_back(t.element);
-    where.push_back(t.where);
+  std::shared_ptr<const thermo::Database> db;
+  try {
+    db = thermo::load_database(s.database);
+  } catch (const input::InputError& e) {
+    if (e.where().line > 0) throw;  // a problem inside the database file: point there
+    fail_at(s.database_where, "database", e.problem(), e.hint());
   }
-  if (s.solution.buffer) {
-    elements.push_back(s.solution.buffer->name);
-    where.push_back(s.solution.buffer->where);
-  }
+  // The initial solution, described and checked once (the same code as `speciate`).
+  const InitialSolution solution(s, *db);
+  std::vector<std::string> elements = solution.components();
+  std::vector<input::SourceLocation> where = solution.locations();
   for (const char* e : kOutputElements)
     if (std::find(elements.begin(), elements.end(), e) == elements.end()) {
       elements.emplace_back(e);
@@ -327,28 +340,18 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
     }
   }
 
-  // Molal totals of every system element for the point scenario.
+  // Molal totals of every system element for the point scenario (molar input: PHREEQC's rule,
+  // initial_solution.hpp, the same conversion as `speciate`).
   void fill_totals() {
     const scenario::SolutionSpec& sol = point_.solution;
     std::fill(totals_.begin(), totals_.end(), 0.0);
-    const thermo::Database& db = sim_.system_->database();
-    // Molar input: kg water per litre = density - mass of solutes (PHREEQC's rule).
-    double solute_mass = 0.0;  // kg/L
-    bool any_molar = false;
-    for (const scenario::TotalEntry& t : sol.totals)
-      if (t.basis == scenario::ConcentrationBasis::Molar) {
-        any_molar = true;
-        const int b = db.find_basis(t.element);
-        if (b >= 0)
-          solute_mass +=
-              t.value * 1e-3 * db.basis[static_cast<std::size_t>(b)].gram_formula_weight * 1e-3;
-      }
-    const double kgw_per_litre = any_molar ? sol.density - solute_mass : 1.0;
+    const double kgw_per_litre = water_per_litre(sol, sim_.system_->database());
+    if (!(kgw_per_litre > 0.0))
+      throw std::domain_error("the solutes outweigh the solution (density too low)");
     for (const scenario::TotalEntry& t : sol.totals) {
       const int i = sim_.system_->element_index(t.element);
       if (i < 0) continue;
-      totals_[static_cast<std::size_t>(i)] =
-          t.basis == scenario::ConcentrationBasis::Molal ? t.value : t.value * 1e-3 / kgw_per_litre;
+      totals_[static_cast<std::size_t>(i)] = molality(t, kgw_per_litre);
     }
     if (sol.buffer) {
       const int i = sim_.system_->element_index(sol.buffer->name);

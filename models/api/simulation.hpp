@@ -65,6 +65,7 @@ class Simulation {
  private:
   Simulation() = default;
   friend class SimulationEvaluator;
+  static std::shared_ptr<const Simulation> prepare_checked(scenario::Scenario scenario);
 
   scenario::Scenario scenario_;
   io::RunLayout layout_;

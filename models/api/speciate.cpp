@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "models/api/initial_solution.hpp"
 #include "models/api/thermo_settings.hpp"
+#include "models/scenario/loader.hpp"
 #include "models/scenario/thermo_parameters.hpp"
 #include "models/thermo/chemical_system.hpp"
 
@@ -13,22 +15,6 @@ namespace {
 
 using input::InputError;
 using input::SourceLocation;
-
-// The text of line `where.line` of the scenario (for the caret in messages).
-std::string scenario_line(const scenario::Scenario& s, const SourceLocation& where) {
-  if (where.line <= 0) return {};
-  std::istringstream is(s.source_text);
-  std::string line;
-  for (int i = 1; std::getline(is, line); ++i)
-    if (i == where.line) return line;
-  return {};
-}
-
-[[noreturn]] void fail(const scenario::Scenario& s, const SourceLocation& where,
-                       const std::string& path, const std::string& problem,
-                       const std::string& hint = {}) {
-  throw InputError(where, path, problem, scenario_line(s, where), hint);
-}
 
 std::string number(double v) {
   if (!std::isfinite(v)) return "null";
@@ -90,88 +76,31 @@ SpeciationReport speciate(const scenario::Scenario& s, const SpeciateOptions& ch
     db = thermo::load_database(s.database);
   } catch (const InputError& e) {
     if (e.where().line > 0) throw;  // a problem inside the database file: point there
-    fail(s, s.database_where, "database", e.problem(), e.hint());
+    scenario::fail_at(s, s.database_where, "database", e.problem(), e.hint());
   }
 
-  // Elements in the order written, then the buffer.
-  std::vector<std::string> elements;
-  std::vector<SourceLocation> where;
-  std::vector<double> values;
-  bool any_molar = false, any_molal = false;
-  for (const auto& t : sol.totals) {
-    elements.push_back(t.element);
-    where.push_back(t.where);
-    values.push_back(t.value);
-    (t.basis == scenario::ConcentrationBasis::Molar ? any_molar : any_molal) = true;
-  }
-  if (any_molar && any_molal) {
-    fail(
-        s, sol.totals.front().where, "solution.totals",
-        "molal and molar concentrations are mixed in one solution",
-        "PHREEQC's conversion needs one basis: write every total in mmol/kgw or every total in mM");
-  }
-  std::size_t charge_index = elements.size();
-  if (sol.charge_balance) {
-    for (std::size_t i = 0; i < elements.size(); ++i)
-      if (elements[i] == *sol.charge_balance) charge_index = i;
-    if (charge_index == elements.size()) {
-      fail(s, sol.charge_balance_where, "solution.charge_balance",
-           "the charge-balance element '" + *sol.charge_balance + "' is not among solution.totals",
-           "list it in totals with a first estimate, e.g. Cl: 140 mmol/kgw");
-    }
-  }
-  if (sol.buffer) {
-    if (db->find_basis(sol.buffer->name) < 0)
-      fail(s, sol.buffer->where, "solution.buffer.name",
-           "database " + db->name + " has no buffer component '" + sol.buffer->name + "'",
-           "the builtin database has Tris and HEPES");
-    elements.push_back(sol.buffer->name);
-    where.push_back(sol.buffer->where);
-    values.push_back(sol.buffer->total);
-  }
+  // The initial solution, described and checked once (the same code as `run`).
+  const InitialSolution solution(s, *db);
+  const std::vector<std::string>& elements = solution.components();
+  const std::size_t charge_index = solution.charge_index();
   scenario::Scenario thermo_scenario;  // only what bind_thermo_parameters reads
   thermo_scenario.database = s.database;
   thermo_scenario.thermodynamics = merged_thermodynamics(s, choices);
   thermo::SystemOptions options;
-  options.element_locations = where;
+  options.element_locations = solution.locations();
   options.enable_species = thermo_scenario.thermodynamics.optional_species;
   std::shared_ptr<const thermo::ChemicalSystem> system;
   try {
     system = thermo::ChemicalSystem::create(db, elements, options);
   } catch (const InputError& e) {
-    // Element problems point at the scenario line; add its text for the caret.
-    if (e.where().file == s.source_file && e.source_line().empty())
-      throw InputError(e.where(), e.key_path(), e.problem(), scenario_line(s, e.where()), e.hint());
-    throw;
+    throw scenario::with_source_line(s, e);  // element problems point at the scenario line
   }
-
-  // Molar -> molal (PHREEQC convert_units): kg water per litre = density - sum(c_i gfw_i)/1000.
-  std::vector<double> totals(values.size());
-  if (any_molar) {
-    double solutes_kg_per_l = 0.0;
-    for (std::size_t i = 0; i < sol.totals.size(); ++i) {
-      const double c = values[i] / 1000.0;  // mol/m3 -> mol/L
-      const auto& b = db->basis[static_cast<std::size_t>(db->find_basis(elements[i]))];
-      solutes_kg_per_l += c * b.gram_formula_weight / 1000.0;
-    }
-    const double water = sol.density - solutes_kg_per_l;
-    if (!(water > 0.0))
-      fail(s, sol.totals.front().where, "solution.totals",
-           "the solutes outweigh the solution (density too low)");
-    for (std::size_t i = 0; i < sol.totals.size(); ++i) totals[i] = values[i] / 1000.0 / water;
-  } else {
-    for (std::size_t i = 0; i < sol.totals.size(); ++i) totals[i] = values[i];
-  }
-  if (sol.buffer) totals.back() = sol.buffer->total;
+  std::vector<double> totals = solution.molalities(sol, *db);
 
   thermo::Speciator sp(system);
   apply_thermo_parameters(sp, bind_thermo_parameters(thermo_scenario, *system),
                           thermo_scenario.thermodynamics);
-  try {
-    sp.set_temperature(sol.temperature);
-  } catch (const std::out_of_range& e) {
-    fail(s, sol.temperature_where, "solution.temperature", e.what());
-  }
+  sp.set_temperature(sol.temperature);  // inside the database's range (InitialSolution)
   thermo::SpeciationStatus st;
   double adjusted = 0.0;
   if (sol.charge_balance) {

@@ -1,7 +1,6 @@
 // The `kinetics:`, `time:`, `solver:` and `output:` sections.
 #include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "models/scenario/loader_sections.hpp"
 #include "models/scenario/overrides.hpp"
@@ -25,13 +24,21 @@ void load_kinetics(const input::Node& node, KineticsSpec& out) {
   if (auto n = node.get("model")) out.model = n->choice({"mechanistic", "autocatalytic"});
   if (auto n = node.get("phases")) {
     out.phases_where = n->location();
-    std::set<std::string> seen;
     for (const input::Node& item : n->items()) {
       const std::string phase = item.text();
       if (!is_phase_name(phase))
         item.fail("'" + phase + "' is not a phase name", "e.g. [ACP, HAP, WH]");
-      if (!seen.insert(phase).second) item.fail("phase '" + phase + "' is listed twice");
+      const auto first = std::find(out.phases.begin(), out.phases.end(), phase);
+      if (first != out.phases.end()) {
+        const SourceLocation& w =
+            out.phase_where[static_cast<std::size_t>(first - out.phases.begin())];
+        throw input::InputError(
+            item.location(), item.path(), "phase '" + phase + "' is listed twice",
+            item.source_line(), "",
+            {input::InputNote{w, "first listed here", item.document().line(w.line)}});
+      }
       out.phases.push_back(phase);
+      out.phase_where.push_back(item.location());
     }
   }
   if (auto n = node.get("parameters")) {

@@ -186,7 +186,10 @@ void load_sweep(const input::Node& node, Scenario& s) {
                                 "zip mode needs the same number of values for every parameter (" +
                                     std::to_string(p.values.size()) + " here, " +
                                     std::to_string(n) + " in the first)",
-                                p.source_line);
+                                p.source_line, "",
+                                {input::InputNote{s.sweep.parameters.front().where,
+                                                  "the first parameter has " + std::to_string(n),
+                                                  s.sweep.parameters.front().source_line}});
       }
     }
   }

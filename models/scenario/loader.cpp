@@ -45,6 +45,7 @@ Scenario load_document(const input::Document& doc, const std::string& base_dir) 
   s.source_file = doc.name();
   s.source_text = doc.text();
   s.base_dir = base_dir;
+  s.document = doc.shared_from_this();
 
   const auto schema = root.get("schema");
   if (!schema) {
@@ -91,6 +92,30 @@ Scenario load_text(const std::string& text, const std::string& name_for_messages
                    const std::string& base_dir) {
   const auto doc = input::Document::from_text(text, name_for_messages);
   return load_document(*doc, base_dir);
+}
+
+std::string source_line(const Scenario& s, const SourceLocation& where) {
+  if (!s.document || where.line <= 0 || where.file != s.document->name()) return {};
+  return s.document->line(where.line);
+}
+
+void fail_at(const Scenario& s, const SourceLocation& where, const std::string& key_path,
+             const std::string& problem, const std::string& hint,
+             std::vector<input::InputNote> notes) {
+  for (input::InputNote& n : notes)
+    if (n.source_line.empty()) n.source_line = source_line(s, n.where);
+  throw input::InputError(where, key_path, problem, source_line(s, where), hint, std::move(notes));
+}
+
+input::InputNote note_at(const Scenario& s, const SourceLocation& where, const std::string& text) {
+  return input::InputNote{where, text, source_line(s, where)};
+}
+
+input::InputError with_source_line(const Scenario& s, const input::InputError& e) {
+  if (!e.source_line().empty()) return e;
+  const std::string line = source_line(s, e.where());
+  if (line.empty()) return e;
+  return input::InputError(e.where(), e.key_path(), e.problem(), line, e.hint(), e.notes());
 }
 
 }  // namespace calcikin::scenario

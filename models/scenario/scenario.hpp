@@ -6,11 +6,16 @@
 // scenarios/schema/scenario.schema.json.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "solver/input/input_error.hpp"
+
+namespace calcikin::input {
+class Document;
+}
 
 namespace calcikin::scenario {
 
@@ -72,6 +77,7 @@ struct KineticsSpec {
   std::string model = "mechanistic";  // "mechanistic" | "autocatalytic"
   std::vector<std::string> phases;    // crystalline/amorphous phases that may form, e.g. ACP HAP WH
   SourceLocation phases_where;
+  std::vector<SourceLocation> phase_where;  // each item of `phases`
   std::vector<ParameterOverride> parameters;
 };
 
@@ -167,6 +173,10 @@ struct Scenario {
   std::string source_file;  // path as given
   std::string base_dir;     // folder relative paths were resolved against ("" = current directory)
   std::string source_text;  // the full YAML text (stored in every output file)
+  // The parsed file, kept so that an error found after loading (by the model's preparation) still
+  // quotes the line with a caret at the right token (scenario::fail_at in loader.hpp). Shared by
+  // copies; read-only after loading.
+  std::shared_ptr<const input::Document> document;
 };
 
 }  // namespace calcikin::scenario
