@@ -116,16 +116,21 @@ std::string read_string_attribute(hid_t object, const std::string& name) {
   Handle attr = check(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name);
   Handle type = check(H5Aget_type(attr.get()), "read type of attribute " + name);
   if (H5Tget_class(type.get()) != H5T_STRING) return {};
+  // One value only: an array attribute would be read past the buffer.
+  Handle space = check(H5Aget_space(attr.get()), "read attribute space");
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)
+    throw IoError("attribute " + name + " is not a single string");
   if (H5Tis_variable_str(type.get()) > 0) {
     Handle mem = utf8_vlen_string_type();
     char* text = nullptr;
     check_status(H5Aread(attr.get(), mem.get(), &text), "read attribute " + name);
     std::string out = text != nullptr ? text : "";
-    Handle space = check(H5Aget_space(attr.get()), "read attribute space");
     H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, &text);
     return out;
   }
   const std::size_t size = H5Tget_size(type.get());
+  if (size == 0 || size > kMaxFixedStringBytes)
+    throw IoError("attribute " + name + " has an implausible string size");
   std::string out(size, '\0');
   check_status(H5Aread(attr.get(), type.get(), out.data()), "read attribute " + name);
   out.resize(out.find('\0') == std::string::npos ? size : out.find('\0'));
@@ -135,6 +140,12 @@ std::string read_string_attribute(hid_t object, const std::string& name) {
 bool read_number_attribute(hid_t object, const std::string& name, double& out) {
   if (!has_attribute(object, name)) return false;
   Handle attr = check(H5Aopen(object, name.c_str(), H5P_DEFAULT), "open attribute " + name);
+  Handle type = check(H5Aget_type(attr.get()), "read type of attribute " + name);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  Handle space = check(H5Aget_space(attr.get()), "read attribute space");
+  // One number only: an array attribute would be read past `out`; strings do not convert.
+  if ((cls != H5T_INTEGER && cls != H5T_FLOAT) || H5Sget_simple_extent_npoints(space.get()) != 1)
+    throw IoError("attribute " + name + " is not a single number");
   check_status(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &out), "read attribute " + name);
   return true;
 }

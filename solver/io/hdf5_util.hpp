@@ -54,6 +54,9 @@ void write_attribute(hid_t object, const std::string& name, double value);
 void write_attribute(hid_t object, const std::string& name, std::int64_t value);
 void write_attribute(hid_t object, const std::string& name, const std::vector<std::int8_t>& values);
 bool has_attribute(hid_t object, const std::string& name);
+// Readers accept only single-valued attributes (IoError otherwise) and fixed strings up to this
+// size.
+inline constexpr std::size_t kMaxFixedStringBytes = 1u << 20;
 std::string read_string_attribute(hid_t object, const std::string& name);  // "" when absent
 bool read_number_attribute(hid_t object, const std::string& name,
                            double& out);  // false when absent

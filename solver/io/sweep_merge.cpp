@@ -6,11 +6,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "solver/io/hdf5_util.hpp"
 #include "solver/io/output_names.hpp"
 #include "solver/io/run_layout.hpp"
+#include "solver/io/sweep_reader.hpp"
 
 namespace calcikin::io {
 
@@ -29,7 +31,7 @@ struct CopyAttrContext {
   hid_t target;
 };
 
-herr_t copy_one_attribute(hid_t source, const char* name, const H5A_info_t*, void* data) {
+herr_t copy_one_attribute_or_throw(hid_t source, const char* name, void* data) {
   const hid_t target = static_cast<CopyAttrContext*>(data)->target;
   if (is_dimension_scale_attribute(name)) return 0;
   Handle attr(H5Aopen(source, name, H5P_DEFAULT));
@@ -50,6 +52,15 @@ herr_t copy_one_attribute(hid_t source, const char* name, const H5A_info_t*, voi
   return 0;
 }
 
+// An HDF5 callback: nothing may be thrown through it.
+herr_t copy_one_attribute(hid_t source, const char* name, const H5A_info_t*, void* data) {
+  try {
+    return copy_one_attribute_or_throw(source, name, data);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 void copy_attributes(hid_t source, hid_t target) {
   CopyAttrContext ctx{target};
   hsize_t idx = 0;
@@ -65,24 +76,57 @@ struct Part {
   std::size_t total = 0;
   std::size_t rows = 0;
   std::string hash;
+  std::string program_version;
+  std::string git_commit;
 };
 
-Part open_part(const std::string& path) {
+// Opens a part and checks it against the format before anything is sized from it.
+Part open_part(const std::string& path, bool isolate = true) {
   Part p;
   p.path = path;
-  p.file = check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open " + path);
-  double total = 0, index = 0, count = 1;
-  if (!h5::read_number_attribute(p.file.get(), "total_runs", total) ||
-      !h5::read_number_attribute(p.file.get(), "shard_index", index) ||
-      !h5::read_number_attribute(p.file.get(), "shard_count", count)) {
-    throw IoError(path + " is not a calcikin sweep file (no total_runs/shard attributes)");
+  if (isolate) verify_sweep_file_isolated(path, true);
+  p.file = check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                 "open " + path + " (not an HDF5 file, or a damaged one)");
+  const SweepFileShape shape = check_sweep_file(p.file.get(), path);
+  p.total = shape.total_runs;
+  p.shard_index = shape.shard_index;
+  p.shard_count = shape.shard_count;
+  p.rows = shape.rows;
+  p.hash = shape.scenario_hash;
+  try {
+    p.program_version = h5::read_string_attribute(p.file.get(), "program_version");
+    p.git_commit = h5::read_string_attribute(p.file.get(), "git_commit");
+  } catch (const IoError&) {
+    throw IoError(path + ": program_version or git_commit is not a single string");
   }
-  p.total = static_cast<std::size_t>(total);
-  p.shard_index = static_cast<std::size_t>(index);
-  p.shard_count = static_cast<std::size_t>(count);
-  p.rows = p.total / p.shard_count + (p.shard_index < p.total % p.shard_count ? 1 : 0);
-  p.hash = h5::read_string_attribute(p.file.get(), "scenario_hash");
   return p;
+}
+
+// The datasets of a part: name -> (type class, type size, shape without the run rows).
+struct DatasetSignature {
+  H5T_class_t cls = H5T_NO_CLASS;
+  std::size_t size = 0;
+  bool variable = false;
+  std::vector<hsize_t> shape;
+  bool operator==(const DatasetSignature& o) const {
+    return cls == o.cls && size == o.size && variable == o.variable && shape == o.shape;
+  }
+};
+
+std::map<std::string, DatasetSignature> signature(const Part& p) {
+  std::map<std::string, DatasetSignature> out;
+  for (const auto& name : h5::dataset_names(p.file.get())) {
+    Handle ds = check(H5Dopen2(p.file.get(), name.c_str(), H5P_DEFAULT), "open " + name);
+    Handle type = check(H5Dget_type(ds.get()), "read the type of " + name);
+    DatasetSignature sig;
+    sig.cls = H5Tget_class(type.get());
+    sig.size = H5Tget_size(type.get());
+    sig.variable = H5Tis_variable_str(type.get()) > 0;
+    sig.shape = h5::dataset_shape(ds.get());
+    if (name == kRunDimension || H5DSis_scale(ds.get()) <= 0) sig.shape[0] = 0;  // rows differ
+    out[name] = std::move(sig);
+  }
+  return out;
 }
 
 bool is_per_run(hid_t file, const std::string& name) {
@@ -207,31 +251,47 @@ void scatter_rows(hid_t from, hid_t to, const std::string& name, std::size_t row
   }
 }
 
-std::size_t count_failed(hid_t file, std::size_t rows) {
-  if (rows == 0 || !h5::has_dataset(file, kStatusVariable)) return 0;
-  Handle ds = check(H5Dopen2(file, kStatusVariable, H5P_DEFAULT), "open status");
-  std::vector<std::int8_t> status(rows);
-  check_status(H5Dread(ds.get(), H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, status.data()),
-               "read status");
-  return static_cast<std::size_t>(
-      std::count(status.begin(), status.end(), static_cast<std::int8_t>(RunStatus::Failed)));
-}
-
-void require_complete(const Part& p) {
-  if (p.rows == 0) return;
-  Handle ds =
-      check(H5Dopen2(p.file.get(), kCompletedVariable, H5P_DEFAULT), "open completed in " + p.path);
-  std::vector<std::uint8_t> done(p.rows);
-  check_status(H5Dread(ds.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, done.data()),
-               "read completed");
-  const auto missing = static_cast<std::size_t>(std::count(done.begin(), done.end(), 0));
+// Counts the failed rows of a finished part (every row completed; IoError otherwise).
+std::size_t require_complete(const Part& p) {
+  std::size_t missing = 0, failed = 0;
+  scan_rows(p.file.get(), p.path, p.rows,
+            [&](std::size_t, std::size_t count, const std::uint8_t* done, const std::int8_t* st) {
+              missing += static_cast<std::size_t>(std::count(done, done + count, 0));
+              failed += static_cast<std::size_t>(
+                  std::count(st, st + count, static_cast<std::int8_t>(RunStatus::Failed)));
+            });
   if (missing != 0) {
     throw IoError(p.path + " is unfinished (" + std::to_string(missing) + " of " +
                   std::to_string(p.rows) + " runs not completed): finish it with --resume first");
   }
+  return failed;
 }
 
+// HDF5 1.8 object format: checksummed metadata (as the sweep writer).
+Handle checksummed_format() {
+  Handle fapl = check(H5Pcreate(H5P_FILE_ACCESS), "create file access list");
+  check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
+               "set the file format version");
+  return fapl;
+}
+
+// Removes a temporary file unless it was renamed into place (any failure leaves no temporary).
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
+  ~TemporaryFile() {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  void release() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
 void rename_into_place(const std::string& partial, const std::string& out) {
+  verify_sweep_file(partial, true);  // never a damaged file under the final name
   if (std::rename(partial.c_str(), out.c_str()) != 0) {
     throw IoError("cannot rename " + partial + " to " + out + ": " + std::strerror(errno));
   }
@@ -247,7 +307,9 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
   opened.reserve(parts.size());
   for (const auto& path : parts) opened.push_back(open_part(path));
   const Part& first = opened.front();
+  const std::map<std::string, DatasetSignature> first_signature = signature(first);
   std::set<std::size_t> seen;
+  std::size_t failed = 0;
   for (const Part& p : opened) {
     if (p.hash != first.hash) {
       throw IoError("merge: " + p.path + " is of another scenario (hash " + p.hash + ") than " +
@@ -259,11 +321,23 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
                     first.path + " is of " + std::to_string(first.total) + " runs in " +
                     std::to_string(first.shard_count) + " shards");
     }
+    // The merged file states one program version and commit: it must be true of every part.
+    if (p.program_version != first.program_version || p.git_commit != first.git_commit) {
+      throw IoError("merge: " + p.path + " was written by calcikin " + p.program_version +
+                    " (git " + p.git_commit + "), " + first.path + " by calcikin " +
+                    first.program_version + " (git " + first.git_commit +
+                    "): parts of one sweep must come from one program version; rerun the "
+                    "shards with one build");
+    }
+    if (signature(p) != first_signature) {
+      throw IoError("merge: " + p.path + " holds other variables (names, types or shapes) than " +
+                    first.path);
+    }
     if (!seen.insert(p.shard_index).second) {
       throw IoError("merge: shard " + std::to_string(p.shard_index) + " is given twice (" + p.path +
                     ")");
     }
-    require_complete(p);
+    failed += require_complete(p);
   }
   std::string missing;
   for (std::size_t k = 0; k < first.shard_count; ++k) {
@@ -275,15 +349,16 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
 
   const std::string partial = out + kPartialSuffix;
   MergeSummary summary;
+  TemporaryFile temporary(partial);
   {
-    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+    Handle fapl = checksummed_format();
+    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
                         "create " + partial);
     const std::vector<std::string> per_run =
         create_like(first.file.get(), file.get(), first.total, compression);
     for (const Part& p : opened) {
       for (const auto& name : per_run)
         scatter_rows(p.file.get(), file.get(), name, p.rows, p.shard_index, p.shard_count);
-      summary.failed += count_failed(p.file.get(), p.rows);
     }
     h5::write_attribute(file.get(), "shard_index", static_cast<std::int64_t>(0));
     h5::write_attribute(file.get(), "shard_count", static_cast<std::int64_t>(1));
@@ -291,6 +366,8 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
     check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush " + partial);
   }
   rename_into_place(partial, out);
+  temporary.release();
+  summary.failed = failed;
   summary.parts = opened.size();
   summary.runs = first.total;
   return summary;
@@ -298,16 +375,20 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
 
 void repack_compressed(const std::string& from, const std::string& to, int level) {
   h5::silence_errors();
-  Part p = open_part(from);
+  Part p = open_part(from, false);  // this process's own file
   const std::string partial = to + ".repack";
+  TemporaryFile temporary(partial);
   {
-    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+    Handle fapl = checksummed_format();
+    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
                         "create " + partial);
     const std::vector<std::string> per_run = create_like(p.file.get(), file.get(), p.rows, level);
     for (const auto& name : per_run) scatter_rows(p.file.get(), file.get(), name, p.rows, 0, 1);
     check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush " + partial);
   }
+  p.file.reset();
   rename_into_place(partial, to);
+  temporary.release();
 }
 
 }  // namespace calcikin::io

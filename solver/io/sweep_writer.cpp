@@ -13,6 +13,7 @@
 #include "solver/io/hdf5_util.hpp"
 #include "solver/io/output_names.hpp"
 #include "solver/io/sweep_merge.hpp"
+#include "solver/io/sweep_reader.hpp"
 
 namespace calcikin::io {
 
@@ -44,6 +45,10 @@ class Stopwatch {
 Handle crash_safe_access() {
   Handle fapl = check(H5Pcreate(H5P_FILE_ACCESS), "create file access list");
   check_status(H5Pset_sieve_buf_size(fapl.get(), 0), "turn the sieve buffer off");
+  // HDF5 1.8 object format: checksummed metadata, so damage is reported instead of trusted (and
+  // no superblock-v3 "open for writing" flag that would block resuming after kill -9).
+  check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
+               "set the file format version");
   return fapl;
 }
 
@@ -391,26 +396,33 @@ void SweepWriter::Impl::create_file() {
 }
 
 void SweepWriter::Impl::open_file() {
+  // Verified completely before anything in it is trusted: format, sizes, every dataset readable.
+  verify_sweep_file_isolated(partial, false);
+  const SweepFileShape shape = verify_sweep_file(partial, false);
+  const auto wanted = [&](const char* key) {
+    const auto it = setup.text_attributes.find(key);
+    return it != setup.text_attributes.end() ? it->second : std::string();
+  };
+  if (shape.scenario_hash != wanted("scenario_hash")) {
+    throw IoError(partial + " belongs to another scenario (hash " + shape.scenario_hash +
+                  ", this one " + wanted("scenario_hash") +
+                  "): refusing to resume; remove it or run without --resume");
+  }
+  if (shape.total_runs != setup.total_runs || shape.shard_index != setup.shard_index ||
+      shape.shard_count != setup.shard_count) {
+    throw IoError(partial + " was written for another shard or sweep size: refusing to resume");
+  }
   Handle fapl = crash_safe_access();
   file = check(H5Fopen(partial.c_str(), H5F_ACC_RDWR, fapl.get()),
                "open " + partial + " (no interrupted run to resume, or the file is damaged)");
   const hid_t f = file.get();
-  const std::string want = setup.text_attributes.count("scenario_hash") != 0
-                               ? setup.text_attributes.at("scenario_hash")
-                               : "";
-  const std::string have = h5::read_string_attribute(f, "scenario_hash");
-  if (have != want) {
-    throw IoError(partial + " belongs to another scenario (hash " + have + ", this one " + want +
-                  "): refusing to resume; remove it or run without --resume");
-  }
-  double total = -1, index = -1, count = -1;
-  h5::read_number_attribute(f, "total_runs", total);
-  h5::read_number_attribute(f, "shard_index", index);
-  h5::read_number_attribute(f, "shard_count", count);
-  if (total != static_cast<double>(setup.total_runs) ||
-      index != static_cast<double>(setup.shard_index) ||
-      count != static_cast<double>(setup.shard_count)) {
-    throw IoError(partial + " was written for another shard or sweep size: refusing to resume");
+  for (const char* key : {"program_version", "git_commit"}) {
+    const std::string have = h5::read_string_attribute(f, key), want = wanted(key);
+    if (!want.empty() && have != want) {
+      throw IoError(partial + " was written by another program version (" + key + " " + have +
+                    ", this one " + want +
+                    "): its runs and new ones would not be one computation; refusing to resume");
+    }
   }
   for (auto& out : vars) {
     const std::string& name = setup.layout.variables[out.layout_index].name;
@@ -422,6 +434,12 @@ void SweepWriter::Impl::open_file() {
     if (h5::dataset_shape(out.dataset.get()) != want_shape) {
       throw IoError(partial + ": variable '" + name + "' has another shape: refusing to resume");
     }
+    Handle type = check(H5Dget_type(out.dataset.get()), "read the type of " + name);
+    const H5T_class_t want_class = out.kind == ValueKind::Float64 ? H5T_FLOAT
+                                   : out.kind == ValueKind::Int64 ? H5T_INTEGER
+                                                                  : H5T_STRING;
+    if (H5Tget_class(type.get()) != want_class)
+      throw IoError(partial + ": variable '" + name + "' has another type: refusing to resume");
   }
   status_ds = check(H5Dopen2(f, kStatusVariable, H5P_DEFAULT), "open status");
   message_ds = check(H5Dopen2(f, kMessageVariable, H5P_DEFAULT), "open message");
@@ -597,9 +615,14 @@ void SweepWriter::finish(const std::map<std::string, std::string>& text_attribut
   }
   if (impl_->setup.compression > 0) {
     Stopwatch sw(impl_->hdf5_seconds);
+    // Verifies the compressed copy before it is renamed into place; the .partial stays on failure.
     repack_compressed(impl_->partial, impl_->setup.path, impl_->setup.compression);
     std::remove(impl_->partial.c_str());
     return;
+  }
+  {
+    Stopwatch sw(impl_->hdf5_seconds);
+    verify_sweep_file(impl_->partial, true);  // never a damaged file under the final name
   }
   if (std::rename(impl_->partial.c_str(), impl_->setup.path.c_str()) != 0) {
     throw IoError("cannot rename " + impl_->partial + " to " + impl_->setup.path + ": " +
