@@ -3,13 +3,17 @@
 // requests the sweep's cancellation: points in flight finish, the .partial file stays resumable,
 // then KeyboardInterrupt is raised.
 #include <pybind11/functional.h>
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "bindings/python/bindings.hpp"
@@ -17,6 +21,8 @@
 #include "bindings/python/run_in_background.hpp"
 #include "models/api/run.hpp"
 #include "models/scenario/scenario.hpp"
+#include "solver/io/memory_result.hpp"
+#include "solver/io/output_description.hpp"
 #include "solver/sweep/cancel.hpp"
 #include "solver/sweep/progress.hpp"
 #include "solver/sweep/shard.hpp"
@@ -48,6 +54,106 @@ class ProgressMailbox {
   bool fresh_ = false;
 };
 
+py::object attribute_value(const io::AttributeValue& value) {
+  return std::visit(
+      [](const auto& v) -> py::object {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::vector<std::int8_t>>) {
+          return py::array_t<std::int8_t>(static_cast<py::ssize_t>(v.size()), v.data());
+        } else {
+          return py::cast(v);
+        }
+      },
+      value);
+}
+
+py::dict attribute_dict(const io::Attributes& attributes) {
+  py::dict d;
+  for (const auto& [name, value] : attributes) d[py::str(name)] = attribute_value(value);
+  return d;
+}
+
+// A zero-copy numpy view of a vector held by the (shared) memory result.
+template <typename T>
+py::array view(const std::shared_ptr<io::MemoryResult>& owner, std::vector<T>& values,
+               std::vector<py::ssize_t> shape) {
+  auto* keep = new std::shared_ptr<io::MemoryResult>(owner);
+  py::capsule base(keep,
+                   [](void* p) { delete static_cast<std::shared_ptr<io::MemoryResult>*>(p); });
+  return py::array_t<T>(shape, values.data(), base);
+}
+
+// The in-memory result as the pieces of a Dataset: variables (name, dims, values, attributes,
+// labels or None) in the order of the file, and the root attributes (incl. the final ones).
+py::dict memory_dict(const api::RunResult& result) {
+  const std::shared_ptr<io::MemoryResult>& m = result.memory;
+  const io::OutputPlan& plan = m->plan();
+  const auto rows = static_cast<py::ssize_t>(plan.rows);
+  py::list variables;
+  for (const io::StoredVariable& v : m->description().variables) {
+    py::object values;
+    py::object labels = py::none();
+    switch (v.role) {
+      case io::StoredRole::RunIndex:
+        values = py::array_t<std::int64_t>(rows, m->run_index().data());
+        break;
+      case io::StoredRole::Dimension: {
+        const io::Coordinate& c = m->setup().layout.dimensions[v.index];
+        if (!c.labels.empty()) {
+          values = py::array(py::dtype("O"), {static_cast<py::ssize_t>(c.labels.size())}, {});
+          auto a = values.cast<py::array>();
+          for (std::size_t i = 0; i < c.labels.size(); ++i) {
+            PyObject* text = PyUnicode_FromStringAndSize(
+                c.labels[i].data(), static_cast<py::ssize_t>(c.labels[i].size()));
+            PyObject** slot = static_cast<PyObject**>(a.mutable_data(static_cast<py::ssize_t>(i)));
+            Py_XDECREF(*slot);
+            *slot = text;
+          }
+        } else {
+          const std::vector<double> stored = m->stored_dimension(v.index);
+          values = py::array_t<double>(static_cast<py::ssize_t>(stored.size()), stored.data());
+        }
+        break;
+      }
+      case io::StoredRole::Swept:
+        values = py::array_t<double>(rows, m->swept_column(v.index).data());
+        break;
+      case io::StoredRole::Output: {
+        const io::PlannedOutput& out = plan.outputs[v.index];
+        std::vector<py::ssize_t> shape{rows};
+        for (std::size_t n : out.shape) shape.push_back(static_cast<py::ssize_t>(n));
+        if (out.kind == io::ValueKind::Float64) {
+          values = view(m, m->float_values(v.index), shape);
+        } else {
+          values = view(m, m->integer_values(v.index), shape);
+          if (out.kind == io::ValueKind::Label) {
+            labels = py::cast(m->setup().layout.variables[out.layout_index].labels);
+          }
+        }
+        break;
+      }
+      case io::StoredRole::Status:
+        values = py::array_t<std::int8_t>(rows, m->status().data());
+        break;
+      case io::StoredRole::Message:
+        values = py::cast(m->messages());
+        break;
+      case io::StoredRole::Completed:
+        values = py::array_t<std::uint8_t>(rows, m->completed_flags().data());
+        break;
+    }
+    variables.append(py::make_tuple(v.name, py::tuple(py::cast(v.dims)), values,
+                                    attribute_dict(v.attributes), labels));
+  }
+  py::dict attrs = attribute_dict(m->description().root);
+  for (const auto& [k, v] : result.final_text_attributes) attrs[py::str(k)] = v;
+  for (const auto& [k, v] : result.final_numeric_attributes) attrs[py::str(k)] = v;
+  py::dict d;
+  d["variables"] = variables;
+  d["attrs"] = attrs;
+  return d;
+}
+
 py::dict progress_dict(const sweep::Progress& p) {
   py::dict d;
   d["done"] = p.done;
@@ -58,13 +164,26 @@ py::dict progress_dict(const sweep::Progress& p) {
   return d;
 }
 
-py::dict run(const scenario::Scenario& scenario, const std::string& output, int threads,
+py::dict run(const scenario::Scenario& scenario_in, const std::string& output, int threads,
              bool resume, bool assume_yes, const std::vector<std::string>& overrides,
-             const py::object& on_progress, const std::string& shard) {
+             const py::object& on_progress, const std::string& shard, bool in_memory, bool quiet,
+             const std::string& time_series, int compression) {
+  // Output options as keyword arguments: applied to a copy (recorded in the root attributes).
+  scenario::Scenario scenario = scenario_in;
+  if (time_series == "all") {
+    scenario.output.time_series = scenario::TimeSeriesMode::All;
+  } else if (time_series == "none") {
+    scenario.output.time_series = scenario::TimeSeriesMode::None;
+  } else if (!time_series.empty()) {
+    scenario.output.time_series = scenario::TimeSeriesMode::Every;
+    scenario.output.every = std::stoi(time_series);
+  }
+  if (compression >= 0) scenario.output.compression = compression;
   api::RunOptions options;
   options.overrides =
       overrides;  // already applied to `scenario`; recorded in the file and its hash
   options.output = output;
+  options.in_memory = in_memory;
   options.threads = threads;
   options.resume = resume;
   options.assume_yes = assume_yes;
@@ -76,8 +195,8 @@ py::dict run(const scenario::Scenario& scenario, const std::string& output, int 
       throw py::value_error(std::string(e.what()).replace(0, 7, "shard"));
     }
   }
-  options.progress =
-      sweep::ProgressMode::Never;  // the live line is drawn by Python (works in Jupyter)
+  // The live line is drawn by Python (works in Jupyter); the summary line unless quiet.
+  options.progress = quiet ? sweep::ProgressMode::Quiet : sweep::ProgressMode::Never;
   sweep::CancelToken cancel;
   options.cancel = &cancel;
   ProgressMailbox mailbox;
@@ -107,6 +226,7 @@ py::dict run(const scenario::Scenario& scenario, const std::string& output, int 
   d["wall_seconds"] = result.wall_seconds;
   d["writer_seconds"] = result.writer_seconds;
   d["exit_code"] = result.exit_code;
+  d["result"] = result.memory ? py::object(memory_dict(result)) : py::object(py::none());
   return d;
 }
 
@@ -116,8 +236,11 @@ void bind_run(py::module_& m) {
   m.def("run", &run, py::arg("scenario"), py::arg("output") = std::string(), py::arg("threads") = 0,
         py::arg("resume") = false, py::arg("assume_yes") = false,
         py::arg("overrides") = std::vector<std::string>(), py::arg("on_progress") = py::none(),
-        py::arg("shard") = std::string(),
-        "Runs a scenario into an HDF5 file (api::run, as `calcikin run`). Returns a summary dict.");
+        py::arg("shard") = std::string(), py::arg("in_memory") = false, py::arg("quiet") = false,
+        py::arg("time_series") = std::string(), py::arg("compression") = -1,
+        "Runs a scenario (api::run, as `calcikin run`) into an HDF5 file, or in memory "
+        "(in_memory=True: "
+        "the summary's 'result' holds the variables and attributes). Returns a summary dict.");
 }
 
 }  // namespace calcikin::python

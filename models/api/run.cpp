@@ -196,12 +196,49 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
 
   const sweep::EvaluatorFactory factory = simulation->evaluator_factory();
   sweep::RunnerSummary summary;
-  if (world.size > 1 && world.rank != 0) {
+  if (!options.in_memory && world.size > 1 && world.rank != 0) {
     // MPI worker: computes what rank 0 hands out and sends the records back; writes nothing.
     summary = sweep::run_points_mpi_worker(plan, layout, factory, runner);
     result.output_path.clear();  // rank 0 writes the file
     result.points = summary.computed;
     result.exit_code = kExitOk;
+    return result;
+  }
+  const auto final_attributes = [&](RunResult& r, const sweep::RunnerSummary& sm, double hdf5) {
+    r.final_text_attributes = {{"finished_utc", utc_now()}};
+    r.final_numeric_attributes = {{"wall_seconds", sm.wall_seconds},
+                                  {"writer_seconds", hdf5},
+                                  {"points_computed", static_cast<double>(sm.computed)},
+                                  {"points_resumed", static_cast<double>(sm.skipped)},
+                                  {"points_failed", static_cast<double>(sm.failed)}};
+  };
+  const auto finish_progress = [&](const sweep::RunnerSummary& sm) {
+    sweep::Progress final_progress;
+    final_progress.total = sm.total;
+    final_progress.done = sm.skipped + sm.computed;
+    final_progress.resumed = sm.skipped;
+    final_progress.failed = sm.failed;
+    final_progress.elapsed_seconds = sm.wall_seconds;
+    printer.finish(final_progress, sm.interrupted);
+  };
+  if (options.in_memory) {
+    // No file: the records land in arrays stored as the writer would store them.
+    if (options.resume) {
+      throw std::invalid_argument("resume needs the output file of the interrupted run");
+    }
+    auto memory = std::make_shared<io::MemoryResult>(setup);
+    summary = sweep::run_points(plan, layout, factory, *memory, runner);
+    finish_progress(summary);
+    result.output_path.clear();
+    result.points = summary.total;
+    result.failed = summary.failed;
+    result.interrupted = summary.interrupted;
+    result.wall_seconds = summary.wall_seconds;
+    final_attributes(result, summary, 0.0);
+    result.memory = std::move(memory);
+    result.exit_code = summary.interrupted  ? kExitInterrupted
+                       : summary.failed > 0 ? kExitPointsFailed
+                                            : kExitOk;
     return result;
   }
   // --resume without a partial file: nothing was completed yet (or the run was killed while
@@ -221,13 +258,7 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
   summary = world.size > 1 ? sweep::run_points_mpi_master(plan, layout, factory, *writer, runner)
                            : sweep::run_points(plan, layout, factory, *writer, runner);
 
-  sweep::Progress final_progress;
-  final_progress.total = summary.total;
-  final_progress.done = summary.skipped + summary.computed;
-  final_progress.resumed = summary.skipped;
-  final_progress.failed = summary.failed;
-  final_progress.elapsed_seconds = summary.wall_seconds;
-  printer.finish(final_progress, summary.interrupted);
+  finish_progress(summary);
 
   result.points = summary.total;
   result.failed = summary.failed;
@@ -241,12 +272,8 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
     result.exit_code = kExitInterrupted;
     return result;
   }
-  writer->finish({{"finished_utc", utc_now()}},
-                 {{"wall_seconds", summary.wall_seconds},
-                  {"writer_seconds", writer->hdf5_seconds()},
-                  {"points_computed", static_cast<double>(summary.computed)},
-                  {"points_resumed", static_cast<double>(summary.skipped)},
-                  {"points_failed", static_cast<double>(summary.failed)}});
+  final_attributes(result, summary, writer->hdf5_seconds());
+  writer->finish(result.final_text_attributes, result.final_numeric_attributes);
   result.exit_code = summary.failed > 0 ? kExitPointsFailed : kExitOk;
   return result;
 }

@@ -10,12 +10,14 @@
 // scenario.sweep.parameters (make_plan keeps that order).
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "models/scenario/scenario.hpp"
+#include "solver/io/memory_result.hpp"
 #include "solver/sweep/cancel.hpp"
 #include "solver/sweep/plan.hpp"
 #include "solver/sweep/progress.hpp"
@@ -35,6 +37,9 @@ struct RunOptions {
   sweep::CancelToken* cancel = nullptr;  // optional (the CLI installs a SIGINT guard on its own)
   sweep::ProgressCallback on_progress;   // optional, in addition to the printer
   std::vector<std::string> overrides;    // the --set arguments already applied (hashed, stored)
+  // Keep the results in memory (RunResult::memory) instead of writing a file (the Python module's
+  // ck.run without output=): same variables and attributes as the file. Not with resume or MPI.
+  bool in_memory = false;
 };
 
 struct RunResult {
@@ -45,7 +50,11 @@ struct RunResult {
   bool interrupted = false;
   double wall_seconds = 0.0;
   double writer_seconds = 0.0;
-  int exit_code = 0;  // kExitOk, kExitPointsFailed or kExitInterrupted
+  int exit_code = 0;                         // kExitOk, kExitPointsFailed or kExitInterrupted
+  std::shared_ptr<io::MemoryResult> memory;  // in_memory runs only
+  // The root attributes a file gets when finished (in_memory: for the Dataset).
+  std::map<std::string, std::string> final_text_attributes;
+  std::map<std::string, double> final_numeric_attributes;
 };
 
 class Simulation;

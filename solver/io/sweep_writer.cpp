@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <variant>
 
 #include "solver/io/hdf5_util.hpp"
+#include "solver/io/output_description.hpp"
 #include "solver/io/output_names.hpp"
 #include "solver/io/sweep_merge.hpp"
 #include "solver/io/sweep_reader.hpp"
@@ -65,6 +67,12 @@ Handle dataset_creation(hid_t type, const void* fill) {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+void write_attributes(hid_t object, const Attributes& attributes) {
+  for (const auto& [name, value] : attributes) {
+    std::visit([&, &name = name](const auto& v) { h5::write_attribute(object, name, v); }, value);
+  }
+}
+
 }  // namespace
 
 struct SweepWriter::Impl {
@@ -97,6 +105,8 @@ struct SweepWriter::Impl {
   std::vector<std::int8_t> i8;
   std::vector<std::uint8_t> u8;
 
+  OutputDescription description;  // names, dims and attributes (shared with MemoryResult)
+
   void plan_outputs();
   void create_file();
   void open_file();
@@ -106,64 +116,20 @@ struct SweepWriter::Impl {
 };
 
 void SweepWriter::Impl::plan_outputs() {
-  const RunLayout& layout = setup.layout;
-  layout.validate();
-  rows = setup.total_runs / setup.shard_count +
-         (setup.shard_index < setup.total_runs % setup.shard_count ? 1 : 0);
-  keep_time = setup.time_series != TimeSeriesOutput::None;
-  time_keep.clear();
-  std::size_t n_time = 0;
-  bool has_time = false;
-  for (const auto& c : layout.dimensions) {
-    if (c.name == kTimeDimension) {
-      n_time = c.size();
-      has_time = true;
-    }
-  }
-  if (has_time) {
-    const std::size_t every = setup.time_series == TimeSeriesOutput::Every
-                                  ? std::max<std::size_t>(1, setup.time_series_every)
-                                  : 1;
-    for (std::size_t i = 0; i < n_time; i += every) time_keep.push_back(i);
-    if (time_keep.back() != n_time - 1)
-      time_keep.push_back(n_time - 1);  // the end state is always kept
-  }
+  const OutputPlan plan = plan_output(setup);
+  description = describe_output(setup, plan);
+  rows = plan.rows;
+  keep_time = plan.keep_time;
+  time_keep = plan.time_keep;
   vars.clear();
-  for (std::size_t v = 0; v < layout.variables.size(); ++v) {
-    const Variable& var = layout.variables[v];
-    const bool series = layout.is_time_series(v);
-    if (series && !keep_time) continue;
+  for (const PlannedOutput& p : plan.outputs) {
     OutVar out;
-    out.layout_index = v;
-    out.kind = var.kind;
-    std::vector<std::size_t> in_shape;
-    for (const auto& d : var.dims) {
-      const std::size_t n = layout.dimensions[layout.dimension_index(d)].size();
-      in_shape.push_back(n);
-      out.shape.push_back(d == kTimeDimension ? time_keep.size() : n);
-    }
-    out.out_size = 1;
-    for (hsize_t n : out.shape) out.out_size *= n;
-    if (series && time_keep.size() != n_time) {
-      // Row-major walk over the file's index space, mapping each element to the record's.
-      out.gather.resize(out.out_size);
-      std::vector<std::size_t> idx(out.shape.size(), 0);
-      for (std::size_t e = 0; e < out.out_size; ++e) {
-        std::size_t flat = 0;
-        for (std::size_t k = 0; k < idx.size(); ++k) {
-          const std::size_t i = var.dims[k] == kTimeDimension ? time_keep[idx[k]] : idx[k];
-          flat = flat * in_shape[k] + i;
-        }
-        out.gather[e] = flat;
-        for (std::size_t k = idx.size(); k-- > 0;) {
-          if (++idx[k] < out.shape[k]) break;
-          idx[k] = 0;
-        }
-      }
-    }
-    if (var.kind == ValueKind::Label) {
-      for (const auto& l : var.labels) out.label_length = std::max(out.label_length, l.size());
-    }
+    out.layout_index = p.layout_index;
+    out.out_size = p.out_size;
+    out.gather = p.gather;
+    out.kind = p.kind;
+    out.label_length = p.label_length;
+    out.shape.assign(p.shape.begin(), p.shape.end());
     vars.push_back(std::move(out));
   }
 }
@@ -179,10 +145,6 @@ void SweepWriter::Impl::create_file() {
                "create " + creating);
   const hid_t f = file.get();
   const hsize_t n_rows = rows;
-
-  // Coordinates listed in every per-run variable: the swept inputs.
-  std::string coordinates;
-  for (const auto& s : setup.swept) coordinates += (coordinates.empty() ? "" : " ") + s.name;
 
   // Dimension `run`: the global run index of each row.
   {
@@ -200,8 +162,7 @@ void SweepWriter::Impl::create_file() {
           H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data()),
           "write run");
     check_status(H5DSset_scale(ds.get(), kRunDimension), "make run a dimension scale");
-    h5::write_attribute(ds.get(), "long_name", std::string("run (sweep point) index"));
-    h5::write_attribute(ds.get(), "units", std::string("1"));
+    write_attributes(ds.get(), description.variable(kRunDimension).attributes);
   }
   // Layout dimensions (time thinned; dropped with time_series: none).
   for (const auto& c : layout.dimensions) {
@@ -224,7 +185,6 @@ void SweepWriter::Impl::create_file() {
         std::memcpy(&text[i * len], c.labels[i].data(), c.labels[i].size());
       check_status(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()),
                    "write " + c.name);
-      h5::write_attribute(ds.get(), "_Encoding", std::string("utf-8"));  // xarray decodes to str
     } else {
       std::vector<double> values;
       if (is_time) {
@@ -241,10 +201,9 @@ void SweepWriter::Impl::create_file() {
       check_status(
           H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
           "write " + c.name);
-      h5::write_attribute(ds.get(), "units", c.units.empty() ? std::string("1") : c.units);
     }
     check_status(H5DSset_scale(ds.get(), c.name.c_str()), "make " + c.name + " a dimension scale");
-    if (!c.long_name.empty()) h5::write_attribute(ds.get(), "long_name", c.long_name);
+    write_attributes(ds.get(), description.variable(c.name).attributes);
   }
 
   auto attach = [&](hid_t ds, const std::vector<std::string>& dims) {
@@ -271,9 +230,7 @@ void SweepWriter::Impl::create_file() {
     Handle ds = check(H5Dcreate2(f, sv.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
                                  dcpl.get(), H5P_DEFAULT),
                       "create dataset " + sv.name);
-    h5::write_attribute(ds.get(), "sweep_path", sv.path);
-    h5::write_attribute(ds.get(), "units", sv.units.empty() ? std::string("1") : sv.units);
-    h5::write_attribute(ds.get(), "long_name", "swept input " + sv.path);
+    write_attributes(ds.get(), description.variable(sv.name).attributes);
     attach(ds.get(), {});
   }
   if (!setup.swept.empty() && rows > 0) {
@@ -320,14 +277,7 @@ void SweepWriter::Impl::create_file() {
                                      dcpl.get(), H5P_DEFAULT),
                           "create dataset " + var.name);
     }
-    if (out.kind != ValueKind::Label) {
-      h5::write_attribute(out.dataset.get(), "units",
-                          var.units.empty() ? std::string("1") : var.units);
-    } else {
-      h5::write_attribute(out.dataset.get(), "_Encoding", std::string("utf-8"));
-    }
-    if (!var.long_name.empty()) h5::write_attribute(out.dataset.get(), "long_name", var.long_name);
-    if (!coordinates.empty()) h5::write_attribute(out.dataset.get(), "coordinates", coordinates);
+    write_attributes(out.dataset.get(), description.variable(var.name).attributes);
     attach(out.dataset.get(), var.dims);
   }
 
@@ -339,10 +289,7 @@ void SweepWriter::Impl::create_file() {
     status_ds = check(H5Dcreate2(f, kStatusVariable, H5T_STD_I8LE, space.get(), H5P_DEFAULT,
                                  dcpl.get(), H5P_DEFAULT),
                       "create dataset status");
-    h5::write_attribute(status_ds.get(), "long_name", std::string("outcome of the run"));
-    h5::write_attribute(status_ds.get(), "flag_values", std::vector<std::int8_t>{-1, 0, 1});
-    h5::write_attribute(status_ds.get(), "flag_meanings", std::string("not_run ok failed"));
-    if (!coordinates.empty()) h5::write_attribute(status_ds.get(), "coordinates", coordinates);
+    write_attributes(status_ds.get(), description.variable(kStatusVariable).attributes);
     attach(status_ds.get(), {});
   }
   {
@@ -353,10 +300,7 @@ void SweepWriter::Impl::create_file() {
     message_ds = check(H5Dcreate2(f, kMessageVariable, type.get(), space.get(), H5P_DEFAULT,
                                   dcpl.get(), H5P_DEFAULT),
                        "create dataset message");
-    h5::write_attribute(message_ds.get(), "long_name",
-                        std::string("why the run failed (empty when ok)"));
-    h5::write_attribute(message_ds.get(), "_Encoding", std::string("utf-8"));
-    if (!coordinates.empty()) h5::write_attribute(message_ds.get(), "coordinates", coordinates);
+    write_attributes(message_ds.get(), description.variable(kMessageVariable).attributes);
     attach(message_ds.get(), {});
   }
   {
@@ -366,27 +310,12 @@ void SweepWriter::Impl::create_file() {
     completed_ds = check(H5Dcreate2(f, kCompletedVariable, H5T_STD_U8LE, space.get(), H5P_DEFAULT,
                                     dcpl.get(), H5P_DEFAULT),
                          "create dataset completed");
-    h5::write_attribute(
-        completed_ds.get(), "long_name",
-        std::string("1 when the run's row is complete (written after the row's data)"));
-    if (!coordinates.empty()) h5::write_attribute(completed_ds.get(), "coordinates", coordinates);
+    write_attributes(completed_ds.get(), description.variable(kCompletedVariable).attributes);
     attach(completed_ds.get(), {});
   }
 
   // Root attributes.
-  h5::write_attribute(f, "Conventions", std::string("CF-1.8"));
-  h5::write_attribute(f, "calcikin_format", std::string(kFormatName));
-  h5::write_attribute(f, "calcikin_format_version", static_cast<std::int64_t>(kFormatVersion));
-  h5::write_attribute(f, "total_runs", static_cast<std::int64_t>(setup.total_runs));
-  h5::write_attribute(f, "shard_index", static_cast<std::int64_t>(setup.shard_index));
-  h5::write_attribute(f, "shard_count", static_cast<std::int64_t>(setup.shard_count));
-  h5::write_attribute(f, "time_series",
-                      std::string(setup.time_series == TimeSeriesOutput::All ? "all"
-                                  : setup.time_series == TimeSeriesOutput::None
-                                      ? "none"
-                                      : "every " + std::to_string(setup.time_series_every)));
-  for (const auto& [k, v] : setup.text_attributes) h5::write_attribute(f, k, v);
-  for (const auto& [k, v] : setup.integer_attributes) h5::write_attribute(f, k, v);
+  write_attributes(f, description.root);
   check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + partial);
   if (std::rename(creating.c_str(), partial.c_str()) != 0) {
     throw IoError("cannot rename " + creating + " to " + partial + ": " + std::strerror(errno));

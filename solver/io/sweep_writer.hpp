@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "solver/io/run_layout.hpp"
+#include "solver/io/run_sink.hpp"
 
 namespace calcikin::io {
 
@@ -49,35 +50,33 @@ struct WriterSetup {
   std::map<std::string, std::int64_t> integer_attributes;  // threads, ranks, ...
 };
 
-class SweepWriter {
+class SweepWriter : public RunSink {
  public:
   // Creates (overwrites) PATH.partial. Throws IoError.
   static std::unique_ptr<SweepWriter> create(const WriterSetup& setup);
   // Reopens PATH.partial of an interrupted sweep; throws IoError when it is missing, of another
   // scenario (hash), another shard or another layout.
   static std::unique_ptr<SweepWriter> resume(const WriterSetup& setup);
-  ~SweepWriter();
-  SweepWriter(const SweepWriter&) = delete;
-  SweepWriter& operator=(const SweepWriter&) = delete;
+  ~SweepWriter() override;
 
-  std::size_t rows() const noexcept;  // runs of this shard
-  std::size_t global_index(std::size_t row) const noexcept;
+  std::size_t rows() const noexcept override;  // runs of this shard
+  std::size_t global_index(std::size_t row) const noexcept override;
   std::size_t row_of(std::size_t global_run) const noexcept;
   // Rows found completed when the file was opened (always false after create()).
-  bool completed(std::size_t row) const noexcept;
-  bool failed(std::size_t row) const noexcept;  // completed with status failed
+  bool completed(std::size_t row) const noexcept override;
+  bool failed(std::size_t row) const noexcept override;  // completed with status failed
 
   // Writes finished runs (record.run_index = global index; any order): data, status and message
   // rows first, then their completed flags. Contiguous rows are written with one call per dataset.
-  void write(const RunRecord* const* records, std::size_t count);
-  void flush();  // H5Fflush
+  void write(const RunRecord* const* records, std::size_t count) override;
+  void flush() override;  // H5Fflush
   // Writes the final root attributes, closes, compresses when asked, renames PATH.partial -> PATH.
   void finish(const std::map<std::string, std::string>& text_attributes,
               const std::map<std::string, double>& numeric_attributes);
   // Flushes and closes without renaming (interrupted sweep): PATH.partial stays resumable.
   void close_partial();
 
-  double hdf5_seconds() const noexcept;  // wall time spent in HDF5 calls so far
+  double hdf5_seconds() const noexcept override;  // wall time spent in HDF5 calls so far
   const std::string& partial_path() const noexcept;
 
  private:

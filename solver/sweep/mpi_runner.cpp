@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "solver/io/sweep_writer.hpp"
+#include "solver/io/run_sink.hpp"
 #include "solver/sweep/pipeline.hpp"
 #include "solver/sweep/runner_parts.hpp"
 
@@ -87,7 +87,7 @@ MpiWorld mpi_world() {
 }
 
 RunnerSummary run_points_mpi_master(const SweepPlan& plan, const io::RunLayout& layout,
-                                    const EvaluatorFactory& factory, io::SweepWriter& writer,
+                                    const EvaluatorFactory& factory, io::RunSink& writer,
                                     const RunnerOptions& options) {
   const MpiWorld world = mpi_world();
   const double start = now_seconds();

@@ -18,7 +18,7 @@ MpiWorld mpi_world();
 
 // Rank 0: computes with its own threads, serves point requests, writes every record.
 RunnerSummary run_points_mpi_master(const SweepPlan& plan, const io::RunLayout& layout,
-                                    const EvaluatorFactory& factory, io::SweepWriter& writer,
+                                    const EvaluatorFactory& factory, io::RunSink& writer,
                                     const RunnerOptions& options);
 // Ranks > 0: computes the points rank 0 hands out and sends the records back.
 RunnerSummary run_points_mpi_worker(const SweepPlan& plan, const io::RunLayout& layout,

@@ -8,7 +8,7 @@ namespace calcikin::sweep {
 MpiWorld mpi_world() { return {}; }
 
 RunnerSummary run_points_mpi_master(const SweepPlan&, const io::RunLayout&, const EvaluatorFactory&,
-                                    io::SweepWriter&, const RunnerOptions&) {
+                                    io::RunSink&, const RunnerOptions&) {
   throw std::logic_error("calcikin was built without MPI (CALCIKIN_WITH_MPI=OFF)");
 }
 

@@ -18,14 +18,17 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Records in flight: a full batch plus every thread's current point, but at most ~256 MiB.
+// Records in flight: a full batch plus every thread's current point, but at most ~256 MiB and
+// never more than the points to compute (a single run allocates one record).
 std::size_t pool_capacity(const io::RunLayout& layout, const Pipeline& p) {
   std::size_t values = 0;
   for (std::size_t v = 0; v < layout.variables.size(); ++v) values += layout.variable_size(v);
   const std::size_t bytes = std::max<std::size_t>(1, values * sizeof(double) + 512);
   const std::size_t by_memory = (std::size_t{256} << 20) / bytes;
   const std::size_t threads = static_cast<std::size_t>(std::max(1, p.threads));
-  return std::max(4 * threads + 4, std::min(p.batch_rows + 2 * threads, by_memory));
+  const std::size_t wanted =
+      std::max(4 * threads + 4, std::min(p.batch_rows + 2 * threads, by_memory));
+  return std::max<std::size_t>(1, std::min(wanted, p.points));  // never more than the points
 }
 
 }  // namespace

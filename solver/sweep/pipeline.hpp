@@ -26,6 +26,9 @@ struct Pipeline {
   int threads = 1;
   CancelToken* cancel = nullptr;
   std::size_t batch_rows = 4096;
+  // Most records next_point can hand out (sizes the record pool: one point needs one record, not a
+  // batch); SIZE_MAX when unknown (an MPI worker).
+  std::size_t points = static_cast<std::size_t>(-1);
   double flush_seconds = 2.0;
 };
 

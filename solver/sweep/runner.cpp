@@ -6,7 +6,7 @@
 #include <exception>
 #include <vector>
 
-#include "solver/io/sweep_writer.hpp"
+#include "solver/io/run_sink.hpp"
 #include "solver/sweep/pipeline.hpp"
 #include "solver/sweep/runner_parts.hpp"
 
@@ -20,7 +20,7 @@ double now_seconds() {
 
 }  // namespace
 
-LocalWork::LocalWork(const io::SweepWriter& writer) {
+LocalWork::LocalWork(const io::RunSink& writer) {
   summary.total = writer.rows();
   pending.reserve(writer.rows());
   for (std::size_t row = 0; row < writer.rows(); ++row) {
@@ -106,12 +106,13 @@ void evaluate_point(const SweepPlan& plan, PointEvaluator& evaluator, std::size_
   }
 }
 
-detail::Pipeline local_pipeline(LocalWork& work, ProgressCounter& counter, io::SweepWriter& writer,
+detail::Pipeline local_pipeline(LocalWork& work, ProgressCounter& counter, io::RunSink& writer,
                                 const RunnerOptions& options) {
   detail::Pipeline p;
   p.threads = options.threads;
   p.cancel = options.cancel;
   p.batch_rows = options.flush_rows;
+  p.points = work.pending.size();
   p.flush_seconds = options.flush_seconds;
   p.next_point = [&work](std::size_t& global) { return work.next(global); };
   p.sink = [&](io::RunRecord* const* records, std::size_t n) {
@@ -123,7 +124,7 @@ detail::Pipeline local_pipeline(LocalWork& work, ProgressCounter& counter, io::S
 }
 
 RunnerSummary run_points(const SweepPlan& plan, const io::RunLayout& layout,
-                         const EvaluatorFactory& factory, io::SweepWriter& writer,
+                         const EvaluatorFactory& factory, io::RunSink& writer,
                          const RunnerOptions& options) {
   const double start = now_seconds();
   const double writer_start = writer.hdf5_seconds();

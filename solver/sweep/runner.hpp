@@ -1,9 +1,9 @@
 #pragma once
 // The sweep runner: computes the points of a plan with a pool of OpenMP threads (dynamic
 // scheduling, one PointEvaluator per thread reused across points) and streams finished runs to one
-// writer (io::SweepWriter) through a bounded pool of RunRecords, so memory does not grow with the
-// sweep. Results are placed by point index: the file is bit-identical whatever the number of
-// threads.
+// sink (io::RunSink: the HDF5 writer or an in-memory result) through a bounded pool of RunRecords,
+// so memory does not grow with the sweep. Results are placed by point index: the file is
+// bit-identical whatever the number of threads.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -16,7 +16,7 @@
 #include "solver/sweep/progress.hpp"
 
 namespace calcikin::io {
-class SweepWriter;
+class RunSink;
 }
 
 namespace calcikin::sweep {
@@ -49,7 +49,7 @@ void evaluate_point(const SweepPlan& plan, PointEvaluator& evaluator, std::size_
                     double* values, io::RunRecord& record) noexcept;
 
 RunnerSummary run_points(const SweepPlan& plan, const io::RunLayout& layout,
-                         const EvaluatorFactory& factory, io::SweepWriter& writer,
+                         const EvaluatorFactory& factory, io::RunSink& writer,
                          const RunnerOptions& options);
 
 }  // namespace calcikin::sweep

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "solver/io/sweep_writer.hpp"
+#include "solver/io/run_sink.hpp"
 #include "solver/sweep/pipeline.hpp"
 #include "solver/sweep/progress.hpp"
 #include "solver/sweep/runner.hpp"
@@ -15,7 +15,7 @@ namespace calcikin::sweep {
 
 // Points of the writer's rows not yet completed, handed out in order (thread-safe).
 struct LocalWork {
-  explicit LocalWork(const io::SweepWriter& writer);
+  explicit LocalWork(const io::RunSink& writer);
   bool next(std::size_t& global);
   // Up to `count` next points into out (for a remote rank); returns how many.
   std::size_t take(std::size_t count, std::vector<std::uint64_t>& out);
@@ -42,7 +42,7 @@ class ProgressCounter {
 
 // The pipeline of this process: its threads compute `work`, the writer thread writes and counts the
 // records and flushes periodically. The MPI master adds its `service` to it.
-detail::Pipeline local_pipeline(LocalWork& work, ProgressCounter& counter, io::SweepWriter& writer,
+detail::Pipeline local_pipeline(LocalWork& work, ProgressCounter& counter, io::RunSink& writer,
                                 const RunnerOptions& options);
 
 }  // namespace calcikin::sweep

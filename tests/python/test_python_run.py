@@ -255,3 +255,49 @@ def test_bad_shard_requests_raise_value_error(ck, scenarios_dir, monkeypatch):
         ck.run(sweep, shard="slurm")
     with pytest.raises(TypeError, match="shard"):
         ck.run(sweep, shard=3)
+
+
+def test_in_memory_sweep_equals_the_file_of_the_same_run(ck, scenarios_dir, tmp_path):
+    # Same variables, coordinates, attributes and values, with and without output=.
+    sweep = _small_sweep(ck, scenarios_dir)
+    in_memory = ck.run(sweep, threads=1, quiet=True)
+    from_file = ck.run(sweep, tmp_path / "sweep.h5", threads=1, quiet=True)
+    xr.testing.assert_identical(_comparable(in_memory), _comparable(from_file))
+    assert set(in_memory.coords) == set(from_file.coords)
+    for name in from_file.variables:
+        assert in_memory[name].dtype == from_file[name].dtype, name
+    for series in ("none", 7):
+        a = ck.run(ck.load_scenario(scenarios_dir / "t50_assay.yaml"), time_series=series, quiet=True)
+        b = ck.run(ck.load_scenario(scenarios_dir / "t50_assay.yaml"), tmp_path / f"t{series}.h5",
+                   time_series=series, quiet=True)
+        xr.testing.assert_identical(_comparable(a), _comparable(b))
+    assert "time" not in a.dims or a.sizes["time"] < 120
+
+
+def test_in_memory_run_writes_no_file(ck, t50, tmp_path, monkeypatch):
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    ck.run(t50, quiet=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_quiet_silences_the_summary_line(ck, t50, capfd):
+    ck.run(t50, quiet=True)
+    assert "calcikin: done" not in capfd.readouterr().err
+    ck.run(t50)
+    assert "calcikin: done" in capfd.readouterr().err
+
+
+def test_time_series_keyword_thins_or_drops_the_series(ck, t50):
+    full = ck.run(t50, quiet=True)
+    none = ck.run(t50, time_series="none", quiet=True)
+    every = ck.run(t50, time_series=10, quiet=True)
+    assert "time" not in none.dims and none.attrs["time_series"] == "none"
+    assert every.sizes["time"] < full.sizes["time"]
+    assert float(every["time"].values[-1]) == float(full["time"].values[-1])  # the end state is kept
+    np.testing.assert_array_equal(none["t50"].values, full["t50"].values)
+    with pytest.raises(ValueError, match="time_series"):
+        ck.run(t50, time_series="some")
+    with pytest.raises(TypeError, match="threads"):
+        ck.run(t50, threads="2")

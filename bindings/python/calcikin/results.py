@@ -1,18 +1,19 @@
 """Runs and result files as xarray Datasets.
 
-:func:`run` calls the C++ entry point of ``calcikin run`` (api::run): the result is always first
-written as the HDF5 file the CLI writes (to a temporary file when no ``output`` is given) and read back,
-so a Dataset from Python and a file from the CLI have the same variables, values and attributes.
+:func:`run` calls the C++ entry point of ``calcikin run`` (api::run). Without ``output`` the results
+stay in memory: the C++ core stores them as its file writer would (one description of variables,
+dimensions and attributes) and the Dataset is built from those arrays, with no file in between; it
+equals what reading the file gives (tests/python/test_python_run.py). With ``output`` the file is
+written and read lazily.
 """
 from __future__ import annotations
 
 import os
 import pathlib
-import shutil
-import tempfile
 import warnings
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -92,6 +93,37 @@ def unstack_sweep(ds: xr.Dataset) -> xr.Dataset:
     return ds.set_index(run=swept).unstack("run")
 
 
+# Attributes that make xarray's CF decoding change values or types (masking, scaling, times).
+_CF_ENCODED = ("_FillValue", "missing_value", "scale_factor", "add_offset", "calendar", "_Unsigned")
+
+
+def _dataset_from_memory(result: dict) -> xr.Dataset:
+    """The Dataset of an in-memory run, decoded as xarray decodes the file of the same run."""
+    variables = {}
+    needs_cf = False
+    for name, dims, values, attrs, labels in result["variables"]:
+        encoding = {}
+        if labels is not None:  # label index -> text ("" for none, as the file's empty string)
+            table = np.array([*labels, ""], dtype=object)
+            values = table[np.asarray(values)]
+        elif isinstance(values, list):
+            values = np.array(values, dtype=object)
+        if "_Encoding" in attrs:  # the file's UTF-8 strings: already str here
+            attrs = dict(attrs)
+            encoding["_Encoding"] = attrs.pop("_Encoding")
+        needs_cf = needs_cf or any(k in attrs for k in _CF_ENCODED) or "since" in str(attrs.get("units", ""))
+        variables[name] = xr.Variable(dims, values, attrs, encoding)
+    ds = xr.Dataset(variables, attrs=result["attrs"])
+    if needs_cf:
+        return xr.decode_cf(ds)
+    coords = set()
+    for v in ds.variables.values():
+        if "coordinates" in v.attrs:
+            v.encoding["coordinates"] = v.attrs.pop("coordinates")
+            coords.update(v.encoding["coordinates"].split())
+    return ds.set_coords(sorted(coords)) if coords else ds
+
+
 def _shard_text(shard: Any) -> str:
     if shard is None:
         return ""
@@ -102,26 +134,47 @@ def _shard_text(shard: Any) -> str:
     raise TypeError(f"shard must be 'K/N', (K, N) or 'slurm', not {shard!r}")
 
 
+def _time_series_text(time_series: Any) -> str:
+    if time_series is None:
+        return ""
+    if isinstance(time_series, bool) or not isinstance(time_series, (str, int)):
+        raise TypeError(f"time_series must be 'all', 'none' or an int N (every N-th output time), "
+                        f"not {time_series!r}")
+    if isinstance(time_series, int):
+        if time_series < 1:
+            raise ValueError(f"time_series={time_series}: every N-th output time needs N >= 1")
+        return str(time_series)
+    if time_series not in ("all", "none"):
+        raise ValueError(f"time_series={time_series!r}: expected 'all', 'none' or an int N")
+    return time_series
+
+
 def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike | None = None, *,
         threads: int | None = None, progress: bool | Callable[[dict], Any] = False,
         overrides: dict | None = None, resume: bool = False, assume_yes: bool = False,
-        shard: str | tuple[int, int] | None = None) -> xr.Dataset:
+        shard: str | tuple[int, int] | None = None, quiet: bool = False,
+        time_series: str | int | None = None, compression: int | None = None) -> xr.Dataset:
     """Runs a scenario (a single run or its sweep) and returns the results as an xarray Dataset.
 
     Parameters
     ----------
     scenario: a :class:`Scenario`, a scenario file path or a dict.
-    output: HDF5 file to write (kept; the Dataset reads from it lazily). Without it the run goes to a
-        temporary file that is read into memory and deleted.
-    threads: OpenMP threads for a sweep (default: OMP_NUM_THREADS or all cores); recorded in the file.
+    output: HDF5 file to write (kept; the Dataset reads from it lazily). Without it nothing is written:
+        the Dataset is built in memory, equal to what reading the file would give.
+    threads: OpenMP threads for a sweep (default: OMP_NUM_THREADS or all cores); recorded in the
+        ``threads`` attribute.
     progress: True for a one-line display on stderr, or a callable given dicts with the keys
         done, total, failed, resumed, elapsed_seconds.
     overrides: dotted-path overrides applied first (see :meth:`Scenario.with_overrides`).
-    resume: continue ``output + ".partial"`` left by an interrupted run.
+    resume: continue ``output + ".partial"`` left by an interrupted run (needs ``output``).
     assume_yes: allow sweeps larger than the scenario's ``sweep.confirm_above``.
     shard: compute only shard K of N of the sweep (points K, K+N, ...): ``"K/N"``, ``(K, N)``, or
         ``"slurm"`` for K/N from the SLURM array variables. Default: every point; the environment
         (SLURM_ARRAY_TASK_ID, ...) is never read unless asked for.
+    quiet: no summary line on stderr ("calcikin: done: ...").
+    time_series: ``"all"``, ``"none"`` (per-run results only) or N (every N-th output time and the
+        last); default: the scenario's ``output.time_series``.
+    compression: gzip level 0-9 of the file (``output`` only); default: the scenario's.
 
     Ctrl-C stops the sweep cleanly: points in flight finish, ``output + ".partial"`` is kept (resumable),
     and KeyboardInterrupt is raised. Failed points of a sweep are recorded (NaN, ``status``/``message``)
@@ -131,38 +184,41 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
     sc = as_scenario(scenario)
     if overrides:
         sc = sc.with_overrides(overrides)
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer))):
+        raise TypeError(f"threads must be an int, not {threads!r}")
     if threads is not None and int(threads) < 1:
         raise ValueError(f"threads must be >= 1, not {threads}")
+    if compression is not None and (isinstance(compression, bool) or not isinstance(compression, int)
+                                    or not 0 <= compression <= 9):
+        raise ValueError(f"compression must be a gzip level 0-9, not {compression!r}")
+    if output is None and resume:
+        raise ValueError("resume=True needs the output file of the interrupted run")
     shard_text = _shard_text(shard)
+    series = _time_series_text(time_series)
     display = TextProgress() if progress is True else None
     callback = display if display is not None else (progress or None)
 
-    tmpdir = None
-    if output is None:
-        if resume:
-            raise ValueError("resume=True needs the output file of the interrupted run")
-        tmpdir = tempfile.mkdtemp(prefix="calcikin-run-")
-        target = os.path.join(tmpdir, "run.h5")
-    else:
-        target = os.fspath(output)
+    target = "" if output is None else os.fspath(output)
+    if target:
         pathlib.Path(target).parent.mkdir(parents=True, exist_ok=True)
     try:
-        try:
-            summary = _calcikin.run(sc._native, target, int(threads or 0), bool(resume), bool(assume_yes),
-                                    sc.set_arguments, callback, shard_text)
-        finally:
-            if display is not None:
-                display.close()
-        ds = open(summary["output_path"], load=tmpdir is not None)
-        if summary["failed"] and summary["points"] == 1:
-            message = str(ds["message"].values[0])
-            ds.close()
-            kept = f" (recorded in {summary['output_path']})" if tmpdir is None else ""
-            raise SolverError(message + kept)
-        if summary["failed"]:
-            warnings.warn(f"{summary['failed']} of {summary['points']} runs failed; see the 'status' and "
-                          f"'message' variables", RuntimeWarning, stacklevel=2)
-        return ds
+        summary = _calcikin.run(sc._native, target, int(threads or 0), bool(resume), bool(assume_yes),
+                                sc.set_arguments, callback, shard_text, output is None, bool(quiet),
+                                series, -1 if compression is None else int(compression))
     finally:
-        if tmpdir is not None:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+        if display is not None:
+            display.close()
+    if output is None:
+        ds = _dataset_from_memory(summary["result"])
+        where = ""
+    else:
+        ds = open(summary["output_path"])
+        where = f" (recorded in {summary['output_path']})"
+    if summary["failed"] and summary["points"] == 1:
+        message = str(ds["message"].values[0])
+        ds.close()
+        raise SolverError(message + where)
+    if summary["failed"]:
+        warnings.warn(f"{summary['failed']} of {summary['points']} runs failed; see the 'status' and "
+                      f"'message' variables", RuntimeWarning, stacklevel=2)
+    return ds
