@@ -111,12 +111,14 @@ class NumpyModel:
         if S < 1:
             dn *= npos / (npos + p["numerics.vanishing_amount"])
         x = soft_cap(smooth_positive(mg, 1e-20 * nref) / (3 * npos), 1.0, 8.0)
-        ratio = 10 ** (lmg - lca)
         D = p["ACP.mg.distribution_coefficient"]
-        xnew = D * ratio / (1 + D * ratio)
+        xnew = D * amg / (aca + D * amg + 1e-300)
         w = smooth_step(S - 1, p["ACP.mg.composition_switch_width"])
         dy[0] = dn / nref
-        dy[1] = 3 * (w * xnew + (1 - w) * x) * dn / nref
+        kex = p["ACP.mg.exchange_rate_constant"] * area_acp
+        dy[1] = (3 * (w * xnew + (1 - w) * x) * dn + kex * (xnew - x)) / nref
+        # size of the gross terms of dy[1]: the exchange term cancels near the partition
+        self.gross_mg_rate = (abs(3 * (w * xnew + (1 - w) * x) * dn) + kex * (xnew + x)) / nref
         kc = p["ACP.mg.langmuir_constant"] * C0 * amg
         theta_acp = kc / (1 + kc + p["ACP.mg.calcium_langmuir_constant"] * C0 * aca)
         f_acp = np.exp(-p["ACP.mg.incorporation_inhibition"] * x) * soft_floor(
@@ -164,11 +166,8 @@ class NumpyModel:
             J, size = 0.0, p["numerics.minimum_nucleus_radius"]
             if lnO > 0:
                 area_own = 4 * np.pi * smooth_positive(mu[2], 1e-30) * self.mu0ref[c] * L * L
-                if name == "WH":
-                    r = x / p["WH.nucleation.mg_composition_optimum"]
-                    acp_factor = r * np.exp(1 - r)
-                else:
-                    acp_factor = f_acp
+                ys = p["WH.nucleation.mg_composition_optimum"] if name == "WH" else 0.0
+                acp_factor = f_acp * np.exp(-p[pre + "nucleation.mg_mismatch"] * (x - ys) ** 2)
                 J = (p[pre + "nucleation.heterogeneous_prefactor"] * area_acp * acp_factor * nf(fc * B)
                      + p[pre + "nucleation.secondary_prefactor"] * area_own * fg
                      * nf(p[pre + "nucleation.secondary_barrier_ratio"] * B)

@@ -397,7 +397,7 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
           element_index_[k] >= 0 ? totals_[static_cast<std::size_t>(element_index_[k])] : 0.0;
 
     // ---- pre-formed minerals
-    double acp_amount = 0.0, acp_radius = 25e-9;
+    double acp_amount = 0.0, acp_radius = 25e-9, acp_mg_fraction = 0.0;
     std::vector<kinetics::CrystalSetup>& crystals = crystals_;
     crystals.clear();
     for (std::size_t c = 1; c < sim_.phases_.size(); ++c)
@@ -405,13 +405,13 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
     for (const scenario::MineralSpec& m : point_.minerals) {
       if (m.phase == "ACP") {
         acp_radius = m.radius;
-        if (m.equilibrate) {
-          const kinetics::AcpEquilibrium eq = kinetics::equilibrate_acp(chemistry_, 0, dissolved);
-          acp_amount = eq.amount;
-          dissolved = eq.dissolved;
-        } else {
-          acp_amount = m.amount;
-        }
+        // Mg-bearing ACP from t = 0, Mg conserved (models/kinetics/acp_equilibration.hpp).
+        const kinetics::MgAcpInitial eq =
+            kinetics::initial_mg_acp(chemistry_, 0, dissolved, m.equilibrate, m.amount,
+                                     m.mg_fraction, params.acp_mg_distribution);
+        acp_amount = eq.amount;
+        acp_mg_fraction = eq.mg_fraction;
+        dissolved = eq.dissolved;
       } else {
         for (std::size_t c = 1; c < sim_.phases_.size(); ++c)
           if (sim_.phases_[c] == m.phase) {
@@ -445,6 +445,7 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
       m.acp_phase = 0;
       m.acp_amount = acp_amount;
       m.acp_radius = acp_radius;
+      m.acp_mg_fraction = acp_mg_fraction;
       m.crystals = crystals;
       m.parameters = params;
       m.atol_scale = point_.solver.atol_scale;

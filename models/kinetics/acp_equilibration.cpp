@@ -9,14 +9,22 @@ namespace calcikin::kinetics {
 
 AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
                                const std::array<double, kComponentCount>& totals,
-                               double si_tolerance) {
+                               double si_tolerance, double mg_fraction) {
   const PhaseChemistry& acp = chemistry.phase(acp_phase);
+  std::array<double, kComponentCount> stoich = acp.stoichiometry;
+  const double cations = stoich[kCa];
+  stoich[kCa] = (1.0 - mg_fraction) * cations;
+  stoich[kMg] += mg_fraction * cations;
   AcpEquilibrium out;
   out.dissolved = totals;
+  if (!(totals[kCa] > 0.0) || !(totals[kP] > 0.0)) {
+    out.saturation_index = -std::numeric_limits<double>::infinity();
+    return out;  // no Ca or no phosphate: no ACP can form
+  }
   ChemistryResult r;
   auto si_at = [&](double amount) {
     std::array<double, kComponentCount> t = totals;
-    for (std::size_t k = 0; k < kComponentCount; ++k) t[k] -= acp.stoichiometry[k] * amount;
+    for (std::size_t k = 0; k < kComponentCount; ++k) t[k] -= stoich[k] * amount;
     chemistry.evaluate(t.data(), r);
     return r.saturation_index[acp_phase];
   };
@@ -28,7 +36,7 @@ AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_pha
   // positive).
   double upper = std::numeric_limits<double>::infinity();
   for (std::size_t k = 0; k < kH; ++k)
-    if (acp.stoichiometry[k] > 0.0) upper = std::min(upper, totals[k] / acp.stoichiometry[k]);
+    if (stoich[k] > 0.0) upper = std::min(upper, totals[k] / stoich[k]);
   double lo = 0.0, f_lo = si0;
   double hi = upper * (1.0 - 1e-9);
   double f_hi = si_at(hi);
@@ -62,8 +70,56 @@ AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_pha
     out.saturation_index = f;
   }
   out.amount = x;
-  for (std::size_t k = 0; k < kComponentCount; ++k)
-    out.dissolved[k] = totals[k] - acp.stoichiometry[k] * x;
+  for (std::size_t k = 0; k < kComponentCount; ++k) out.dissolved[k] = totals[k] - stoich[k] * x;
+  return out;
+}
+
+double acp_exchange_fraction(double distribution, double a_mg, double a_ca) {
+  const double dm = distribution * a_mg;
+  const double denominator = a_ca + dm;
+  return denominator > 0.0 ? dm / denominator : 0.0;
+}
+
+MgAcpInitial initial_mg_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
+                            const std::array<double, kComponentCount>& totals, bool equilibrate,
+                            double amount, double mg_fraction, double distribution) {
+  MgAcpInitial out;
+  out.dissolved = totals;
+  const bool given = std::isfinite(mg_fraction);
+  if (given && !(mg_fraction >= 0.0 && mg_fraction < 1.0))
+    throw std::invalid_argument("ACP mg_fraction must lie in [0, 1)");
+  ChemistryResult r;
+  auto partition = [&](const std::array<double, kComponentCount>& solution) {
+    if (!(solution[kMg] > 0.0)) return 0.0;
+    chemistry.evaluate(solution.data(), r);
+    return acp_exchange_fraction(distribution, std::pow(10.0, r.log10_activity_mg),
+                                 std::pow(10.0, r.log10_activity_ca));
+  };
+  if (!equilibrate) {
+    out.amount = amount;
+    out.mg_fraction = amount > 0.0 ? (given ? mg_fraction : partition(totals)) : 0.0;
+    return out;
+  }
+  // Fixed point on x: equilibrate at fixed x, then the partition with the remaining solution. The
+  // map is a contraction (the ACP takes a small share of the Mg unless Mg/Ca is very high), and a
+  // damping of 1/2 keeps it one where the share is large (Abbona, Mg/Ca 10).
+  double x = given ? mg_fraction : 0.0;
+  AcpEquilibrium eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x);
+  for (int it = 1; !given && it <= 100 && eq.amount > 0.0; ++it) {
+    out.iterations = it;
+    double target = partition(eq.dissolved);
+    // Mg balance: the ACP cannot hold more Mg than the solution had.
+    const double cations = 3.0 * eq.amount;
+    if (target * cations > totals[kMg]) target = totals[kMg] / cations;
+    const double next = it < 3 ? target : 0.5 * (x + target);
+    const bool done = std::fabs(next - x) < 1e-12;
+    x = next;
+    eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x);
+    if (done) break;
+  }
+  out.amount = eq.amount;
+  out.mg_fraction = eq.amount > 0.0 ? x : 0.0;
+  out.dissolved = eq.dissolved;
   return out;
 }
 

@@ -27,7 +27,9 @@ struct CrystalParameters {
   double ca_langmuir_constant = 0.0;          // m3/mol, Ca2+ competing for the same sites (K_Ca)
   double mg_reference_supersaturation = 0.0;  // sigma_ref: alpha(sigma) = alpha_ref sigma_ref/sigma
   double mg_lattice_coverage = 0.0;           // theta*: Mg coverage taken up as lattice constituent
-  double mg_composition_optimum = 0.0;  // x*: WH only (Mg/(Ca+Mg) of ACP where WH nucleates best)
+  double mg_mismatch = 0.0;  // beta_s: Mg mismatch work of nucleation on ACP, kT per unit (x-y)^2
+  double mg_composition_optimum =
+      0.0;  // y_WH (Mg/(Ca+Mg) of WH); x*: WH only (Mg/(Ca+Mg) of ACP where WH nucleates best)
 };
 
 struct KineticParameters {
@@ -38,6 +40,7 @@ struct KineticParameters {
   double acp_mg_adsorption_inhibition = 0.0;     // alpha_ads
   double acp_mg_langmuir_constant = 0.0;         // m3/mol
   double acp_ca_langmuir_constant = 0.0;         // m3/mol, Ca2+ competing with Mg2+ on ACP
+  double acp_mg_exchange_rate = 0.0;  // mol/(m2 s), k_ex of the Mg/Ca exchange of standing ACP
   double acp_composition_switch_width = 0.0;  // width of the growth/dissolution blend in S_ACP - 1
 
   CrystalParameters hap, wh, ocp;

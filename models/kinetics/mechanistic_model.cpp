@@ -157,8 +157,10 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   // Mg/(Ca+Mg) of the ACP, kept in [0, 1] when a vanishing pool leaves round-off in both amounts.
   const S x_mg =
       rate::soft_cap(rate::smooth_positive(mg_acp, 1e-20 * n_ref_) / (3.0 * n_pos), 1.0, 8.0);
-  const S ratio = exp(kLn10 * (log_a_mg - log_a_ca));
-  const S x_new = p_.acp_mg_distribution * ratio / (1.0 + p_.acp_mg_distribution * ratio);
+  // Exchange partition x/(1 - x) = D_Mg a_Mg/a_Ca, written without the ratio (a Ca-free solution
+  // gives x = 1 with Mg, 0 without, not NaN).
+  const S d_mg = p_.acp_mg_distribution * a_mg;
+  const S x_new = d_mg / (a_ca + d_mg + 1e-300);
   // Composition of the ACP flux: congruent (x_Mg) while dissolving, the D_Mg rule (x_new) when
   // growing, switched by a one-sided C-infinity step over 0 < S - 1 < width. One-sided, so a
   // dissolving pool never releases Mg at x_new > x_Mg: with a switch centred at S = 1, a pool that
@@ -167,7 +169,9 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   const S w = rate::smooth_step(s_acp - 1.0, p_.acp_composition_switch_width);
   const S x_flux = w * x_new + (1.0 - w) * x_mg;
   ydot[0] = dn_acp / n_ref_;
-  ydot[1] = 3.0 * x_flux * dn_acp / n_ref_;
+  // Slow exchange of the standing pool towards the partition (Mg in, Ca out, or back), on top of
+  // the composition of the net flux: dn_Mg/dt = k_ex A_ACP (x_eq - x_Mg).
+  ydot[1] = (3.0 * x_flux * dn_acp + p_.acp_mg_exchange_rate * area_acp * (x_new - x_mg)) / n_ref_;
 
   const S theta_acp = rate::competitive_langmuir(
       a_mg, p_.acp_mg_langmuir_constant, a_ca, p_.acp_ca_langmuir_constant, kStandardConcentration);
@@ -229,13 +233,19 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
       const S f_sec = rate::nucleation_factor(ln_omega, cr.p.secondary_barrier_ratio * barrier);
       const S area_own =
           4.0 * kPi * rate::smooth_positive(mu[2], 1e-30) * cr.mu0_ref * L * L;  // m2/kg
-      S acp_factor = f_acp;
-      if (cr.kind == CrystalKind::WH)
-        acp_factor = rate::whitlockite_composition(x_mg, cr.p.mg_composition_optimum);
-      nucleation =
-          cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_protein_nucleation * f_het +
-          cr.p.secondary_prefactor * area_own * f_growth * f_sec +
-          cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom;
+      // Nucleation on/in Mg-ACP with the phase's Mg tolerance: mismatch work beta_s (x - y_s)^2 (in
+      // kT per nucleus) around the phase's own Mg content y_s (HAP, OCP: 0; WH: 1 Mg per 10
+      // cations), times the dehydration barrier exp(-lambda_D x) and the adsorbed-Mg blocking that
+      // every crystalline phase shares (f_acp: Yun et al. 2018; Ding et al. 2014).
+      const double y_s = cr.kind == CrystalKind::WH ? cr.p.mg_composition_optimum : 0.0;
+      const S mismatch = x_mg - y_s;
+      const S acp_factor = f_acp * exp(-cr.p.mg_mismatch * mismatch * mismatch);
+      // The protein factor acts on every route (it covers every mineral surface, and a nucleus in
+      // solution is a surface it binds to as well).
+      nucleation = (cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_het +
+                    cr.p.secondary_prefactor * area_own * f_growth * f_sec +
+                    cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom) *
+                   f_protein_nucleation;
       const S r_crit =
           2.0 * cr.p.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);
       size = sqrt(r_crit * r_crit + p_.minimum_nucleus_radius * p_.minimum_nucleus_radius);

@@ -154,11 +154,4 @@ inline double contact_factor(double contact_angle) {
   return (2.0 + c) * (1.0 - c) * (1.0 - c) / 4.0;
 }
 
-// WH composition factor f(x) = (x/x*) exp(1 - x/x*): 0 without Mg, 1 at x = x*.
-template <class S>
-S whitlockite_composition(const S& x, double optimum) {
-  const S r = x / optimum;
-  return r * exp(1.0 - r);
-}
-
 }  // namespace calcikin::kinetics::rate

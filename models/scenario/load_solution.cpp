@@ -119,6 +119,13 @@ void load_minerals(const input::Node& node, std::vector<MineralSpec>& out) {
       m.radius = r->quantity(input::kLength);
       check_range(*r, PathTarget::MineralRadius, m.radius);
     }
+    if (auto x = e.value.get("mg_fraction")) {
+      if (m.phase != "ACP") x->fail("only ACP has an 'mg_fraction' (Mg/(Ca+Mg) at t = 0)");
+      m.mg_fraction = x->number();
+      if (!(m.mg_fraction >= 0.0 && m.mg_fraction < 1.0))
+        x->fail("mg_fraction must lie in [0, 1)",
+                "e.g. ACP: {equilibrate: true, mg_fraction: 0.05}");
+    }
     e.value.check_known_keys();
     out.push_back(m);
   }

@@ -5,6 +5,7 @@
 // still point at the file, line and column. The format is described in scenarios/README.md and
 // scenarios/schema/scenario.schema.json.
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,6 +59,8 @@ struct MineralSpec {
   bool equilibrate = false;  // amount from equilibrating the initial solution with the phase
   double amount = 0.0;       // mol/kg water (when !equilibrate)
   double radius = 25e-9;     // m, initial particle radius
+  // ACP only: Mg/(Ca+Mg) of the ACP at t = 0; NaN = from the exchange partition (Mg-bearing ACP).
+  double mg_fraction = std::numeric_limits<double>::quiet_NaN();
   SourceLocation where;
 };
 

@@ -29,10 +29,13 @@ inline MechanisticSetup ideal_setup(IdealChemistry& chem,
                                     const KineticParameters& p = KineticParameters::defaults()) {
   MechanisticSetup s;
   s.temperature = 310.15;
-  const AcpEquilibrium eq = equilibrate_acp(chem, 0, totals);
+  // Mg-bearing ACP from t = 0 (exchange partition with the Mg balance).
+  const MgAcpInitial eq =
+      initial_mg_acp(chem, 0, totals, true, 0.0, std::nan(""), p.acp_mg_distribution);
   s.dissolved = eq.dissolved;
   s.acp_phase = 0;
   s.acp_amount = eq.amount;
+  s.acp_mg_fraction = eq.mg_fraction;
   s.acp_radius = 25e-9;
   s.crystals.push_back({CrystalKind::HAP, 1, 0.0, 25e-9});
   if (with_wh) s.crystals.push_back({CrystalKind::WH, 2, 0.0, 25e-9});

@@ -180,7 +180,31 @@ TEST(MechanisticModel, WithoutKineticMagnesiumTermsMagnesiumHardlyMatters) {
   p.hap.mg_interfacial_energy_factor = 0.0;
   p.acp_mg_adsorption_inhibition = 0.0;
   p.acp_mg_incorporation_inhibition = 0.0;
+  p.acp_mg_distribution = 0.0;  // Mg-free ACP: no mismatch work
   const double none = t50_for(0.0, 1e-7, p);
   const double high = t50_for(2.0e-3, 1e-7, p);
   EXPECT_LT(std::fabs(high - none) / none, 0.10);
+}
+
+// Mg-bearing ACP from t = 0 (Ding et al. 2014): the ACP equilibration, the exchange partition
+// x/(1 - x) = D_Mg a_Mg/a_Ca with the remaining solution and the Mg balance hold together.
+TEST(MechanisticModel, PreformedAcpCarriesMagnesiumAtTheExchangePartitionWithMagnesiumConserved) {
+  IdealChemistry chem(reference_ideal_config(true));
+  const auto totals = t50_totals(1.0e-3);
+  const double d = KineticParameters::defaults().acp_mg_distribution;
+  const MgAcpInitial eq = initial_mg_acp(chem, 0, totals, true, 0.0, std::nan(""), d);
+  ASSERT_GT(eq.amount, 0.0);
+  EXPECT_GT(eq.mg_fraction, 0.0);
+  ChemistryResult r;
+  chem.evaluate(eq.dissolved.data(), r);
+  EXPECT_NEAR(r.saturation_index[0], 0.0, 1e-8);  // ACP at equilibrium
+  const double ratio = std::pow(10.0, r.log10_activity_mg - r.log10_activity_ca);
+  EXPECT_NEAR(eq.mg_fraction / (1.0 - eq.mg_fraction), d * ratio, 1e-9 * d * ratio);
+  EXPECT_NEAR(eq.dissolved[kMg] + 3.0 * eq.mg_fraction * eq.amount, totals[kMg], 1e-15);
+  EXPECT_NEAR(eq.dissolved[kCa] + 3.0 * (1.0 - eq.mg_fraction) * eq.amount, totals[kCa], 1e-15);
+  // A given mg_fraction is taken as is; no Ca means no ACP.
+  EXPECT_DOUBLE_EQ(initial_mg_acp(chem, 0, totals, true, 0.0, 0.05, d).mg_fraction, 0.05);
+  auto no_ca = totals;
+  no_ca[kCa] = 0.0;
+  EXPECT_EQ(initial_mg_acp(chem, 0, no_ca, true, 0.0, std::nan(""), d).amount, 0.0);
 }
