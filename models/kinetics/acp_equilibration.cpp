@@ -100,22 +100,33 @@ MgAcpInitial initial_mg_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
     out.mg_fraction = amount > 0.0 ? (given ? mg_fraction : partition(totals)) : 0.0;
     return out;
   }
-  // Fixed point on x: equilibrate at fixed x, then the partition with the remaining solution. The
-  // map is a contraction (the ACP takes a small share of the Mg unless Mg/Ca is very high), and a
-  // damping of 1/2 keeps it one where the share is large (Abbona, Mg/Ca 10).
+  // Root of g(x) = P(x) - x, P(x) = the partition with the solution left by an equilibration at
+  // fixed x (capped by the Mg balance: the ACP cannot hold more Mg than the solution had). P varies
+  // slowly with x (a contraction), so secant steps from x = 0 and x = P(0) converge in a few
+  // iterations (each one equilibration and one speciation).
   double x = given ? mg_fraction : 0.0;
   AcpEquilibrium eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x);
-  for (int it = 1; !given && it <= 100 && eq.amount > 0.0; ++it) {
-    out.iterations = it;
-    double target = partition(eq.dissolved);
-    // Mg balance: the ACP cannot hold more Mg than the solution had.
-    const double cations = 3.0 * eq.amount;
+  auto residual = [&](const AcpEquilibrium& e, double at) {
+    double target = partition(e.dissolved);
+    const double cations = 3.0 * e.amount;
     if (target * cations > totals[kMg]) target = totals[kMg] / cations;
-    const double next = it < 3 ? target : 0.5 * (x + target);
-    const bool done = std::fabs(next - x) < 1e-12;
-    x = next;
-    eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x);
-    if (done) break;
+    return target - at;
+  };
+  if (!given && eq.amount > 0.0) {
+    double x0 = 0.0, g0 = residual(eq, 0.0);
+    double x1 = std::min(std::max(g0, 0.0), 1.0 - 1e-12);
+    for (int it = 1; it <= 60; ++it) {
+      out.iterations = it;
+      eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x1);
+      const double g1 = residual(eq, x1);
+      x = x1;
+      if (std::fabs(g1) < 1e-12 || eq.amount <= 0.0) break;
+      double next = (g1 != g0) ? x1 - g1 * (x1 - x0) / (g1 - g0) : x1 + g1;
+      if (!(next >= 0.0 && next < 1.0)) next = std::min(std::max(x1 + 0.5 * g1, 0.0), 1.0 - 1e-12);
+      x0 = x1;
+      g0 = g1;
+      x1 = next;
+    }
   }
   out.amount = eq.amount;
   out.mg_fraction = eq.amount > 0.0 ? x : 0.0;

@@ -56,6 +56,12 @@ struct KineticParameters {
       0.0;  // share of the nucleation sites a bound molecule blocks
   double inhibitor_growth_effectiveness = 0.0;  // same for growth and secondary-nucleation sites
 
+  // temperature (Arrhenius factors exp(-E_a/R (1/T - 1/T_ref)) on the kinetic prefactors)
+  double reference_temperature = 0.0;         // K, where the prefactors hold
+  double growth_activation_energy = 0.0;      // J/mol: k_g, k_d of every crystal
+  double acp_activation_energy = 0.0;         // J/mol: k_ACP, k_ex
+  double nucleation_activation_energy = 0.0;  // J/mol: A_het, A_hom, k_sec
+
   // growth at high supersaturation
   double supersaturation_cap = 0.0;  // sigma_max (smooth cap; growth.supersaturation_cap)
   // numerics of the rate laws

@@ -15,9 +15,10 @@ namespace {
 
 constexpr double kPi = 3.141592653589793;
 constexpr double kLn10 = 2.302585092994046;
-constexpr double kBoltzmann = 1.380649e-23;  // J/K (SI 2019, exact)
-constexpr double kAvogadro = 6.02214076e23;  // 1/mol (SI 2019, exact)
-constexpr double kWaterVolumePerKg = 1e-3;   // m3 of water per kg (homogeneous nucleation per kg)
+constexpr double kBoltzmann = 1.380649e-23;   // J/K (SI 2019, exact)
+constexpr double kAvogadro = 6.02214076e23;   // 1/mol (SI 2019, exact)
+constexpr double kGasConstant = 8.314462618;  // J/(mol K) (SI 2019: N_A k_B, exact)
+constexpr double kWaterVolumePerKg = 1e-3;    // m3 of water per kg (homogeneous nucleation per kg)
 
 }  // namespace
 
@@ -34,6 +35,23 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
     throw std::invalid_argument("too many chemistry phases");
   if (!(setup.temperature > 0.0)) throw std::invalid_argument("temperature must be positive");
   n_states_ = 2 + 4 * setup.crystals.size();
+  // Arrhenius factors on the kinetic prefactors, relative to the temperature at which they hold.
+  const double t_ref = p_.reference_temperature > 0.0 ? p_.reference_temperature : 310.15;
+  auto arrhenius = [&](double activation_energy) {
+    return std::exp(-activation_energy / kGasConstant * (1.0 / setup.temperature - 1.0 / t_ref));
+  };
+  const double f_growth_t = arrhenius(p_.growth_activation_energy);
+  const double f_nucleation_t = arrhenius(p_.nucleation_activation_energy);
+  const double f_acp_t = arrhenius(p_.acp_activation_energy);
+  p_.acp_rate_constant *= f_acp_t;
+  p_.acp_mg_exchange_rate *= f_acp_t;
+  for (CrystalParameters* cp : {&p_.hap, &p_.wh, &p_.ocp}) {
+    cp->growth_rate_constant *= f_growth_t;
+    cp->dissolution_rate_constant *= f_growth_t;
+    cp->heterogeneous_prefactor *= f_nucleation_t;
+    cp->homogeneous_prefactor *= f_nucleation_t;
+    cp->secondary_prefactor *= f_nucleation_t;
+  }
   n_quantities_ = quantity_count(chemistry.phase_count());
   l_ref_ = p_.moment_length_scale;
 
