@@ -40,6 +40,13 @@ AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_pha
   double lo = 0.0, f_lo = si0;
   double hi = upper * (1.0 - 1e-9);
   double f_hi = si_at(hi);
+  if (f_hi > 0.0 && mg_fraction > 0.0) {
+    // Mg is the limiting element at this x: the caller (initial_mg_acp) lowers x.
+    out.amount = hi;
+    out.saturation_index = f_hi;
+    for (std::size_t k = 0; k < kComponentCount; ++k) out.dissolved[k] = totals[k] - stoich[k] * hi;
+    return out;
+  }
   if (f_hi > 0.0)
     throw std::runtime_error(
         "ACP equilibration: still supersaturated with the limiting element used up");
@@ -107,6 +114,7 @@ MgAcpInitial initial_mg_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
   double x = given ? mg_fraction : 0.0;
   AcpEquilibrium eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x);
   auto residual = [&](const AcpEquilibrium& e, double at) {
+    if (e.saturation_index > 1e-8) return -0.5 * at;  // Mg ran out before SI_ACP = 0: x too high
     double target = partition(e.dissolved);
     const double cations = 3.0 * e.amount;
     if (target * cations > totals[kMg]) target = totals[kMg] / cations;

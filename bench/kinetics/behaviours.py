@@ -1,0 +1,195 @@
+"""Literature behaviours of the kinetics model, shared by tests/kinetics/test_behaviours.py and
+bench/kinetics/robustness.py. Each behaviour runs the shipped scenarios through the calcikin CLI
+(full speciation, small grids) with optional parameter overrides and returns (passed, detail).
+
+Behaviours (ids of the model review's trend table, with their literature basis):
+  T1  T50 rises monotonically with Mg (Pasch et al. 2012; Bressendorff et al. 2017/2018)
+  T2  +0.25 mM mixture Mg raises T50 by 10-30 % (Bressendorff et al. 2018)
+  T3  +1 mM P lowers T50 (Pasch et al. 2012; Smith et al. 2014)
+  T4  +1 mM Ca lowers T50 (same)
+  T5  base T50 3.8-5.5 h (cohort T50 233-329 min)
+  T6  < 5 % WH in the T50 assay at pH 7.4 (CPP are apatitic, Pasch et al. 2012)
+  T7  WH > 50 % in the T50 mix at pH 6.5 with 3 mM Mg (Jang et al. 2014)
+  T8  no WH without Mg (WH formula)
+  T9  WH > 50 % at Cheng Ca 3 / P 20, Mg 3 and 9 mM (Cheng, Grabher & LeGeros 1988)
+  T10 ACP > 50 % at Abbona Mg 50 mM after 7 d (Abbona & Franchini-Angela 1990)
+  T11 HAP dominant at Abbona Mg <= 1 mM (same)
+  T12 Abbona order HAP -> WH -> ACP along Mg, all three present (same)
+  BROWN +1 mM Mg slows seeded HAP growth at low supersaturation > 10x (Brown 1981)
+  PH  protein-free ACP conversion slows from pH 6.8 to 10 (Boskey & Posner 1973)
+"""
+import os
+import subprocess
+import tempfile
+
+import h5py
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCENARIOS = os.path.join(ROOT, "scenarios")
+
+
+def find_cli():
+    exe = os.environ.get("CALCIKIN_CLI")
+    if exe:
+        return exe
+    for cand in ("build/bin/calcikin", "build-mpi/bin/calcikin"):
+        p = os.path.join(ROOT, cand)
+        if os.path.exists(p):
+            return p
+    return None
+
+
+class Runner:
+    """Runs scenarios with a fixed set of parameter overrides (PATH=VALUE strings)."""
+
+    def __init__(self, cli=None, overrides=()):
+        self.cli = cli or find_cli()
+        self.overrides = list(overrides)
+        self.failures = 0
+        self.runs = 0
+
+    def run(self, scenario, sets=()):
+        fd, out = tempfile.mkstemp(suffix=".h5")
+        os.close(fd)
+        os.remove(out)
+        cmd = [self.cli, "run", os.path.join(SCENARIOS, scenario), "-o", out, "-j", "1", "--no-progress", "--yes"]
+        for s in self.overrides + list(sets):
+            cmd += ["--set", s]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        self.runs += 1
+        if not os.path.exists(out):
+            raise RuntimeError("calcikin run failed: " + proc.stderr.strip()[-400:])
+        with h5py.File(out) as f:
+            r = {k: f[k][()] for k in f.keys()}
+        os.remove(out)
+        self.failures += int(np.sum(r["status"] != 0))
+        return r
+
+
+def _t50(R, *sets):
+    r = R.run("t50_assay.yaml", list(sets) + ["time.end=96 h"])
+    return float(r["t50"][0]) / 3600.0, r
+
+
+def _frac(r, point, phase):
+    names = [p.decode() for p in r["phase"]]
+    return float(r["final_phase_fraction"][point][names.index(phase)])
+
+
+def t1(R):
+    t = [_t50(R, "solution.totals.Mg=%s mmol/kgw" % m)[0] for m in ("0", "0.43", "0.68", "1", "2")]
+    return all(b > a for a, b in zip(t, t[1:])), "T50 %s h" % np.round(t, 2).tolist()
+
+
+def t2(R):
+    a = _t50(R, "solution.totals.Mg=0.43 mmol/kgw")[0]
+    b = _t50(R, "solution.totals.Mg=0.68 mmol/kgw")[0]
+    return 1.10 <= b / a <= 1.30, "+%.1f %%" % (100 * (b / a - 1))
+
+
+def t3(R):
+    a = _t50(R)[0]
+    b = _t50(R, "solution.totals.P=7.55 mmol/kgw")[0]
+    return b / a < 0.99, "%.1f %%" % (100 * (b / a - 1))
+
+
+def t4(R):
+    a = _t50(R)[0]
+    b = _t50(R, "solution.totals.Ca=12.2 mmol/kgw")[0]
+    return b / a < 0.99, "%.1f %%" % (100 * (b / a - 1))
+
+
+def t5(R):
+    a = _t50(R)[0]
+    return 3.8 <= a <= 5.5, "%.2f h" % a
+
+
+def t6(R):
+    f = _frac(R.run("t50_assay.yaml"), 0, "WH")
+    return f < 0.05, "WH %.3f" % f
+
+
+def t7(R):
+    r = R.run("t50_assay.yaml", ["solution.pH=6.5", "solution.totals.Mg=3 mmol/kgw", "time.end=14 day"])
+    f = _frac(r, 0, "WH")
+    return f > 0.5, "WH %.3f ACP %.3f" % (f, _frac(r, 0, "ACP"))
+
+
+def _cheng(R):
+    return R.run("cheng_whitlockite.yaml")  # point = 2 iMg + iP, Mg 0,1,3,6,9 x P 10,20
+
+
+def t8(R):
+    r = _cheng(R)
+    f = max(_frac(r, 0, "WH"), _frac(r, 1, "WH"))
+    return f < 0.01, "WH %.3f" % f
+
+
+def t9(R):
+    r = _cheng(R)
+    a, b = _frac(r, 5, "WH"), _frac(r, 9, "WH")
+    return a > 0.5 and b > 0.5, "WH %.2f, %.2f" % (a, b)
+
+
+def _abbona(R):
+    r = R.run("abbona_mg_series.yaml")  # Mg 0, 0.5, 1, 2.5, 5, 10, 25, 50 mM
+    ranks = []
+    for p in range(8):
+        f = [_frac(r, p, "HAP"), _frac(r, p, "WH"), _frac(r, p, "ACP")]
+        ranks.append(int(np.argmax(f)))
+    return r, ranks
+
+
+def t10(R):
+    r, _ = _abbona(R)
+    f = _frac(r, 7, "ACP")
+    return f > 0.5, "ACP %.2f" % f
+
+
+def t11(R):
+    _, ranks = _abbona(R)
+    return all(k == 0 for k in ranks[:3]), "dominant %s" % "".join("HWA"[k] for k in ranks)
+
+
+def t12(R):
+    _, ranks = _abbona(R)
+    ok = all(b >= a for a, b in zip(ranks, ranks[1:])) and set(ranks) == {0, 1, 2}
+    return ok, "dominant %s" % "".join("HWA"[k] for k in ranks)
+
+
+def brown(R):
+    g = []
+    for mg in ("0", "1"):
+        r = R.run("sbf_hap.yaml", ["solution.totals.Ca=1.0 mmol/kgw", "solution.totals.P=0.6 mmol/kgw",
+                                   "solution.pH=6.5", "solution.totals.Mg=%s mmol/kgw" % mg, "time.end=1 day"])
+        names = [p.decode() for p in r["phase"]]
+        g.append(float(r["phase_amount"][0][-1][names.index("HAP")]) - 1e-6)
+    return g[0] > 1e-5 and g[0] > 10 * g[1], "growth %.3g vs %.3g mol/kg" % (g[0], g[1])
+
+
+def ph_sign(R):
+    t = []
+    for ph in ("6.8", "10"):
+        r = R.run("abbona_mg_series.yaml", ["solution.pH=%s" % ph])  # point 0: Mg 0, protein-free
+        t.append(float(r["t50"][0]) / 3600.0)
+    return t[1] > t[0], "T50 pH 6.8 %.2f h, pH 10 %.2f h" % (t[0], t[1])
+
+
+BEHAVIOURS = {"T1": t1, "T2": t2, "T3": t3, "T4": t4, "T5": t5, "T6": t6, "T7": t7, "T8": t8, "T9": t9,
+              "T10": t10, "T11": t11, "T12": t12, "BROWN": brown, "PH": ph_sign}
+PHASE_SELECTION = ("T6", "T7", "T8", "T9", "T10", "T11", "T12")
+
+
+def evaluate(overrides=(), names=None, cli=None):
+    """{name: (passed, detail)} for the behaviours (all by default), with the overrides applied.
+    A behaviour whose runs fail counts as not passed."""
+    R = Runner(cli, overrides)
+    out = {}
+    for name in names or BEHAVIOURS:
+        try:
+            out[name] = BEHAVIOURS[name](R)
+        except Exception as e:  # noqa: BLE001 - a failed run is a failed behaviour
+            out[name] = (False, "error: %s" % str(e)[:120])
+    out["_runs"] = (R.runs, R.failures)
+    return out

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Robustness of the literature behaviours (bench/kinetics/behaviours.py) under parameter moves.
+
+  robustness.py [--oat] [--lhs N] [--seed S] [--params NAME,...] [-j JOBS]
+
+(a) the defaults; (b) one at a time, each estimated/calibrated parameter x2 and /2 (interfacial
+energies and log K offsets +-5 %); (c) a seeded Latin hypercube of N samples over the catalogue
+ranges (log-uniform where the range spans more than a decade). Prints the pass rate of every
+behaviour, of the phase-selection behaviours together and of all together, and the solver-failure
+rate. A script over sweeps, not a timed test."""
+import argparse
+import concurrent.futures as cf
+import math
+import os
+import sys
+
+import numpy as np
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import behaviours  # noqa: E402
+
+CATALOGUE = os.path.join(behaviours.ROOT, "models", "data", "kinetics_parameters.yaml")
+# The parameters that carry the behaviours (review ranking: nucleation barriers, growth clock, Mg
+# strength, protein capacity, Mg-ACP): moved one at a time by default.
+DEFAULT_OAT = [
+    "HAP.nucleation.interfacial_energy", "HAP.nucleation.heterogeneous_prefactor", "HAP.growth.rate_constant",
+    "growth.supersaturation_cap", "HAP.mg.langmuir_constant", "HAP.mg.effectiveness",
+    "HAP.mg.calcium_langmuir_constant", "HAP.nucleation.mg_interfacial_energy_factor",
+    "HAP.nucleation.mg_mismatch", "WH.nucleation.interfacial_energy", "WH.nucleation.heterogeneous_prefactor",
+    "WH.nucleation.mg_mismatch", "ACP.mg.distribution_coefficient", "ACP.mg.incorporation_inhibition",
+    "ACP.mg.exchange_rate_constant", "inhibitor.footprint",
+]
+
+
+def catalogue():
+    with open(CATALOGUE) as f:
+        return yaml.safe_load(f)["parameters"]
+
+
+def si_value(text, unit):
+    parts = str(text).split(None, 1)
+    return float(parts[0]), (parts[1] if len(parts) > 1 else "")
+
+
+def moves(cat, names):
+    out = []
+    for n in names:
+        v, u = si_value(cat[n]["default"], cat[n]["unit"])
+        five = "interfacial_energy" in n or "log_k" in n
+        for f in ((1.05, 0.95) if five else (2.0, 0.5)):
+            out.append(("%s x%g" % (n, f), ["kinetics.parameters.%s=%r %s" % (n, v * f, u)]))
+    return out
+
+
+def lhs(cat, n, seed):
+    rng = np.random.default_rng(seed)
+    names = [k for k, p in cat.items() if p.get("tag") in ("estimate", "calibrated")
+             and not k.startswith(("numerics.", "events.", "autocatalytic.", "source."))]
+    samples = []
+    for j, name in enumerate(names):
+        lo, u = si_value(cat[name]["range"][0], cat[name]["unit"])
+        hi, _ = si_value(cat[name]["range"][1], cat[name]["unit"])
+        q = (rng.permutation(n) + rng.random(n)) / n
+        if lo > 0 and hi / lo > 10:
+            vals = np.exp(np.log(lo) + q * (np.log(hi) - np.log(lo)))
+        else:
+            vals = lo + q * (hi - lo)
+        samples.append([(name, v, u) for v in vals])
+    return [("lhs %d" % i, ["kinetics.parameters.%s=%r %s" % (nm, v, u) for nm, v, u in (s[i] for s in samples)])
+            for i in range(n)]
+
+
+def evaluate(case):
+    label, sets = case
+    return label, behaviours.evaluate(sets)
+
+
+def table(title, results):
+    names = list(behaviours.BEHAVIOURS)
+    n = len(results)
+    print("\n## %s (%d parameter sets)" % (title, n))
+    print("| behaviour | pass rate |")
+    print("|---|---|")
+    for b in names:
+        print("| %s | %.0f %% |" % (b, 100.0 * sum(r[b][0] for _, r in results) / n))
+    sel = sum(all(r[b][0] for b in behaviours.PHASE_SELECTION) for _, r in results)
+    allp = sum(all(r[b][0] for b in names) for _, r in results)
+    runs = sum(r["_runs"][0] for _, r in results)
+    fails = sum(r["_runs"][1] for _, r in results)
+    print("| phase selection (T6-T12) together | %.0f %% |" % (100.0 * sel / n))
+    print("| all together | %.0f %% |" % (100.0 * allp / n))
+    print("| solver failures (runs) | %d of %d runs (%.1f %%) |" % (fails, runs, 100.0 * fails / max(runs, 1)))
+    for label, r in results:
+        bad = [b for b in names if not r[b][0]]
+        if bad:
+            print("  %s: fails %s" % (label, ", ".join("%s (%s)" % (b, r[b][1]) for b in bad)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--oat", action="store_true")
+    ap.add_argument("--lhs", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=20261206)
+    ap.add_argument("--params", default="")
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    a = ap.parse_args()
+    cat = catalogue()
+    with cf.ProcessPoolExecutor(a.jobs) as ex:
+        table("defaults", list(ex.map(evaluate, [("defaults", [])])))
+        if a.oat:
+            names = a.params.split(",") if a.params else DEFAULT_OAT
+            table("one at a time (x2, /2; interfacial energies +-5 %)", list(ex.map(evaluate, moves(cat, names))))
+        if a.lhs:
+            table("Latin hypercube, seed %d" % a.seed, list(ex.map(evaluate, lhs(cat, a.lhs, a.seed))))
+
+
+if __name__ == "__main__":
+    main()
