@@ -27,6 +27,7 @@ struct RunCommandOptions {
   std::vector<std::string> overrides;
   std::string shard;
   bool resume = false;
+  bool overwrite = false;
   bool yes = false;
   bool progress = false;
   bool no_progress = false;
@@ -42,6 +43,7 @@ int run_run(const RunCommandOptions& o) {
   options.threads = o.threads;
   options.overrides = o.overrides;
   options.resume = o.resume;
+  options.overwrite = o.overwrite;
   options.assume_yes = o.yes;
   options.progress = o.no_progress ? sweep::ProgressMode::Never
                      : o.progress  ? sweep::ProgressMode::Always
@@ -93,8 +95,12 @@ void register_run(CLI::App& app, CommandTable& table) {
       "Compute only shard K/N (0 <= K < N) of the sweep, for job arrays; 'slurm' takes K/N from "
       "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (consecutive ids). Without it every point is "
       "computed. Combine parts with `calcikin merge`");
+  sub->add_flag("--overwrite", o->overwrite,
+                "Replace an existing OUT or OUT.partial (without it, an existing file is never "
+                "overwritten: exit 3)");
   sub->add_flag("--resume", o->resume,
-                "Continue OUT.partial of an interrupted run (completed points are kept)");
+                "Continue OUT.partial of an interrupted run (completed points are kept); on a "
+                "finished OUT of the same scenario: nothing to do, exit 0");
   sub->add_flag("--yes", o->yes, "Run sweeps larger than sweep.confirm_above without asking");
   sub->add_flag("--progress", o->progress,
                 "Show progress on stderr even when it is not a terminal (into a batch log: one "

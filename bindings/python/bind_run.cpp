@@ -167,7 +167,7 @@ py::dict progress_dict(const sweep::Progress& p) {
 py::dict run(const scenario::Scenario& scenario_in, const std::string& output, int threads,
              bool resume, bool assume_yes, const std::vector<std::string>& overrides,
              const py::object& on_progress, const std::string& shard, bool in_memory, bool quiet,
-             const std::string& time_series, int compression) {
+             const std::string& time_series, int compression, bool overwrite) {
   // Output options as keyword arguments: applied to a copy (recorded in the root attributes).
   scenario::Scenario scenario = scenario_in;
   if (time_series == "all") {
@@ -186,6 +186,7 @@ py::dict run(const scenario::Scenario& scenario_in, const std::string& output, i
   options.in_memory = in_memory;
   options.threads = threads;
   options.resume = resume;
+  options.overwrite = overwrite;
   options.assume_yes = assume_yes;
   // Only on request ("K/N" or "slurm"): the environment is never read otherwise.
   if (!shard.empty()) {
@@ -238,6 +239,7 @@ void bind_run(py::module_& m) {
         py::arg("overrides") = std::vector<std::string>(), py::arg("on_progress") = py::none(),
         py::arg("shard") = std::string(), py::arg("in_memory") = false, py::arg("quiet") = false,
         py::arg("time_series") = std::string(), py::arg("compression") = -1,
+        py::arg("overwrite") = false,
         "Runs a scenario (api::run, as `calcikin run`) into an HDF5 file, or in memory "
         "(in_memory=True: "
         "the summary's 'result' holds the variables and attributes). Returns a summary dict.");

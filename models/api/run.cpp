@@ -16,6 +16,8 @@
 #include "solver/input/exit_codes.hpp"
 #include "solver/input/input_error.hpp"
 #include "solver/io/io_error.hpp"
+#include "solver/io/output_guard.hpp"
+#include "solver/io/sweep_reader.hpp"
 #include "solver/io/sweep_writer.hpp"
 #include "solver/sweep/mpi_runner.hpp"
 #include "solver/sweep/runner.hpp"
@@ -152,6 +154,11 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
 
   RunResult result;
   result.output_path = options.output.empty() ? default_output_path(s) : options.output;
+  // Never onto an input or something that is not a regular file (exit 3, before any computing).
+  const std::string refusal =
+      options.in_memory ? std::string()
+                        : io::output_refusal(result.output_path, {s.source_file, s.database});
+  if (!refusal.empty()) throw input::InputError({s.source_file, 0, 0}, "output", refusal);
 
   const io::RunLayout& layout = simulation->layout();
   io::WriterSetup setup;
@@ -241,18 +248,23 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
                                             : kExitOk;
     return result;
   }
-  // --resume without a partial file: nothing was completed yet (or the run was killed while
-  // creating the file), so start afresh; a finished file is never recomputed silently.
-  bool resume = options.resume;
-  if (resume && !std::filesystem::exists(setup.path + ".partial")) {
-    if (std::filesystem::exists(setup.path)) {
-      throw io::IoError(setup.path +
-                        " is already complete: nothing to resume (remove it to run again)");
-    }
-    std::fprintf(stderr, "calcikin: no %s.partial to resume: starting the run from the beginning\n",
-                 setup.path.c_str());
-    resume = false;
+  // One process per output path; what exists there decides with --resume/--overwrite
+  // (solver/io/output_guard.hpp).
+  io::OutputLock lock(setup.path);
+  const io::OutputDecision decision = io::decide_output(
+      setup.path, options.resume, options.overwrite, setup.text_attributes.at("scenario_hash"));
+  if (!decision.refusal.empty())
+    throw input::InputError({s.source_file, 0, 0}, "output", decision.refusal);
+  if (!decision.note.empty()) std::fprintf(stderr, "calcikin: %s\n", decision.note.c_str());
+  if (decision.action == io::OutputAction::AlreadyFinished) {
+    const io::SweepFileInfo done = io::read_sweep_info(setup.path);
+    result.points = done.rows;
+    result.resumed = done.completed;
+    result.failed = done.failed;
+    result.exit_code = kExitOk;
+    return result;
   }
+  const bool resume = decision.action == io::OutputAction::Resume;
   std::unique_ptr<io::SweepWriter> writer =
       resume ? io::SweepWriter::resume(setup) : io::SweepWriter::create(setup);
   summary = world.size > 1 ? sweep::run_points_mpi_master(plan, layout, factory, *writer, runner)

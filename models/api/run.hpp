@@ -31,6 +31,7 @@ struct RunOptions {
   std::optional<sweep::Shard> shard;  // nullopt = the whole sweep (the environment is never read)
   bool resume = false;      // continue OUTPUT.partial of an interrupted run (none: start afresh;
                             // an already finished OUTPUT: io::IoError)
+  bool overwrite = false;   // replace an existing finished OUTPUT or OUTPUT.partial (else refused)
   bool assume_yes = false;  // allow sweeps larger than sweep.confirm_above
   sweep::ProgressMode progress = sweep::ProgressMode::Auto;
   double progress_interval = sweep::kDefaultProgressInterval;  // s between lines in a non-TTY log

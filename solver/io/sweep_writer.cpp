@@ -1,6 +1,7 @@
 #include "solver/io/sweep_writer.hpp"
 
 #include <hdf5_hl.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -106,9 +107,16 @@ struct SweepWriter::Impl {
   std::vector<std::uint8_t> u8;
 
   OutputDescription description;  // names, dims and attributes (shared with MemoryResult)
+  dev_t partial_device = 0;       // the .partial this process created or resumed
+  ino_t partial_inode = 0;
+  void remember_own();
+  // Throws IoError unless PATH.partial is still the file this process wrote and PATH is absent or
+  // a regular file (rename only the own file, and never over a device or directory).
+  void check_still_own() const;
 
   void plan_outputs();
   void create_file();
+  void create_file_body();
   void open_file();
   void write_group(const RunRecord* const* records, std::size_t count, std::size_t first_row);
   void write_rows(hid_t dataset, hid_t mem_type, const void* data, std::size_t first_row,
@@ -135,6 +143,21 @@ void SweepWriter::Impl::plan_outputs() {
 }
 
 void SweepWriter::Impl::create_file() {
+  try {
+    create_file_body();
+  } catch (...) {
+    // A failure while creating (disk full, ...) leaves no temporary file behind.
+    vars.clear();
+    status_ds.reset();
+    message_ds.reset();
+    completed_ds.reset();
+    file.reset();
+    std::remove((partial + ".creating").c_str());
+    throw;
+  }
+}
+
+void SweepWriter::Impl::create_file_body() {
   const RunLayout& layout = setup.layout;
   Handle fapl = crash_safe_access();
   // Built under a temporary name and renamed once its metadata is on disk: a .partial file always
@@ -385,6 +408,26 @@ void SweepWriter::Impl::open_file() {
   }
 }
 
+void SweepWriter::Impl::remember_own() {
+  struct stat st {};
+  if (::stat(partial.c_str(), &st) != 0)
+    throw IoError("cannot read " + partial + ": " + std::strerror(errno));
+  partial_device = st.st_dev;
+  partial_inode = st.st_ino;
+}
+
+void SweepWriter::Impl::check_still_own() const {
+  struct stat st {};
+  if (::stat(partial.c_str(), &st) != 0 || st.st_dev != partial_device ||
+      st.st_ino != partial_inode) {
+    throw IoError(partial +
+                  " is no longer the file this run wrote (replaced or removed by "
+                  "another process): not renaming it");
+  }
+  if (::lstat(setup.path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+    throw IoError(setup.path + " is not a regular file: not replacing it");
+}
+
 void SweepWriter::Impl::write_rows(hid_t dataset, hid_t mem_type, const void* data,
                                    std::size_t first_row, std::size_t count,
                                    const std::vector<hsize_t>& shape) {
@@ -471,6 +514,7 @@ std::unique_ptr<SweepWriter> SweepWriter::open(const WriterSetup& setup, bool re
       impl->open_file();
     else
       impl->create_file();
+    impl->remember_own();
   }
   return std::unique_ptr<SweepWriter>(new SweepWriter(std::move(impl)));
 }
@@ -543,6 +587,7 @@ void SweepWriter::finish(const std::map<std::string, std::string>& text_attribut
     impl_->file.reset();
   }
   if (impl_->setup.compression > 0) {
+    impl_->check_still_own();
     Stopwatch sw(impl_->hdf5_seconds);
     // Verifies the compressed copy before it is renamed into place; the .partial stays on failure.
     repack_compressed(impl_->partial, impl_->setup.path, impl_->setup.compression);
@@ -553,6 +598,7 @@ void SweepWriter::finish(const std::map<std::string, std::string>& text_attribut
     Stopwatch sw(impl_->hdf5_seconds);
     verify_sweep_file(impl_->partial, true);  // never a damaged file under the final name
   }
+  impl_->check_still_own();
   if (std::rename(impl_->partial.c_str(), impl_->setup.path.c_str()) != 0) {
     throw IoError("cannot rename " + impl_->partial + " to " + impl_->setup.path + ": " +
                   std::strerror(errno));

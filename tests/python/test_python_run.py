@@ -301,3 +301,26 @@ def test_time_series_keyword_thins_or_drops_the_series(ck, t50):
         ck.run(t50, time_series="some")
     with pytest.raises(TypeError, match="threads"):
         ck.run(t50, threads="2")
+
+
+def test_output_onto_the_scenario_is_refused_and_the_scenario_kept(ck, scenarios_dir, tmp_path):
+    scenario = tmp_path / "t50.yaml"
+    scenario.write_text((scenarios_dir / "t50_assay.yaml").read_text())
+    before = scenario.read_text()
+    with pytest.raises(ck.ScenarioError, match="is the input"):
+        ck.run(ck.load_scenario(scenario), output=scenario)
+    assert scenario.read_text() == before
+
+
+def test_existing_output_is_kept_without_overwrite_and_replaced_with_it(ck, tmp_path, t50):
+    out = tmp_path / "t50.h5"
+    ck.run(t50, output=out)
+    before = out.read_bytes()
+    with pytest.raises(ck.ScenarioError, match="overwrite=True"):
+        ck.run(t50.with_overrides({"solution.totals.Mg": "0.6 mmol/kgw"}), output=out)
+    assert out.read_bytes() == before
+    ds = ck.run(t50.with_overrides({"solution.totals.Mg": "0.6 mmol/kgw"}), output=out, overwrite=True)
+    assert ds.attrs["overrides"] == "solution.totals.Mg=0.6 mmol/kgw"
+    # resume=True on the finished file: nothing to do, the same results.
+    again = ck.run(t50.with_overrides({"solution.totals.Mg": "0.6 mmol/kgw"}), output=out, resume=True)
+    xr.testing.assert_identical(_comparable(ds), _comparable(again))

@@ -18,8 +18,11 @@ expect_rc 0 "$calcikin" run "$grid" -o two.h5 -j 2 --no-progress
 same one.h5 two.h5
 [ ! -e one.h5.partial ] || fail "partial file left after a finished run"
 
-# --resume: a finished file is not recomputed (exit 5); without a partial file the run starts afresh.
-expect_rc 5 "$calcikin" run "$grid" -o one.h5 --resume --no-progress
+# --resume: a finished file is not recomputed (a no-op, exit 0: a requeued job succeeds); without a
+# partial file the run starts afresh.
+before=$(md5sum < one.h5)
+expect_rc 0 "$calcikin" run "$grid" -o one.h5 --resume --no-progress
+[ "$(md5sum < one.h5)" = "$before" ] || fail "--resume on a finished file changed it"
 expect_rc 0 "$calcikin" run "$grid" -o fresh.h5 --resume --no-progress
 same one.h5 fresh.h5
 # Progress: forced with --progress (stderr is not a terminal here), a summary line either way.
@@ -70,6 +73,31 @@ expect_rc 3 "$calcikin" run big.yaml -o big.h5 --no-progress
 [ ! -e big.h5.partial ] || fail "a file was written for a sweep that needed --yes"
 expect_rc 0 "$calcikin" run big.yaml -o big.h5 --yes --no-progress
 
+# Output safety: never onto an input or a non-regular file (exit 3, nothing computed); an existing
+# file or .partial is never overwritten without --overwrite; a second run on the same output fails
+# at once (exit 5) and leaves the first run's files alone.
+cp "$grid" self.yaml
+expect_rc 3 "$calcikin" run self.yaml -o self.yaml --no-progress
+cmp -s self.yaml "$grid" || fail "the scenario was replaced by its output"
+sed 's|^output: {time_series: all}|output: {time_series: all, file: self2.yaml}|' "$grid" > self2.yaml
+expect_rc 3 "$calcikin" run self2.yaml --no-progress
+grep -q "^schema" self2.yaml || fail "output.file naming the scenario replaced it"
+mkdir -p outdir
+expect_rc 3 "$calcikin" run "$grid" -o outdir --no-progress
+[ -d outdir ] || fail "a directory output was replaced"
+mkfifo fifo.h5
+expect_rc 3 "$calcikin" run "$grid" -o fifo.h5 --no-progress
+[ -p fifo.h5 ] || fail "a FIFO output was replaced"
+before=$(md5sum < one.h5)
+expect_rc 3 "$calcikin" run "$grid" -o one.h5 --no-progress
+[ "$(md5sum < one.h5)" = "$before" ] || fail "a finished file was overwritten without --overwrite"
+cp one.h5 kept.h5.partial
+expect_rc 3 "$calcikin" run "$grid" -o kept.h5 --no-progress
+cmp -s one.h5 kept.h5.partial || fail "a .partial was discarded without --overwrite"
+expect_rc 0 "$calcikin" run "$grid" -o one.h5 --overwrite --no-progress
+same one.h5 two.h5
+[ ! -e one.h5.lock ] || fail "lock file left after a run"
+
 # Failing points (step cap) are recorded, the sweep goes on, exit 4.
 sed 's/max_steps: 100000/max_steps: 2/' "$grid" > capped.yaml
 expect_rc 4 "$calcikin" run capped.yaml -o capped.h5 --no-progress
@@ -88,4 +116,19 @@ if [ -e killed.h5.partial ]; then
   expect_rc 0 "$calcikin" run big_grid.yaml -o killed.h5 -j 2 --resume --no-progress
 fi
 same ref.h5 killed.h5
+
+# Two runs on one output: the second fails at once (exit 5) naming the lock, the first finishes
+# untouched.
+"$calcikin" run big_grid.yaml -o locked.h5 -j 1 --no-progress &
+pid=$!
+for _ in $(seq 100); do [ -e locked.h5.lock ] && break; sleep 0.05; done
+if [ -e locked.h5.lock ]; then
+  "$calcikin" run big_grid.yaml -o locked.h5 -j 1 --no-progress --overwrite 2> second.txt
+  rc=$?
+  [ $rc -eq 5 ] || fail "a second run on a locked output exited $rc (expected 5)"
+  grep -q "another calcikin run" second.txt || { cat second.txt; fail "no lock message"; }
+fi
+wait $pid || fail "the first run failed while a second one tried its output"
+same ref.h5 locked.h5
+[ ! -e locked.h5.lock ] || fail "lock file left"
 echo "calcikin run/merge/info CLI: all checks passed"

@@ -153,7 +153,8 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
         threads: int | None = None, progress: bool | Callable[[dict], Any] = False,
         overrides: dict | None = None, resume: bool = False, assume_yes: bool = False,
         shard: str | tuple[int, int] | None = None, quiet: bool = False,
-        time_series: str | int | None = None, compression: int | None = None) -> xr.Dataset:
+        time_series: str | int | None = None, compression: int | None = None,
+        overwrite: bool = False) -> xr.Dataset:
     """Runs a scenario (a single run or its sweep) and returns the results as an xarray Dataset.
 
     Parameters
@@ -166,7 +167,10 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
     progress: True for a one-line display on stderr, or a callable given dicts with the keys
         done, total, failed, resumed, elapsed_seconds.
     overrides: dotted-path overrides applied first (see :meth:`Scenario.with_overrides`).
-    resume: continue ``output + ".partial"`` left by an interrupted run (needs ``output``).
+    resume: continue ``output + ".partial"`` left by an interrupted run (on a finished ``output`` of
+        the same scenario: nothing to do, the Dataset is returned; needs ``output``).
+    overwrite: replace an existing ``output`` or ``output + ".partial"``; without it an existing
+        file is never overwritten (:class:`calcikin.InputError`).
     assume_yes: allow sweeps larger than the scenario's ``sweep.confirm_above``.
     shard: compute only shard K of N of the sweep (points K, K+N, ...): ``"K/N"``, ``(K, N)``, or
         ``"slurm"`` for K/N from the SLURM array variables. Default: every point; the environment
@@ -204,7 +208,8 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
     try:
         summary = _calcikin.run(sc._native, target, int(threads or 0), bool(resume), bool(assume_yes),
                                 sc.set_arguments, callback, shard_text, output is None, bool(quiet),
-                                series, -1 if compression is None else int(compression))
+                                series, -1 if compression is None else int(compression),
+                                overwrite=bool(overwrite))
     finally:
         if display is not None:
             display.close()
