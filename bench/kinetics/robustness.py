@@ -49,7 +49,7 @@ def moves(cat, names):
         v, u = si_value(cat[n]["default"], cat[n]["unit"])
         five = "interfacial_energy" in n or "log_k" in n
         for f in ((1.05, 0.95) if five else (2.0, 0.5)):
-            out.append(("%s x%g" % (n, f), ["kinetics.parameters.%s=%r %s" % (n, v * f, u)]))
+            out.append(("%s x%g" % (n, f), ["kinetics.parameters.%s=%.6g %s" % (n, v * f, u)]))
     return out
 
 
@@ -67,7 +67,7 @@ def lhs(cat, n, seed):
         else:
             vals = lo + q * (hi - lo)
         samples.append([(name, v, u) for v in vals])
-    return [("lhs %d" % i, ["kinetics.parameters.%s=%r %s" % (nm, v, u) for nm, v, u in (s[i] for s in samples)])
+    return [("lhs %d" % i, ["kinetics.parameters.%s=%.6g %s" % (nm, float(v), u) for nm, v, u in (s[i] for s in samples)])
             for i in range(n)]
 
 
