@@ -43,7 +43,13 @@ void check_status(herr_t status, const std::string& what) {
   if (status < 0) throw IoError("HDF5: cannot " + what);
 }
 
-void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+void silence_errors() {
+  // No HDF5 clean-up at exit: every object is closed by its Handle, and HDF5 1.10 crashes
+  // (SIGSEGV in H5F__close_cb) when it terminates with a file whose close failed (disk full).
+  // Effective only before the library is initialised, i.e. on the first call.
+  H5dont_atexit();
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
 
 Handle utf8_string_type(std::size_t length) {
   Handle t = check(H5Tcopy(H5T_C_S1), "copy string type");
