@@ -117,18 +117,25 @@ if [ -e killed.h5.partial ]; then
 fi
 same ref.h5 killed.h5
 
-# Two runs on one output: the second fails at once (exit 5) naming the lock, the first finishes
-# untouched.
-"$calcikin" run big_grid.yaml -o locked.h5 -j 1 --no-progress &
-pid=$!
+# Two runs on one output: while another process holds the output's lock (here flock(1) standing in
+# for a running calcikin), a second run fails at once (exit 5) naming the lock, and leaves that
+# run's files alone; afterwards the output is free again.
+cp one.h5 locked.h5.partial
+flock locked.h5.lock sleep 30 &
+holder=$!
 for _ in $(seq 100); do [ -e locked.h5.lock ] && break; sleep 0.05; done
-if [ -e locked.h5.lock ]; then
-  "$calcikin" run big_grid.yaml -o locked.h5 -j 1 --no-progress --overwrite 2> second.txt
-  rc=$?
-  [ $rc -eq 5 ] || fail "a second run on a locked output exited $rc (expected 5)"
-  grep -q "another calcikin run" second.txt || { cat second.txt; fail "no lock message"; }
-fi
-wait $pid || fail "the first run failed while a second one tried its output"
+sleep 0.2
+start=$(date +%s)
+"$calcikin" run big_grid.yaml -o locked.h5 -j 1 --no-progress --overwrite 2> second.txt
+rc=$?
+[ $rc -eq 5 ] || { cat second.txt; fail "a second run on a locked output exited $rc (expected 5)"; }
+[ $(( $(date +%s) - start )) -lt 10 ] || fail "the second run waited for the lock"
+grep -q "another calcikin run" second.txt || { cat second.txt; fail "no lock message"; }
+cmp -s one.h5 locked.h5.partial || fail "the second run touched the first run's .partial"
+[ ! -e locked.h5 ] || fail "the second run wrote the output"
+kill $holder; wait $holder 2>/dev/null
+rm -f locked.h5.lock locked.h5.partial
+expect_rc 0 "$calcikin" run big_grid.yaml -o locked.h5 -j 2 --no-progress
 same ref.h5 locked.h5
 [ ! -e locked.h5.lock ] || fail "lock file left"
 echo "calcikin run/merge/info CLI: all checks passed"
