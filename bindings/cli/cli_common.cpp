@@ -23,6 +23,7 @@ void register_all(CLI::App& app, CommandTable& table) {
   register_run(app, table);
   register_info(app, table);
   register_merge(app, table);
+  register_params(app, table);
 }
 
 std::string version_text() {

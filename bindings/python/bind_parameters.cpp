@@ -4,6 +4,7 @@
 
 #include "bindings/python/bindings.hpp"
 #include "models/kinetics/parameter_catalogue.hpp"
+#include "models/scenario/thermo_parameters.hpp"
 
 namespace py = pybind11;
 
@@ -30,6 +31,27 @@ void bind_parameters(py::module_& m) {
         return rows;
       },
       "The builtin kinetic parameter catalogue: one dict per parameter (SI values).");
+  m.def(
+      "thermo_parameters",
+      [](const std::string& database) {
+        py::list rows;
+        for (const scenario::ThermoParameterInfo& p :
+             scenario::thermo_parameter_catalogue(database)->entries()) {
+          py::dict row;
+          row["name"] = p.name;
+          row["target"] = p.target;
+          row["default"] = p.default_value;
+          row["unit"] = "log10";
+          row["min"] = p.min;
+          row["max"] = p.max;
+          row["source"] = p.source;
+          row["description"] = p.description;
+          rows.append(row);
+        }
+        return rows;
+      },
+      py::arg("database") = std::string("builtin"),
+      "The thermodynamic parameters of a database (builtin or a PHREEQC file): one dict each.");
 }
 
 }  // namespace calcikin::python

@@ -43,8 +43,10 @@ def test_run_dataset_equals_the_file_written_by_the_cli(ck, cli, scenarios_dir, 
     result = subprocess.run([cli, "run", str(scenarios_dir / "t50_assay.yaml"), "-o", str(cli_file), "-j", "1",
                              "--set", "solution.totals.Mg=0.6 mmol/kgw"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    with xr.open_dataset(cli_file, engine="h5netcdf") as from_cli:
-        xr.testing.assert_identical(_comparable(from_python), _comparable(from_cli))
+    with xr.open_dataset(cli_file, engine="h5netcdf") as raw:
+        assert raw.sizes["run"] == 1  # the file keeps run; Python drops it for a single run
+    from_cli = ck.open(cli_file)
+    xr.testing.assert_identical(_comparable(from_python), _comparable(from_cli))
     assert from_python.attrs["overrides"] == "solution.totals.Mg=0.6 mmol/kgw"
 
 
@@ -52,7 +54,7 @@ def test_run_with_output_keeps_the_file_and_reads_it(ck, tmp_path, t50):
     out = tmp_path / "sub" / "t50.h5"
     ds = ck.run(t50, output=out)
     assert out.exists()
-    assert ds.sizes["run"] == 1 and ds.sizes["time"] > 10
+    assert "run" not in ds.dims and ds.sizes["time"] > 10
     assert ds["time"].attrs["units"] == "s"
     reopened = ck.open(out)
     xr.testing.assert_identical(_comparable(ds), _comparable(reopened))
@@ -235,7 +237,7 @@ def test_slurm_array_variables_do_not_shard_a_run_unless_asked(ck, scenarios_dir
                         "SLURM_ARRAY_TASK_MAX": "3", "SLURM_ARRAY_JOB_ID": "77"}.items():
         monkeypatch.setenv(name, value)
     single = ck.run(t50)
-    assert single.sizes["run"] == 1 and int(single["status"].values[0]) == 0
+    assert "run" not in single.dims and int(single["status"]) == 0
     sweep = ck.run(_small_sweep(ck, scenarios_dir), threads=1)
     assert sweep.sizes["run"] == 4 and int(sweep.attrs["shard_count"]) == 1
     part = ck.run(_small_sweep(ck, scenarios_dir), threads=1, shard="slurm")
@@ -324,3 +326,71 @@ def test_existing_output_is_kept_without_overwrite_and_replaced_with_it(ck, tmp_
     # resume=True on the finished file: nothing to do, the same results.
     again = ck.run(t50.with_overrides({"solution.totals.Mg": "0.6 mmol/kgw"}), output=out, resume=True)
     xr.testing.assert_identical(_comparable(ds), _comparable(again))
+
+
+def test_a_single_run_reads_as_scalars_from_memory_and_from_its_file(ck, t50, tmp_path):
+    ds = ck.run(t50, quiet=True)
+    assert "run" not in ds.dims and ds["t50"].ndim == 0
+    assert 3600 < float(ds.t50) < 24 * 3600
+    assert ds["phase_amount"].dims == ("time", "phase")
+    from_file = ck.run(t50, tmp_path / "one.h5", quiet=True)
+    assert from_file["t50"].ndim == 0 and float(from_file.t50) == float(ds.t50)
+
+
+def test_solution_and_mix_build_the_t50_assay_mixture(ck):
+    serum = ck.solution(Ca="9.6 mg/dL", Mg="0.85 mM", P="3.4 mg/dL", pH=7.4, temperature="37 degC")
+    assert serum.totals["Ca"] == "2.395329108 mmol/L"  # 96 mg/L / 40.078 g/mol
+    ca = ck.solution(Ca="40 mM", pH=7.4, temperature="37 degC")
+    pi = ck.solution(P="19 mM", pH=7.4, temperature="37 degC")
+    mixed = ck.mix((serum, 2), (ca, 1), (pi, 1), pH=7.4, charge_balance="Cl")
+    mm = mixed.millimolar()
+    assert mm["Ca"] == pytest.approx(2.3953 / 2 + 10.0, rel=1e-4)
+    assert mm["P"] == pytest.approx(3.4 * 10 / 30.974 / 2 + 19 / 4, rel=1e-4)
+    assert mm["Mg"] == pytest.approx(0.425)
+    sp = ck.speciate(ck.solution(Ca="2.5 mM", P="1 mM", Na="140 mM", Cl="145 mM", pH=7.4,
+                                 temperature="37 degC"))
+    assert sp is not None
+
+
+def test_wrong_python_arguments_raise_clear_errors(ck, t50):
+    with pytest.raises(ValueError, match="give a unit"):
+        ck.solution(Ca=2.5, pH=7.4)
+    with pytest.raises(ValueError, match="molar mass"):
+        ck.solution(Xx="1 mg/dL", pH=7.4)
+    with pytest.raises(TypeError, match="pH"):
+        ck.solution(Ca="1 mM", pH="7.4")
+    with pytest.raises(TypeError, match="Solution, volume"):
+        ck.mix(("a", 1))
+    with pytest.raises(TypeError, match="override paths"):
+        t50.with_overrides({1: "2 mM"})
+    with pytest.raises(ValueError, match="mode"):
+        t50.with_sweep({"solution.pH": [7.0]}, mode="cube")
+
+
+def test_overrides_accept_mass_units_and_pint_quantities_and_to_dict_keeps_them(ck, t50):
+    sc = t50.with_overrides({"solution.totals.Mg": "1.2 mg/dL", "kinetics.parameters.inhibitor.amount": "2 umol/kgw"})
+    assert sc.overrides["solution.totals.Mg"].endswith("mmol/L")
+    data = sc.to_dict()
+    assert data["solution"]["totals"]["Mg"] == sc.overrides["solution.totals.Mg"]
+    assert data["kinetics"]["parameters"]["inhibitor.amount"] == "2 umol/kgw"
+    assert t50.to_dict(overrides=False)["solution"]["totals"]["Mg"] != data["solution"]["totals"]["Mg"]
+    pint = pytest.importorskip("pint")
+    q = pint.UnitRegistry().Quantity(0.5, "mmol/kg")
+    assert t50.with_overrides({"solution.totals.Mg": q}).overrides["solution.totals.Mg"].startswith("0.5 mmol/kg")
+
+
+def test_with_sweep_builds_a_grid_that_runs(ck, t50):
+    sweep = t50.with_sweep({"solution.totals.Mg": ([0.2, 1.0], "mmol/kgw")},
+                                                               solution__pH=[7.3, 7.4])
+    ds = ck.run(sweep, time_series="none", threads=1, quiet=True)
+    assert ds.sizes["run"] == 4
+    assert sorted(set(ds["solution_pH"].values.round(2))) == [7.3, 7.4]
+
+
+def test_thermo_and_kinetic_parameter_tables_match_the_cli(ck, cli):
+    thermo = ck.thermo_parameters()
+    assert "WH.dlogK_stab" in thermo.index and "source" in thermo.columns
+    kinetic = ck.kinetic_parameters()
+    out = subprocess.run([cli, "params"], capture_output=True, text=True, check=True).stdout
+    for name in list(kinetic.index[:3]) + list(thermo.index[:3]):
+        assert name in out

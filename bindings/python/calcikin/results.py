@@ -48,7 +48,8 @@ def _check_format(ds: xr.Dataset, path: str) -> None:
 def open(path: str | os.PathLike, *, load: bool = False) -> xr.Dataset:  # noqa: A001 (ck.open)
     """Opens a result file written by ``calcikin run`` (or :func:`run`), checking its format version.
 
-    Data are read lazily unless ``load=True`` (then the file is closed before returning).
+    Data are read lazily unless ``load=True`` (then the file is closed before returning). A single run
+    (no sweep) comes without the ``run`` dimension: ``ds.t50`` is a scalar (as from :func:`run`).
     Raises :class:`calcikin.OutputError` for a missing, partial or foreign file.
     """
     path = os.fspath(path)
@@ -68,6 +69,16 @@ def open(path: str | os.PathLike, *, load: bool = False) -> xr.Dataset:  # noqa:
     if load:
         ds.load()
         ds.close()
+    return _single_run(ds)
+
+
+def _single_run(ds: xr.Dataset) -> xr.Dataset:
+    """A scenario without a sweep: the ``run`` dimension (length 1) is dropped, so ``ds.t50`` is a
+    scalar; ``run`` stays as a scalar coordinate (0). The file keeps ``run`` (docs/file-format.md)."""
+    swept = any("sweep_path" in v.attrs for v in ds.variables.values())
+    total = ds.attrs.get("total_runs")
+    if "run" in ds.dims and ds.sizes["run"] == 1 and not swept and total is not None and int(total) == 1:
+        return ds.isel(run=0)
     return ds
 
 
@@ -180,6 +191,9 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
         last); default: the scenario's ``output.time_series``.
     compression: gzip level 0-9 of the file (``output`` only); default: the scenario's.
 
+    A scenario without a sweep gives a Dataset without the ``run`` dimension (``float(ds.t50)``); a
+    sweep keeps ``run`` (see :func:`unstack_sweep`). Files always have ``run``.
+
     Ctrl-C stops the sweep cleanly: points in flight finish, ``output + ".partial"`` is kept (resumable),
     and KeyboardInterrupt is raised. Failed points of a sweep are recorded (NaN, ``status``/``message``)
     and reported with a warning; a scenario without a sweep whose run fails raises
@@ -214,13 +228,13 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
         if display is not None:
             display.close()
     if output is None:
-        ds = _dataset_from_memory(summary["result"])
+        ds = _single_run(_dataset_from_memory(summary["result"]))
         where = ""
     else:
         ds = open(summary["output_path"])
         where = f" (recorded in {summary['output_path']})"
     if summary["failed"] and summary["points"] == 1:
-        message = str(ds["message"].values[0])
+        message = str(np.ravel(ds["message"].values)[0])
         ds.close()
         raise SolverError(message + where)
     if summary["failed"]:

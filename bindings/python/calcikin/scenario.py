@@ -25,8 +25,16 @@ _Dumper.add_multi_representer(np.generic, lambda dumper, v: dumper.represent_dat
 _Dumper.add_representer(np.ndarray, lambda dumper, a: dumper.represent_list(a.tolist()))
 
 
-def _override_text(value: Any) -> str:
-    """An override value as the CLI's --set would spell it (numbers unit-less, booleans lower case)."""
+def _override_text(value: Any, path: str = "") -> str:
+    """An override value as the CLI's --set would spell it (numbers unit-less, booleans lower case);
+    pint quantities and, for element totals, mass units (mg/dL, mg/L) are converted."""
+    from .chemistry import _pint_text, concentration_text
+    if path.startswith("solution.totals."):
+        if isinstance(value, str) or _pint_text(value) is not None:
+            return concentration_text(value, path[len("solution.totals."):])
+    text = _pint_text(value)
+    if text is not None:
+        return text
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, np.generic):
@@ -79,9 +87,46 @@ class Scenario:
         """Every dotted path :meth:`with_overrides` (and a sweep) accepts for this scenario."""
         return list(_calcikin.known_paths(self._native))
 
-    def to_dict(self) -> dict:
-        """The YAML text as a dict (overrides not applied)."""
-        return yaml.safe_load(self.text)
+    def to_dict(self, *, overrides: bool = True) -> dict:
+        """The scenario as a dict shaped like the YAML file, with the overrides applied (as text with
+        units, where they belong: ``solution.totals.Mg`` -> ``data["solution"]["totals"]["Mg"]``).
+        ``overrides=False``: the file's text only. ``scenario_from_dict(sc.to_dict())`` is the same
+        scenario."""
+        data = yaml.safe_load(self.text) or {}
+        if overrides:
+            for path, value in self._overrides:
+                _set_path(data, path, value)
+        return data
+
+    def with_sweep(self, parameters: Mapping[str, Any] | None = None, *, mode: str = "grid",
+                   points: list | None = None, samples: int | None = None, seed: int | None = None,
+                   **kwargs: Any) -> "Scenario":
+        """A copy with a sweep (replacing any): ``sc.with_sweep({"solution.totals.Mg": (np.linspace(0, 2, 5),
+        "mmol/kgw"), "solution.pH": [7.2, 7.4]})`` or keywords with ``__`` for dots. Values: a list of
+        texts with units, (numbers, unit), or ``{"values": [...], "unit": ...}``; dimensionless keys take
+        plain numbers. ``mode``: grid (all combinations), zip, list (``points=[{path: value}, ...]``),
+        latin_hypercube (``samples``, ``seed``; values are [low, high])."""
+        if mode not in ("grid", "zip", "list", "latin_hypercube"):
+            raise ValueError(f"mode={mode!r}: expected grid, zip, list or latin_hypercube")
+        items = dict(parameters or {})
+        items.update({k.replace("__", "."): v for k, v in kwargs.items()})
+        sweep: dict[str, Any] = {"mode": mode}
+        if mode == "list":
+            if not points or items:
+                raise ValueError("mode='list' takes points=[{path: value, ...}, ...] (and no parameters)")
+            sweep["points"] = [{p: _override_text(v, p) if not isinstance(v, (int, float)) else v
+                                for p, v in point.items()} for point in points]
+        else:
+            if not items:
+                raise ValueError("with_sweep(): give at least one parameter path and its values")
+            sweep["parameters"] = {str(p): _sweep_values(p, v) for p, v in items.items()}
+        if samples is not None:
+            sweep["samples"] = int(samples)
+        if seed is not None:
+            sweep["seed"] = int(seed)
+        data = self.to_dict()
+        data["sweep"] = sweep
+        return scenario_from_dict(data, name=self.file or "<with_sweep>", base_dir=self._native.base_dir)
 
     # -- variants
     def with_overrides(self, overrides: Mapping[str, Any] | None = None, **kwargs: Any) -> "Scenario":
@@ -93,7 +138,10 @@ class Scenario:
         """
         items = dict(overrides or {})
         items.update({k.replace("__", "."): v for k, v in kwargs.items()})
-        pairs = tuple((str(path), _override_text(value)) for path, value in items.items())
+        for path in items:
+            if not isinstance(path, str):
+                raise TypeError(f"override paths are dotted strings (\"solution.totals.Mg\"), not {path!r}")
+        pairs = tuple((path, _override_text(value, path)) for path, value in items.items())
         native = _calcikin.apply_overrides(self._native, list(pairs))
         return Scenario(native, self._overrides + pairs)
 
@@ -105,6 +153,40 @@ class Scenario:
         where = f" from {self.file!r}" if self.file else ""
         extra = f", {len(self._overrides)} overrides" if self._overrides else ""
         return f"<calcikin.Scenario {self.name!r}{where}{extra}>"
+
+
+def _set_path(data: dict, path: str, value: Any) -> None:
+    """Sets a dotted scenario path in a YAML-shaped dict (``kinetics.parameters.X.y`` keeps ``X.y``
+    as one key, as the file writes parameter names)."""
+    keys = path.split(".")
+    for i, key in enumerate(keys[:-1]):
+        if key == "parameters":
+            data.setdefault(key, {})[".".join(keys[i + 1:])] = value
+            return
+        data = data.setdefault(key, {})
+    data[keys[-1]] = value
+
+
+def _sweep_values(path: str, values: Any) -> Any:
+    if isinstance(values, Mapping):
+        return dict(values)
+    if isinstance(values, tuple) and len(values) == 2 and isinstance(values[1], str):
+        return {"values": [float(v) for v in np.asarray(values[0]).ravel()], "unit": values[1]}
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"sweep values of {path}: expected a list, (numbers, unit) or a dict, not {values!r}")
+    numbers, units = [], set()
+    for v in values:
+        if isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+            numbers.append(float(v))
+            continue
+        number, _, unit = _override_text(v, path).partition(" ")
+        numbers.append(float(number))
+        units.add(unit)
+    if len(units) > 1:
+        raise ValueError(f"sweep values of {path}: one unit for all values, not {sorted(units)}")
+    if units and len(numbers) != sum(1 for v in values if not isinstance(v, (int, float, np.number))):
+        raise ValueError(f"sweep values of {path}: mix of numbers and values with units")
+    return {"values": numbers, **({"unit": units.pop()} if units else {})}
 
 
 def _restore(text: str, name: str, base_dir: str, overrides: tuple[tuple[str, str], ...]) -> Scenario:
@@ -139,4 +221,6 @@ def as_scenario(value: Any) -> Scenario:
         return load_scenario(value)
     if isinstance(value, Mapping):
         return scenario_from_dict(value)
+    if hasattr(value, "scenario") and hasattr(value, "totals"):  # calcikin.Solution
+        return value.scenario()
     raise TypeError(f"expected a calcikin.Scenario, a scenario file path or a dict, not {type(value).__name__}")
