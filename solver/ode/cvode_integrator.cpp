@@ -21,6 +21,7 @@ struct CvodeIntegrator::Workspace {
   void* cvode = nullptr;
   N_Vector y = nullptr;
   N_Vector atol = nullptr;
+  N_Vector constraints = nullptr;  // allocated with y; used when the system has non-negative states
   SUNMatrix matrix = nullptr;
   SUNLinearSolver linear_solver = nullptr;
   std::size_t n = 0;
@@ -42,6 +43,8 @@ struct CvodeIntegrator::Workspace {
     if (matrix != nullptr) SUNMatDestroy(matrix);
     if (y != nullptr) N_VDestroy(y);
     if (atol != nullptr) N_VDestroy(atol);
+    if (constraints != nullptr) N_VDestroy(constraints);
+    constraints = nullptr;
     cvode = nullptr;
     linear_solver = nullptr;
     matrix = nullptr;
@@ -206,12 +209,13 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
     w.n = n;
     w.y = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
     w.atol = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
+    w.constraints = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
     w.matrix =
         SUNDenseMatrix(static_cast<sunindextype>(n), static_cast<sunindextype>(n), w.context);
     w.linear_solver = SUNLinSol_Dense(w.y, w.matrix, w.context);
     w.cvode = CVodeCreate(CV_BDF, w.context);
-    if (w.y == nullptr || w.atol == nullptr || w.matrix == nullptr || w.linear_solver == nullptr ||
-        w.cvode == nullptr) {
+    if (w.y == nullptr || w.atol == nullptr || w.constraints == nullptr || w.matrix == nullptr ||
+        w.linear_solver == nullptr || w.cvode == nullptr) {
       w.release();
       fail("could not allocate the CVODE workspace", 0, t0);
       return result;
@@ -236,6 +240,20 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
     return result;
   }
   if (flag == CV_SUCCESS) flag = CVodeSVtolerances(w.cvode, options.rtol, w.atol);
+  const bool constrained = system.has_nonnegative_states();
+  if (constrained) {
+    try {
+      N_VConst(0.0, w.constraints);
+      system.nonnegative_states(N_VGetArrayPointer(w.constraints));
+    } catch (const std::exception& e) {
+      w.callback_error = e.what();
+      fail("non-negative states could not be set", 0, t0);
+      return result;
+    }
+  }
+  // NULL turns constraint checking off (a reused workspace may have had them).
+  if (flag == CV_SUCCESS)
+    flag = CVodeSetConstraints(w.cvode, constrained ? w.constraints : nullptr);
   if (flag == CV_SUCCESS)
     flag = CVodeSetJacFn(w.cvode, system.has_jacobian() ? calcikin_cvode_jac : nullptr);
   if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(w.cvode, options.max_steps);

@@ -52,6 +52,13 @@ class OdeSystem {
   virtual std::size_t root_count() const noexcept { return 0; }
   virtual void roots(double /*t*/, const double* /*y*/, double* /*g*/) {}
 
+  // Optional inequality constraints: states that must stay >= 0 (amounts, concentrations). When
+  // has_nonnegative_states() is true, nonnegative_states(mask) sets mask[i] = 1 for each such state
+  // (0 for the others) and CVODE enforces them (CVodeSetConstraints: a step that would make one
+  // negative is retried smaller); a run that cannot keep them fails with a message naming them.
+  virtual bool has_nonnegative_states() const noexcept { return false; }
+  virtual void nonnegative_states(double* /*mask*/) const {}
+
   // Per-state absolute tolerances (same units as the states).
   virtual void absolute_tolerances(double* atol) const = 0;
 

@@ -139,3 +139,63 @@ TEST(CvodeIntegrator, ReusedWorkspaceGivesIdenticalRuns) {
   EXPECT_EQ(ra.statistics.steps, rb.statistics.steps);
   EXPECT_EQ(a.y, b.y);
 }
+
+namespace {
+
+// A species consumed at a constant rate that does not stop at zero (dy/dt = -1, y(0) = 1): the
+// unconstrained solution crosses zero at t = 1.
+class Consumed : public OdeSystem {
+ public:
+  bool nonnegative = true;
+  std::size_t size() const noexcept override { return 1; }
+  void rhs(double, const double*, double* ydot) override { ydot[0] = -1.0; }
+  void absolute_tolerances(double* atol) const override { atol[0] = 1e-12; }
+  bool has_nonnegative_states() const noexcept override { return nonnegative; }
+  void nonnegative_states(double* mask) const override { mask[0] = 1.0; }
+  std::string state_name(std::size_t) const override { return "amount"; }
+};
+
+// Stiff decay y' = -k y with loose tolerances: steps may overshoot below zero unconstrained.
+class StiffDecay : public Decay {
+ public:
+  bool has_nonnegative_states() const noexcept override { return true; }
+  void nonnegative_states(double* mask) const override { mask[0] = 1.0; }
+  std::size_t root_count() const noexcept override { return 0; }
+  void absolute_tolerances(double* atol) const override { atol[0] = 1e-3; }
+};
+
+}  // namespace
+
+TEST(CvodeIntegrator, NonNegativeStatesStayNonNegative) {
+  StiffDecay sys;
+  sys.k = 1e4;
+  CvodeIntegrator integ;
+  Recorder rec;
+  IntegratorOptions opt;
+  opt.rtol = 1e-2;
+  const double y0 = 1.0;
+  std::vector<double> times;
+  for (int i = 1; i <= 50; ++i) times.push_back(0.01 * i);
+  const IntegrationResult r = integ.integrate(sys, 0.0, &y0, times, opt, rec);
+  ASSERT_EQ(r.status, IntegrationStatus::Success) << r.message;
+  for (double y : rec.y) EXPECT_GE(y, 0.0);
+}
+
+TEST(CvodeIntegrator, ARunThatMustCrossANonNegativeBoundFailsWithAReason) {
+  Consumed sys;
+  CvodeIntegrator integ;
+  Recorder rec;
+  IntegratorOptions opt;
+  const double y0 = 1.0;
+  const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {0.5, 2.0}, opt, rec);
+  EXPECT_EQ(r.status, IntegrationStatus::Failed);
+  EXPECT_LT(r.t_reached, 1.0 + 1e-6);
+  EXPECT_FALSE(r.message.empty());
+  for (double y : rec.y) EXPECT_GE(y, 0.0);
+  // The same workspace without constraints integrates through (constraints are per system).
+  sys.nonnegative = false;
+  Recorder free_rec;
+  const IntegrationResult free_run = integ.integrate(sys, 0.0, &y0, {0.5, 2.0}, opt, free_rec);
+  ASSERT_EQ(free_run.status, IntegrationStatus::Success) << free_run.message;
+  EXPECT_NEAR(free_rec.y.back(), -1.0, 1e-6);
+}
