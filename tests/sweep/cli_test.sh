@@ -59,6 +59,15 @@ grep -q "consecutive" sparse.txt || { cat sparse.txt; fail "sparse array id: unc
 env -u SLURM_ARRAY_TASK_ID "$calcikin" run "$grid" -o noslurm.h5 --shard slurm --no-progress 2> /dev/null
 rc=$?; [ $rc -eq 2 ] || fail "--shard slurm outside an array: exit $rc (expected 2)"
 
+# A binary without MPI under mpirun (several ranks) refuses at once: usage error, nothing written.
+if ! "$calcikin" --version | grep -qi "mpi: *yes\|with mpi"; then
+  OMPI_COMM_WORLD_SIZE=2 "$calcikin" run "$grid" -o mpi.h5 --no-progress 2> mpi.txt
+  rc=$?; [ $rc -eq 2 ] || fail "non-MPI binary under mpirun: exit $rc (expected 2)"
+  grep -q "built without MPI" mpi.txt || { cat mpi.txt; fail "non-MPI binary under mpirun: unclear message"; }
+  [ ! -e mpi.h5 ] && [ ! -e mpi.h5.partial ] || fail "non-MPI binary under mpirun wrote a file"
+  PMI_SIZE=1 expect_rc 0 "$calcikin" run "$grid" -o pmi1.h5 --no-progress  # one rank is fine
+fi
+
 # info --json is JSON with the progress.
 "$calcikin" info merged.h5 --json > info.json || fail "info --json"
 grep -q '"completed": 8' info.json || fail "info --json does not report 8 completed runs"
