@@ -71,3 +71,23 @@ def test_installed_cli_prints_its_version(fresh_env):
     result = _run([exe, "--version"], env=_clean_env())
     assert result.returncode == 0, result.stderr
     assert (REPO_ROOT / "VERSION").read_text().strip() in result.stdout
+
+
+def test_the_venv_imports_calcikin_and_has_the_calcikin_kernel_after_setup(repo_root, tmp_path):
+    # scripts/jupyter-setup (run by scripts/setup) into the project's .venv: a fresh interpreter imports
+    # calcikin without PYTHONPATH, and the kernel spec "calcikin" is registered.
+    import json
+    import os
+    import subprocess
+    python = repo_root / ".venv" / "bin" / "python"
+    subprocess.run([str(repo_root / "scripts" / "jupyter-setup")], check=True, capture_output=True,
+                   env={**os.environ, "PY": str(python)})
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([str(python), "-c", "import calcikin; print(calcikin.__version__)"], cwd=tmp_path,
+                         env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    spec = subprocess.run([str(python), "-m", "jupyter", "kernelspec", "list", "--json"], capture_output=True,
+                          text=True, check=True)
+    kernels = json.loads(spec.stdout)["kernelspecs"]
+    assert "calcikin" in kernels
+    assert pathlib.Path(kernels["calcikin"]["resource_dir"], "kernel.json").exists()
