@@ -91,3 +91,16 @@ def test_the_venv_imports_calcikin_and_has_the_calcikin_kernel_after_setup(repo_
     kernels = json.loads(spec.stdout)["kernelspecs"]
     assert "calcikin" in kernels
     assert pathlib.Path(kernels["calcikin"]["resource_dir"], "kernel.json").exists()
+
+
+def test_api_reference_builds_with_pdoc(repo_root, tmp_path):
+    # scripts/api-docs renders the docstrings of the public API (pdoc) into HTML.
+    import os
+    import subprocess
+    pytest.importorskip("pdoc")
+    build = os.environ.get("CALCIKIN_BUILD_DIR", str(repo_root / "build"))
+    subprocess.run([str(repo_root / "scripts" / "api-docs"), str(tmp_path)], check=True, capture_output=True,
+                   env={**os.environ, "CALCIKIN_BUILD_DIR": build, "PY": sys.executable})
+    page = (tmp_path / "calcikin.html").read_text()
+    for name in ("run", "open", "load_scenario", "solution", "mix", "speciate", "thermo_parameters"):
+        assert f'id="{name}"' in page, name

@@ -49,4 +49,19 @@ rc=0
 "$driver" run "$out" $points 2 0 --resume || rc=$?
 test $rc -eq 4 || { echo "FAIL: resumed run exited $rc"; exit 1; }
 "$driver" compare "$dir/ref.h5" "$out" || { echo "FAIL: file resumed after SIGINT differs"; exit 1; }
-echo "kill -9 / SIGINT + resume: identical to the uninterrupted run"
+
+# SIGTERM (scancel, a batch time limit): the same as SIGINT.
+out="$dir/terminated.h5"
+"$driver" run "$out" $points 2 $delay &
+pid=$!
+wait_for_partial "$out" 0.15
+kill -TERM $pid
+rc=0
+wait $pid || rc=$?
+test $rc -eq 130 || { echo "FAIL: SIGTERM exit code $rc, expected 130"; exit 1; }
+test -e "$out.partial" || { echo "FAIL: no partial file after SIGTERM"; exit 1; }
+rc=0
+"$driver" run "$out" $points 2 0 --resume || rc=$?
+test $rc -eq 4 || { echo "FAIL: resumed run exited $rc"; exit 1; }
+"$driver" compare "$dir/ref.h5" "$out" || { echo "FAIL: file resumed after SIGTERM differs"; exit 1; }
+echo "kill -9 / SIGINT / SIGTERM + resume: identical to the uninterrupted run"
