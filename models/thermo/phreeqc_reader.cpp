@@ -573,6 +573,15 @@ class Reader {
         b.species = sp_name;
         b.atoms = 1.0;
         b.gram_formula_weight = gfw_of(m);
+        // PHREEQC refuses a primary master species without a positive gram formula weight
+        // (needed for mass units such as mg/L); so does this reader.
+        if (!(b.gram_formula_weight > 0.0) || !std::isfinite(b.gram_formula_weight)) {
+          throw InputError(m.where, "SOLUTION_MASTER_SPECIES",
+                           "the gram formula weight of " + m.element +
+                               " must be a positive number (from gfw_or_formula '" +
+                               (m.formula.empty() ? std::to_string(m.formula_gfw) : m.formula) +
+                               "')");
+        }
         b.where = m.where;
         basis_by_species_[sp_name] = db->basis.size();
         db->basis.push_back(b);

@@ -166,3 +166,14 @@ TEST(PhreeqcReader, ReadsAllFourPhreeqcDatabases) {
     EXPECT_GE(system->num_phases(), 3u) << name;  // phreeqc.dat: Hydroxyapatite, Halite, H2O(g)
   }
 }
+
+TEST(PhreeqcReader, NonPositiveGramFormulaWeightIsRefusedLikePhreeqc) {
+  try {
+    load_database(data("negative_gfw.dat"));
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    const std::string text = e.what();
+    EXPECT_NE(text.find("negative_gfw.dat:7"), std::string::npos) << text;
+    EXPECT_NE(text.find("gram formula weight of Ca"), std::string::npos) << text;
+  }
+}
