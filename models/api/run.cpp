@@ -10,6 +10,7 @@
 
 #include "calcikin_build_info.hpp"
 #include "calcikin_git_commit.hpp"
+#include "models/api/output_parameters.hpp"
 #include "models/api/simulation.hpp"
 #include "models/kinetics/parameter_catalogue.hpp"
 #include "models/scenario/overrides.hpp"
@@ -174,6 +175,7 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
   setup.time_series = time_series_mode(s.output.time_series);
   setup.time_series_every = static_cast<std::size_t>(std::max(1, s.output.every));
   setup.compression = s.output.compression;
+  setup.parameters = effective_parameters(s);
   setup.text_attributes = {
       {"title", s.name.empty() ? std::string("calcikin run") : s.name},
       {"scenario", s.source_text},

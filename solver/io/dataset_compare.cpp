@@ -49,8 +49,12 @@ std::vector<std::string> compare_datasets(const std::string& a, const std::strin
       out.push_back(name + ": types differ");
       continue;
     }
-    if (raw_values(da.get(), ta.get()) != raw_values(db.get(), ta.get()))
-      out.push_back(name + ": values differ");
+    // Strings by content (variable-length ones are pointers in memory), everything else by bytes.
+    const bool differ = h5::is_string_type(ta.get())
+                            ? h5::read_strings(da.get(), H5S_ALL, H5S_ALL) !=
+                                  h5::read_strings(db.get(), H5S_ALL, H5S_ALL)
+                            : raw_values(da.get(), ta.get()) != raw_values(db.get(), ta.get());
+    if (differ) out.push_back(name + ": values differ");
     for (const char* attr : {"units", "long_name", "coordinates", "sweep_path"}) {
       if (h5::read_string_attribute(da.get(), attr) != h5::read_string_attribute(db.get(), attr)) {
         out.push_back(name + ": attribute " + attr + " differs");

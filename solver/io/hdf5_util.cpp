@@ -113,6 +113,61 @@ void write_attribute(hid_t object, const std::string& name,
   check_status(H5Awrite(attr.get(), H5T_NATIVE_INT8, values.data()), "write attribute " + name);
 }
 
+void write_fill_value_attribute(hid_t dataset, double value) {
+  replace_attribute(dataset, "_FillValue");
+  Handle type = check(H5Dget_type(dataset), "read dataset type");
+  Handle space = check(H5Screate(H5S_SCALAR), "create scalar space");
+  Handle attr =
+      check(H5Acreate2(dataset, "_FillValue", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            "create attribute _FillValue");
+  check_status(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value), "write attribute _FillValue");
+}
+
+bool is_string_type(hid_t type) { return H5Tget_class(type) == H5T_STRING; }
+
+std::vector<std::string> read_strings(hid_t dataset, hid_t mem_space, hid_t file_space) {
+  Handle type = check(H5Dget_type(dataset), "read string type");
+  Handle whole;  // H5S_ALL: the whole dataset
+  if (mem_space == H5S_ALL) whole = check(H5Dget_space(dataset), "read dataset space");
+  const auto n = static_cast<std::size_t>(
+      H5Sget_select_npoints(mem_space == H5S_ALL ? whole.get() : mem_space));
+  std::vector<std::string> out;
+  out.reserve(n);
+  if (n == 0) return out;
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle mem = utf8_vlen_string_type();
+    std::vector<char*> text(n, nullptr);
+    check_status(H5Dread(dataset, mem.get(), mem_space, file_space, H5P_DEFAULT, text.data()),
+                 "read strings");
+    for (char* t : text) out.emplace_back(t != nullptr ? t : "");
+    H5Dvlen_reclaim(mem.get(), mem_space == H5S_ALL ? whole.get() : mem_space, H5P_DEFAULT,
+                    text.data());
+    return out;
+  }
+  const std::size_t len = H5Tget_size(type.get());
+  Handle mem = utf8_string_type(len);
+  std::vector<char> bytes(n * len, '\0');
+  check_status(H5Dread(dataset, mem.get(), mem_space, file_space, H5P_DEFAULT, bytes.data()),
+               "read strings");
+  for (std::size_t i = 0; i < n; ++i) {
+    const char* t = &bytes[i * len];
+    std::size_t k = 0;
+    while (k < len && t[k] != '\0') ++k;
+    out.emplace_back(t, k);
+  }
+  return out;
+}
+
+void write_vlen_strings(hid_t dataset, hid_t mem_space, hid_t file_space,
+                        const std::vector<std::string>& values) {
+  if (values.empty()) return;
+  Handle mem = utf8_vlen_string_type();
+  std::vector<const char*> text(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) text[i] = values[i].c_str();
+  check_status(H5Dwrite(dataset, mem.get(), mem_space, file_space, H5P_DEFAULT, text.data()),
+               "write strings");
+}
+
 bool has_attribute(hid_t object, const std::string& name) {
   return H5Aexists(object, name.c_str()) > 0;
 }

@@ -53,6 +53,9 @@ void write_attribute(hid_t object, const std::string& name,
 void write_attribute(hid_t object, const std::string& name, double value);
 void write_attribute(hid_t object, const std::string& name, std::int64_t value);
 void write_attribute(hid_t object, const std::string& name, const std::vector<std::int8_t>& values);
+// `_FillValue` of a dataset, stored in the dataset's own type (netCDF requires that), converted
+// from `value`; the dataset's HDF5 fill value should be the same number.
+void write_fill_value_attribute(hid_t dataset, double value);
 bool has_attribute(hid_t object, const std::string& name);
 // Readers accept only single-valued attributes (IoError otherwise) and fixed strings up to this
 // size.
@@ -60,6 +63,14 @@ inline constexpr std::size_t kMaxFixedStringBytes = 1u << 20;
 std::string read_string_attribute(hid_t object, const std::string& name);  // "" when absent
 bool read_number_attribute(hid_t object, const std::string& name,
                            double& out);  // false when absent
+
+// String datasets, fixed-length or variable-length: reads the selected elements (file_space
+// selection, mem_space of the same count) as UTF-8 strings without trailing NULs.
+std::vector<std::string> read_strings(hid_t dataset, hid_t mem_space, hid_t file_space);
+// Writes strings into a variable-length UTF-8 string dataset.
+void write_vlen_strings(hid_t dataset, hid_t mem_space, hid_t file_space,
+                        const std::vector<std::string>& values);
+bool is_string_type(hid_t type);
 
 // Dataset helpers.
 bool has_dataset(hid_t file, const std::string& name);

@@ -173,6 +173,28 @@ OutputDescription describe_output(const WriterSetup& setup, const OutputPlan& pl
             {"time_series", time_series_text(setup)}};
   for (const auto& [k, v] : setup.text_attributes) d.root.emplace_back(k, v);
   for (const auto& [k, v] : setup.integer_attributes) d.root.emplace_back(k, v);
+  // CF `source` and `history` (unless the caller gave them).
+  const auto text = [&](const char* key) {
+    const auto it = setup.text_attributes.find(key);
+    return it == setup.text_attributes.end() ? std::string() : it->second;
+  };
+  std::string program = text("program").empty() ? std::string("calcikin") : text("program");
+  if (!text("program_version").empty()) program += " " + text("program_version");
+  if (setup.text_attributes.count("source") == 0) {
+    d.root.emplace_back(
+        "source", program + (text("git_commit").empty() ? std::string()
+                                                        : " (git " + text("git_commit") + ")"));
+  }
+  if (setup.text_attributes.count("history") == 0) {
+    std::string line = text("created_utc");
+    line += (line.empty() ? "" : " ") + program + " run";
+    if (!text("scenario_file").empty()) line += " " + text("scenario_file");
+    std::string overrides = text("overrides");
+    for (std::size_t p = 0; (p = overrides.find('\n', p)) != std::string::npos;)
+      overrides.replace(p, 1, " --set ");
+    if (!overrides.empty()) line += " --set " + overrides;
+    d.root.emplace_back("history", line);
+  }
   return d;
 }
 

@@ -36,7 +36,9 @@ bool RunLayout::is_time_series(std::size_t variable) const {
 
 void RunLayout::validate() const {
   // Names the writer adds itself; a layout may not reuse them.
-  static const std::set<std::string> reserved = {kRunDimension, "status", "message", "completed"};
+  static const std::set<std::string> reserved = {kRunDimension,    "status",    "message",
+                                                 "completed",      "parameter", "parameter_value",
+                                                 "parameter_units"};
   std::set<std::string> names;
   for (const auto& c : dimensions) {
     if (c.name.empty()) throw std::invalid_argument("run layout: a dimension has no name");

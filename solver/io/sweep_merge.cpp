@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <set>
 
@@ -29,11 +30,15 @@ bool is_dimension_scale_attribute(const std::string& name) {
 
 struct CopyAttrContext {
   hid_t target;
+  bool vlen_strings = false;  // the target holds variable-length strings: no _Encoding
 };
 
 herr_t copy_one_attribute_or_throw(hid_t source, const char* name, void* data) {
-  const hid_t target = static_cast<CopyAttrContext*>(data)->target;
+  const auto* ctx = static_cast<CopyAttrContext*>(data);
+  const hid_t target = ctx->target;
   if (is_dimension_scale_attribute(name)) return 0;
+  // netCDF-4 strings (NC_STRING) are UTF-8 by definition; _Encoding is for char/byte arrays.
+  if (ctx->vlen_strings && std::string(name) == "_Encoding") return 0;
   Handle attr(H5Aopen(source, name, H5P_DEFAULT));
   if (!attr.valid()) return -1;
   Handle type(H5Aget_type(attr.get()));
@@ -61,8 +66,8 @@ herr_t copy_one_attribute(hid_t source, const char* name, const H5A_info_t*, voi
   }
 }
 
-void copy_attributes(hid_t source, hid_t target) {
-  CopyAttrContext ctx{target};
+void copy_attributes(hid_t source, hid_t target, bool vlen_strings = false) {
+  CopyAttrContext ctx{target, vlen_strings};
   hsize_t idx = 0;
   check_status(H5Aiterate2(source, H5_INDEX_NAME, H5_ITER_INC, &idx, copy_one_attribute, &ctx),
                "copy attributes");
@@ -136,6 +141,36 @@ bool is_per_run(hid_t file, const std::string& name) {
   return H5DSis_attached(ds.get(), run.get(), 0) > 0;
 }
 
+// A dataset creation list for the published file: strings become variable-length UTF-8 (netCDF-4
+// NC_STRING, empty string as fill); per-run numeric datasets are chunked (about 1 MiB per chunk
+// along run, whole extent elsewhere) with shuffle + gzip when `compression` > 0.
+Handle published_creation(hid_t src, hid_t type, const std::vector<hsize_t>& shape, bool run_rows,
+                          int compression, const std::string& n) {
+  if (h5::is_string_type(type)) {
+    Handle dcpl = check(H5Pcreate(H5P_DATASET_CREATE), "create dataset property list");
+    check_status(H5Pset_obj_track_times(dcpl.get(), false), "turn object times off");
+    Handle vlen = h5::utf8_vlen_string_type();
+    const char* empty = "";
+    check_status(H5Pset_fill_value(dcpl.get(), vlen.get(), &empty), "set fill of " + n);
+    return dcpl;
+  }
+  Handle dcpl = check(H5Dget_create_plist(src), "read creation list of " + n);
+  const std::size_t rows = shape.empty() ? 0 : shape[0];
+  if (compression > 0 && run_rows && rows > 0) {
+    std::vector<hsize_t> chunk = shape;
+    std::size_t row_bytes = H5Tget_size(type);
+    for (std::size_t k = 1; k < shape.size(); ++k) row_bytes *= shape[k];
+    chunk[0] = std::clamp<hsize_t>((1u << 20) / std::max<std::size_t>(row_bytes, 1), 1, rows);
+    check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
+                 "set chunks of " + n);
+    check_status(H5Pset_shuffle(dcpl.get()), "set shuffle of " + n);
+    check_status(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(compression)),
+                 "set compression of " + n);
+    check_status(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_INCR), "set allocation of " + n);
+  }
+  return dcpl;
+}
+
 // Creates `to` holding the datasets of `first` with `rows` rows each (per-run ones) and copies
 // every non-per-run dataset. Returns the names of the per-run datasets.
 std::vector<std::string> create_like(hid_t first, hid_t to, std::size_t rows, int compression) {
@@ -152,34 +187,29 @@ std::vector<std::string> create_like(hid_t first, hid_t to, std::size_t rows, in
   }
   for (const auto& n : order) {
     Handle src = check(H5Dopen2(first, n.c_str(), H5P_DEFAULT), "open " + n);
-    Handle type = check(H5Dget_type(src.get()), "read type of " + n);
+    Handle src_type = check(H5Dget_type(src.get()), "read type of " + n);
+    const bool is_string = h5::is_string_type(src_type.get());
+    Handle type = is_string ? h5::utf8_vlen_string_type()
+                            : check(H5Tcopy(src_type.get()), "copy type of " + n);
     std::vector<hsize_t> shape = h5::dataset_shape(src.get());
     const bool run_rows = is_per_run(first, n);
     if (run_rows) {
       shape[0] = rows;
       per_run.push_back(n);
     }
-    Handle dcpl = check(H5Dget_create_plist(src.get()), "read creation list of " + n);
-    if (compression > 0 && run_rows && rows > 0) {
-      std::vector<hsize_t> chunk = shape;
-      // About 1 MiB per chunk along run, whole extent along the other dimensions.
-      std::size_t row_bytes = H5Tget_size(type.get());
-      for (std::size_t k = 1; k < shape.size(); ++k) row_bytes *= shape[k];
-      chunk[0] = std::clamp<hsize_t>((1u << 20) / std::max<std::size_t>(row_bytes, 1), 1, rows);
-      check_status(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()),
-                   "set chunks of " + n);
-      check_status(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(compression)),
-                   "set compression of " + n);
-      check_status(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_INCR), "set allocation of " + n);
-    }
+    Handle dcpl = published_creation(src.get(), src_type.get(), shape, run_rows, compression, n);
     Handle space = check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
                          "create space of " + n);
     Handle dst = check(
         H5Dcreate2(to, n.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
         "create " + n);
-    copy_attributes(src.get(), dst.get());
+    copy_attributes(src.get(), dst.get(), is_string);
     if (H5DSis_scale(src.get()) > 0) {
-      check_status(H5DSset_scale(dst.get(), n.c_str()), "make " + n + " a dimension scale");
+      // Keep the scale's NAME (a dimension without a variable says so there).
+      char scale_name[128] = {0};
+      const ssize_t len = H5DSget_scale_name(src.get(), scale_name, sizeof scale_name);
+      check_status(H5DSset_scale(dst.get(), len > 0 ? scale_name : n.c_str()),
+                   "make " + n + " a dimension scale");
     } else {
       const std::vector<std::string> dims = h5::dimension_names(src.get());
       for (std::size_t k = 0; k < dims.size(); ++k) {
@@ -189,7 +219,10 @@ std::vector<std::string> create_like(hid_t first, hid_t to, std::size_t rows, in
                      "attach " + dims[k]);
       }
     }
-    if (!run_rows) {
+    if (!run_rows && is_string) {
+      h5::write_vlen_strings(dst.get(), H5S_ALL, H5S_ALL,
+                             h5::read_strings(src.get(), space.get(), space.get()));
+    } else if (!run_rows) {
       std::vector<unsigned char> buffer(
           H5Tget_size(type.get()) *
           static_cast<std::size_t>(H5Sget_simple_extent_npoints(space.get())));
@@ -212,6 +245,7 @@ void scatter_rows(hid_t from, hid_t to, const std::string& name, std::size_t row
   Handle src = check(H5Dopen2(from, name.c_str(), H5P_DEFAULT), "open " + name);
   Handle dst = check(H5Dopen2(to, name.c_str(), H5P_DEFAULT), "open " + name);
   Handle type = check(H5Dget_type(src.get()), "read type of " + name);
+  const bool is_string = h5::is_string_type(type.get());
   std::vector<hsize_t> shape = h5::dataset_shape(src.get());
   std::size_t row_bytes = H5Tget_size(type.get());
   for (std::size_t k = 1; k < shape.size(); ++k) row_bytes *= shape[k];
@@ -234,10 +268,13 @@ void scatter_rows(hid_t from, hid_t to, const std::string& name, std::size_t row
     check_status(H5Sselect_hyperslab(src_space.get(), H5S_SELECT_SET, s_start.data(), nullptr,
                                      count.data(), nullptr),
                  "select");
-    check_status(
-        H5Dread(src.get(), type.get(), mem.get(), src_space.get(), H5P_DEFAULT, buffer.data()),
-        "read " + name);
-    std::vector<hsize_t> one(shape.size(), 1);
+    std::vector<std::string> strings;
+    if (is_string)
+      strings = h5::read_strings(src.get(), mem.get(), src_space.get());
+    else
+      check_status(
+          H5Dread(src.get(), type.get(), mem.get(), src_space.get(), H5P_DEFAULT, buffer.data()),
+          "read " + name);
     // Each selected "block" is one row (count n along run with the stride, full extent elsewhere).
     std::vector<hsize_t> d_count(shape.size(), 1), d_block = shape;
     d_count[0] = n;
@@ -245,9 +282,12 @@ void scatter_rows(hid_t from, hid_t to, const std::string& name, std::size_t row
     check_status(H5Sselect_hyperslab(dst_space.get(), H5S_SELECT_SET, d_start.data(),
                                      d_stride.data(), d_count.data(), d_block.data()),
                  "select");
-    check_status(
-        H5Dwrite(dst.get(), type.get(), mem.get(), dst_space.get(), H5P_DEFAULT, buffer.data()),
-        "write " + name);
+    if (is_string)
+      h5::write_vlen_strings(dst.get(), mem.get(), dst_space.get(), strings);
+    else
+      check_status(
+          H5Dwrite(dst.get(), type.get(), mem.get(), dst_space.get(), H5P_DEFAULT, buffer.data()),
+          "write " + name);
   }
 }
 
@@ -289,6 +329,15 @@ class TemporaryFile {
  private:
   std::string path_;
 };
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
 
 void rename_into_place(const std::string& partial, const std::string& out) {
   verify_sweep_file(partial, true);  // never a damaged file under the final name
@@ -363,6 +412,10 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
     h5::write_attribute(file.get(), "shard_index", static_cast<std::int64_t>(0));
     h5::write_attribute(file.get(), "shard_count", static_cast<std::int64_t>(1));
     h5::write_attribute(file.get(), "merged_from_parts", static_cast<std::int64_t>(opened.size()));
+    const std::string history = h5::read_string_attribute(file.get(), "history");
+    h5::write_attribute(file.get(), "history",
+                        (history.empty() ? "" : history + "\n") + utc_now() +
+                            " calcikin merge of " + std::to_string(opened.size()) + " shard files");
     check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush " + partial);
   }
   rename_into_place(partial, out);

@@ -18,8 +18,9 @@ struct MergeSummary {
 MergeSummary merge_parts(const std::vector<std::string>& parts, const std::string& out,
                          int compression = 0);
 
-// Copies a finished file into `to` with every per-run dataset chunked and gzip-compressed at
-// `level`.
+// Writes the published file `to` from a finished .partial (or any calcikin file): strings become
+// variable-length UTF-8 (netCDF-4 NC_STRING), and with `level` > 0 every per-run numeric dataset is
+// chunked, shuffled and gzip-compressed at `level`. Written as to + ".repack", then renamed.
 void repack_compressed(const std::string& from, const std::string& to, int level);
 
 }  // namespace calcikin::io

@@ -139,7 +139,13 @@ SweepFileShape check_sweep_file(hid_t file, const std::string& path) {
     if (H5Sget_simple_extent_type(space.get()) != H5S_SIMPLE) damaged(path, name, "not an array");
     const std::vector<hsize_t> dims = h5::dataset_shape(ds.get());
     if (dims.empty()) damaged(path, name, "no dimensions");
-    const bool per_run = name == kRunDimension || H5DSis_scale(ds.get()) <= 0;
+    // Per run: `run` itself and every variable along it; the rest are coordinates (time, the
+    // named dimensions and their *_name variables) and the parameter table along `parameter`.
+    // (a variable attached to no scale counts as per run: the strict check).
+    const std::string first_dim = h5::dimension_names(ds.get()).front();
+    const bool per_run =
+        name == kRunDimension ||
+        (H5DSis_scale(ds.get()) <= 0 && (first_dim.empty() || first_dim == kRunDimension));
     if (!per_run) {  // a coordinate (time, phase, ...): one dimension of bounded size
       if (dims.size() != 1 || times(dims[0], size) > kMaxRowBytes)
         damaged(path, name, "a coordinate must be one bounded dimension");

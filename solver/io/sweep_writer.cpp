@@ -74,6 +74,52 @@ void write_attributes(hid_t object, const Attributes& attributes) {
   }
 }
 
+// A fixed-length UTF-8 string dataset holding `text` (strings of the .partial file; the published
+// file has variable-length ones).
+Handle create_string_dataset(hid_t f, const std::string& name,
+                             const std::vector<std::string>& text) {
+  std::size_t len = 1;
+  for (const auto& t : text) len = std::max(len, t.size());
+  Handle type = h5::utf8_string_type(len);
+  const hsize_t n = text.size();
+  Handle space = check(H5Screate_simple(1, &n, nullptr), "create space of " + name);
+  std::vector<char> fill(len, '\0');
+  Handle dcpl = dataset_creation(type.get(), fill.data());
+  Handle ds = check(
+      H5Dcreate2(f, name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      "create dataset " + name);
+  std::vector<char> bytes(len * text.size(), '\0');
+  for (std::size_t i = 0; i < text.size(); ++i)
+    std::memcpy(&bytes[i * len], text[i].data(), text[i].size());
+  check_status(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()),
+               "write " + name);
+  return ds;
+}
+
+// A dimension whose entries are named (phase, element, parameter): a netCDF dimension without a
+// coordinate variable (netCDF-C's convention: a dimension scale whose NAME attribute says so; CF
+// forbids a string variable named like its dimension), and the names as the CF auxiliary
+// coordinate NAME_name, listed in the `coordinates` attribute of every variable along NAME.
+Handle create_label_dimension(hid_t f, const std::string& name,
+                              const std::vector<std::string>& labels,
+                              const std::string& long_name) {
+  const hsize_t n = labels.size();
+  Handle space = check(H5Screate_simple(1, &n, nullptr), "create space of " + name);
+  const float zero = 0.0F;
+  Handle dcpl = dataset_creation(H5T_NATIVE_FLOAT, &zero);
+  Handle scale = check(H5Dcreate2(f, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
+                                  dcpl.get(), H5P_DEFAULT),
+                       "create dimension " + name);
+  char scale_name[96];
+  std::snprintf(scale_name, sizeof scale_name, "%s%10d", kDimensionWithoutVariable,
+                static_cast<int>(n));
+  check_status(H5DSset_scale(scale.get(), scale_name), "make " + name + " a dimension scale");
+  Handle names = create_string_dataset(f, name + kLabelSuffix, labels);
+  if (!long_name.empty()) h5::write_attribute(names.get(), "long_name", long_name);
+  check_status(H5DSattach_scale(names.get(), scale.get(), 0), "attach " + name);
+  return scale;
+}
+
 }  // namespace
 
 struct SweepWriter::Impl {
@@ -117,6 +163,7 @@ struct SweepWriter::Impl {
   void plan_outputs();
   void create_file();
   void create_file_body();
+  void write_parameters(hid_t f);
   void open_file();
   void write_group(const RunRecord* const* records, std::size_t count, std::size_t first_row);
   void write_rows(hid_t dataset, hid_t mem_type, const void* data, std::size_t first_row,
@@ -140,6 +187,44 @@ void SweepWriter::Impl::plan_outputs() {
     out.shape.assign(p.shape.begin(), p.shape.end());
     vars.push_back(std::move(out));
   }
+}
+
+// The effective parameters: dimension `parameter` (their dotted scenario paths) with
+// parameter_value and parameter_units. Written once at creation; a swept parameter is NaN (its
+// per-run values are the swept coordinate).
+void SweepWriter::Impl::write_parameters(hid_t f) {
+  if (setup.parameters.empty()) return;
+  const hsize_t n = setup.parameters.size();
+  std::vector<std::string> names, units;
+  std::vector<double> values;
+  for (const auto& p : setup.parameters) {
+    names.push_back(p.name);
+    units.push_back(p.units.empty() ? "1" : p.units);
+    bool swept = false;
+    for (const auto& sv : setup.swept) swept = swept || sv.path == p.name;
+    values.push_back(swept ? kNaN : p.value);
+  }
+  const std::string label = std::string(kParameterDimension) + kLabelSuffix;
+  Handle dim = create_label_dimension(f, kParameterDimension, names,
+                                      "effective model parameter (dotted scenario path)");
+  Handle unit_ds = create_string_dataset(f, kParameterUnitsVariable, units);
+  h5::write_attribute(unit_ds.get(), "long_name", std::string("SI unit of parameter_value"));
+  h5::write_attribute(unit_ds.get(), "coordinates", label);
+  check_status(H5DSattach_scale(unit_ds.get(), dim.get(), 0), "attach parameter");
+  Handle space = check(H5Screate_simple(1, &n, nullptr), "create space of parameter_value");
+  Handle dcpl = dataset_creation(H5T_IEEE_F64LE, &kNaN);
+  Handle ds = check(H5Dcreate2(f, kParameterValueVariable, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                               dcpl.get(), H5P_DEFAULT),
+                    "create dataset parameter_value");
+  check_status(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+               "write parameter_value");
+  h5::write_fill_value_attribute(ds.get(), kNaN);
+  h5::write_attribute(ds.get(), "long_name",
+                      std::string("value of each model parameter used by the run, in SI units "
+                                  "(parameter_units); NaN where swept: see the coordinate whose "
+                                  "sweep_path is the parameter"));
+  h5::write_attribute(ds.get(), "coordinates", label);
+  check_status(H5DSattach_scale(ds.get(), dim.get(), 0), "attach parameter");
 }
 
 void SweepWriter::Impl::create_file() {
@@ -193,21 +278,8 @@ void SweepWriter::Impl::create_file_body() {
     if (is_time && !keep_time) continue;
     Handle ds;
     if (!c.labels.empty()) {
-      std::size_t len = 1;
-      for (const auto& l : c.labels) len = std::max(len, l.size());
-      Handle type = h5::utf8_string_type(len);
-      hsize_t n = c.labels.size();
-      Handle space = check(H5Screate_simple(1, &n, nullptr), "create space of " + c.name);
-      std::vector<char> fill(len, '\0');
-      Handle dcpl = dataset_creation(type.get(), fill.data());
-      ds = check(H5Dcreate2(f, c.name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(),
-                            H5P_DEFAULT),
-                 "create dataset " + c.name);
-      std::vector<char> text(len * c.labels.size(), '\0');
-      for (std::size_t i = 0; i < c.labels.size(); ++i)
-        std::memcpy(&text[i * len], c.labels[i].data(), c.labels[i].size());
-      check_status(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, text.data()),
-                   "write " + c.name);
+      create_label_dimension(f, c.name, c.labels, c.long_name);
+      continue;
     } else {
       std::vector<double> values;
       if (is_time) {
@@ -301,6 +373,16 @@ void SweepWriter::Impl::create_file_body() {
                           "create dataset " + var.name);
     }
     write_attributes(out.dataset.get(), description.variable(var.name).attributes);
+    if (out.kind == ValueKind::Float64) h5::write_fill_value_attribute(out.dataset.get(), kNaN);
+    if (out.kind == ValueKind::Int64)
+      h5::write_fill_value_attribute(out.dataset.get(), static_cast<double>(kMissingInteger));
+    // CF auxiliary coordinates: the swept inputs and the names of the named dimensions.
+    std::string coords = h5::read_string_attribute(out.dataset.get(), "coordinates");
+    for (const auto& d : var.dims) {
+      if (!layout.dimensions[layout.dimension_index(d)].labels.empty())
+        coords += (coords.empty() ? "" : " ") + d + kLabelSuffix;
+    }
+    if (!coords.empty()) h5::write_attribute(out.dataset.get(), "coordinates", coords);
     attach(out.dataset.get(), var.dims);
   }
 
@@ -338,6 +420,7 @@ void SweepWriter::Impl::create_file_body() {
   }
 
   // Root attributes.
+  write_parameters(f);
   write_attributes(f, description.root);
   check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + partial);
   if (std::rename(creating.c_str(), partial.c_str()) != 0) {
@@ -586,23 +669,13 @@ void SweepWriter::finish(const std::map<std::string, std::string>& text_attribut
     check_status(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flush " + impl_->partial);
     impl_->file.reset();
   }
-  if (impl_->setup.compression > 0) {
-    impl_->check_still_own();
-    Stopwatch sw(impl_->hdf5_seconds);
-    // Verifies the compressed copy before it is renamed into place; the .partial stays on failure.
-    repack_compressed(impl_->partial, impl_->setup.path, impl_->setup.compression);
-    std::remove(impl_->partial.c_str());
-    return;
-  }
-  {
-    Stopwatch sw(impl_->hdf5_seconds);
-    verify_sweep_file(impl_->partial, true);  // never a damaged file under the final name
-  }
   impl_->check_still_own();
-  if (std::rename(impl_->partial.c_str(), impl_->setup.path.c_str()) != 0) {
-    throw IoError("cannot rename " + impl_->partial + " to " + impl_->setup.path + ": " +
-                  std::strerror(errno));
-  }
+  // The published file is a copy of the finished .partial, which is not modified again: its strings
+  // become variable-length (netCDF-4), compressed when asked. The copy is verified before it is
+  // renamed into place; the .partial stays on failure.
+  Stopwatch sw(impl_->hdf5_seconds);
+  repack_compressed(impl_->partial, impl_->setup.path, impl_->setup.compression);
+  std::remove(impl_->partial.c_str());
 }
 
 void SweepWriter::close_partial() {

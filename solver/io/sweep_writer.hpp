@@ -25,11 +25,23 @@
 namespace calcikin::io {
 
 enum class TimeSeriesOutput { All, None, Every };
+// Storage type of the time series (per-run summaries are always float64).
+enum class TimeSeriesPrecision { Float64, Float32 };
 
 struct SweptVariable {
   std::string name;  // output variable (a coordinate along run)
   std::string path;  // dotted scenario path (attribute sweep_path)
   std::string units;
+};
+
+// One effective model parameter of the run (the scenario's value after --set overrides), stored in
+// the file as parameter_value(parameter) / parameter_units(parameter). `name` is the dotted
+// scenario path (kinetics.parameters.X, thermodynamics.parameters.Y); a swept one is NaN there and
+// its per-run values are the swept coordinate whose sweep_path is `name`.
+struct ParameterValue {
+  std::string name;
+  std::string units;  // SI, "1" for dimensionless
+  double value = 0.0;
 };
 
 struct WriterSetup {
@@ -44,6 +56,8 @@ struct WriterSetup {
   TimeSeriesOutput time_series = TimeSeriesOutput::All;
   std::size_t time_series_every = 1;  // Every: keep time indices 0, N, 2N, ... and the last one
   int compression = 0;                // gzip level applied when the file is finished; 0 = off
+  TimeSeriesPrecision precision = TimeSeriesPrecision::Float64;
+  std::vector<ParameterValue> parameters;  // effective parameters (may be empty)
   // Root attributes written at creation (scenario text and hash, versions, ...). The attribute
   // "scenario_hash" is required: resume() and merge refuse files of another scenario.
   std::map<std::string, std::string> text_attributes;

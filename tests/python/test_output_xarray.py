@@ -43,7 +43,8 @@ def test_xarray_opens_the_file_with_named_dimensions_and_swept_coordinates(grid_
         # time stays a float in seconds (units "s", not "seconds", which xarray would decode)
         assert ds["time"].dtype == np.float64
         assert ds["time"].attrs["units"] == "s"
-        assert list(ds["phase"].values) == ["grown", "free"]
+        # CF: the phase names are the auxiliary coordinate phase_name (ck.open makes them the index)
+        assert list(ds["phase_name"].values) == ["grown", "free"]
         assert ds["dominant"].values[0] in ("grown", "free")
 
 

@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 
 # Attributes that differ between two runs of the same scenario by nature (clock, timing, threads).
-VOLATILE_ATTRIBUTES = {"created_utc", "finished_utc", "wall_seconds", "writer_seconds", "threads"}
+VOLATILE_ATTRIBUTES = {"created_utc", "finished_utc", "history", "wall_seconds", "writer_seconds", "threads"}
 VOLATILE_VARIABLES = {"wall_seconds"}  # per-run timing, if the file carries it
 
 

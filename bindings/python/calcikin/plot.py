@@ -96,7 +96,7 @@ def _grid(ds: xr.Dataset, x: str | None, y: str | None) -> tuple[xr.Dataset, str
     from .results import unstack_sweep
 
     grid = unstack_sweep(ds)
-    swept = [d for d in grid.dims if d not in ("time", "phase", "element", "run")]
+    swept = [d for d in grid.dims if d not in ("time", "phase", "element", "parameter", "run")]
     if x is None or y is None:
         if len(swept) != 2:
             raise ValueError(f"expected a sweep over two parameters, found {swept}; pass x= and y=")

@@ -29,7 +29,7 @@ FORMAT_NAME = "calcikin/output"
 FORMAT_ATTRIBUTE = "calcikin_format"
 FORMAT_VERSION_ATTRIBUTE = "calcikin_format_version"
 #: The format versions this package reads.
-FORMAT_VERSIONS = (1,)
+FORMAT_VERSIONS = (1, 2)
 
 
 def _check_format(ds: xr.Dataset, path: str) -> None:
@@ -43,6 +43,18 @@ def _check_format(ds: xr.Dataset, path: str) -> None:
     if version is None or int(version) not in FORMAT_VERSIONS:
         raise OutputError(f"{path}: file format version {version} is not supported by calcikin "
                           f"{_calcikin.__version__} (reads version {', '.join(map(str, FORMAT_VERSIONS))})")
+
+
+def _label_dimensions(ds: xr.Dataset) -> xr.Dataset:
+    """Format 2 keeps the names along ``phase``, ``element`` and ``parameter`` in the CF auxiliary
+    coordinates ``phase_name``, ... (CF forbids a string variable named like its dimension); make
+    them the index of their dimension again, so that ``ds.sel(phase="HAP")`` works."""
+    swaps = {dim: f"{dim}_name" for dim in ds.dims
+             if dim not in ds.variables and ds.variables.get(f"{dim}_name") is not None
+             and ds.variables[f"{dim}_name"].dims == (dim,)}
+    if not swaps:
+        return ds
+    return ds.set_coords(list(swaps.values())).swap_dims(swaps).rename({v: k for k, v in swaps.items()})
 
 
 def open(path: str | os.PathLike, *, load: bool = False) -> xr.Dataset:  # noqa: A001 (ck.open)
@@ -69,7 +81,7 @@ def open(path: str | os.PathLike, *, load: bool = False) -> xr.Dataset:  # noqa:
     if load:
         ds.load()
         ds.close()
-    return _single_run(ds)
+    return _single_run(_label_dimensions(ds))
 
 
 def _single_run(ds: xr.Dataset) -> xr.Dataset:
