@@ -107,7 +107,7 @@ void register_run(CLI::App& app, CommandTable& table) {
                   "Output file (default: output.file of the scenario, else FILE.h5)");
   sub->add_option("-j,--threads", o->threads,
                   "OpenMP threads (default: OMP_NUM_THREADS or all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, api::kMaxThreads));
   sub->add_option("--set", o->overrides,
                   "Override a value: PATH=VALUE, e.g. solution.totals.Mg='2 mmol/kgw'");
   sub->add_option(

@@ -145,6 +145,10 @@ PreparedRun prepare_run(const scenario::Scenario& scenario_in, bool assume_yes) 
 
 RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) {
   // Everything that can reject the input happens before a file is touched.
+  if (options.threads < 0 || options.threads > kMaxThreads)
+    throw std::invalid_argument("threads must be between 0 (all cores) and " +
+                                std::to_string(kMaxThreads) + ", got " +
+                                std::to_string(options.threads));
   const PreparedRun prepared = prepare_run(scenario_in, options.assume_yes);
   const std::shared_ptr<const Simulation>& simulation = prepared.simulation;
   const scenario::Scenario& s = simulation->scenario();

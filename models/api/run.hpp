@@ -25,9 +25,14 @@
 
 namespace calcikin::api {
 
+// The most OpenMP threads a run accepts (-j, threads=): far above any node, far below what
+// exhausts memory with one CVODE workspace per thread.
+inline constexpr int kMaxThreads = 1024;
+
 struct RunOptions {
   std::string output;  // "" = scenario.output.file, else <scenario file stem>.h5 beside it
-  int threads = 0;     // 0 = OpenMP's default (OMP_NUM_THREADS or all cores)
+  int threads = 0;     // 0 = OpenMP's default (OMP_NUM_THREADS or all cores); at most kMaxThreads
+                       // (std::invalid_argument otherwise: ValueError in Python)
   std::optional<sweep::Shard> shard;  // nullopt = the whole sweep (the environment is never read)
   bool resume = false;      // continue OUTPUT.partial of an interrupted run (none: start afresh;
                             // an already finished OUTPUT: io::IoError)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -32,6 +33,34 @@ using kinetics::kP;
 
 constexpr const char* kOutputElements[] = {"Ca", "Mg", "P"};
 const std::vector<std::string> kKineticPhases = {"ACP", "HAP", "WH", "OCP"};
+
+// Outside the physical domain of a kinetic parameter (not merely outside its plausible range,
+// which fitting may leave): a non-finite value; a negative value where the whole catalogue range
+// is >= 0 (rate constants, energies, prefactors); a contact angle outside [0, pi] rad (Young's
+// equation); a crystalline fraction that marks an event outside (0, 1) (it could never be
+// reached).
+std::optional<std::string> physical_problem(const kinetics::ParameterInfo& info, double v) {
+  auto ends_with = [&](std::string_view tail) {
+    return info.name.size() >= tail.size() &&
+           info.name.compare(info.name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  char text[160];
+  if (!std::isfinite(v)) return "'" + info.name + "' is not a finite number";
+  if (ends_with(".contact_angle") && !(v >= 0.0 && v <= M_PI)) {
+    std::snprintf(text, sizeof text,
+                  "a contact angle lies between 0 and pi rad (180 deg), got %g rad", v);
+    return std::string(text);
+  }
+  if (info.name.rfind("events.", 0) == 0 && ends_with("_fraction") && !(v > 0.0 && v < 1.0)) {
+    std::snprintf(text, sizeof text,
+                  "'%s' must lie strictly between 0 and 1 (a crystalline fraction that is "
+                  "reached), got %g",
+                  info.name.c_str(), v);
+    return std::string(text);
+  }
+  if (info.min_si >= 0.0 && v < 0.0) return "'" + info.name + "' cannot be negative";
+  return std::nullopt;
+}
 
 kinetics::CrystalKind kind_of(const std::string& phase) {
   if (phase == "HAP") return kinetics::CrystalKind::HAP;
@@ -143,9 +172,8 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(scenario::Scenario
   for (const scenario::ParameterOverride& o : s.kinetics.parameters) {
     const kinetics::ParameterInfo& info =
         catalogue.at(o.name, o.where, "kinetics.parameters." + o.name, o.source_line);
-    if (info.min_si >= 0.0 && o.value < 0.0)
-      throw input::InputError(o.where, "kinetics.parameters." + o.name,
-                              "'" + o.name + "' cannot be negative", o.source_line,
+    if (auto problem = physical_problem(info, o.value))
+      throw input::InputError(o.where, "kinetics.parameters." + o.name, *problem, o.source_line,
                               info.description + " (plausible range in docs/model.md)");
   }
   for (const scenario::SweepParameter& p : s.sweep.parameters) {
@@ -154,9 +182,8 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(scenario::Scenario
     const kinetics::ParameterInfo& info =
         catalogue.at(p.path.substr(prefix.size()), p.where, p.path, p.source_line);
     for (double v : p.values)
-      if (info.min_si >= 0.0 && v < 0.0)
-        throw input::InputError(p.where, p.path, "'" + info.name + "' cannot be negative",
-                                p.source_line);
+      if (auto problem = physical_problem(info, v))
+        throw input::InputError(p.where, p.path, *problem, p.source_line, info.description);
   }
   sim->parameters_ = kinetics::KineticParameters::defaults();
   for (const scenario::ParameterOverride& o : s.kinetics.parameters)

@@ -2,6 +2,8 @@
 // parameter values stay as written until the kinetics model resolves their units.
 #include <cmath>
 #include <map>
+#include <stdexcept>
+#include <string>
 
 #include "models/scenario/loader_sections.hpp"
 #include "models/scenario/overrides.hpp"
@@ -82,6 +84,27 @@ void add_range(ValueCollector& c, const input::Node& node, const std::string& un
         log ? std::pow(10.0, std::log10(a) + f * (std::log10(b) - std::log10(a))) : a + f * (b - a);
     c.add(items[i == 0 ? 0 : (i == n - 1 ? 1 : 2)], v, unit, 0);
   }
+}
+
+// How many values a grid parameter will have, read from the text without converting any value
+// (so that a 1e12-point grid is refused at once, not after converting every value). 1 when the
+// entry is malformed: load_parameter reports that.
+double written_value_count(const input::Node& spec) {
+  const YAML::Node& y = spec.yaml();
+  if (!y.IsMap()) return 1.0;
+  const YAML::Node values = y["values"];
+  if (values && values.IsSequence()) return static_cast<double>(values.size());
+  for (const char* range : {"linspace", "logspace"}) {
+    const YAML::Node r = y[range];
+    if (!r || !r.IsSequence() || r.size() != 3 || !r[2].IsScalar()) continue;
+    try {
+      const double n = std::stod(r[2].Scalar());
+      if (std::isfinite(n) && n >= 1.0) return n;
+    } catch (const std::exception&) {
+      return 1.0;
+    }
+  }
+  return 1.0;
 }
 
 SweepParameter load_parameter(const Scenario& s, const input::Entry& e, SweepMode mode) {
@@ -174,6 +197,13 @@ void load_sweep(const input::Node& node, Scenario& s) {
     load_points(node.at("points"), s);
   } else {
     const input::Node params = node.at("parameters");
+    if (s.sweep.mode == SweepMode::Grid) {
+      double points = 1.0;
+      for (const input::Entry& e : params.entries()) points *= written_value_count(e.value);
+      if (points > kMaxSweepPoints)
+        node.fail("the grid has more than 1e12 points (" + input::format_number(points) + ")",
+                  "split the sweep, or use latin_hypercube sampling");
+    }
     for (const input::Entry& e : params.entries())
       s.sweep.parameters.push_back(load_parameter(s, e, s.sweep.mode));
     if (s.sweep.parameters.empty()) params.fail("no sweep parameters given");

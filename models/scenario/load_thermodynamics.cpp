@@ -5,6 +5,7 @@
 #include <set>
 
 #include "models/scenario/loader_sections.hpp"
+#include "models/scenario/overrides.hpp"
 #include "models/scenario/thermo_parameters.hpp"
 #include "solver/input/did_you_mean.hpp"
 
@@ -20,6 +21,8 @@ void load_thermodynamics(const input::Node& node, Scenario& s) {
       ThermoParameterSetting p;
       p.name = e.key;
       p.value = e.value.number();  // log10 units: a plain number, a unit is an error
+      if (auto problem = range_problem(PathTarget::ThermoParameter, p.value))
+        e.value.fail(*problem + " (got '" + e.value.text() + "')");
       p.where = e.value.location();
       p.source_line = e.value.source_line();
       s.thermodynamics.parameters.push_back(std::move(p));

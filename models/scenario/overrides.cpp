@@ -234,8 +234,13 @@ std::optional<std::string> range_problem(PathTarget target, double value) {
       if (value <= 0.0 || value >= 1.0)
         return std::string("rtol must be between 0 and 1 (exclusive)");
       break;
-    case PathTarget::KineticParameter:
-    case PathTarget::ThermoParameter:  // log10 offsets: any finite number
+    case PathTarget::KineticParameter:  // physical domains: api::Simulation::prepare
+      break;
+    case PathTarget::ThermoParameter:
+      // log10 offsets of a log K: a shift of 100 (a factor 1e100 on an equilibrium constant) is
+      // beyond any real correction; larger values only overflow the speciation.
+      if (std::fabs(value) > 100.0)
+        return std::string("a log K offset must be between -100 and 100 (log10 units)");
       break;
   }
   return std::nullopt;
@@ -283,6 +288,8 @@ double convert_value(ResolvedPath& path, double number, std::string_view unit_te
   double value = 0.0;
   try {
     value = input::convert(number, unit, target_unit);
+  } catch (const input::UnitOverflowError& e) {
+    fail(where, std::string(e.what()) + " (got '" + written + "')", "");
   } catch (const input::UnitError&) {
     fail(unit_where,
          dimensionless ? "expected a plain number without unit, got '" + written + "'"
@@ -464,6 +471,8 @@ void resolve_kinetic_parameters(Scenario& s, const ParameterCatalogue& catalogue
     }
     try {
       return input::convert(number, unit_text, si_unit);
+    } catch (const input::UnitOverflowError& e) {
+      throw InputError(where, key_path, e.what(), line);
     } catch (const input::UnitError&) {
       throw InputError(where, key_path,
                        "unit '" + unit_text + "' does not fit this parameter (its SI unit is " +

@@ -210,8 +210,12 @@ class Reader {
           read_llnl_line(line, words, llnl_option);
           break;
         case Block::None:
-          fail(line, "text before the first keyword block",
-               "a PHREEQC database starts with a keyword such as SOLUTION_MASTER_SPECIES");
+          // Not (yet) a PHREEQC database: its text is not quoted (any file may be named as the
+          // database, and its first line may be private).
+          throw InputError(
+              SourceLocation{path_, line.number, 0}, "",
+              "not a PHREEQC database: text before the first keyword block", "",
+              "a PHREEQC database starts with a keyword such as SOLUTION_MASTER_SPECIES");
         case Block::Skip:
           break;
       }
@@ -541,6 +545,11 @@ class Reader {
       if (n == 0 || l.adh.size() != n || l.bdh.size() != n || l.bdot.size() != n)
         throw InputError(SourceLocation{path_, 0, 0}, "LLNL_AQUEOUS_MODEL_PARAMETERS",
                          "-temperatures, -dh_a, -dh_b and -bdot need the same number of values");
+      for (std::size_t i = 1; i < n; ++i)
+        if (!(l.temperatures_c[i] > l.temperatures_c[i - 1]))
+          throw InputError(SourceLocation{path_, 0, 0}, "LLNL_AQUEOUS_MODEL_PARAMETERS",
+                           "-temperatures must increase (the Debye-Hueckel parameters are "
+                           "interpolated in temperature)");
       db->llnl = l;
       db->min_temperature = 273.15 + l.temperatures_c.front();
       db->max_temperature = 273.15 + l.temperatures_c.back();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -59,6 +60,22 @@ std::string Document::line(int one_based) const {
 }
 
 std::shared_ptr<const Document> Document::from_file(const std::string& path) {
+  // A FIFO would block the read forever, a device may never end: only regular files are input.
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(st) && !std::filesystem::is_regular_file(st)) {
+    throw InputError(SourceLocation{path, 0, 0}, "",
+                     std::filesystem::is_directory(st)
+                         ? "is a folder, not a file"
+                         : "is not a regular file (a FIFO, socket or device)",
+                     "", "name a scenario file (YAML text)");
+  }
+  if (!ec && std::filesystem::exists(st)) {
+    const auto bytes = std::filesystem::file_size(path, ec);
+    if (!ec && bytes > kMaxFileBytes)
+      throw InputError(SourceLocation{path, 0, 0}, "",
+                       "file too large (" + std::to_string(bytes) + " bytes; the limit is 16 MiB)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw InputError(SourceLocation{path, 0, 0}, "", "cannot open file", "",
@@ -82,6 +99,7 @@ std::shared_ptr<const Document> Document::from_text(const std::string& text,
   }
   std::shared_ptr<Document> doc(new Document(text, name));
   try {
+    doc->check_single_document();
     doc->root_ = YAML::Load(doc->text_);
   } catch (const YAML::ParserException& e) {
     const SourceLocation where = to_location(name, e.mark);
@@ -94,6 +112,34 @@ std::shared_ptr<const Document> Document::from_text(const std::string& text,
   std::size_t budget = kMaxNodes;
   doc->check_structure(doc->root_, "", 0, budget);
   return doc;
+}
+
+// A second document ('---' after content, or content after '...') would be silently ignored by
+// YAML::Load: refuse it. A text scan (markers stand at column 0 followed by a blank or the end of
+// the line), because yaml-cpp 0.7's LoadAll loops forever on some malformed input.
+void Document::check_single_document() const {
+  auto marker = [](const std::string& line, const char* m) {
+    return line.rfind(m, 0) == 0 &&
+           (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+  };
+  bool content = false;
+  int ended_at = 0;  // line of a '...' after content
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    const std::string& text = lines_[i];
+    const int number = static_cast<int>(i) + 1;
+    const auto first = text.find_first_not_of(" \t\r");
+    if (first == std::string::npos || text[first] == '#') continue;
+    const bool start = marker(text, "---"), end = marker(text, "...");
+    if ((start && content) || (ended_at > 0 && !end)) {
+      const int at = ended_at > 0 ? ended_at : number;
+      throw InputError(SourceLocation{name_, at, 1}, "",
+                       "a second YAML document ('---' or '...'): a scenario is one document",
+                       Document::line(at),
+                       "remove the marker line (and what follows it, or put it in its own file)");
+    }
+    if (end && content) ended_at = number;
+    if (!start && !end && text[0] != '%') content = true;
+  }
 }
 
 // Rejects what yaml-cpp accepts but a key/value file must not contain: duplicate keys (yaml-cpp 0.7
@@ -354,6 +400,8 @@ double Node::quantity(const Dimension& dim) const {
   }
   try {
     return convert(q.value, q.unit, dim.si_unit);
+  } catch (const UnitOverflowError& e) {
+    fail(std::string(e.what()) + " (got '" + s + "')");
   } catch (const UnitError&) {
     fail_at_offset(q.unit_offset,
                    "'" + q.unit + "' is not a " + std::string(dim.name) + " unit (in '" + s + "')",
@@ -397,7 +445,11 @@ Concentration Node::concentration() const {
   }
   Concentration c;
   c.kind = kind;
-  c.value = convert(q.value, q.unit, kind == ConcentrationKind::Molal ? "mol/kg" : "mol/m3");
+  try {
+    c.value = convert(q.value, q.unit, kind == ConcentrationKind::Molal ? "mol/kg" : "mol/m3");
+  } catch (const UnitError& e) {
+    fail(std::string(e.what()) + " (got '" + s + "')");
+  }
   return c;
 }
 

@@ -151,6 +151,7 @@ class Document : public std::enable_shared_from_this<Document> {
 
  private:
   Document(std::string text, std::string name);
+  void check_single_document() const;
   void check_structure(const YAML::Node& node, const std::string& path, int depth,
                        std::size_t& budget) const;
 

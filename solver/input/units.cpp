@@ -185,7 +185,8 @@ double convert(double value, std::string_view unit_text, std::string_view target
   if (!converter) throw UnitError("cannot convert '" + from_text + "' to '" + to_text + "'");
   const double result = cv_convert_double(converter.get(), value);
   if (!std::isfinite(result)) {
-    throw UnitError("value out of range after converting to '" + to_text + "'");
+    throw UnitOverflowError("the value is too large: it is not a finite number in '" + to_text +
+                            "'");
   }
   return result;
 }

@@ -17,6 +17,11 @@ class UnitError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+// The unit fits but the converted value is not a finite double ("1e308 mol/L" in mol/m3).
+class UnitOverflowError : public UnitError {
+ public:
+  using UnitError::UnitError;
+};
 
 // A number with its unit as written: "2.5 mmol/kgw" -> {2.5, "mmol/kgw"}; "7.4" -> {7.4, ""}.
 struct Quantity {
