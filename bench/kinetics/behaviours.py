@@ -72,8 +72,15 @@ def _t50(R, *sets):
     return float(r["t50"][0]) / 3600.0, r
 
 
+def _phase_names(r):
+    # File format 2 keeps the labels in phase_name (the dimension phase has no variable); format 1
+    # stored them in phase.
+    labels = r["phase_name"] if "phase_name" in r else r["phase"]
+    return [p.decode() if isinstance(p, bytes) else str(p) for p in labels]
+
+
 def _frac(r, point, phase):
-    names = [p.decode() for p in r["phase"]]
+    names = _phase_names(r)
     return float(r["final_phase_fraction"][point][names.index(phase)])
 
 
@@ -163,7 +170,7 @@ def brown(R):
     for mg in ("0", "1"):
         r = R.run("sbf_hap.yaml", ["solution.totals.Ca=1.0 mmol/kgw", "solution.totals.P=0.6 mmol/kgw",
                                    "solution.pH=6.5", "solution.totals.Mg=%s mmol/kgw" % mg, "time.end=1 day"])
-        names = [p.decode() for p in r["phase"]]
+        names = _phase_names(r)
         g.append(float(r["phase_amount"][0][-1][names.index("HAP")]) - 1e-6)
     return g[0] > 1e-5 and g[0] > 10 * g[1], "growth %.3g vs %.3g mol/kg" % (g[0], g[1])
 
