@@ -141,6 +141,16 @@ py::dict memory_dict(const api::RunResult& result) {
       case io::StoredRole::Completed:
         values = py::array_t<std::uint8_t>(rows, m->completed_flags().data());
         break;
+      case io::StoredRole::Parameter: {
+        const io::ParameterTable table = io::parameter_table(m->setup());
+        if (v.index == 1) {
+          values = py::array_t<double>(static_cast<py::ssize_t>(table.values.size()),
+                                       table.values.data());
+        } else {
+          values = py::cast(v.index == 0 ? table.names : table.units);
+        }
+        break;
+      }
     }
     variables.append(py::make_tuple(v.name, py::tuple(py::cast(v.dims)), values,
                                     attribute_dict(v.attributes), labels));

@@ -1,5 +1,7 @@
 #include "solver/io/output_description.hpp"
 
+#include <limits>
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -133,12 +135,40 @@ OutputDescription describe_output(const WriterSetup& setup, const OutputPlan& pl
     StoredVariable v{var.name, per_run(var.dims), StoredRole::Output, o, {}};
     if (var.kind != ValueKind::Label) {
       v.attributes.emplace_back("units", unit(var.units));
+      // The fill of a run not (yet) computed; the writer stores it in the dataset's own type.
+      if (var.kind == ValueKind::Float64)
+        v.attributes.emplace_back("_FillValue", std::numeric_limits<double>::quiet_NaN());
+      else
+        v.attributes.emplace_back("_FillValue", static_cast<std::int64_t>(kMissingInteger));
     } else {
       v.attributes.emplace_back("_Encoding", std::string("utf-8"));
     }
     if (!var.long_name.empty()) v.attributes.emplace_back("long_name", var.long_name);
     if (!coordinates.empty()) v.attributes.emplace_back("coordinates", coordinates);
     d.variables.push_back(std::move(v));
+  }
+  if (!setup.parameters.empty()) {
+    d.variables.push_back(
+        {kParameterDimension,
+         {kParameterDimension},
+         StoredRole::Parameter,
+         0,
+         {{"_Encoding", std::string("utf-8")},
+          {"long_name", std::string("effective model parameter (dotted scenario path)")}}});
+    d.variables.push_back({kParameterValueVariable,
+                           {kParameterDimension},
+                           StoredRole::Parameter,
+                           1,
+                           {{"long_name", std::string("value of each model parameter used by the "
+                                                      "run, in SI units (parameter_units); NaN "
+                                                      "where swept: see the coordinate whose "
+                                                      "sweep_path is the parameter")}}});
+    d.variables.push_back({kParameterUnitsVariable,
+                           {kParameterDimension},
+                           StoredRole::Parameter,
+                           2,
+                           {{"_Encoding", std::string("utf-8")},
+                            {"long_name", std::string("SI unit of parameter_value")}}});
   }
   {
     StoredVariable v{kStatusVariable, per_run({}), StoredRole::Status, 0, {}};
@@ -196,6 +226,19 @@ OutputDescription describe_output(const WriterSetup& setup, const OutputPlan& pl
     d.root.emplace_back("history", line);
   }
   return d;
+}
+
+ParameterTable parameter_table(const WriterSetup& setup) {
+  ParameterTable t;
+  t.names.reserve(setup.parameters.size());
+  for (const auto& p : setup.parameters) {
+    bool swept = false;
+    for (const auto& sv : setup.swept) swept = swept || sv.path == p.name;
+    t.names.push_back(p.name);
+    t.values.push_back(swept ? std::numeric_limits<double>::quiet_NaN() : p.value);
+    t.units.push_back(p.units.empty() ? "1" : p.units);
+  }
+  return t;
 }
 
 }  // namespace calcikin::io

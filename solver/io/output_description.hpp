@@ -36,7 +36,9 @@ struct OutputPlan {
   std::vector<PlannedOutput> outputs;  // in layout order, dropped time series left out
 };
 
-enum class StoredRole { RunIndex, Dimension, Swept, Output, Status, Message, Completed };
+// Parameter: the effective parameters along `parameter` (index 0 their names, 1 parameter_value,
+// 2 parameter_units), see parameter_table().
+enum class StoredRole { RunIndex, Dimension, Swept, Output, Status, Message, Completed, Parameter };
 
 struct StoredVariable {
   std::string name;
@@ -56,6 +58,15 @@ struct OutputDescription {
 // Validates the layout (std::invalid_argument) and plans the stored outputs.
 OutputPlan plan_output(const WriterSetup& setup);
 OutputDescription describe_output(const WriterSetup& setup, const OutputPlan& plan);
+
+// The effective parameters as stored: SI values, a swept one NaN (its per-run values are the swept
+// coordinate), "1" for dimensionless units. Empty when the setup names none.
+struct ParameterTable {
+  std::vector<std::string> names;
+  std::vector<double> values;
+  std::vector<std::string> units;
+};
+ParameterTable parameter_table(const WriterSetup& setup);
 
 // "all", "none" or "every N" (root attribute time_series).
 std::string time_series_text(const WriterSetup& setup);

@@ -194,21 +194,13 @@ void SweepWriter::Impl::plan_outputs() {
 // per-run values are the swept coordinate).
 void SweepWriter::Impl::write_parameters(hid_t f) {
   if (setup.parameters.empty()) return;
-  const hsize_t n = setup.parameters.size();
-  std::vector<std::string> names, units;
-  std::vector<double> values;
-  for (const auto& p : setup.parameters) {
-    names.push_back(p.name);
-    units.push_back(p.units.empty() ? "1" : p.units);
-    bool swept = false;
-    for (const auto& sv : setup.swept) swept = swept || sv.path == p.name;
-    values.push_back(swept ? kNaN : p.value);
-  }
+  const ParameterTable table = parameter_table(setup);
+  const hsize_t n = table.names.size();
   const std::string label = std::string(kParameterDimension) + kLabelSuffix;
-  Handle dim = create_label_dimension(f, kParameterDimension, names,
+  Handle dim = create_label_dimension(f, kParameterDimension, table.names,
                                       "effective model parameter (dotted scenario path)");
-  Handle unit_ds = create_string_dataset(f, kParameterUnitsVariable, units);
-  h5::write_attribute(unit_ds.get(), "long_name", std::string("SI unit of parameter_value"));
+  Handle unit_ds = create_string_dataset(f, kParameterUnitsVariable, table.units);
+  write_attributes(unit_ds.get(), description.variable(kParameterUnitsVariable).attributes);
   h5::write_attribute(unit_ds.get(), "coordinates", label);
   check_status(H5DSattach_scale(unit_ds.get(), dim.get(), 0), "attach parameter");
   Handle space = check(H5Screate_simple(1, &n, nullptr), "create space of parameter_value");
@@ -216,13 +208,11 @@ void SweepWriter::Impl::write_parameters(hid_t f) {
   Handle ds = check(H5Dcreate2(f, kParameterValueVariable, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
                                dcpl.get(), H5P_DEFAULT),
                     "create dataset parameter_value");
-  check_status(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-               "write parameter_value");
+  check_status(
+      H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, table.values.data()),
+      "write parameter_value");
   h5::write_fill_value_attribute(ds.get(), kNaN);
-  h5::write_attribute(ds.get(), "long_name",
-                      std::string("value of each model parameter used by the run, in SI units "
-                                  "(parameter_units); NaN where swept: see the coordinate whose "
-                                  "sweep_path is the parameter"));
+  write_attributes(ds.get(), description.variable(kParameterValueVariable).attributes);
   h5::write_attribute(ds.get(), "coordinates", label);
   check_status(H5DSattach_scale(ds.get(), dim.get(), 0), "attach parameter");
 }

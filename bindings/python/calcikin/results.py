@@ -131,9 +131,10 @@ def _dataset_from_memory(result: dict) -> xr.Dataset:
             values = table[np.asarray(values)]
         elif isinstance(values, list):
             values = np.array(values, dtype=object)
-        if "_Encoding" in attrs:  # the file's UTF-8 strings: already str here
+        if "_Encoding" in attrs:  # the file's UTF-8 strings: xarray decodes them to fixed-width str
             attrs = dict(attrs)
             encoding["_Encoding"] = attrs.pop("_Encoding")
+            values = np.asarray(values).astype(str)
         needs_cf = needs_cf or any(k in attrs for k in _CF_ENCODED) or "since" in str(attrs.get("units", ""))
         variables[name] = xr.Variable(dims, values, attrs, encoding)
     ds = xr.Dataset(variables, attrs=result["attrs"])
