@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdio>
 #include <exception>
 #include <string>
 
@@ -21,9 +23,23 @@ class Observer final : public ode::IntegrationObserver {
       : model_(model), sink_(sink), result_(result), output_count_(output_count), n_(model.size()) {
     pending_.reserve(output_count);
     states_.reserve(output_count * n_);
+    // A dissolved total or a phase amount may dip below zero by the integration error, not more:
+    // one part in 1e6 of the element's total (the default rtol), at least 1e-12 mol/kg.
+    const auto& totals = model_.element_totals();
+    double largest = 0.0;
+    for (std::size_t k = 0; k < kComponentCount; ++k) {
+      floor_[k] = -(1e-6 * std::abs(totals[k]) + 1e-12);
+      largest = std::max(largest, std::abs(totals[k]));
+    }
+    amount_floor_ = -(1e-6 * largest + 1e-12);
   }
 
+  // The first output whose dissolved totals or phase amounts are below zero beyond the tolerance:
+  // the model's states are bounded by CVODE constraints, but the dissolved totals are not states.
+  const std::string& unphysical() const noexcept { return unphysical_; }
+
   bool on_output(std::size_t index, double t, const double* y) override {
+    if (!check_positivity(t, y)) return false;
     const bool last = index + 1 == output_count_;
     if (last || (sink_ != nullptr && sink_->needs_chemistry(index))) {
       pending_.push_back({index, t});
@@ -71,6 +87,37 @@ class Observer final : public ode::IntegrationObserver {
   }
 
   std::size_t last_index() const noexcept { return last_index_; }
+
+ private:
+  bool check_positivity(double t, const double* y) {
+    model_.observe_amounts(t, y, check_);
+    static constexpr std::array<const char*, kComponentCount> kNames{"Ca", "Mg", "P", "H"};
+    for (std::size_t k = 0; k < kComponentCount; ++k) {
+      if (k == kH) continue;  // hydrogen is a balance with a free sign, not an amount
+      if (!(check_.dissolved[k] >= floor_[k])) {
+        report(t, std::string("dissolved ") + kNames[k], check_.dissolved[k]);
+        return false;
+      }
+    }
+    for (std::size_t i = 0; i < check_.phase_count; ++i) {
+      if (!(check_.amount[i] >= amount_floor_)) {
+        report(t, "amount of phase " + std::to_string(i), check_.amount[i]);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void report(double t, const std::string& what, double value) {
+    std::array<char, 160> text{};
+    std::snprintf(text.data(), text.size(),
+                  "unphysical state: %s = %.3g mol/kg at t = %.4g s (below zero beyond the "
+                  "integration tolerance; tighten solver.rtol/atol_scale)",
+                  what.c_str(), value, t);
+    unphysical_ = text.data();
+  }
+
+ public:
   bool any_output() const noexcept { return last_index_ != static_cast<std::size_t>(-1); }
 
  private:
@@ -88,6 +135,10 @@ class Observer final : public ode::IntegrationObserver {
   std::vector<double> states_;  // pending_.size() x n_
   std::array<double, 64> last_y_{};
   Observation observation_;
+  Observation check_;
+  std::array<double, kComponentCount> floor_{};
+  double amount_floor_ = 0.0;
+  std::string unphysical_;
   std::size_t last_index_ = static_cast<std::size_t>(-1);
 };
 
@@ -101,6 +152,11 @@ TrajectoryResult run_trajectory(KineticsModel& model, ode::CvodeIntegrator& inte
   model.initial_state(y0.data());
   Observer observer(model, sink, result, output_times.size());
   result.integration = integrator.integrate(model, 0.0, y0.data(), output_times, options, observer);
+  if (!observer.unphysical().empty()) {
+    result.integration.status = ode::IntegrationStatus::Failed;
+    result.integration.message = observer.unphysical();
+    return result;
+  }
   try {
     observer.finish();
   } catch (const std::exception& e) {

@@ -1,0 +1,44 @@
+"""Positivity (issue: unphysical results reported as ok). In the region where the mechanistic model
+used to drive dissolved Ca and P far below zero with status ok (pH 7.5-9, little Mg, P 3-5 mM, the
+T50-assay mixture), every run reported ok has non-negative dissolved totals and phase amounts at every
+output time (within the integration tolerance), and a run that crosses zero fails with its reason."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def _region(ck, scenarios_dir):
+    t50 = ck.load_scenario(scenarios_dir / "t50_assay.yaml")
+    return t50.with_sweep({
+        "solution.pH": [7.5, 7.75, 8.0, 8.25, 8.5, 8.75, 9.0],
+        "solution.totals.Mg": ([0, 0.1, 0.25, 0.5], "mmol/kgw"),
+        "solution.totals.P": ([3, 3.4855279842558473, 4, 4.5, 5], "mmol/kgw"),
+    })
+
+
+def test_every_ok_run_keeps_dissolved_totals_and_phase_amounts_non_negative(ck, scenarios_dir):
+    ds = ck.run(_region(ck, scenarios_dir), threads=2, quiet=True)
+    ok = ds["status"].values == 0
+    assert ok.sum() >= 0.9 * ok.size  # the region is not simply failed away
+    dissolved = ds["dissolved_total"].values[ok]  # run, time, element
+    amounts = ds["phase_amount"].values[ok]       # run, time, phase
+    # The tolerance of the check in the trajectory: 1e-6 of an element's total (Ca ~ 11 mM here).
+    scale = np.nanmax(dissolved, axis=(1, 2))[:, None, None]
+    assert np.all(dissolved >= -1e-6 * scale), np.nanmin(dissolved)
+    assert np.all(amounts >= -1e-6 * scale), np.nanmin(amounts)
+    assert np.nanmin(dissolved) > -1e-7  # was -0.40 mol/kg (status ok) before the check
+    for message in ds["message"].values[~ok]:
+        assert "unphysical state" in message or "CV_" in message, message
+
+
+def test_a_run_that_crosses_zero_fails_with_the_reason_and_tighter_tolerances_recover_it(ck, scenarios_dir):
+    t50 = ck.load_scenario(scenarios_dir / "t50_assay.yaml")
+    crossing = {"solution.pH": 9, "solution.totals.Mg": "0 mmol/kgw",
+                "solution.totals.P": "3.4855279842558473 mmol/kgw"}
+    # At the default tolerance this run crosses zero: it fails with the reason instead of ok.
+    with pytest.raises(ck.SolverError, match="unphysical state: dissolved"):
+        ck.run(t50.with_overrides(crossing), quiet=True)
+    tight = ck.run(t50.with_overrides({**crossing, "solver.rtol": "1e-8"}), quiet=True)
+    assert int(tight["status"]) == 0
+    assert np.nanmin(tight["dissolved_total"].values) >= -1e-12
