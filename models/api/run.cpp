@@ -20,6 +20,7 @@
 #include "solver/io/output_guard.hpp"
 #include "solver/io/sweep_reader.hpp"
 #include "solver/io/sweep_writer.hpp"
+#include "solver/io/timestamp.hpp"
 #include "solver/sweep/mpi_runner.hpp"
 #include "solver/sweep/runner.hpp"
 
@@ -57,15 +58,6 @@ std::string si_unit_of(const scenario::Scenario& s, const scenario::SweepParamet
     default:
       return path.unit.empty() ? "1" : path.unit;
   }
-}
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
 }
 
 io::TimeSeriesOutput time_series_mode(scenario::TimeSeriesMode m) {
@@ -190,7 +182,7 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
       {"git_commit", CALCIKIN_GIT_COMMIT},
       {"sundials_version", CALCIKIN_SUNDIALS_VERSION},
       {"hdf5_version", CALCIKIN_HDF5_VERSION},
-      {"created_utc", utc_now()},
+      {"created_utc", io::utc_now()},
   };
   std::string overrides;
   for (const auto& o : options.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
@@ -218,7 +210,7 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
     return result;
   }
   const auto final_attributes = [&](RunResult& r, const sweep::RunnerSummary& sm, double hdf5) {
-    r.final_text_attributes = {{"finished_utc", utc_now()}};
+    r.final_text_attributes = {{"finished_utc", io::utc_now()}};
     r.final_numeric_attributes = {{"wall_seconds", sm.wall_seconds},
                                   {"writer_seconds", hdf5},
                                   {"points_computed", static_cast<double>(sm.computed)},

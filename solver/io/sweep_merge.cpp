@@ -1,4 +1,5 @@
 #include "solver/io/sweep_merge.hpp"
+#include "solver/io/timestamp.hpp"
 
 #include <hdf5_hl.h>
 
@@ -329,15 +330,6 @@ class TemporaryFile {
  private:
   std::string path_;
 };
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 void rename_into_place(const std::string& partial, const std::string& out) {
   verify_sweep_file(partial, true);  // never a damaged file under the final name
