@@ -51,7 +51,7 @@ void AutocatalyticModel::roots(double, const double* y, double* g) {
   g[1] = y[0] - p_.half_conversion_fraction;
 }
 
-void AutocatalyticModel::observe(double t, const double* y, Observation& out) {
+void AutocatalyticModel::observe_amounts(double t, const double* y, Observation& out) {
   const double alpha = y[0];
   const double p_solid = acp_.stoichiometry[kP] * n0_;  // constant
   const double n_acp = (1.0 - alpha) * n0_;
@@ -65,13 +65,21 @@ void AutocatalyticModel::observe(double t, const double* y, Observation& out) {
     out.dissolved[k] = element_totals_[k] - out.solid[0][k] - out.solid[1][k];
   }
   out.dissolved[kP] += p_.phosphate_source_rate * t;
-  chemistry_.evaluate(out.dissolved.data(), chem_);
-  out.saturation_index[0] = chem_.saturation_index[acp_phase_];
-  out.saturation_index[1] = chem_.saturation_index[crystal_phase_];
   const double nan = std::numeric_limits<double>::quiet_NaN();
+  out.saturation_index[0] = nan;
+  out.saturation_index[1] = nan;
   out.mean_radius[0] = n_acp > 0.0 ? acp_radius_ * std::cbrt(1.0 - alpha) : nan;
   out.mean_radius[1] = nan;  // the reduced model has no particle sizes
   out.crystalline_fraction = alpha;
+  out.pH = nan;
+  out.log10_activity_ca = nan;
+}
+
+void AutocatalyticModel::observe(double t, const double* y, Observation& out) {
+  observe_amounts(t, y, out);
+  chemistry_.evaluate(out.dissolved.data(), chem_);
+  out.saturation_index[0] = chem_.saturation_index[acp_phase_];
+  out.saturation_index[1] = chem_.saturation_index[crystal_phase_];
   out.pH = chem_.pH;
   out.log10_activity_ca = chem_.log10_activity_ca;
 }

@@ -44,6 +44,8 @@ class AutocatalyticModel final : public KineticsModel {
 
   void initial_state(double* y0) const override { y0[0] = 0.0; }
   void observe(double t, const double* y, Observation& out) override;
+  // The amounts without the speciation solve (the positivity check and unwritten outputs).
+  void observe_amounts(double t, const double* y, Observation& out) override;
 
   // Effective rate constants (k0 F, k1 F) after the Mg and pH factors.
   double effective_k0() const noexcept { return k0_; }
