@@ -224,10 +224,48 @@ void scan_rows(hid_t file, const std::string& path, std::size_t rows,
   }
 }
 
+namespace {
+
+// Reads one attribute whole (an HDF5 callback: nothing may be thrown through it; a failure is a
+// negative return, which stops the iteration). Variable-length strings live in the global heap,
+// which has no checksum: reading them here, in the isolated verifier, is what keeps a damaged heap
+// from crashing the process that later copies the attributes (finish, merge).
+herr_t read_one_attribute(hid_t object, const char* name, const H5A_info_t*, void*) {
+  try {
+    Handle attr(H5Aopen(object, name, H5P_DEFAULT));
+    if (!attr.valid()) return -1;
+    Handle type(H5Aget_type(attr.get()));
+    if (!type.valid()) return -1;
+    Handle mem_type = memory_type(type.get());
+    Handle space(H5Aget_space(attr.get()));
+    const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (n < 0 || n > (1 << 20)) return -1;
+    std::vector<unsigned char> buffer(H5Tget_size(mem_type.get()) * static_cast<std::size_t>(n) +
+                                      1);
+    if (H5Aread(attr.get(), mem_type.get(), buffer.data()) < 0) return -1;
+    if (H5Tis_variable_str(mem_type.get()) > 0)
+      H5Dvlen_reclaim(mem_type.get(), space.get(), H5P_DEFAULT, buffer.data());
+  } catch (const std::exception&) {
+    return -1;
+  }
+  return 0;
+}
+
+void read_all_attributes(hid_t object, const std::string& path, const std::string& where) {
+  hsize_t index = 0;
+  if (H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_NATIVE, &index, read_one_attribute, nullptr) < 0) {
+    damaged(path, where, "its attributes cannot be read");
+  }
+}
+
+}  // namespace
+
 void read_all_datasets(hid_t file, const std::string& path) {
+  read_all_attributes(file, path, "the root attributes");
   std::vector<unsigned char> buffer;
   for (const auto& name : h5::dataset_names(file)) {
     Handle ds = check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), "open " + name + " in " + path);
+    read_all_attributes(ds.get(), path, name);
     Handle type = check(H5Dget_type(ds.get()), "read the type of " + name + " in " + path);
     Handle mem_type = memory_type(type.get());
     const bool vlen = H5Tis_variable_str(mem_type.get()) > 0;
