@@ -195,6 +195,9 @@ class BuiltinLoader {
       const ReactionToken& self = r->rhs.front();
       if (self.coefficient != 1.0)
         rx.fail("the species (first term after '=') needs coefficient 1");
+      if (const auto problem = reaction_balance_problem(*r, ReactionKind::Species);
+          !problem.empty())
+        rx.fail(problem);
       if (db_->find_species(self.name) >= 0) rx.fail("species " + self.name + " is defined twice");
       AqueousSpecies s;
       s.name = self.name;
@@ -240,6 +243,8 @@ class BuiltinLoader {
       if (!r) rx.fail("cannot read the reaction: " + err);
       if (r->lhs.size() != 1 || r->lhs[0].coefficient != 1.0)
         rx.fail("a phase reaction dissolves one formula unit: 'Formula = products'");
+      if (const auto problem = reaction_balance_problem(*r, ReactionKind::Phase); !problem.empty())
+        rx.fail(problem);
       p.formula = r->lhs[0].name;
       p.reaction.log_k = read_log_k(n);
       std::map<std::size_t, double> terms;

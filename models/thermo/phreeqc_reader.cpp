@@ -162,6 +162,9 @@ struct RawEntry {
   bool has_gamma = false, has_llnl_gamma = false, co2_llnl = false;
   double gamma_a = 0.0, gamma_b = 0.0;
   double vm = std::numeric_limits<double>::quiet_NaN();  // phases: cm3/mol
+  bool check_balance = true;      // -no_check turns PHREEQC's balance check off for this entry
+  SourceLocation reaction_where;  // the reaction line (phases: the line after the name)
+  std::string reaction_line;
   std::string unsupported;
   SourceLocation unsupported_where;
   std::string unsupported_line;
@@ -313,6 +316,10 @@ class Reader {
       e.co2_llnl = true;
       return true;
     }
+    if (opt == "no_check" || opt == "check") {
+      e.check_balance = opt == "check";
+      return true;
+    }
     if (is_phase && opt == "vm") {
       const auto v = numbers(1);
       if (!v.empty()) e.vm = v[0];
@@ -321,8 +328,8 @@ class Reader {
     // Known options that do not affect speciation at 1 atm: molar volumes of aqueous species
     // (pressure and density), diffusion, viscosity, diffuse-layer and gas critical constants.
     static const std::set<std::string> ignored = {
-        "vm",    "dw",  "viscosity", "erm_ddl", "millero", "no_check",
-        "check", "t_c", "p_c",       "omega",   "delta_v", "tracer_diffusion_coefficient"};
+        "vm",  "dw",  "viscosity", "erm_ddl", "millero",
+        "t_c", "p_c", "omega",     "delta_v", "tracer_diffusion_coefficient"};
     if (ignored.count(opt) != 0) return true;
     static const std::set<std::string> unsupported = {
         "mole_balance", "mass_balance",   "mb",  "add_logk", "add_log_k",
@@ -356,6 +363,8 @@ class Reader {
     e.name = r->rhs.front().name;
     e.charge = r->rhs.front().charge;
     e.where = at(line);
+    e.reaction_where = e.where;
+    e.reaction_line = line.raw;
     species_order_.push_back(e.name);
     species_[e.name] = e;  // a later definition replaces an earlier one (as in PHREEQC)
     return &species_[e.name];
@@ -371,6 +380,8 @@ class Reader {
       if (!r) fail(line, "cannot read the reaction of phase " + current->name + ": " + err);
       current->reaction = *r;
       current->formula = r->lhs.front().name;
+      current->reaction_where = at(line);
+      current->reaction_line = line.raw;
       return current;
     }
     if (current != nullptr && read_option(line, w, *current, true)) return current;
@@ -532,7 +543,55 @@ class Reader {
     return finish(true);
   }
 
+  // PHREEQC checks every reaction it keeps (tidy.cpp tidy_species/tidy_phases -> check_eqn) and
+  // stops with an input error for each one that does not balance; so does this reader: the first
+  // (in file order) is the error, the others are listed as notes.
+  void check_reactions() const {
+    struct Problem {
+      const RawEntry* entry;
+      std::string text;
+    };
+    std::vector<Problem> problems;
+    auto check = [&](const std::vector<std::string>& order,
+                     const std::map<std::string, RawEntry>& entries, ReactionKind kind) {
+      std::set<std::string> seen;
+      for (const auto& name : order) {
+        if (!seen.insert(name).second) continue;
+        const RawEntry& e = entries.at(name);
+        if (!e.check_balance || e.reaction.lhs.empty()) continue;
+        std::string problem = reaction_balance_problem(e.reaction, kind);
+        if (!problem.empty())
+          problems.push_back({&e, (kind == ReactionKind::Species ? "species " : "phase ") + name +
+                                      ": " + problem});
+      }
+    };
+    check(species_order_, species_, ReactionKind::Species);
+    check(phase_order_, phases_, ReactionKind::Phase);
+    if (problems.empty()) return;
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+      return a.entry->reaction_where.line < b.entry->reaction_where.line;
+    });
+    std::vector<input::InputNote> notes;
+    constexpr std::size_t kMaxNotes = 9;
+    for (std::size_t i = 1; i < problems.size() && notes.size() < kMaxNotes; ++i)
+      notes.push_back(
+          {problems[i].entry->reaction_where, problems[i].text, problems[i].entry->reaction_line});
+    std::string what = problems.front().text;
+    if (problems.size() > 1)
+      what += " (" + std::to_string(problems.size()) + " reactions do not balance" +
+              (problems.size() > notes.size() + 1
+                   ? ", the first " + std::to_string(notes.size() + 1) + " are shown"
+                   : "") +
+              ")";
+    throw InputError(problems.front().entry->reaction_where, "", what,
+                     problems.front().entry->reaction_line,
+                     "PHREEQC refuses a reaction that does not balance in mass and charge; "
+                     "-no_check after the reaction skips the check (as in PHREEQC)",
+                     std::move(notes));
+  }
+
   std::shared_ptr<const Database> build() {
+    check_reactions();
     auto db = std::make_shared<Database>();
     db->name = path_;
     db->min_temperature = 273.15;

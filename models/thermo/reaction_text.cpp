@@ -2,7 +2,9 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <map>
 
 namespace calcikin::thermo {
 namespace {
@@ -101,12 +103,109 @@ bool parse_side(const std::string& side, std::vector<ReactionToken>& out, std::s
     }
     tok.charge = *z;
     tok.name = canonical_name(base, *z);
+    tok.formula = base;
     out.push_back(tok);
   }
   return true;
 }
 
+// A number at f[i] (digits and '.'), 1 when there is none (PHREEQC get_num).
+double formula_number(const std::string& f, std::size_t& i) {
+  const std::size_t start = i;
+  while (i < f.size() && (std::isdigit(static_cast<unsigned char>(f[i])) || f[i] == '.')) ++i;
+  if (i == start) return 1.0;
+  return std::strtod(f.substr(start, i - start).c_str(), nullptr);
+}
+
+// Adds coef x the elements of f[i..] up to the end or a ')' closing this group (PHREEQC
+// get_elts_in_species). Returns an error text, empty on success.
+std::string add_elements(const std::string& f, std::size_t& i, double coef, int depth,
+                         std::map<std::string, double>& elements) {
+  while (i < f.size()) {
+    const char c = f[i];
+    if (c == ')') {
+      if (depth == 0) return "too many right parentheses in '" + f + "'";
+      ++i;
+      return {};
+    }
+    if (std::isupper(static_cast<unsigned char>(c)) || c == '[' ||
+        (c == 'e' && i + 1 == f.size())) {
+      std::string element(1, c);
+      ++i;
+      if (c == '[') {
+        while (i < f.size() && f[i] != ']') element.push_back(f[i++]);
+        if (i == f.size()) return "no closing bracket (]) for an element name in '" + f + "'";
+        element.push_back(f[i++]);
+      }
+      while (i < f.size() && (std::islower(static_cast<unsigned char>(f[i])) || f[i] == '_'))
+        element.push_back(f[i++]);
+      elements[element] += coef * formula_number(f, i);
+      continue;
+    }
+    if (c == '(') {
+      ++i;
+      std::map<std::string, double> group;
+      if (auto err = add_elements(f, i, 1.0, depth + 1, group); !err.empty()) return err;
+      const double n = formula_number(f, i);
+      for (const auto& [element, v] : group) elements[element] += coef * n * v;
+      continue;
+    }
+    if (c == ':') {
+      ++i;
+      const double n = formula_number(f, i);
+      std::map<std::string, double> part;
+      if (auto err = add_elements(f, i, 1.0, depth, part); !err.empty()) return err;
+      for (const auto& [element, v] : part) elements[element] += coef * n * v;
+      continue;
+    }
+    return std::string("unexpected character '") + c + "' in the formula '" + f + "'";
+  }
+  if (depth != 0) return "unbalanced parentheses in '" + f + "'";
+  return {};
+}
+
+std::string format_moles(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
 }  // namespace
+
+std::string reaction_balance_problem(const ReactionText& reaction, ReactionKind kind) {
+  constexpr double kTolerance = 1e-9;  // PHREEQC's TOL in check_eqn
+  const ReactionToken& self =
+      kind == ReactionKind::Species ? reaction.rhs.front() : reaction.lhs.front();
+  if (std::fabs(self.coefficient - 1.0) > kTolerance)
+    return kind == ReactionKind::Species
+               ? "the coefficient of the species (first term after '=') is not 1"
+               : "the coefficient of the mineral (first term before '=') is not 1";
+  // right - left, as PHREEQC reports it
+  double charge = 0.0;
+  std::map<std::string, double> elements;
+  auto add = [&](const ReactionToken& t, double sign) -> std::string {
+    charge += sign * t.coefficient * t.charge;
+    std::size_t i = 0;
+    std::map<std::string, double> own;
+    if (auto err = add_elements(t.formula, i, 1.0, 0, own); !err.empty()) return err;
+    for (const auto& [element, v] : own) elements[element] += sign * t.coefficient * v;
+    return {};
+  };
+  for (const auto& t : reaction.lhs)
+    if (auto err = add(t, -1.0); !err.empty()) return err;
+  for (const auto& t : reaction.rhs)
+    if (auto err = add(t, 1.0); !err.empty()) return err;
+  std::string problem;
+  if (std::fabs(charge) > kTolerance)
+    problem = "the reaction is not charge balanced: right - left = " + format_moles(charge) +
+              " moles charge";
+  for (const auto& [element, v] : elements) {
+    if (element == "e" || std::fabs(v) <= kTolerance) continue;
+    problem += (problem.empty() ? "" : "; ") + std::string("the reaction does not balance for ") +
+               element + ": right - left = " + format_moles(v) + " moles";
+  }
+  return problem;
+}
 
 std::optional<ReactionText> parse_reaction(std::string_view text, std::string* error) {
   const std::string s = squeeze(text);

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "models/thermo/reaction_text.hpp"
 #include "models/thermo/thermo.hpp"
 
 using namespace calcikin::thermo;
@@ -176,4 +177,80 @@ TEST(PhreeqcReader, NonPositiveGramFormulaWeightIsRefusedLikePhreeqc) {
     EXPECT_NE(text.find("negative_gfw.dat:7"), std::string::npos) << text;
     EXPECT_NE(text.find("gram formula weight of Ca"), std::string::npos) << text;
   }
+}
+
+// PHREEQC checks every reaction for mass and charge balance (check_eqn) and stops with an input
+// error; the reader does the same: the first unbalanced reaction is the error (file:line of the
+// reaction, PHREEQC's "right - left" figures), every other one a note.
+TEST(PhreeqcReader, UnbalancedReactionsAreRefusedLikePhreeqcWithFileAndLine) {
+  try {
+    load_database(data("unbalanced.dat"));
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    const std::string text = e.what();
+    EXPECT_EQ(e.where().line, 35) << text;
+    EXPECT_NE(text.find("unbalanced.dat:35:"), std::string::npos) << text;
+    EXPECT_NE(text.find("species CaHCO3+2: the reaction is not charge balanced: right - left = 1 "
+                        "moles charge"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("Ca+2 + HCO3- = CaHCO3+2"), std::string::npos) << text;  // the line
+    ASSERT_EQ(e.notes().size(), 1u) << text;
+    EXPECT_EQ(e.notes()[0].where.line, 43);
+    EXPECT_NE(
+        e.notes()[0].text.find("phase Willemite: the reaction does not balance for H: right - "
+                               "left = 2 moles; the reaction does not balance for O: right - "
+                               "left = 1 moles"),
+        std::string::npos)
+        << text;
+    EXPECT_NE(text.find("2 reactions do not balance"), std::string::npos) << text;
+  }
+}
+
+TEST(PhreeqcReader, NoCheckSkipsTheBalanceCheckAsInPhreeqc) {
+  auto db = load_database(data("unbalanced_no_check.dat"));
+  EXPECT_GE(db->find_species("CaHCO3+2"), 0);
+  EXPECT_GE(db->find_phase("Willemite"), 0);
+}
+
+TEST(PhreeqcReader, TheDefinedSpeciesNeedsCoefficientOne) {
+  try {
+    load_database(data("species_coefficient_not_one.dat"));
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.where().line, 32) << e.what();
+    EXPECT_NE(std::string(e.what()).find("coefficient of the species"), std::string::npos)
+        << e.what();
+  }
+}
+
+// Charges as ++ or +2, parentheses, hydrates (CaCl2:6H2O), fractional subscripts, e- and
+// bracketed element names balance as PHREEQC reads them.
+TEST(PhreeqcReader, BalancedReactionsInEveryPhreeqcNotationLoad) {
+  auto db = load_database(data("phreeqc_notation.dat"));
+  EXPECT_GE(db->find_phase("Antarcticite"), 0);
+  EXPECT_GE(db->find_phase("Portlandite"), 0);
+  EXPECT_GE(db->find_phase("HalfCalcite"), 0);
+  EXPECT_GE(db->find_species("Ca(OH)2"), 0);
+  EXPECT_GE(db->find_species("Ca[13C]O3"), 0);
+}
+
+TEST(ReactionText, BalanceFollowsPhreeqcsElementRules) {
+  auto problem = [](const char* text, ReactionKind kind) {
+    std::string err;
+    const auto r = parse_reaction(text, &err);
+    if (!r) return "parse error: " + err;
+    return reaction_balance_problem(*r, kind);
+  };
+  EXPECT_EQ(problem("CO3-2 + 10 H+ + 8 e- = CH4 + 3 H2O", ReactionKind::Species), "");
+  EXPECT_EQ(problem("Ca5(PO4)3OH = 5Ca+2 + 3PO4-3 + OH-", ReactionKind::Phase), "");
+  EXPECT_EQ(problem("CaSO4:2H2O = Ca+2 + SO4-2 + 2 H2O", ReactionKind::Phase), "");
+  EXPECT_EQ(problem("CaH0.22(PO4)0.74 = Ca+2 + 0.22H+ + 0.74PO4-3", ReactionKind::Phase), "");
+  EXPECT_EQ(problem("Fe+2 = Fe+3 + e-", ReactionKind::Species), "");
+  EXPECT_EQ(problem("Ca++ + CO3-- = CaCO3", ReactionKind::Species), "");
+  EXPECT_NE(problem("Ca5(PO4)3OH = 5Ca+2 + 3PO4-3", ReactionKind::Phase).find("for H"),
+            std::string::npos);
+  EXPECT_NE(problem("Fe+2 = Fe+3", ReactionKind::Species).find("charge"), std::string::npos);
+  EXPECT_NE(problem("Ca+2 + SO4-2 = Ca(SO4", ReactionKind::Species).find("parentheses"),
+            std::string::npos);
 }
