@@ -1,6 +1,12 @@
 # All third-party dependencies are found here, once, from Debian 12's packages (scripts/setup).
-find_package(SUNDIALS 6.4 REQUIRED COMPONENTS cvode nvecserial sunlinsoldense sunmatrixdense)
+# CVODES (a superset of CVODE with the same API) for every integration: the plain integrator and the
+# forward sensitivities of `calcikin fit` (solver/ode/cvodes_sensitivity). Linking CVODE and CVODES
+# together would clash (same symbol names), so only CVODES is linked.
+find_package(SUNDIALS 6.4 REQUIRED COMPONENTS cvodes nvecserial sunlinsoldense sunmatrixdense)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+# Ceres Solver (Debian libceres-dev): bounded trust-region Levenberg-Marquardt for `calcikin fit`
+# (solver/optimize). Required: the fit is part of every build.
+find_package(Ceres 2.1 REQUIRED)
 # Debian ships a serial and an MPI-parallel HDF5; the writer is single-process, so take the serial one.
 set(HDF5_PREFER_PARALLEL OFF)
 if(NOT DEFINED HDF5_C_COMPILER_EXECUTABLE AND EXISTS /usr/bin/h5cc)

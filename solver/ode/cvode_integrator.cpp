@@ -1,6 +1,6 @@
 #include "solver/ode/cvode_integrator.hpp"
 
-#include <cvode/cvode.h>
+#include <cvodes/cvodes.h>  // CVODES: the CVODE API plus sensitivities (one SUNDIALS library)
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_context.h>
 #include <sunlinsol/sunlinsol_dense.h>

@@ -1,0 +1,240 @@
+#include "solver/optimize/least_squares.hpp"
+
+#include <ceres/ceres.h>
+#include <omp.h>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+
+namespace calcikin::optimize {
+
+namespace {
+
+class CostAdapter final : public ceres::CostFunction {
+ public:
+  CostAdapter(ResidualProblem& p, int* evaluations) : p_(p), evaluations_(evaluations) {
+    set_num_residuals(static_cast<int>(p.residual_count()));
+    mutable_parameter_block_sizes()->push_back(static_cast<int>(p.parameter_count()));
+  }
+  bool Evaluate(double const* const* parameters, double* residuals,
+                double** jacobians) const override {
+    ++*evaluations_;
+    return p_.evaluate(parameters[0], residuals, jacobians != nullptr ? jacobians[0] : nullptr);
+  }
+
+ private:
+  ResidualProblem& p_;
+  int* evaluations_;
+};
+
+double cost_at(ResidualProblem& p, const std::vector<double>& x) {
+  std::vector<double> r(p.residual_count());
+  if (!p.evaluate(x.data(), r.data(), nullptr)) return std::numeric_limits<double>::infinity();
+  double c = 0.0;
+  for (double v : r) c += 0.5 * v * v;
+  return std::isfinite(c) ? c : std::numeric_limits<double>::infinity();
+}
+
+// One Ceres solve; `fixed` >= 0 holds that coordinate at its start value.
+LeastSquaresResult run_ceres(ResidualProblem& p, const std::vector<double>& x0,
+                             const LeastSquaresOptions& o, long fixed) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::size_t n = p.parameter_count();
+  LeastSquaresResult out;
+  out.x0 = x0;
+  out.x = x0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!o.lower.empty()) out.x[i] = std::max(out.x[i], o.lower[i]);
+    if (!o.upper.empty()) out.x[i] = std::min(out.x[i], o.upper[i]);
+  }
+  ceres::Problem problem;
+  ceres::LossFunction* loss = nullptr;
+  if (o.loss == LeastSquaresOptions::Loss::Huber) loss = new ceres::HuberLoss(o.loss_scale);
+  if (o.loss == LeastSquaresOptions::Loss::Cauchy) loss = new ceres::CauchyLoss(o.loss_scale);
+  double* x = out.x.data();
+  problem.AddResidualBlock(new CostAdapter(p, &out.evaluations), loss, x);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!o.lower.empty()) problem.SetParameterLowerBound(x, static_cast<int>(i), o.lower[i]);
+    if (!o.upper.empty()) problem.SetParameterUpperBound(x, static_cast<int>(i), o.upper[i]);
+  }
+  if (fixed >= 0) {
+    if (n == 1)
+      problem.SetParameterBlockConstant(x);
+    else
+      problem.SetManifold(
+          x, new ceres::SubsetManifold(static_cast<int>(n), {static_cast<int>(fixed)}));
+  }
+  ceres::Solver::Options so;
+  so.minimizer_type = ceres::TRUST_REGION;
+  so.trust_region_strategy_type = ceres::LEVENBERG_MARQUARDT;
+  so.linear_solver_type = ceres::DENSE_QR;
+  so.max_num_iterations = o.max_iterations;
+  so.function_tolerance = o.function_tolerance;
+  so.gradient_tolerance = o.gradient_tolerance;
+  so.parameter_tolerance = o.parameter_tolerance;
+  so.logging_type = ceres::SILENT;
+  so.minimizer_progress_to_stdout = false;
+  so.num_threads = 1;
+  ceres::Solver::Summary summary;
+  if (n == 1 && fixed >= 0) {
+    out.cost = cost_at(p, out.x);
+    out.usable = std::isfinite(out.cost);
+    out.converged = out.usable;
+    out.message = "all parameters fixed";
+  } else {
+    ceres::Solve(so, &problem, &summary);
+    out.iterations = static_cast<int>(summary.iterations.size());
+    out.converged = summary.termination_type == ceres::CONVERGENCE;
+    out.message = summary.message;
+    out.cost = cost_at(p, out.x);
+    out.usable = std::isfinite(out.cost);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+}  // namespace
+
+LeastSquaresResult solve(ResidualProblem& problem, const std::vector<double>& x0,
+                         const LeastSquaresOptions& options) {
+  return run_ceres(problem, x0, options, -1);
+}
+
+std::vector<std::vector<double>> latin_hypercube(std::size_t n, const std::vector<double>& lower,
+                                                 const std::vector<double>& upper,
+                                                 std::uint64_t seed) {
+  const std::size_t d = lower.size();
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<std::vector<double>> pts(n, std::vector<double>(d));
+  std::vector<std::size_t> perm(n);
+  for (std::size_t j = 0; j < d; ++j) {
+    std::iota(perm.begin(), perm.end(), std::size_t{0});
+    std::shuffle(perm.begin(), perm.end(), rng);
+    for (std::size_t i = 0; i < n; ++i)
+      pts[i][j] = lower[j] + (static_cast<double>(perm[i]) + u(rng)) / static_cast<double>(n) *
+                                 (upper[j] - lower[j]);
+  }
+  return pts;
+}
+
+MultistartResult multistart(const ProblemFactory& make_problem, std::size_t starts,
+                            std::uint64_t seed, const LeastSquaresOptions& options,
+                            const std::vector<double>& x_first, int threads) {
+  MultistartResult out;
+  std::vector<std::vector<double>> x0 = latin_hypercube(starts, options.lower, options.upper, seed);
+  if (!x_first.empty() && !x0.empty()) x0[0] = x_first;
+  out.starts.resize(x0.size());
+  const int nt = threads > 0 ? threads : omp_get_max_threads();
+#pragma omp parallel num_threads(nt)
+  {
+    std::unique_ptr<ResidualProblem> p = make_problem();
+#pragma omp for schedule(dynamic, 1)
+    for (long i = 0; i < static_cast<long>(x0.size()); ++i)
+      out.starts[static_cast<std::size_t>(i)] =
+          run_ceres(*p, x0[static_cast<std::size_t>(i)], options, -1);
+  }
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < out.starts.size(); ++i)
+    if (out.starts[i].usable && out.starts[i].cost < best) {
+      best = out.starts[i].cost;
+      out.best = i;
+    }
+  return out;
+}
+
+Covariance laplace_covariance(const std::vector<double>& jacobian, std::size_t m, std::size_t n,
+                              double rank_tolerance) {
+  Covariance c;
+  c.n = n;
+  Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> J(
+      jacobian.data(), static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(n));
+  const Eigen::MatrixXd F = J.transpose() * J;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(F);
+  const Eigen::VectorXd& ev = es.eigenvalues();
+  const Eigen::MatrixXd& V = es.eigenvectors();
+  const double largest = n > 0 ? std::max(ev(static_cast<Eigen::Index>(n) - 1), 0.0) : 0.0;
+  Eigen::MatrixXd C =
+      Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  std::vector<bool> undetermined(n, false);
+  for (Eigen::Index k = 0; k < static_cast<Eigen::Index>(n); ++k) {
+    if (ev(k) > rank_tolerance * largest && ev(k) > 0.0) {
+      ++c.rank;
+      C += V.col(k) * V.col(k).transpose() / ev(k);
+    } else {
+      // An undetermined direction: every parameter it involves has an unbounded variance.
+      for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(n); ++i)
+        if (std::fabs(V(i, k)) > 1e-6) undetermined[static_cast<std::size_t>(i)] = true;
+    }
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  c.fisher.resize(n * n);
+  c.covariance.resize(n * n);
+  c.eigenvectors.resize(n * n);
+  c.eigenvalues.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto ii = static_cast<Eigen::Index>(i);
+    c.eigenvalues[i] = ev(ii);
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto jj = static_cast<Eigen::Index>(j);
+      c.fisher[i * n + j] = F(ii, jj);
+      c.eigenvectors[i * n + j] = V(ii, jj);
+      c.covariance[i * n + j] = (undetermined[i] || undetermined[j]) ? nan : C(ii, jj);
+    }
+  }
+  return c;
+}
+
+Profile profile(ResidualProblem& problem, const std::vector<double>& x_best, double best_cost,
+                std::size_t index, const LeastSquaresOptions& options, std::size_t steps_per_side,
+                double threshold) {
+  Profile pr;
+  pr.index = index;
+  const double xb = x_best[index];
+  std::vector<std::pair<double, double>> pts{{xb, best_cost}};
+  for (int side : {-1, +1}) {
+    const double bound = side < 0 ? options.lower[index] : options.upper[index];
+    const double step = (bound - xb) / static_cast<double>(steps_per_side);
+    std::vector<double> x = x_best;
+    bool crossed = false;
+    double prev_v = xb, prev_c = best_cost;
+    for (std::size_t k = 1; k <= steps_per_side && step != 0.0; ++k) {
+      x[index] = xb + step * static_cast<double>(k);
+      const LeastSquaresResult r = run_ceres(problem, x, options, static_cast<long>(index));
+      if (!r.usable) break;
+      x = r.x;  // the next step starts from this one's optimum (continuation)
+      const double c = std::min(r.cost, std::max(prev_c, best_cost) + 1e6);
+      pts.emplace_back(x[index], c);
+      if (c - best_cost > threshold && !crossed) {
+        crossed = true;
+        const double f = (best_cost + threshold - prev_c) / (c - prev_c);
+        const double at = prev_v + f * (x[index] - prev_v);
+        if (side < 0) {
+          pr.lower = at;
+          pr.lower_bounded = true;
+        } else {
+          pr.upper = at;
+          pr.upper_bounded = true;
+        }
+      }
+      prev_v = x[index];
+      prev_c = c;
+      if (c - best_cost > 2.0 * threshold + 2.0) break;  // well beyond the interval
+    }
+    if (!crossed) (side < 0 ? pr.lower : pr.upper) = side < 0 ? prev_v : prev_v;
+  }
+  std::sort(pts.begin(), pts.end());
+  for (const auto& [v, c] : pts) {
+    pr.values.push_back(v);
+    pr.costs.push_back(c);
+  }
+  pr.identifiable = pr.lower_bounded && pr.upper_bounded;
+  return pr;
+}
+
+}  // namespace calcikin::optimize
