@@ -112,22 +112,24 @@ scenario::ParameterCatalogue Simulation::parameter_catalogue() {
   return c;
 }
 
-std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s) {
+std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s,
+                                                      const std::vector<BoundPath>& fitted) {
   // Errors raised below by code that knows only a location get the scenario line and caret.
   try {
-    return prepare_checked(s);
+    return prepare_checked(s, fitted);
   } catch (const input::InputError& e) {
     throw scenario::with_source_line(s, e);
   }
 }
 
-std::shared_ptr<const Simulation> Simulation::prepare_checked(scenario::Scenario s) {
+std::shared_ptr<const Simulation> Simulation::prepare_checked(
+    scenario::Scenario s, const std::vector<BoundPath>& fitted) {
   std::shared_ptr<Simulation> sim(new Simulation());
+  scenario::resolve_kinetic_parameters(s, parameter_catalogue());
   const auto fail_at = [&s](const input::SourceLocation& where, const std::string& key,
                             const std::string& problem, const std::string& hint = {}) {
     scenario::fail_at(s, where, key, problem, hint);
   };
-  scenario::resolve_kinetic_parameters(s, parameter_catalogue());
 
   // ---- model level and phases
   sim->autocatalytic_ = s.kinetics.model == "autocatalytic";
@@ -165,9 +167,10 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(scenario::Scenario
               "only ACP can be equilibrated with the initial solution");
   }
 
-  // ---- kinetic parameters of the base scenario. The catalogue ranges are plausible ranges (not
-  // enforced: fitting may leave them), but a parameter whose whole range is >= 0 (rate constants,
-  // energies, prefactors) cannot be negative.
+  // ---- kinetic parameters of the base scenario (names and units were checked and converted when
+  // the file was read). The catalogue ranges are plausible ranges (not enforced: fitting may leave
+  // them), but a parameter whose whole range is >= 0 (rate constants, energies, prefactors) cannot
+  // be negative.
   const kinetics::ParameterCatalogue& catalogue = kinetics::ParameterCatalogue::builtin();
   for (const scenario::ParameterOverride& o : s.kinetics.parameters) {
     const kinetics::ParameterInfo& info =
@@ -185,9 +188,10 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(scenario::Scenario
       if (auto problem = physical_problem(info, v))
         throw input::InputError(p.where, p.path, *problem, p.source_line, info.description);
   }
-  sim->parameters_ = kinetics::KineticParameters::defaults();
+  PointInputs& in = sim->base_;
+  in.kinetics = kinetics::KineticParameters::defaults();
   for (const scenario::ParameterOverride& o : s.kinetics.parameters)
-    sim->parameters_.set(o.name, o.value);
+    in.kinetics.set(o.name, o.value);
 
   // ---- chemical system: every element of the solution, plus Ca, Mg and P (so they can be swept)
   std::shared_ptr<const thermo::Database> db;
@@ -206,45 +210,122 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(scenario::Scenario
       elements.emplace_back(e);
       where.emplace_back();
     }
-  for (const scenario::SweepParameter& p : s.sweep.parameters)
-    if (p.path.rfind("solution.totals.", 0) == 0) {
-      const std::string el = p.path.substr(16);
-      if (std::find(elements.begin(), elements.end(), el) == elements.end()) {
-        elements.push_back(el);
-        where.push_back(p.where);
-      }
+  // Swept (or fitted) paths, resolved once; applying one point is then an assignment.
+  std::vector<scenario::ResolvedPath> bound;
+  for (const scenario::SweepParameter& p : s.sweep.parameters) {
+    bound.push_back(scenario::resolve_path(s, p.path, p.where, p.source_line));
+    bound.back().basis = p.basis;
+    if (bound.back().target == scenario::PathTarget::TimeEnd)
+      fail_at(p.where, p.path,
+              "time.end cannot be swept: every run of a sweep shares one time axis",
+              "sweep a parameter of the chemistry or the kinetics, and set time.end once");
+  }
+  for (const BoundPath& f : fitted) {
+    std::string path = f.path;
+    if (path.find("parameters.") == std::string::npos && path.find("solution.") != 0 &&
+        path.find("minerals.") != 0 && path.find("solver.") != 0 && path.find("time.") != 0)
+      path = "kinetics.parameters." + path;  // a bare kinetic catalogue name
+    bound.push_back(scenario::resolve_path(s, path, f.where, f.source_line));
+  }
+  for (const scenario::ResolvedPath& r : bound)
+    if (r.target == scenario::PathTarget::Total &&
+        std::find(elements.begin(), elements.end(), r.key) == elements.end()) {
+      elements.push_back(r.key);
+      where.push_back(r.where);
     }
   thermo::SystemOptions options;
   options.element_locations = where;
   options.enable_species = s.thermodynamics.optional_species;
   sim->system_ = thermo::ChemicalSystem::create(db, elements, options);
+  const thermo::ChemicalSystem& system = *sim->system_;
   for (const std::string& ph : sim->phases_)
-    if (sim->system_->phase_index(ph) < 0)
+    if (system.phase_index(ph) < 0)
       fail_at(s.kinetics.phases_where, "kinetics.phases",
               "the database '" + s.database + "' has no phase '" + ph + "'");
-  for (std::size_t i = 0; i < sim->system_->num_elements(); ++i)
-    sim->elements_.push_back(sim->system_->element_name(i));
 
-  // ---- swept paths (resolved once; applying one point is then an assignment)
-  for (const scenario::SweepParameter& p : s.sweep.parameters) {
-    scenario::ResolvedPath r = scenario::resolve_path(s, p.path, p.where, p.source_line);
-    r.basis = p.basis;
-    if (r.target == scenario::PathTarget::TimeEnd)
-      fail_at(p.where, p.path,
-              "time.end cannot be swept: every run of a sweep shares one time axis",
-              "sweep a parameter of the chemistry or the kinetics, and set time.end once");
-    // A swept thermodynamic parameter the file does not set starts from the database default, so
-    // that every point's scenario has the same parameter list (bound once below).
-    if (r.target == scenario::PathTarget::ThermoParameter) {
-      const auto& params = s.thermodynamics.parameters;
-      if (std::none_of(params.begin(), params.end(),
-                       [&](const auto& t) { return t.name == r.key; }))
-        scenario::apply(
-            s, r, scenario::thermo_parameter_catalogue(s.database)->find(r.key)->default_value);
-    }
-    sim->swept_paths_.push_back(std::move(r));
+  // ---- the base inputs and what each of their entries means (looked up here, once)
+  const scenario::SolutionSpec& sol = s.solution;
+  in.temperature = sol.temperature;
+  in.pH = sol.pH;
+  in.density = sol.density;
+  in.rtol = s.solver.rtol;
+  sim->free_pH_ = sol.pH_mode == scenario::PhMode::Free;
+  const auto add_total = [&](const std::string& element, scenario::ConcentrationBasis basis,
+                             double value) {
+    const int i = system.element_index(element);
+    if (i < 0) return;  // not a component of the system (the system refuses unknown elements)
+    TotalEntry t;
+    t.element = element;
+    t.system_index = static_cast<std::size_t>(i);
+    t.basis = basis;
+    const int b = db->find_basis(element);
+    if (b >= 0)
+      t.gram_formula_weight = db->basis[static_cast<std::size_t>(b)].gram_formula_weight * 1e-3;
+    sim->totals_.push_back(std::move(t));
+    in.totals.push_back(value);
+  };
+  for (const scenario::TotalEntry& t : sol.totals) add_total(t.element, t.basis, t.value);
+  for (const scenario::ResolvedPath& r : bound)
+    if (r.target == scenario::PathTarget::Total &&
+        std::none_of(sim->totals_.begin(), sim->totals_.end(),
+                     [&](const TotalEntry& t) { return t.element == r.key; }))
+      add_total(r.key, r.basis, 0.0);
+  if (sol.buffer) {
+    sim->buffer_index_ = system.element_index(sol.buffer->name);
+    in.buffer_total = sol.buffer->total;
   }
-  sim->thermo_bindings_ = bind_thermo_parameters(s, *sim->system_);
+  if (sol.charge_balance) {
+    sim->charge_balance_index_ = system.element_index(*sol.charge_balance);
+    if (sim->charge_balance_index_ < 0)
+      fail_at(sol.charge_balance_where, "solution.charge_balance",
+              "charge-balance element '" + *sol.charge_balance + "' is not in the system");
+  }
+  for (int k = 0; k < 3; ++k)
+    sim->output_element_index_[k] = system.element_index(kOutputElements[k]);
+  const auto add_mineral = [&](const scenario::MineralSpec& m, const std::string& key_path) {
+    const auto it = std::find(sim->phases_.begin(), sim->phases_.end(), m.phase);
+    if (it == sim->phases_.end())
+      fail_at(m.where, key_path, "mineral '" + m.phase + "' is not a phase of this simulation",
+              "list it in kinetics.phases (ACP, HAP, WH, OCP)");
+    sim->minerals_.push_back({m.phase, static_cast<std::size_t>(it - sim->phases_.begin())});
+    in.minerals.push_back({m.amount, m.radius, m.mg_fraction, m.equilibrate});
+  };
+  for (const scenario::MineralSpec& m : s.minerals) add_mineral(m, "minerals." + m.phase);
+  for (const scenario::ResolvedPath& r : bound)
+    if ((r.target == scenario::PathTarget::MineralAmount ||
+         r.target == scenario::PathTarget::MineralRadius) &&
+        std::none_of(sim->minerals_.begin(), sim->minerals_.end(),
+                     [&](const MineralEntry& m) { return m.phase == r.key; })) {
+      scenario::MineralSpec m;
+      m.phase = r.key;
+      m.where = r.where;
+      add_mineral(m, r.key_path);
+    }
+  // Thermodynamic offsets: the scenario's settings, then swept or fitted ones it does not set
+  // (starting from the database default, so every point sets the same slots).
+  const auto add_thermo = [&](const std::string& name, const input::SourceLocation& at,
+                              const std::string& line, const std::optional<double>& value) {
+    const auto thermo_catalogue = scenario::thermo_parameter_catalogue(s.database);
+    const scenario::ThermoParameterInfo& info = scenario::require_thermo_parameter(
+        *thermo_catalogue, name, at, "thermodynamics.parameters." + name, line);
+    ThermoSlot slot;
+    slot.name = name;
+    slot.kind = info.kind;
+    slot.system_index = info.kind == scenario::ThermoParameterKind::PhaseLogKOffset
+                            ? system.phase_index(info.target)
+                            : system.species_index(info.target);
+    sim->thermo_slots_.push_back(std::move(slot));
+    in.thermo_offsets.push_back(value ? *value : info.default_value);
+  };
+  for (const scenario::ThermoParameterSetting& p : s.thermodynamics.parameters)
+    add_thermo(p.name, p.where, p.source_line, p.value);
+  for (const scenario::ResolvedPath& r : bound)
+    if (r.target == scenario::PathTarget::ThermoParameter &&
+        std::none_of(sim->thermo_slots_.begin(), sim->thermo_slots_.end(),
+                     [&](const ThermoSlot& t) { return t.name == r.key; }))
+      add_thermo(r.key, r.where, {}, std::nullopt);
+  for (const scenario::SweepParameter& p : s.sweep.parameters)
+    sim->sweep_bindings_.push_back(sim->bind(p.path, p.where, p.source_line));
 
   // ---- output layout
   sim->output_times_ = make_output_times(s.time);
@@ -302,37 +383,115 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(scenario::Scenario
   L.variables[12].labels = sim->phases_;
   L.variables[12].labels.emplace_back("none");  // no solid left (or formed) at the end
   L.validate();
+  VariableIndex& v = sim->v_;
+  v.dissolved = L.variable_index("dissolved_total");
+  v.solid = L.variable_index("solid_element");
+  v.amount = L.variable_index("phase_amount");
+  v.si = L.variable_index("saturation_index");
+  v.radius = L.variable_index("mean_radius");
+  v.ph = L.variable_index("pH");
+  v.ca = L.variable_index("free_calcium_activity");
+  v.alpha = L.variable_index("crystalline_fraction");
+  v.t50 = L.variable_index("t50");
+  v.induction = L.variable_index("induction_time");
+  v.final_fraction = L.variable_index("final_phase_fraction");
+  v.mg_fraction = L.variable_index("solid_mg_fraction");
+  v.dominant = L.variable_index("dominant_phase");
+  v.initial_acp = L.variable_index("initial_acp_amount");
+  v.conservation = L.variable_index("conservation_error");
+  v.steps = L.variable_index("steps");
+  v.rhs = L.variable_index("rhs_evaluations");
+  v.jac = L.variable_index("jacobian_evaluations");
+  v.etf = L.variable_index("error_test_failures");
+  v.ncf = L.variable_index("nonlinear_convergence_failures");
   sim->scenario_ = std::move(s);
   return sim;
+}
+
+ParameterBinding Simulation::bind(std::string_view path_in, const input::SourceLocation& where,
+                                  const std::string& source_line) const {
+  std::string path(path_in);
+  if (path.find("parameters.") == std::string::npos && path.rfind("solution.", 0) != 0 &&
+      path.rfind("minerals.", 0) != 0 && path.rfind("solver.", 0) != 0 &&
+      path.rfind("time.", 0) != 0)
+    path = "kinetics.parameters." + path;  // a bare kinetic catalogue name
+  const auto fail = [&](const std::string& problem, const std::string& hint = {}) -> void {
+    throw input::InputError(where, path, problem, source_line, hint);
+  };
+  const scenario::ResolvedPath r = scenario::resolve_path(scenario_, path, where, source_line);
+  switch (r.target) {
+    case scenario::PathTarget::Temperature:
+      return {BindingTarget::Temperature, 0, path, "K"};
+    case scenario::PathTarget::PH:
+      return {BindingTarget::PH, 0, path, "1"};
+    case scenario::PathTarget::Density:
+      return {BindingTarget::Density, 0, path, "kg/L"};
+    case scenario::PathTarget::BufferTotal:
+      return {BindingTarget::BufferTotal, 0, path, "mol/kg"};
+    case scenario::PathTarget::SolverRtol:
+      return {BindingTarget::SolverRtol, 0, path, "1"};
+    case scenario::PathTarget::TimeEnd:
+      fail("time.end cannot be bound: every run shares one time axis");
+      break;
+    case scenario::PathTarget::Total:
+      for (std::size_t i = 0; i < totals_.size(); ++i)
+        if (totals_[i].element == r.key)
+          return {BindingTarget::Total, i, path,
+                  totals_[i].basis == scenario::ConcentrationBasis::Molal ? "mol/kg" : "mol/m3"};
+      fail("'" + r.key + "' is not a total of this problem",
+           "set it in solution.totals (or sweep it)");
+      break;
+    case scenario::PathTarget::MineralAmount:
+    case scenario::PathTarget::MineralRadius:
+      for (std::size_t i = 0; i < minerals_.size(); ++i)
+        if (minerals_[i].phase == r.key)
+          return r.target == scenario::PathTarget::MineralAmount
+                     ? ParameterBinding{BindingTarget::MineralAmount, i, path, "mol/kg"}
+                     : ParameterBinding{BindingTarget::MineralRadius, i, path, "m"};
+      fail("'" + r.key + "' is not a mineral of this problem", "list it under minerals");
+      break;
+    case scenario::PathTarget::KineticParameter: {
+      const kinetics::ParameterInfo& info =
+          kinetics::ParameterCatalogue::builtin().at(r.key, where, path, source_line);
+      const int slot = kinetics::KineticParameters::slot_of(info.name);
+      if (slot < 0) fail("kinetic parameter '" + r.key + "' is not bound to a field (a bug)");
+      return {BindingTarget::KineticParameter, static_cast<std::size_t>(slot), path, info.unit};
+    }
+    case scenario::PathTarget::ThermoParameter:
+      for (std::size_t i = 0; i < thermo_slots_.size(); ++i)
+        if (thermo_slots_[i].name == r.key) return {BindingTarget::ThermoOffset, i, path, "1"};
+      fail("thermodynamic parameter '" + r.key + "' has no slot in this problem",
+           "set it in thermodynamics.parameters, sweep it, or pass it to prepare as fitted");
+      break;
+  }
+  fail("cannot bind '" + path + "'");
+  return {};
+}
+
+ode::IntegratorOptions Simulation::integrator_options(const PointInputs& in) const noexcept {
+  ode::IntegratorOptions opt;
+  opt.rtol = in.rtol;
+  opt.max_steps = static_cast<long>(scenario_.solver.max_steps);
+  opt.max_step = scenario_.solver.max_step;
+  return opt;
 }
 
 // ------------------------------------------------------------------------------------------------
 // One evaluator per thread: a CVODE workspace and a Speciator, reused for every point.
 
-class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics::ObservationSink {
- public:
-  explicit SimulationEvaluator(const Simulation& sim)
+struct TrajectoryEvaluator::Impl final : private kinetics::ObservationSink {
+  explicit Impl(const Simulation& sim)
       : sim_(sim),
-        point_(sim.scenario_),
+        inputs_(sim.base_),
         totals_(sim.system_->num_elements(), 0.0),
-        chemistry_(sim.system_, sim.phases_, totals_, sim.scenario_.solution.temperature, false,
-                   sim.scenario_.solution.pH) {
-    const io::RunLayout& L = sim.layout_;
-    v_dissolved_ = L.variable_index("dissolved_total");
-    v_solid_ = L.variable_index("solid_element");
-    v_amount_ = L.variable_index("phase_amount");
-    v_si_ = L.variable_index("saturation_index");
-    v_radius_ = L.variable_index("mean_radius");
-    v_ph_ = L.variable_index("pH");
-    v_ca_ = L.variable_index("free_calcium_activity");
-    v_alpha_ = L.variable_index("crystalline_fraction");
-    for (int k = 0; k < 3; ++k) element_index_[k] = sim.system_->element_index(kOutputElements[k]);
+        chemistry_(sim.system_, sim.phases_, totals_, sim.base_.temperature, false, sim.base_.pH) {
+    crystals_.reserve(sim.phases_.size());
+    for (const std::string& phase : sim.phases_) crystal_kinds_.push_back(kind_of(phase));
   }
 
-  void evaluate(std::size_t run_index, const double* swept, io::RunRecord& out) noexcept override {
+  void evaluate(const PointInputs& in, io::RunRecord& out) noexcept {
     try {
-      out.run_index = run_index;
-      run(swept, out);
+      run(in, out);
     } catch (const std::exception& e) {
       out.fail(e.what());
     } catch (...) {
@@ -340,23 +499,23 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
     }
   }
 
- private:
   bool needs_chemistry(std::size_t k) const override { return sim_.output_written(k); }
 
   void record(std::size_t k, double t, const kinetics::Observation& o) override {
+    const Simulation::VariableIndex& v = sim_.v_;
     const std::size_t np = sim_.phases_.size();
-    double* dissolved = record_->data(v_dissolved_) + 3 * k;
+    double* dissolved = record_->data(v.dissolved) + 3 * k;
     for (int e = 0; e < 3; ++e) dissolved[e] = o.dissolved[static_cast<std::size_t>(e)];
     for (std::size_t p = 0; p < np; ++p) {
-      double* solid = record_->data(v_solid_) + 3 * (k * np + p);
+      double* solid = record_->data(v.solid) + 3 * (k * np + p);
       for (std::size_t e = 0; e < 3; ++e) solid[e] = o.solid[p][e];
-      record_->data(v_amount_)[k * np + p] = o.amount[p];
-      record_->data(v_si_)[k * np + p] = o.saturation_index[p];
-      record_->data(v_radius_)[k * np + p] = o.mean_radius[p];
+      record_->data(v.amount)[k * np + p] = o.amount[p];
+      record_->data(v.si)[k * np + p] = o.saturation_index[p];
+      record_->data(v.radius)[k * np + p] = o.mean_radius[p];
     }
-    record_->data(v_ph_)[k] = o.pH;
-    record_->data(v_ca_)[k] = std::pow(10.0, o.log10_activity_ca);
-    record_->data(v_alpha_)[k] = o.crystalline_fraction;
+    record_->data(v.ph)[k] = o.pH;
+    record_->data(v.ca)[k] = std::pow(10.0, o.log10_activity_ca);
+    record_->data(v.alpha)[k] = o.crystalline_fraction;
     // Conservation: dissolved + solids - source*t equals the initial totals.
     for (std::size_t e = 0; e < 3; ++e) {
       double sum = o.dissolved[e];
@@ -367,70 +526,80 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
     }
   }
 
-  // Molal totals of every system element for the point scenario (molar input: PHREEQC's rule,
-  // initial_solution.hpp, the same conversion as `speciate`).
-  void fill_totals() {
-    const scenario::SolutionSpec& sol = point_.solution;
+  // Molal totals of every system element (molar input: PHREEQC's rule, initial_solution.hpp, the
+  // same conversion as `speciate`).
+  void fill_totals(const PointInputs& in) {
     std::fill(totals_.begin(), totals_.end(), 0.0);
-    const double kgw_per_litre = water_per_litre(sol, sim_.system_->database());
+    double solutes = 0.0;  // kg per litre
+    bool any_molar = false;
+    for (std::size_t i = 0; i < sim_.totals_.size(); ++i)
+      if (sim_.totals_[i].basis == scenario::ConcentrationBasis::Molar) {
+        any_molar = true;
+        solutes += in.totals[i] * 1e-3 * sim_.totals_[i].gram_formula_weight;  // mol/m3 -> mol/L
+      }
+    const double kgw_per_litre = any_molar ? in.density - solutes : 1.0;
     if (!(kgw_per_litre > 0.0))
       throw std::domain_error("the solutes outweigh the solution (density too low)");
-    for (const scenario::TotalEntry& t : sol.totals) {
-      const int i = sim_.system_->element_index(t.element);
-      if (i < 0) continue;
-      totals_[static_cast<std::size_t>(i)] = molality(t, kgw_per_litre);
+    for (std::size_t i = 0; i < sim_.totals_.size(); ++i) {
+      const Simulation::TotalEntry& t = sim_.totals_[i];
+      totals_[t.system_index] = t.basis == scenario::ConcentrationBasis::Molal
+                                    ? in.totals[i]
+                                    : in.totals[i] * 1e-3 / kgw_per_litre;
     }
-    if (sol.buffer) {
-      const int i = sim_.system_->element_index(sol.buffer->name);
-      if (i >= 0) totals_[static_cast<std::size_t>(i)] = sol.buffer->total;
-    }
+    if (sim_.buffer_index_ >= 0)
+      totals_[static_cast<std::size_t>(sim_.buffer_index_)] = in.buffer_total;
   }
 
-  void run(const double* swept, io::RunRecord& out) {
-    // ---- the point's scenario
-    for (std::size_t i = 0; i < sim_.swept_paths_.size(); ++i)
-      scenario::apply(point_, sim_.swept_paths_[i], swept[i]);
-    kinetics::KineticParameters params = kinetics::KineticParameters::defaults();
-    for (const scenario::ParameterOverride& o : point_.kinetics.parameters)
-      params.set(o.name, o.value);
-    fill_totals();
-    apply_thermo_parameters(chemistry_.speciator(), sim_.thermo_bindings_, point_.thermodynamics);
+  kinetics::KineticsModel& build(const PointInputs& in) {
+    const kinetics::KineticParameters& params = in.kinetics;
+    fill_totals(in);
+    thermo::Speciator& speciator = chemistry_.speciator();
+    for (std::size_t i = 0; i < sim_.thermo_slots_.size(); ++i) {
+      const Simulation::ThermoSlot& slot = sim_.thermo_slots_[i];
+      if (slot.system_index < 0) continue;
+      if (slot.kind == scenario::ThermoParameterKind::PhaseLogKOffset)
+        speciator.set_phase_log_k_offset(static_cast<std::size_t>(slot.system_index),
+                                         in.thermo_offsets[i]);
+      else
+        speciator.set_species_log_k_offset(static_cast<std::size_t>(slot.system_index),
+                                           in.thermo_offsets[i]);
+    }
     // Every point starts speciation from the same initial guess, so its results do not depend on
     // which points this thread computed before (bit-identical files for any threads/shards/resume).
-    chemistry_.speciator().reset_initial_guess();
-    const scenario::SolutionSpec& sol = point_.solution;
-    if (sol.temperature != temperature_) {
-      chemistry_.speciator().set_temperature(sol.temperature);
-      temperature_ = sol.temperature;
+    speciator.reset_initial_guess();
+    if (in.temperature != temperature_) {
+      speciator.set_temperature(in.temperature);
+      temperature_ = in.temperature;
     }
     chemistry_.set_free_pH(false);
-    chemistry_.set_pH(sol.pH);
-    if (sol.charge_balance) {
-      const int i = sim_.system_->element_index(*sol.charge_balance);
-      if (i < 0)
-        throw std::runtime_error("charge-balance element '" + *sol.charge_balance +
-                                 "' is not in the system");
+    chemistry_.set_pH(in.pH);
+    if (sim_.charge_balance_index_ >= 0) {
+      const auto i = static_cast<std::size_t>(sim_.charge_balance_index_);
       double adjusted = 0.0;
-      const thermo::SpeciationStatus st = chemistry_.speciator().solve_charge_balance(
-          totals_.data(), sol.pH, static_cast<std::size_t>(i), &adjusted);
+      const thermo::SpeciationStatus st =
+          speciator.solve_charge_balance(totals_.data(), in.pH, i, &adjusted);
       if (!st.converged)
-        throw std::runtime_error("no " + *sol.charge_balance + " total balances the charge");
-      totals_[static_cast<std::size_t>(i)] = adjusted;
+        throw std::runtime_error("no " + sim_.system_->element_name(i) +
+                                 " total balances the charge");
+      totals_[i] = adjusted;
     }
     chemistry_.set_background_totals(totals_);
     std::array<double, kinetics::kComponentCount> dissolved{};
     for (int k = 0; k < 3; ++k)
       dissolved[static_cast<std::size_t>(k)] =
-          element_index_[k] >= 0 ? totals_[static_cast<std::size_t>(element_index_[k])] : 0.0;
+          sim_.output_element_index_[k] >= 0
+              ? totals_[static_cast<std::size_t>(sim_.output_element_index_[k])]
+              : 0.0;
 
     // ---- pre-formed minerals
     double acp_amount = 0.0, acp_radius = 25e-9, acp_mg_fraction = 0.0;
-    std::vector<kinetics::CrystalSetup>& crystals = crystals_;
-    crystals.clear();
+    crystals_.clear();
     for (std::size_t c = 1; c < sim_.phases_.size(); ++c)
-      crystals.push_back({kind_of(sim_.phases_[c]), c, 0.0, 25e-9});
-    for (const scenario::MineralSpec& m : point_.minerals) {
-      if (m.phase == "ACP") {
+      crystals_.push_back({crystal_kinds_[c], c, 0.0, 25e-9});
+    for (std::size_t i = 0; i < sim_.minerals_.size(); ++i) {
+      const MineralInput& m = in.minerals[i];
+      const std::size_t phase = sim_.minerals_[i].phase_index;
+      if (phase == 0) {  // ACP
         acp_radius = m.radius;
         // Mg-bearing ACP from t = 0, Mg conserved (models/kinetics/acp_equilibration.hpp).
         const kinetics::MgAcpInitial eq =
@@ -440,21 +609,18 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
         acp_mg_fraction = eq.mg_fraction;
         dissolved = eq.dissolved;
       } else {
-        for (std::size_t c = 1; c < sim_.phases_.size(); ++c)
-          if (sim_.phases_[c] == m.phase) {
-            crystals[c - 1].seed_amount = m.amount;
-            crystals[c - 1].seed_radius = m.radius;
-          }
+        crystals_[phase - 1].seed_amount = m.amount;
+        crystals_[phase - 1].seed_radius = m.radius;
       }
     }
-    if (sol.pH_mode == scenario::PhMode::Free) {
-      dissolved[kH] = chemistry_.proton_balance_at(dissolved.data(), sol.pH);
+    if (sim_.free_pH_) {
+      dissolved[kH] = chemistry_.proton_balance_at(dissolved.data(), in.pH);
       chemistry_.set_free_pH(true);
     }
-    out.data(sim_.layout_.variable_index("initial_acp_amount"))[0] = acp_amount;
+    acp_amount_ = acp_amount;
 
     // ---- model
-    std::unique_ptr<kinetics::KineticsModel> model;
+    const scenario::SolverSpec& solver = sim_.scenario_.solver;
     if (sim_.autocatalytic_) {
       kinetics::AutocatalyticSetup a;
       a.dissolved = dissolved;
@@ -463,41 +629,43 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
       a.acp_amount = acp_amount;
       a.acp_radius = acp_radius;
       a.parameters = params;
-      a.atol = point_.solver.atol_scale;
-      model = std::make_unique<kinetics::AutocatalyticModel>(chemistry_, a);
+      a.atol = solver.atol_scale;
+      model_ = std::make_unique<kinetics::AutocatalyticModel>(chemistry_, a);
     } else {
       kinetics::MechanisticSetup m;
-      m.temperature = sol.temperature;
+      m.temperature = in.temperature;
       m.dissolved = dissolved;
       m.acp_phase = 0;
       m.acp_amount = acp_amount;
       m.acp_radius = acp_radius;
       m.acp_mg_fraction = acp_mg_fraction;
-      m.crystals = crystals;
+      m.crystals = crystals_;
       m.parameters = params;
-      m.atol_scale = point_.solver.atol_scale;
+      m.atol_scale = solver.atol_scale;
       auto mech = std::make_unique<kinetics::MechanisticModel>(chemistry_, m);
-      mech->set_steady_stop(point_.solver.stop_when_steady, point_.solver.steady_tolerance);
-      model = std::move(mech);
+      mech->set_steady_stop(solver.stop_when_steady, solver.steady_tolerance);
+      model_ = std::move(mech);
     }
-    element_totals_ = model->element_totals();
-    source_rate_ = params.phosphate_source_rate;
+    return *model_;
+  }
+
+  void run(const PointInputs& in, io::RunRecord& out) {
+    const Simulation::VariableIndex& v = sim_.v_;
+    kinetics::KineticsModel& model = build(in);
+    out.data(v.initial_acp)[0] = acp_amount_;
+    element_totals_ = model.element_totals();
+    source_rate_ = in.kinetics.phosphate_source_rate;
     conservation_ = 0.0;
 
-    ode::IntegratorOptions opt;
-    opt.rtol = point_.solver.rtol;
-    opt.max_steps = static_cast<long>(point_.solver.max_steps);
-    opt.max_step = point_.solver.max_step;
     record_ = &out;
-    const kinetics::TrajectoryResult r =
-        kinetics::run_trajectory(*model, integrator_, sim_.output_times_, opt, this);
+    const kinetics::TrajectoryResult r = kinetics::run_trajectory(
+        model, integrator_, sim_.output_times_, sim_.integrator_options(in), this);
     record_ = nullptr;
 
     // ---- scalars
-    const io::RunLayout& L = sim_.layout_;
     const std::size_t np = sim_.phases_.size();
-    out.data(L.variable_index("t50"))[0] = r.t50;
-    out.data(L.variable_index("induction_time"))[0] = r.induction_time;
+    out.data(v.t50)[0] = r.t50;
+    out.data(v.induction)[0] = r.induction_time;
     const kinetics::Observation& f = r.final_observation;
     double p_solid = 0.0;
     for (std::size_t p = 0; p < np; ++p) p_solid += std::max(f.solid[p][kP], 0.0);
@@ -508,23 +676,19 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
     std::size_t dominant = any_solid ? 0 : np;
     for (std::size_t p = 0; p < np; ++p) {
       const double share = any_solid ? std::max(f.solid[p][kP], 0.0) / p_solid : nan;
-      out.data(L.variable_index("final_phase_fraction"))[p] = share;
+      out.data(v.final_fraction)[p] = share;
       const double cations = f.solid[p][kCa] + f.solid[p][kMg];
-      out.data(L.variable_index("solid_mg_fraction"))[p] =
-          cations > 0.0 ? f.solid[p][kMg] / cations : std::numeric_limits<double>::quiet_NaN();
+      out.data(v.mg_fraction)[p] = cations > 0.0 ? f.solid[p][kMg] / cations : nan;
       if (any_solid && f.solid[p][kP] > f.solid[dominant][kP]) dominant = p;
     }
-    out.data(L.variable_index("dominant_phase"))[0] = static_cast<double>(dominant);
-    out.data(L.variable_index("conservation_error"))[0] = conservation_;
+    out.data(v.dominant)[0] = static_cast<double>(dominant);
+    out.data(v.conservation)[0] = conservation_;
     const ode::IntegratorStatistics& st = r.integration.statistics;
-    out.data(L.variable_index("steps"))[0] = static_cast<double>(st.steps);
-    out.data(L.variable_index("rhs_evaluations"))[0] = static_cast<double>(st.rhs_evaluations);
-    out.data(L.variable_index("jacobian_evaluations"))[0] =
-        static_cast<double>(st.jacobian_evaluations);
-    out.data(L.variable_index("error_test_failures"))[0] =
-        static_cast<double>(st.error_test_failures);
-    out.data(L.variable_index("nonlinear_convergence_failures"))[0] =
-        static_cast<double>(st.nonlinear_convergence_failures);
+    out.data(v.steps)[0] = static_cast<double>(st.steps);
+    out.data(v.rhs)[0] = static_cast<double>(st.rhs_evaluations);
+    out.data(v.jac)[0] = static_cast<double>(st.jacobian_evaluations);
+    out.data(v.etf)[0] = static_cast<double>(st.error_test_failures);
+    out.data(v.ncf)[0] = static_cast<double>(st.nonlinear_convergence_failures);
     if (r.integration.status == ode::IntegrationStatus::Failed) {
       out.fail(r.integration.message);
       return;
@@ -533,24 +697,46 @@ class SimulationEvaluator final : public sweep::PointEvaluator, private kinetics
   }
 
   const Simulation& sim_;
-  scenario::Scenario point_;
+  PointInputs inputs_;  // the sweep point's inputs (sized once; copied from the base per point)
   std::vector<double> totals_;
   kinetics::SpeciatorChemistry chemistry_;
   ode::CvodeIntegrator integrator_;
   std::vector<kinetics::CrystalSetup> crystals_;
+  std::vector<kinetics::CrystalKind> crystal_kinds_;  // per phase (ACP's entry unused)
+  std::unique_ptr<kinetics::KineticsModel> model_;
   double temperature_ = std::numeric_limits<double>::quiet_NaN();
-  int element_index_[3] = {-1, -1, -1};
+  double acp_amount_ = 0.0;
   std::array<double, kinetics::kComponentCount> element_totals_{};
   double source_rate_ = 0.0;
   double conservation_ = 0.0;
   io::RunRecord* record_ = nullptr;
-  std::size_t v_dissolved_ = 0, v_solid_ = 0, v_amount_ = 0, v_si_ = 0, v_radius_ = 0, v_ph_ = 0,
-              v_ca_ = 0, v_alpha_ = 0;
 };
+
+TrajectoryEvaluator::TrajectoryEvaluator(const Simulation& problem)
+    : impl_(std::make_unique<Impl>(problem)) {}
+
+TrajectoryEvaluator::~TrajectoryEvaluator() = default;
+
+void TrajectoryEvaluator::evaluate(std::size_t run_index, const double* swept,
+                                   io::RunRecord& out) noexcept {
+  out.run_index = run_index;
+  PointInputs& in = impl_->inputs_;
+  in = impl_->sim_.base_;  // same sizes: no allocation
+  if (swept != nullptr) apply(impl_->sim_.sweep_bindings_, swept, in);
+  impl_->evaluate(in, out);
+}
+
+void TrajectoryEvaluator::evaluate(const PointInputs& inputs, io::RunRecord& out) noexcept {
+  impl_->evaluate(inputs, out);
+}
+
+kinetics::KineticsModel& TrajectoryEvaluator::build_model(const PointInputs& inputs) {
+  return impl_->build(inputs);
+}
 
 sweep::EvaluatorFactory Simulation::evaluator_factory() const {
   return [this]() -> std::unique_ptr<sweep::PointEvaluator> {
-    return std::make_unique<SimulationEvaluator>(*this);
+    return std::make_unique<TrajectoryEvaluator>(*this);
   };
 }
 
@@ -560,7 +746,7 @@ io::RunRecord Simulation::run_once() const {
   std::vector<double> swept;
   for (const scenario::SweepParameter& p : scenario_.sweep.parameters)
     swept.push_back(p.values.empty() ? 0.0 : p.values.front());
-  SimulationEvaluator evaluator(*this);
+  TrajectoryEvaluator evaluator(*this);
   evaluator.evaluate(0, swept.empty() ? nullptr : swept.data(), record);
   return record;
 }

@@ -1,6 +1,7 @@
 #include "models/kinetics/kinetic_parameters.hpp"
 
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 #include "models/kinetics/parameter_catalogue.hpp"
@@ -78,21 +79,45 @@ constexpr CrystalBinding kCrystalBindings[] = {
 constexpr const char* kCrystalNames[] = {"HAP", "WH", "OCP"};
 constexpr CP KP::*kCrystalFields[] = {&KP::hap, &KP::wh, &KP::ocp};
 
-double* locate(KP& p, const std::string& name) noexcept {
-  for (const Binding& b : kBindings)
-    if (name == b.name) return &(p.*(b.field));
-  if (name == "WH.nucleation.mg_composition_optimum") return &p.wh.mg_composition_optimum;
+constexpr std::size_t kTopLevel = std::size(kBindings);
+constexpr std::size_t kPerCrystal = std::size(kCrystalBindings);
+// Slots: the top-level fields, then each crystal's fields (HAP, WH, OCP), then WH's composition
+// optimum -- the order of bound_parameter_names().
+constexpr std::size_t kSlotCount = kTopLevel + 3 * kPerCrystal + 1;
+
+double* field_at(KP& p, std::size_t slot) noexcept {
+  if (slot < kTopLevel) return &(p.*(kBindings[slot].field));
+  slot -= kTopLevel;
+  if (slot < 3 * kPerCrystal)
+    return &((p.*(kCrystalFields[slot / kPerCrystal])).*
+             (kCrystalBindings[slot % kPerCrystal].field));
+  return &p.wh.mg_composition_optimum;
+}
+
+}  // namespace
+
+int KineticParameters::slot_of(const std::string& name) noexcept {
+  for (std::size_t i = 0; i < kTopLevel; ++i)
+    if (name == kBindings[i].name) return static_cast<int>(i);
+  if (name == "WH.nucleation.mg_composition_optimum") return static_cast<int>(kSlotCount - 1);
   for (std::size_t k = 0; k < 3; ++k) {
     const std::string prefix = std::string(kCrystalNames[k]) + ".";
     if (name.compare(0, prefix.size(), prefix) != 0) continue;
     const std::string rest = name.substr(prefix.size());
-    for (const CrystalBinding& b : kCrystalBindings)
-      if (rest == b.suffix) return &((p.*(kCrystalFields[k])).*(b.field));
+    for (std::size_t j = 0; j < kPerCrystal; ++j)
+      if (rest == kCrystalBindings[j].suffix)
+        return static_cast<int>(kTopLevel + k * kPerCrystal + j);
   }
-  return nullptr;
+  return -1;
 }
 
-}  // namespace
+std::size_t KineticParameters::slot_count() noexcept { return kSlotCount; }
+
+double& KineticParameters::at(std::size_t slot) noexcept { return *field_at(*this, slot); }
+
+double KineticParameters::at(std::size_t slot) const noexcept {
+  return *field_at(const_cast<KP&>(*this), slot);
+}
 
 std::vector<std::string> bound_parameter_names() {
   std::vector<std::string> out;
@@ -105,15 +130,15 @@ std::vector<std::string> bound_parameter_names() {
 }
 
 bool KineticParameters::set(const std::string& name, double value) noexcept {
-  double* field = locate(*this, name);
-  if (field == nullptr) return false;
-  *field = value;
+  const int slot = slot_of(name);
+  if (slot < 0) return false;
+  at(static_cast<std::size_t>(slot)) = value;
   return true;
 }
 
 double KineticParameters::get(const std::string& name) const noexcept {
-  double* field = locate(const_cast<KP&>(*this), name);
-  return field == nullptr ? std::nan("") : *field;
+  const int slot = slot_of(name);
+  return slot < 0 ? std::nan("") : at(static_cast<std::size_t>(slot));
 }
 
 KineticParameters KineticParameters::defaults() {

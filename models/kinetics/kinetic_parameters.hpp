@@ -94,6 +94,13 @@ struct KineticParameters {
   double get(const std::string& name) const noexcept;
 
   const CrystalParameters& crystal(const std::string& phase) const;  // "HAP" | "WH" | "OCP"
+
+  // Binding by index (what a sweep point or a fit applies, with no string look-up): slot_of(name)
+  // once, then at(slot). Slots run from 0 to slot_count() - 1 over every bound name.
+  static int slot_of(const std::string& name) noexcept;  // -1 for an unknown name
+  static std::size_t slot_count() noexcept;
+  double& at(std::size_t slot) noexcept;
+  double at(std::size_t slot) const noexcept;
 };
 
 // Names bound to fields (for the catalogue-consistency test and documentation).
