@@ -11,6 +11,8 @@
 #include <map>
 #include <set>
 
+#include <sys/stat.h>
+
 #include "solver/io/hdf5_util.hpp"
 #include "solver/io/output_names.hpp"
 #include "solver/io/run_layout.hpp"
@@ -317,9 +319,12 @@ Handle checksummed_format() {
 }
 
 // Removes a temporary file unless it was renamed into place (any failure leaves no temporary).
+// Owns the path only once this process has created the file (own()), so a failed exclusive
+// creation never removes another process's file.
 class TemporaryFile {
  public:
-  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
+  TemporaryFile() = default;
+  void own(std::string path) { path_ = std::move(path); }
   ~TemporaryFile() {
     if (!path_.empty()) std::remove(path_.c_str());
   }
@@ -341,9 +346,16 @@ void rename_into_place(const std::string& partial, const std::string& out) {
 }  // namespace
 
 MergeSummary merge_parts(const std::vector<std::string>& parts, const std::string& out,
-                         int compression) {
+                         int compression, bool overwrite) {
   h5::silence_errors();
   if (parts.empty()) throw IoError("merge: no part files given");
+  {
+    struct stat st {};
+    if (::lstat(out.c_str(), &st) == 0 && (!S_ISREG(st.st_mode) || !overwrite))
+      throw IoError(
+          "merge: " + out + " exists" +
+          (S_ISREG(st.st_mode) ? ": pass overwrite to replace it" : " and is not a regular file"));
+  }
   std::vector<Part> opened;
   opened.reserve(parts.size());
   for (const auto& path : parts) opened.push_back(open_part(path));
@@ -390,11 +402,13 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
 
   const std::string partial = out + kPartialSuffix;
   MergeSummary summary;
-  TemporaryFile temporary(partial);
+  TemporaryFile temporary;
   {
     Handle fapl = checksummed_format();
-    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
-                        "create " + partial);
+    // Exclusive: never truncates a file this call did not create (another process's .partial).
+    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()),
+                        "create " + partial + " (it must not exist)");
+    temporary.own(partial);
     const std::vector<std::string> per_run =
         create_like(first.file.get(), file.get(), first.total, compression);
     for (const Part& p : opened) {
@@ -422,9 +436,10 @@ void repack_compressed(const std::string& from, const std::string& to, int level
   h5::silence_errors();
   Part p = open_part(from, false);  // this process's own file
   const std::string partial = to + ".repack";
-  TemporaryFile temporary(partial);
+  TemporaryFile temporary;
   {
     Handle fapl = checksummed_format();
+    temporary.own(partial);  // under the run's lock: a leftover .repack is this output's own
     Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
                         "create " + partial);
     const std::vector<std::string> per_run = create_like(p.file.get(), file.get(), p.rows, level);

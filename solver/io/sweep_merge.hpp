@@ -14,9 +14,11 @@ struct MergeSummary {
 
 // Scatters the rows of shard files (each holding global runs K, K+N, ...) into one file at `out`
 // (written as out.partial, then renamed). Throws IoError when a part is of another scenario (hash),
-// another sweep size or shard count, a shard is missing or given twice, or a part is unfinished.
+// another sweep size or shard count, a shard is missing or given twice, or a part is unfinished;
+// also when `out` exists and `overwrite` is false (a finished file is never replaced silently), or
+// out.partial exists (created exclusively: the caller removes a stale one under its output lock).
 MergeSummary merge_parts(const std::vector<std::string>& parts, const std::string& out,
-                         int compression = 0);
+                         int compression = 0, bool overwrite = false);
 
 // Writes the published file `to` from a finished .partial (or any calcikin file): strings become
 // variable-length UTF-8 (netCDF-4 NC_STRING), and with `level` > 0 every per-run numeric dataset is

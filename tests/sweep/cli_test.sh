@@ -45,6 +45,39 @@ same one.h5 merged.h5
 expect_rc 0 "$calcikin" run "$grid" -o other1.h5 --shard 1/3 --set "solution.temperature=25 degC" --no-progress
 expect_rc 5 "$calcikin" merge part0.h5 other1.h5 part2.h5 -o bad.h5
 [ ! -e bad.h5 ] || fail "merge of different scenarios wrote a file"
+# merge has run's output policy: a finished file is never replaced without --overwrite (exit 3,
+# file untouched), nor a .partial; never onto a part or a non-regular file; one process per output
+# (the lock run uses); no .partial left after a success or a refusal.
+before=$(md5sum < merged.h5)
+"$calcikin" merge part0.h5 part1.h5 part2.h5 -o merged.h5 2> again.txt
+rc=$?; [ $rc -eq 3 ] || { cat again.txt; fail "merge onto a finished file: exit $rc (expected 3)"; }
+grep -q "refusing to overwrite" again.txt || { cat again.txt; fail "merge onto a finished file: no reason"; }
+[ "$(md5sum < merged.h5)" = "$before" ] || fail "merge without --overwrite changed the finished file"
+expect_rc 0 "$calcikin" merge part0.h5 part1.h5 part2.h5 -o merged.h5 --overwrite
+same one.h5 merged.h5
+before=$(md5sum < part0.h5)
+expect_rc 3 "$calcikin" merge part0.h5 part1.h5 part2.h5 -o part0.h5 --overwrite
+[ "$(md5sum < part0.h5)" = "$before" ] || fail "merge onto its own part changed it"
+mkdir -p outdir
+expect_rc 3 "$calcikin" merge part0.h5 part1.h5 part2.h5 -o outdir
+echo "not hdf5" > stale.h5.partial
+expect_rc 3 "$calcikin" merge part0.h5 part1.h5 part2.h5 -o stale.h5
+[ "$(cat stale.h5.partial)" = "not hdf5" ] || fail "merge without --overwrite touched a .partial"
+expect_rc 0 "$calcikin" merge part0.h5 part1.h5 part2.h5 -o stale.h5 --overwrite
+same one.h5 stale.h5
+[ ! -e stale.h5.partial ] || fail "merge left a .partial"
+cp one.h5 mlocked.h5.partial
+flock mlocked.h5.lock sleep 30 &
+mholder=$!
+for _ in $(seq 100); do [ -e mlocked.h5.lock ] && break; sleep 0.05; done
+sleep 0.2
+"$calcikin" merge part0.h5 part1.h5 part2.h5 -o mlocked.h5 --overwrite 2> mlock.txt
+rc=$?; [ $rc -eq 5 ] || { cat mlock.txt; fail "merge onto a locked output: exit $rc (expected 5)"; }
+grep -q "another calcikin run" mlock.txt || { cat mlock.txt; fail "merge: no lock message"; }
+cmp -s one.h5 mlocked.h5.partial || fail "merge touched a running run's .partial"
+[ ! -e mlocked.h5 ] || fail "merge wrote a locked output"
+kill $mholder; wait $mholder 2>/dev/null; rm -f mlocked.h5.lock  # flock(1) leaves its file
+ls ./*.lock 2>/dev/null && fail "merge left a lock file"
 
 # Sharding only on request: inside an array task without --shard every point is computed.
 SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_MAX=2 \
