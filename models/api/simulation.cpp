@@ -591,6 +591,14 @@ struct TrajectoryEvaluator::Impl final : private kinetics::ObservationSink {
               ? totals_[static_cast<std::size_t>(sim_.output_element_index_[k])]
               : 0.0;
 
+    // Free pH (unbuffered or weakly buffered media): the scenario pH is that of the solution before
+    // any precipitation; the proton balance is fixed there, so the acid released when ACP forms
+    // from HPO4-rich solution (and later when it converts) lowers the pH.
+    if (sim_.free_pH_) {
+      dissolved[kH] = chemistry_.proton_balance_at(dissolved.data(), in.pH);
+      chemistry_.set_free_pH(true);
+    }
+
     // ---- pre-formed minerals
     double acp_amount = 0.0, acp_radius = 25e-9, acp_mg_fraction = 0.0;
     crystals_.clear();
@@ -612,10 +620,6 @@ struct TrajectoryEvaluator::Impl final : private kinetics::ObservationSink {
         crystals_[phase - 1].seed_amount = m.amount;
         crystals_[phase - 1].seed_radius = m.radius;
       }
-    }
-    if (sim_.free_pH_) {
-      dissolved[kH] = chemistry_.proton_balance_at(dissolved.data(), in.pH);
-      chemistry_.set_free_pH(true);
     }
     acp_amount_ = acp_amount;
 

@@ -1,5 +1,6 @@
 #include "models/kinetics/autocatalytic_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -32,6 +33,21 @@ AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry,
   const double f_ph = std::pow(10.0, -p_.auto_ph_slope * (chem_.pH - p_.auto_reference_pH));
   k0_ = p_.auto_k0 * f_mg * f_ph;
   k1_ = p_.auto_k1 * f_mg * f_ph;
+  // Element limit: at crystalline fraction alpha the dissolved total of element k is
+  // E_k - a_k (1 - alpha) n0 - c_k alpha P_s / c_P (a, c: ACP and crystal stoichiometry, P_s the
+  // solid phosphate). Converting Ca3(PO4)2 into Ca5(PO4)3OH needs Ca from the solution; where the
+  // solution has too little (alkaline, Ca-poor: nearly all Ca already in the ACP), the conversion
+  // stops at alpha_max < 1 instead of driving the dissolved Ca negative:
+  // d alpha/dt = (k0 + k1 alpha)(1 - alpha/alpha_max).
+  const double p_solid = acp_.stoichiometry[kP] * n0_;
+  for (std::size_t k = 0; k < kH; ++k) {
+    const double slope = crystal_.stoichiometry[k] * p_solid / crystal_.stoichiometry[kP] -
+                         acp_.stoichiometry[k] * n0_;
+    if (!(slope > 0.0)) continue;
+    const double limit = (element_totals_[k] - acp_.stoichiometry[k] * n0_) / slope;
+    alpha_max_ = std::min(alpha_max_, (1.0 - 1e-6) * std::max(limit, 0.0));
+  }
+  if (!(alpha_max_ > 0.0)) alpha_max_ = 1e-12;
 }
 
 double AutocatalyticModel::closed_form_half_time() const noexcept {
@@ -39,11 +55,11 @@ double AutocatalyticModel::closed_form_half_time() const noexcept {
 }
 
 void AutocatalyticModel::rhs(double, const double* y, double* ydot) {
-  ydot[0] = (k0_ + k1_ * y[0]) * (1.0 - y[0]);
+  ydot[0] = (k0_ + k1_ * y[0]) * (1.0 - y[0] / alpha_max_);
 }
 
 void AutocatalyticModel::jacobian(double, const double* y, const double*, ode::DenseMatrixView J) {
-  J(0, 0) = k1_ * (1.0 - y[0]) - (k0_ + k1_ * y[0]);
+  J(0, 0) = k1_ * (1.0 - y[0] / alpha_max_) - (k0_ + k1_ * y[0]) / alpha_max_;
 }
 
 void AutocatalyticModel::roots(double, const double* y, double* g) {

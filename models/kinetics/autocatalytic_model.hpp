@@ -5,7 +5,9 @@
 //   F_Mg = max(0, 1 - alpha_KM theta_Mg) (smooth), theta_Mg = K a_Mg c0 / (1 + K a_Mg c0),
 //   F_pH = 10^(-beta_pH (pH - pH_ref)),
 // with a_Mg and pH taken from the speciation of the initial solution (constant during the run), so
-// the closed form alpha(t) = k0 (e^{kt} - 1)/(k1 + k0 e^{kt}), k = (k0 + k1) F, holds exactly.
+// the closed form alpha(t) = k0 (e^{kt} - 1)/(k1 + k0 e^{kt}), k = (k0 + k1) F, holds exactly
+// whenever the solution holds enough of every element for a full conversion (otherwise the factor
+// (1 - alpha) becomes (1 - alpha/alpha_max), see conversion_limit()).
 // alpha is the crystalline fraction of the phosphate held in solids: the ACP pool (P content 2 n0)
 // turns into the crystalline phase (HAP by default) at constant solid phosphate; the other elements
 // the crystalline formula needs come from (or go to) the solution, so Ca, Mg, P stay conserved.
@@ -50,6 +52,9 @@ class AutocatalyticModel final : public KineticsModel {
   // Effective rate constants (k0 F, k1 F) after the Mg and pH factors.
   double effective_k0() const noexcept { return k0_; }
   double effective_k1() const noexcept { return k1_; }
+  // Largest crystalline fraction the element totals allow (1 unless an element of the crystal runs
+  // out before the ACP is converted).
+  double conversion_limit() const noexcept { return alpha_max_; }
   // Closed-form half-conversion time ln(2 + k1/k0)/(k0 + k1) of the effective constants.
   double closed_form_half_time() const noexcept;
   const std::array<double, kComponentCount>& element_totals() const noexcept override {
@@ -64,6 +69,7 @@ class AutocatalyticModel final : public KineticsModel {
   double n0_;
   double acp_radius_;
   double k0_ = 0.0, k1_ = 0.0;
+  double alpha_max_ = 1.0;  // element limit of the conversion (1 when every element suffices)
   double atol_;
   std::array<double, kComponentCount> element_totals_{};
   ChemistryResult chem_;

@@ -79,11 +79,22 @@ constexpr CrystalBinding kCrystalBindings[] = {
 constexpr const char* kCrystalNames[] = {"HAP", "WH", "OCP"};
 constexpr CP KP::*kCrystalFields[] = {&KP::hap, &KP::wh, &KP::ocp};
 
+// Fields that only one phase has in the catalogue.
+struct PhaseBinding {
+  const char* name;
+  CP KP::*crystal;
+  double CP::*field;
+};
+constexpr PhaseBinding kPhaseBindings[] = {
+    {"WH.nucleation.mg_composition_optimum", &KP::wh, &CP::mg_composition_optimum},
+    {"HAP.nucleation.ocp_substrate_prefactor", &KP::hap, &CP::ocp_substrate_prefactor},
+};
+
 constexpr std::size_t kTopLevel = std::size(kBindings);
 constexpr std::size_t kPerCrystal = std::size(kCrystalBindings);
-// Slots: the top-level fields, then each crystal's fields (HAP, WH, OCP), then WH's composition
-// optimum -- the order of bound_parameter_names().
-constexpr std::size_t kSlotCount = kTopLevel + 3 * kPerCrystal + 1;
+// Slots: the top-level fields, then each crystal's fields (HAP, WH, OCP), then the single-phase
+// fields -- the order of bound_parameter_names().
+constexpr std::size_t kSlotCount = kTopLevel + 3 * kPerCrystal + std::size(kPhaseBindings);
 
 double* field_at(KP& p, std::size_t slot) noexcept {
   if (slot < kTopLevel) return &(p.*(kBindings[slot].field));
@@ -91,7 +102,8 @@ double* field_at(KP& p, std::size_t slot) noexcept {
   if (slot < 3 * kPerCrystal)
     return &((p.*(kCrystalFields[slot / kPerCrystal])).*
              (kCrystalBindings[slot % kPerCrystal].field));
-  return &p.wh.mg_composition_optimum;
+  const PhaseBinding& b = kPhaseBindings[slot - 3 * kPerCrystal];
+  return &((p.*(b.crystal)).*(b.field));
 }
 
 }  // namespace
@@ -99,7 +111,8 @@ double* field_at(KP& p, std::size_t slot) noexcept {
 int KineticParameters::slot_of(const std::string& name) noexcept {
   for (std::size_t i = 0; i < kTopLevel; ++i)
     if (name == kBindings[i].name) return static_cast<int>(i);
-  if (name == "WH.nucleation.mg_composition_optimum") return static_cast<int>(kSlotCount - 1);
+  for (std::size_t i = 0; i < std::size(kPhaseBindings); ++i)
+    if (name == kPhaseBindings[i].name) return static_cast<int>(kTopLevel + 3 * kPerCrystal + i);
   for (std::size_t k = 0; k < 3; ++k) {
     const std::string prefix = std::string(kCrystalNames[k]) + ".";
     if (name.compare(0, prefix.size(), prefix) != 0) continue;
@@ -125,7 +138,7 @@ std::vector<std::string> bound_parameter_names() {
   for (const char* phase : kCrystalNames)
     for (const CrystalBinding& b : kCrystalBindings)
       out.push_back(std::string(phase) + "." + b.suffix);
-  out.emplace_back("WH.nucleation.mg_composition_optimum");
+  for (const PhaseBinding& b : kPhaseBindings) out.emplace_back(b.name);
   return out;
 }
 

@@ -30,6 +30,7 @@ struct CrystalParameters {
   double mg_mismatch = 0.0;  // beta_s: Mg mismatch work of nucleation on ACP, kT per unit (x-y)^2
   double mg_composition_optimum =
       0.0;  // y_WH (Mg/(Ca+Mg) of WH); x*: WH only (Mg/(Ca+Mg) of ACP where WH nucleates best)
+  double ocp_substrate_prefactor = 0.0;  // 1/(m2 s), per m2 of OCP surface (HAP only: OCP -> HAP)
 };
 
 struct KineticParameters {

@@ -51,6 +51,7 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
     cp->heterogeneous_prefactor *= f_nucleation_t;
     cp->homogeneous_prefactor *= f_nucleation_t;
     cp->secondary_prefactor *= f_nucleation_t;
+    cp->ocp_substrate_prefactor *= f_nucleation_t;
   }
   n_quantities_ = quantity_count(chemistry.phase_count());
   l_ref_ = p_.moment_length_scale;
@@ -82,6 +83,7 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
     c.contact = rate::contact_factor(c.p.contact_angle);
     c.mu0_ref = 3.0 * n_ref_ * ph.molar_volume / (4.0 * kPi * l_ref_ * l_ref_ * l_ref_);
     c.stoich = ph.stoichiometry;
+    if (cs.kind == CrystalKind::OCP) ocp_index_ = crystals_.size();
     for (std::size_t k = 0; k < kComponentCount; ++k)
       element_totals_[k] += c.stoich[k] * cs.seed_amount;
     crystals_.push_back(c);
@@ -190,6 +192,9 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   // Slow exchange of the standing pool towards the partition (Mg in, Ca out, or back), on top of
   // the composition of the net flux: dn_Mg/dt = k_ex A_ACP (x_eq - x_Mg).
   ydot[1] = (3.0 * x_flux * dn_acp + p_.acp_mg_exchange_rate * area_acp * (x_new - x_mg)) / n_ref_;
+  // A Mg-free system keeps a Mg-free ACP exactly (round-off in y[1] would otherwise appear as a
+  // negative dissolved Mg total).
+  if (!(element_totals_[kMg] > 0.0)) ydot[1] = S(0.0);
 
   const S theta_acp = rate::competitive_langmuir(
       a_mg, p_.acp_mg_langmuir_constant, a_ca, p_.acp_ca_langmuir_constant, kStandardConcentration);
@@ -260,7 +265,17 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
       const S acp_factor = f_acp * exp(-cr.p.mg_mismatch * mismatch * mismatch);
       // The protein factor acts on every route (it covers every mineral surface, and a nucleus in
       // solution is a surface it binds to as well).
+      // HAP also nucleates on OCP surfaces (epitaxial OCP -> HAP; the nucleation of apatite is the
+      // rate-determining step of the transformation, Ito et al. 2014): the route on from the
+      // HPO4-bearing first crystals to apatite once ACP is gone.
+      S area_substrate(0.0);
+      if (ocp_index_ < crystals_.size() && cr.p.ocp_substrate_prefactor > 0.0 &&
+          cr.kind != CrystalKind::OCP)
+        area_substrate = cr.p.ocp_substrate_prefactor * 4.0 * kPi *
+                         rate::smooth_positive(y[2 + 4 * ocp_index_ + 2], 1e-30) *
+                         crystals_[ocp_index_].mu0_ref * L * L;
       nucleation = (cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_het +
+                    area_substrate * f_growth * f_het +
                     cr.p.secondary_prefactor * area_own * f_growth * f_sec +
                     cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom) *
                    f_protein_nucleation;
@@ -299,8 +314,9 @@ void MechanisticModel::chemistry_totals(double t, const S* y, S* totals) const {
   // strongly undersaturated and pulls itself back instead of failing the solve. The outputs and the
   // conservation use the raw totals.
   for (std::size_t k = 0; k < kH; ++k)
-    if (element_totals_[k] > 0.0)
-      totals[k] = rate::smooth_positive(totals[k], 1e-12 * element_totals_[k]);
+    totals[k] = element_totals_[k] > 0.0
+                    ? rate::smooth_positive(totals[k], 1e-12 * element_totals_[k])
+                    : S(0.0);  // an absent element stays absent (no round-off totals)
 }
 
 void MechanisticModel::evaluate_chemistry(double t, const double* y) {

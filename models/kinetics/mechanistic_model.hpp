@@ -121,6 +121,7 @@ class MechanisticModel final : public KineticsModel {
   double l_ref_;          // m
   double atol_scale_;
   std::vector<Crystal> crystals_;
+  std::size_t ocp_index_ = kMaxCrystals;  // crystal index of OCP (the substrate of HAP), or none
   std::size_t n_states_;
   std::size_t n_quantities_;
   std::array<double, kComponentCount> element_totals_{};
