@@ -245,7 +245,8 @@ TEST(Simulation, AbbonaSeriesGoesFromApatiteToWhitlockiteToAmorphousAlongMagnesi
 
 TEST(Simulation, UnbufferedAbbonaAcidifiesWhenAcpFormsAndAgainWhenItConverts) {
   // Abbona & Franchini-Angela 1990 ran unbuffered: the pH given is that of the mixed solution; ACP
-  // (no H) formed from HPO4-rich solution leaves the protons behind, and HAP/WH formation adds more.
+  // (no H) formed from HPO4-rich solution leaves the protons behind, and HAP/WH formation adds
+  // more.
   const Outcome o = run("abbona_free_ph.yaml", {}, 0);  // Mg 0
   const std::size_t v = o.sim->layout().variable_index("pH");
   const double first = o.record.data(v)[0];
