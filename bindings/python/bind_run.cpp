@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "models/scenario/scenario.hpp"
 #include "solver/io/memory_result.hpp"
 #include "solver/io/output_description.hpp"
+#include "solver/io/output_names.hpp"
 #include "solver/sweep/cancel.hpp"
 #include "solver/sweep/progress.hpp"
 #include "solver/sweep/shard.hpp"
@@ -54,12 +56,26 @@ class ProgressMailbox {
   bool fresh_ = false;
 };
 
+// A numpy array owning a copy of `n` values of type T converted from `values`.
+template <typename T, typename From>
+py::array copy_array(const From* values, std::size_t n, std::vector<py::ssize_t> shape) {
+  py::array_t<T> out(shape);
+  T* dst = out.mutable_data();
+  for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<T>(values[i]);
+  return std::move(out);
+}
+
+py::array copy_1d(const std::vector<double>& values) {
+  return copy_array<double>(values.data(), values.size(),
+                            {static_cast<py::ssize_t>(values.size())});
+}
+
 py::object attribute_value(const io::AttributeValue& value) {
   return std::visit(
       [](const auto& v) -> py::object {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::vector<std::int8_t>>) {
-          return py::array_t<std::int8_t>(static_cast<py::ssize_t>(v.size()), v.data());
+          return copy_array<std::int8_t>(v.data(), v.size(), {static_cast<py::ssize_t>(v.size())});
         } else {
           return py::cast(v);
         }
@@ -83,40 +99,44 @@ py::array view(const std::shared_ptr<io::MemoryResult>& owner, std::vector<T>& v
   return py::array_t<T>(shape, values.data(), base);
 }
 
-// The in-memory result as the pieces of a Dataset: variables (name, dims, values, attributes,
-// labels or None) in the order of the file, and the root attributes (incl. the final ones).
+// Attributes that xarray's CF decoding moves from a file's attributes into `encoding` (after
+// applying them): the Dataset gets them there directly, already applied.
+bool is_encoding_attribute(const std::string& name) {
+  return name == "_FillValue" || name == "coordinates" || name == "_Encoding";
+}
+
+// The in-memory result as the pieces of a Dataset, decoded as xarray decodes the file of the same
+// run: variables (name, dims, values, attrs, encoding, labels or None) in the order of the file,
+// and the root attributes (incl. the final ones). Float outputs are zero-copy views of the result;
+// int64 outputs with a _FillValue come as float64 with NaN where missing (xarray's masking); label
+// outputs as label indices (-1 = none) with their labels; strings as lists of str.
 py::dict memory_dict(const api::RunResult& result) {
   const std::shared_ptr<io::MemoryResult>& m = result.memory;
   const io::OutputPlan& plan = m->plan();
   const auto rows = static_cast<py::ssize_t>(plan.rows);
+  const std::size_t n_rows = plan.rows;
   py::list variables;
+  std::optional<io::ParameterTable> table;
   for (const io::StoredVariable& v : m->description().variables) {
     py::object values;
     py::object labels = py::none();
+    py::dict attrs, encoding;
+    for (const auto& [name, value] : v.attributes) {
+      (is_encoding_attribute(name) ? encoding : attrs)[py::str(name)] = attribute_value(value);
+    }
     switch (v.role) {
-      case io::StoredRole::RunIndex:
-        values = py::array_t<std::int64_t>(rows, m->run_index().data());
+      case io::StoredRole::RunIndex: {
+        const std::vector<std::int64_t> index = m->run_index();
+        values = copy_array<std::int64_t>(index.data(), index.size(), {rows});
         break;
+      }
       case io::StoredRole::Dimension: {
         const io::Coordinate& c = m->setup().layout.dimensions[v.index];
-        if (!c.labels.empty()) {
-          values = py::array(py::dtype("O"), {static_cast<py::ssize_t>(c.labels.size())}, {});
-          auto a = values.cast<py::array>();
-          for (std::size_t i = 0; i < c.labels.size(); ++i) {
-            PyObject* text = PyUnicode_FromStringAndSize(
-                c.labels[i].data(), static_cast<py::ssize_t>(c.labels[i].size()));
-            PyObject** slot = static_cast<PyObject**>(a.mutable_data(static_cast<py::ssize_t>(i)));
-            Py_XDECREF(*slot);
-            *slot = text;
-          }
-        } else {
-          const std::vector<double> stored = m->stored_dimension(v.index);
-          values = py::array_t<double>(static_cast<py::ssize_t>(stored.size()), stored.data());
-        }
+        values = c.labels.empty() ? copy_1d(m->stored_dimension(v.index)) : py::cast(c.labels);
         break;
       }
       case io::StoredRole::Swept:
-        values = py::array_t<double>(rows, m->swept_column(v.index).data());
+        values = copy_1d(m->swept_column(v.index));
         break;
       case io::StoredRole::Output: {
         const io::PlannedOutput& out = plan.outputs[v.index];
@@ -124,36 +144,43 @@ py::dict memory_dict(const api::RunResult& result) {
         for (std::size_t n : out.shape) shape.push_back(static_cast<py::ssize_t>(n));
         if (out.kind == io::ValueKind::Float64) {
           values = view(m, m->float_values(v.index), shape);
+        } else if (out.kind == io::ValueKind::Int64) {
+          // Masked as xarray masks the file's _FillValue: float64 with NaN where missing.
+          const std::vector<std::int64_t>& x = m->integer_values(v.index);
+          py::array_t<double> decoded(shape);
+          double* dst = decoded.mutable_data();
+          for (std::size_t i = 0; i < x.size(); ++i)
+            dst[i] = x[i] == io::kMissingInteger ? std::numeric_limits<double>::quiet_NaN()
+                                                 : static_cast<double>(x[i]);
+          values = std::move(decoded);
+          encoding["dtype"] = py::str("int64");
         } else {
           values = view(m, m->integer_values(v.index), shape);
-          if (out.kind == io::ValueKind::Label) {
-            labels = py::cast(m->setup().layout.variables[out.layout_index].labels);
-          }
+          labels = py::cast(m->setup().layout.variables[out.layout_index].labels);
         }
         break;
       }
       case io::StoredRole::Status:
-        values = py::array_t<std::int8_t>(rows, m->status().data());
+        values = copy_array<std::int8_t>(m->status().data(), n_rows, {rows});
         break;
       case io::StoredRole::Message:
         values = py::cast(m->messages());
         break;
       case io::StoredRole::Completed:
-        values = py::array_t<std::uint8_t>(rows, m->completed_flags().data());
+        values = copy_array<std::uint8_t>(m->completed_flags().data(), n_rows, {rows});
         break;
       case io::StoredRole::Parameter: {
-        const io::ParameterTable table = io::parameter_table(m->setup());
+        if (!table) table = io::parameter_table(m->setup());
         if (v.index == 1) {
-          values = py::array_t<double>(static_cast<py::ssize_t>(table.values.size()),
-                                       table.values.data());
+          values = copy_1d(table->values);
         } else {
-          values = py::cast(v.index == 0 ? table.names : table.units);
+          values = py::cast(v.index == 0 ? table->names : table->units);
         }
         break;
       }
     }
-    variables.append(py::make_tuple(v.name, py::tuple(py::cast(v.dims)), values,
-                                    attribute_dict(v.attributes), labels));
+    variables.append(
+        py::make_tuple(v.name, py::tuple(py::cast(v.dims)), values, attrs, encoding, labels));
   }
   py::dict attrs = attribute_dict(m->description().root);
   for (const auto& [k, v] : result.final_text_attributes) attrs[py::str(k)] = v;
@@ -161,6 +188,7 @@ py::dict memory_dict(const api::RunResult& result) {
   py::dict d;
   d["variables"] = variables;
   d["attrs"] = attrs;
+  d["swept"] = m->setup().swept.size();
   return d;
 }
 

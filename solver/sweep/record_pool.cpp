@@ -35,8 +35,12 @@ void RecordPool::take_completed(std::size_t want, double seconds,
                                 std::vector<io::RunRecord*>& out) {
   out.clear();
   std::unique_lock<std::mutex> lock(mutex_);
-  done_cv_.wait_for(lock, std::chrono::duration<double>(seconds),
-                    [&] { return producers_done_ || done_.size() >= want || free_.empty(); });
+  // A dry pool with finished records: take them now (workers wait for free ones). A dry pool with
+  // none finished is the normal state while every record is being computed (one record for a
+  // single run): wait, do not spin.
+  done_cv_.wait_for(lock, std::chrono::duration<double>(seconds), [&] {
+    return producers_done_ || done_.size() >= want || (free_.empty() && !done_.empty());
+  });
   out.swap(done_);
   done_.reserve(storage_.size());
 }

@@ -116,36 +116,49 @@ def unstack_sweep(ds: xr.Dataset) -> xr.Dataset:
     return ds.set_index(run=swept).unstack("run")
 
 
-# Attributes that make xarray's CF decoding change values or types (masking, scaling, times).
-_CF_ENCODED = ("_FillValue", "missing_value", "scale_factor", "add_offset", "calendar", "_Unsigned")
-
-
 def _dataset_from_memory(result: dict) -> xr.Dataset:
-    """The Dataset of an in-memory run, decoded as xarray decodes the file of the same run."""
+    """The Dataset of an in-memory run, equal to what :func:`open` gives for the file of the same run.
+
+    The C++ side hands the variables already decoded as xarray decodes the file (CF fill values
+    applied and moved to ``encoding``, ``coordinates`` in ``encoding``); float arrays are views of the
+    C++ result, not copies. A single run (no sweep) is built without the ``run`` dimension (``run`` a
+    scalar coordinate), as :func:`_single_run` makes of the file.
+    """
+    attrs = result["attrs"]
+    total = attrs.get("total_runs")
+    single = not result["swept"] and total is not None and int(total) == 1
     variables = {}
-    needs_cf = False
-    for name, dims, values, attrs, labels in result["variables"]:
-        encoding = {}
+    coord_names = set()
+    indexes = {}
+    for name, dims, values, var_attrs, encoding, labels in result["variables"]:
         if labels is not None:  # label index -> text ("" for none, as the file's empty string)
-            table = np.array([*labels, ""], dtype=object)
-            values = table[np.asarray(values)]
-        elif isinstance(values, list):
-            values = np.array(values, dtype=object)
-        if "_Encoding" in attrs:  # the file's UTF-8 strings: xarray decodes them to fixed-width str
-            attrs = dict(attrs)
-            encoding["_Encoding"] = attrs.pop("_Encoding")
-            values = np.asarray(values).astype(str)
-        needs_cf = needs_cf or any(k in attrs for k in _CF_ENCODED) or "since" in str(attrs.get("units", ""))
-        variables[name] = xr.Variable(dims, values, attrs, encoding)
-    ds = xr.Dataset(variables, attrs=result["attrs"])
-    if needs_cf:
-        return xr.decode_cf(ds)
-    coords = set()
-    for v in ds.variables.values():
-        if "coordinates" in v.attrs:
-            v.encoding["coordinates"] = v.attrs.pop("coordinates")
-            coords.update(v.encoding["coordinates"].split())
-    return ds.set_coords(sorted(coords)) if coords else ds
+            values = np.array([*labels, ""], dtype=object)[values]
+        if "_Encoding" in encoding:  # the file's UTF-8 strings: xarray decodes them to fixed-width str
+            values = np.array(values, dtype=str)
+        if single and dims and dims[0] == "run":
+            dims, values = dims[1:], values[0]
+        if dims == (name,):  # a dimension coordinate, with its index
+            index = xr.indexes.PandasIndex(pd.Index(values, name=name), name, coord_dtype=values.dtype)
+            variable = index.create_variables({name: xr.Variable(dims, values, var_attrs, encoding)})[name]
+            indexes[name] = index
+            coord_names.add(name)
+        else:
+            variable = xr.Variable(dims, values, var_attrs, encoding, fastpath=True)
+            if name == "run":
+                coord_names.add(name)
+        variables[name] = variable
+        coord_names.update(encoding.get("coordinates", "").split())
+    try:
+        # The variables are consistent by construction (one C++ description): skip the Dataset
+        # constructor's merge and alignment, which cost more than the rest of a short run.
+        dims = {}
+        for v in variables.values():
+            dims.update(zip(v.dims, v.shape))
+        return xr.Dataset._construct_direct(variables, coord_names, dims, dict(attrs), indexes)
+    except (AttributeError, TypeError):  # an xarray without this internal constructor
+        coords = {k: v for k, v in variables.items() if k in coord_names}
+        data_vars = {k: v for k, v in variables.items() if k not in coord_names}
+        return xr.Dataset(data_vars, coords=coords, attrs=attrs)
 
 
 def _shard_text(shard: Any) -> str:
@@ -241,7 +254,7 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
         if display is not None:
             display.close()
     if output is None:
-        ds = _single_run(_dataset_from_memory(summary["result"]))
+        ds = _dataset_from_memory(summary["result"])
         where = ""
     else:
         ds = open(summary["output_path"])
