@@ -24,6 +24,7 @@ void register_all(CLI::App& app, CommandTable& table) {
   register_info(app, table);
   register_merge(app, table);
   register_params(app, table);
+  register_fit(app, table);
 }
 
 std::string version_text() {

@@ -33,5 +33,6 @@ void register_run(CLI::App& app, CommandTable& table);
 void register_info(CLI::App& app, CommandTable& table);
 void register_merge(CLI::App& app, CommandTable& table);
 void register_params(CLI::App& app, CommandTable& table);
+void register_fit(CLI::App& app, CommandTable& table);
 
 }  // namespace calcikin::cli

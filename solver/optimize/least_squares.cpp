@@ -192,23 +192,28 @@ Covariance laplace_covariance(const std::vector<double>& jacobian, std::size_t m
 
 Profile profile(ResidualProblem& problem, const std::vector<double>& x_best, double best_cost,
                 std::size_t index, const LeastSquaresOptions& options, std::size_t steps_per_side,
-                double threshold) {
+                double threshold, double first_step) {
   Profile pr;
   pr.index = index;
   const double xb = x_best[index];
   std::vector<std::pair<double, double>> pts{{xb, best_cost}};
   for (int side : {-1, +1}) {
     const double bound = side < 0 ? options.lower[index] : options.upper[index];
-    const double step = (bound - xb) / static_cast<double>(steps_per_side);
+    const double span = std::fabs(bound - xb);
+    double step =
+        first_step > 0.0 ? std::min(first_step, span) : span / static_cast<double>(steps_per_side);
     std::vector<double> x = x_best;
     bool crossed = false;
-    double prev_v = xb, prev_c = best_cost;
-    for (std::size_t k = 1; k <= steps_per_side && step != 0.0; ++k) {
-      x[index] = xb + step * static_cast<double>(k);
+    double prev_v = xb, prev_c = best_cost, offset = 0.0;
+    for (std::size_t k = 1; k <= steps_per_side && span > 0.0; ++k) {
+      offset = std::min(offset + step, span);
+      if (k == steps_per_side) offset = span;  // the last step reaches the bound
+      step *= first_step > 0.0 ? 1.5 : 1.0;
+      x[index] = xb + side * offset;
       const LeastSquaresResult r = run_ceres(problem, x, options, static_cast<long>(index));
       if (!r.usable) break;
       x = r.x;  // the next step starts from this one's optimum (continuation)
-      const double c = std::min(r.cost, std::max(prev_c, best_cost) + 1e6);
+      const double c = r.cost;
       pts.emplace_back(x[index], c);
       if (c - best_cost > threshold && !crossed) {
         crossed = true;
@@ -224,9 +229,9 @@ Profile profile(ResidualProblem& problem, const std::vector<double>& x_best, dou
       }
       prev_v = x[index];
       prev_c = c;
-      if (c - best_cost > 2.0 * threshold + 2.0) break;  // well beyond the interval
+      if (c - best_cost > 2.0 * threshold + 2.0 || offset >= span) break;
     }
-    if (!crossed) (side < 0 ? pr.lower : pr.upper) = side < 0 ? prev_v : prev_v;
+    if (!crossed) (side < 0 ? pr.lower : pr.upper) = prev_v;
   }
   std::sort(pts.begin(), pts.end());
   for (const auto& [v, c] : pts) {

@@ -97,8 +97,11 @@ struct Profile {
   bool lower_bounded = false, upper_bounded = false;  // the profile crossed the threshold
   bool identifiable = false;                          // crossed on both sides
 };
+// Steps: the first `first_step` away from the optimum (0 = a uniform grid of steps_per_side steps
+// to the bound), each next one 1.5 times longer, the last at the bound; a side ends once the cost
+// is well beyond the threshold.
 Profile profile(ResidualProblem& problem, const std::vector<double>& x_best, double best_cost,
                 std::size_t index, const LeastSquaresOptions& options,
-                std::size_t steps_per_side = 8, double threshold = 1.92);
+                std::size_t steps_per_side = 8, double threshold = 1.92, double first_step = 0.0);
 
 }  // namespace calcikin::optimize

@@ -1,0 +1,430 @@
+#include "models/fit/fit.hpp"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include <fstream>
+#include "calcikin_build_info.hpp"
+#include "calcikin_git_commit.hpp"
+#include "solver/input/units.hpp"
+#include "solver/io/hdf5_util.hpp"
+#include "solver/io/io_error.hpp"
+#include "solver/io/output_guard.hpp"
+
+namespace calcikin::fit {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kProfileThreshold = 1.92;  // chi2(1, 0.95) / 2
+constexpr double kZ95 = 1.959963984540054;
+
+}  // namespace
+
+FitResult run(const PreparedFit& fit, const FitOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const CalibrationProblem& p = fit.problem();
+  FitResult out;
+  out.seed = options.seed.value_or(p.settings.seed);
+  out.threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const std::size_t starts = options.starts.value_or(p.settings.starts);
+  const bool profiles = options.profiles.value_or(p.settings.profiles);
+  const std::size_t n = fit.parameter_count();
+
+  optimize::LeastSquaresOptions lso;
+  lso.lower = fit.lower();
+  lso.upper = fit.upper();
+  lso.max_iterations = p.settings.max_iterations;
+  lso.function_tolerance = 1e-8;
+  lso.gradient_tolerance = 1e-8;
+  lso.parameter_tolerance = 1e-8;
+  if (options.progress)
+    options.progress("fit: " + std::to_string(starts) + " starts, " + std::to_string(n) +
+                     " parameters, " + std::to_string(p.measurements.size()) + " measurements, " +
+                     std::to_string(p.conditions.size()) + " conditions, " +
+                     std::to_string(out.threads) + " threads");
+  out.multistart = optimize::multistart(fit.factory(options.fd_step), starts, out.seed, lso,
+                                        fit.nominal(), out.threads);
+  const optimize::LeastSquaresResult& best = out.multistart.starts[out.multistart.best];
+  if (!best.usable)
+    throw std::runtime_error("no start reached a finite cost: every simulation failed");
+  out.best_x = best.x;
+  out.cost = best.cost;
+  if (options.progress) {
+    std::size_t converged = 0;
+    for (const auto& s : out.multistart.starts) converged += s.converged ? 1 : 0;
+    char line[160];
+    std::snprintf(line, sizeof line, "fit: best cost %.6g (start %zu), %zu of %zu starts converged",
+                  out.cost, out.multistart.best, converged, starts);
+    options.progress(line);
+  }
+
+  // Laplace covariance from the Jacobian at the best fit.
+  std::unique_ptr<optimize::ResidualProblem> obj = fit.make_objective(options.fd_step);
+  const std::size_t m = fit.residual_count();
+  std::vector<double> r(m), J(m * n);
+  if (!obj->evaluate(out.best_x.data(), r.data(), J.data()))
+    throw std::runtime_error("the best fit cannot be re-evaluated");
+  out.covariance = optimize::laplace_covariance(J, m, n);
+  out.best = fit.predict(out.best_x);
+  out.negative_log_likelihood = 0.0;
+  for (std::size_t i = 0; i < m; ++i)
+    out.negative_log_likelihood +=
+        0.5 * out.best.residuals[i] * out.best.residuals[i] + out.best.constants[i];
+
+  if (profiles) {
+    out.profiles.resize(n);
+    const int nt = out.threads;
+#pragma omp parallel num_threads(nt)
+    {
+      std::unique_ptr<optimize::ResidualProblem> po = fit.make_objective(options.fd_step);
+#pragma omp for schedule(dynamic, 1)
+      for (long j = 0; j < static_cast<long>(n); ++j) {
+        // First step a quarter of the Laplace 95 % half-width (when the data determine it).
+        const auto jj = static_cast<std::size_t>(j);
+        const double var = out.covariance.covariance[jj * n + jj];
+        const double first = var > 0.0 ? 0.25 * kZ95 * std::sqrt(var) : 0.0;
+        out.profiles[jj] =
+            optimize::profile(*po, out.best_x, out.cost, jj, lso, 16, kProfileThreshold, first);
+      }
+    }
+  }
+
+  for (std::size_t j = 0; j < n; ++j) {
+    const FitParameter& f = p.parameters[j];
+    ParameterEstimate e;
+    e.name = f.name;
+    e.unit = f.unit;
+    e.scale = f.scale;
+    e.scaled = out.best_x[j];
+    e.value = from_scaled(f, e.scaled);
+    e.lower = f.lower;
+    e.upper = f.upper;
+    const double span = fit.upper()[j] - fit.lower()[j];
+    e.at_bound = std::fabs(e.scaled - fit.lower()[j]) < 1e-6 * span ||
+                 std::fabs(e.scaled - fit.upper()[j]) < 1e-6 * span;
+    const double var = out.covariance.covariance[j * n + j];
+    e.std_error = var >= 0.0 ? std::sqrt(var) : kNaN;
+    e.identifiable = std::isfinite(e.std_error);
+    e.ci_lower = std::isfinite(e.std_error) ? from_scaled(f, e.scaled - kZ95 * e.std_error) : kNaN;
+    e.ci_upper = std::isfinite(e.std_error) ? from_scaled(f, e.scaled + kZ95 * e.std_error) : kNaN;
+    if (profiles) {
+      const optimize::Profile& pr = out.profiles[j];
+      e.profiled = true;
+      e.identifiable = pr.identifiable;
+      e.ci_lower = pr.lower_bounded ? from_scaled(f, pr.lower) : kNaN;
+      e.ci_upper = pr.upper_bounded ? from_scaled(f, pr.upper) : kNaN;
+    }
+    out.parameters.push_back(e);
+  }
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The HDF5 file
+
+namespace {
+
+using io::h5::check;
+using io::h5::check_status;
+using io::h5::Handle;
+
+class Writer {
+ public:
+  explicit Writer(hid_t file) : file_(file) {}
+
+  // A dimension with an integer index coordinate (0..n-1).
+  void index_dimension(const std::string& name, std::size_t n, const std::string& long_name) {
+    std::vector<double> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(i);
+    Handle ds = numbers(name, {}, v, "1", long_name, H5T_STD_I64LE, true);
+    check_status(H5DSset_scale(ds.get(), name.c_str()), "H5DSset_scale " + name);
+    scales_[name] = std::move(ds);
+  }
+  void label_dimension(const std::string& name, const std::vector<std::string>& labels,
+                       const std::string& long_name) {
+    Handle ds = strings(name, {}, labels, long_name, true);
+    check_status(H5DSset_scale(ds.get(), name.c_str()), "H5DSset_scale " + name);
+    scales_[name] = std::move(ds);
+  }
+
+  Handle numbers(const std::string& name, const std::vector<std::string>& dims,
+                 const std::vector<double>& values, const std::string& units,
+                 const std::string& long_name, hid_t type = H5T_IEEE_F64LE, bool is_scale = false) {
+    std::vector<hsize_t> shape = shape_of(dims, is_scale ? values.size() : 0);
+    Handle space = check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                         "dataspace " + name);
+    Handle ds = check(
+        H5Dcreate2(file_, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+        "dataset " + name);
+    if (type == H5T_STD_I64LE) {
+      std::vector<long long> iv(values.size());
+      for (std::size_t i = 0; i < values.size(); ++i) iv[i] = static_cast<long long>(values[i]);
+      check_status(H5Dwrite(ds.get(), H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, iv.data()),
+                   "write " + name);
+    } else {
+      check_status(
+          H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+          "write " + name);
+    }
+    if (!units.empty()) io::h5::write_attribute(ds.get(), "units", units);
+    io::h5::write_attribute(ds.get(), "long_name", long_name);
+    attach(ds.get(), dims);
+    return ds;
+  }
+
+  Handle strings(const std::string& name, const std::vector<std::string>& dims,
+                 const std::vector<std::string>& values, const std::string& long_name,
+                 bool is_scale = false) {
+    std::vector<hsize_t> shape = shape_of(dims, is_scale ? values.size() : 0);
+    Handle space = check(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                         "dataspace " + name);
+    Handle type = io::h5::utf8_vlen_string_type();
+    Handle ds = check(H5Dcreate2(file_, name.c_str(), type.get(), space.get(), H5P_DEFAULT,
+                                 H5P_DEFAULT, H5P_DEFAULT),
+                      "dataset " + name);
+    io::h5::write_vlen_strings(ds.get(), H5S_ALL, H5S_ALL, values);
+    io::h5::write_attribute(ds.get(), "long_name", long_name);
+    attach(ds.get(), dims);
+    return ds;
+  }
+
+ private:
+  std::vector<hsize_t> shape_of(const std::vector<std::string>& dims, std::size_t scale_size) {
+    if (dims.empty()) return {static_cast<hsize_t>(scale_size)};
+    std::vector<hsize_t> shape;
+    for (const std::string& d : dims)
+      shape.push_back(io::h5::dataset_shape(scales_.at(d).get())[0]);
+    return shape;
+  }
+  void attach(hid_t ds, const std::vector<std::string>& dims) {
+    for (std::size_t i = 0; i < dims.size(); ++i)
+      check_status(H5DSattach_scale(ds, scales_.at(dims[i]).get(), static_cast<unsigned>(i)),
+                   "attach " + dims[i]);
+  }
+  hid_t file_;
+  std::map<std::string, Handle> scales_;
+};
+
+}  // namespace
+
+void write_fit_file(const std::string& path, const PreparedFit& fit, const FitResult& res) {
+  io::h5::silence_errors();
+  const CalibrationProblem& p = fit.problem();
+  const std::string partial = path + ".partial";
+  std::filesystem::remove(partial);
+  {
+    Handle fcpl = check(H5Pcreate(H5P_FILE_CREATE), "file creation properties");
+    check_status(
+        H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+        "creation order");
+    Handle file = check(H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT),
+                        "create " + partial);
+    Writer w(file.get());
+    const std::size_t n = fit.parameter_count();
+    const std::size_t nd = p.measurements.size();
+    const std::size_t ns = res.multistart.starts.size();
+    std::vector<std::string> names, units, scales;
+    for (const ParameterEstimate& e : res.parameters) {
+      names.push_back(e.name);
+      units.push_back(e.unit.empty() ? "1" : e.unit);
+      scales.push_back(e.scale == Scale::Log10 ? "log10" : "lin");
+    }
+    w.label_dimension("parameter", names, "fitted parameter");
+    w.label_dimension("parameter_b", names, "fitted parameter (second index of matrices)");
+    w.index_dimension("start", ns, "multistart index (start 0: the catalogue defaults)");
+    w.index_dimension("datum", nd, "measurement (row of the measurements file, in order)");
+    w.index_dimension("direction", n, "eigen-direction of the Fisher matrix (ascending)");
+    std::size_t np_max = 0;
+    for (const optimize::Profile& pr : res.profiles) np_max = std::max(np_max, pr.values.size());
+    if (np_max > 0) w.index_dimension("profile_point", np_max, "point of a profile");
+
+    auto per_param = [&](auto get) {
+      std::vector<double> v;
+      for (const ParameterEstimate& e : res.parameters) v.push_back(get(e));
+      return v;
+    };
+    w.strings("unit", {"parameter"}, units, "SI unit of the parameter");
+    w.strings("scale", {"parameter"}, scales, "scale the optimiser works on");
+    w.numbers("estimate", {"parameter"}, per_param([](const auto& e) { return e.value; }), "",
+              "best-fit value (SI, in `unit`)");
+    w.numbers("estimate_scaled", {"parameter"}, per_param([](const auto& e) { return e.scaled; }),
+              "", "best-fit value on the fitted scale");
+    w.numbers("std_error_scaled", {"parameter"},
+              per_param([](const auto& e) { return e.std_error; }), "",
+              "Laplace standard error on the fitted scale (NaN: undetermined)");
+    w.numbers("ci_lower", {"parameter"}, per_param([](const auto& e) { return e.ci_lower; }), "",
+              "95 % interval lower end (SI; profile when computed, else Laplace; NaN: none)");
+    w.numbers("ci_upper", {"parameter"}, per_param([](const auto& e) { return e.ci_upper; }), "",
+              "95 % interval upper end (SI)");
+    w.numbers("lower_bound", {"parameter"}, per_param([](const auto& e) { return e.lower; }), "",
+              "lower bound (SI)");
+    w.numbers("upper_bound", {"parameter"}, per_param([](const auto& e) { return e.upper; }), "",
+              "upper bound (SI)");
+    w.numbers("identifiable", {"parameter"},
+              per_param([](const auto& e) { return e.identifiable ? 1.0 : 0.0; }), "1",
+              "1: determined by the data; 0: not identifiable (flat profile or undetermined "
+              "direction): not a calibrated value",
+              H5T_STD_I64LE);
+
+    std::vector<double> x0, x, cost, iters, conv;
+    for (const auto& s : res.multistart.starts) {
+      x0.insert(x0.end(), s.x0.begin(), s.x0.end());
+      x.insert(x.end(), s.x.begin(), s.x.end());
+      cost.push_back(s.usable ? s.cost : kNaN);
+      iters.push_back(s.iterations);
+      conv.push_back(s.converged ? 1 : 0);
+    }
+    w.numbers("start_initial", {"start", "parameter"}, x0, "", "start point (fitted scale)");
+    w.numbers("start_final", {"start", "parameter"}, x, "", "end point (fitted scale)");
+    w.numbers("start_cost", {"start"}, cost, "1", "1/2 sum r^2 at the end point");
+    w.numbers("start_iterations", {"start"}, iters, "1", "trust-region iterations", H5T_STD_I64LE);
+    w.numbers("start_converged", {"start"}, conv, "1", "1 when Ceres reported convergence",
+              H5T_STD_I64LE);
+
+    std::vector<std::string> cond, obs, src;
+    std::vector<double> t, meas, sig, cens;
+    for (const Measurement& m : p.measurements) {
+      cond.push_back(p.conditions[m.condition].id);
+      obs.push_back(p.observables[m.observable].id);
+      src.push_back(m.source);
+      t.push_back(m.time);
+      meas.push_back(m.value);
+      sig.push_back(m.sigma);
+      cens.push_back(m.censored ? 1 : 0);
+    }
+    w.strings("condition", {"datum"}, cond, "condition id");
+    w.strings("observable", {"datum"}, obs, "observable id");
+    w.strings("source", {"datum"}, src, "data provenance as given");
+    w.numbers("time", {"datum"}, t, "s", "measurement time (NaN for events and outcomes)");
+    w.numbers("measured", {"datum"}, meas, "",
+              "measured value (SI of the observable; categorical: class index)");
+    w.numbers("sigma", {"datum"}, sig, "", "noise sigma (SI; log scale for log-normal)");
+    w.numbers("censored", {"datum"}, cens, "1", "1: right-censored at the value", H5T_STD_I64LE);
+    w.numbers("simulated", {"datum"}, res.best.simulated, "",
+              "simulated value at the best fit (categorical: probability of the observed class)");
+    std::vector<double> resid(res.best.residuals.begin(),
+                              res.best.residuals.begin() + static_cast<long>(nd));
+    w.numbers("residual", {"datum"}, resid, "1", "residual r (-log L = r^2/2 + const)");
+
+    w.numbers("covariance", {"parameter", "parameter_b"}, res.covariance.covariance, "1",
+              "Laplace covariance of the scaled parameters (NaN: undetermined)");
+    w.numbers("fisher", {"parameter", "parameter_b"}, res.covariance.fisher, "1",
+              "J^T J of the scaled parameters");
+    w.numbers("fisher_eigenvalue", {"direction"}, res.covariance.eigenvalues, "1",
+              "eigenvalues of J^T J, ascending");
+    w.numbers("fisher_eigenvector", {"parameter", "direction"}, res.covariance.eigenvectors, "1",
+              "eigenvectors of J^T J (columns)");
+    if (np_max > 0) {
+      std::vector<double> pv(n * np_max, kNaN), pc(n * np_max, kNaN);
+      for (std::size_t j = 0; j < res.profiles.size(); ++j)
+        for (std::size_t k = 0; k < res.profiles[j].values.size(); ++k) {
+          pv[j * np_max + k] = res.profiles[j].values[k];
+          pc[j * np_max + k] = res.profiles[j].costs[k];
+        }
+      w.numbers("profile_value", {"parameter", "profile_point"}, pv, "",
+                "profiled value (fitted scale; NaN padding)");
+      w.numbers("profile_cost", {"parameter", "profile_point"}, pc, "1",
+                "minimum 1/2 sum r^2 with the parameter held at profile_value");
+    }
+    const hid_t root = file.get();
+    io::h5::write_attribute(root, "format", std::string("calcikin-fit/1"));
+    io::h5::write_attribute(root, "program_version", std::string(CALCIKIN_VERSION));
+    io::h5::write_attribute(root, "git_commit", std::string(CALCIKIN_GIT_COMMIT));
+    io::h5::write_attribute(root, "sundials_version", std::string(CALCIKIN_SUNDIALS_VERSION));
+    io::h5::write_attribute(root, "optimizer",
+                            std::string("Ceres Solver trust-region "
+                                        "Levenberg-Marquardt, bounded"));
+    io::h5::write_attribute(root, "gradient",
+                            std::string("central differences of whole simulations"));
+    io::h5::write_attribute(root, "problem_file", p.source_file);
+    io::h5::write_attribute(root, "problem_text", p.source_text);
+    io::h5::write_attribute(root, "measurements_file", p.measurements_file);
+    io::h5::write_attribute(root, "measurements_text", p.measurements_text);
+    io::h5::write_attribute(root, "cost", res.cost);
+    io::h5::write_attribute(root, "negative_log_likelihood", res.negative_log_likelihood);
+    io::h5::write_attribute(root, "seed", static_cast<std::int64_t>(res.seed));
+    io::h5::write_attribute(root, "starts", static_cast<std::int64_t>(ns));
+    io::h5::write_attribute(root, "best_start", static_cast<std::int64_t>(res.multistart.best));
+    io::h5::write_attribute(root, "threads", static_cast<std::int64_t>(res.threads));
+    io::h5::write_attribute(root, "wall_seconds", res.seconds);
+  }
+  std::filesystem::rename(partial, path);
+}
+
+std::string parameter_set_yaml(const PreparedFit& fit, const FitResult& res) {
+  std::ostringstream s;
+  s << "# Fitted by calcikin fit " << CALCIKIN_VERSION << " (" << CALCIKIN_GIT_COMMIT << ") from "
+    << fit.problem().source_file << "\n"
+    << "# cost " << res.cost << ", negative log-likelihood " << res.negative_log_likelihood
+    << "; tag: calibrated. Paste into a scenario (kinetics.parameters / "
+       "thermodynamics.parameters).\n"
+    << "# A parameter marked 'not identifiable' is NOT a calibrated value: the data do not "
+       "determine it.\n";
+  std::ostringstream kin, thermo;
+  for (const ParameterEstimate& e : res.parameters) {
+    std::ostringstream line;
+    line.precision(10);
+    const std::string note = e.identifiable ? "" : "   # not identifiable";
+    if (e.name.rfind("thermodynamics.parameters.", 0) == 0) {
+      line << "    " << e.name.substr(26) << ": " << input::format_number(e.value) << note << "\n";
+      thermo << line.str();
+    } else {
+      line << "    " << e.name << ": " << input::format_number(e.value)
+           << (e.unit.empty() ? "" : " " + e.unit) << note << "\n";
+      kin << line.str();
+    }
+  }
+  if (!kin.str().empty()) s << "kinetics:\n  parameters:\n" << kin.str();
+  if (!thermo.str().empty()) s << "thermodynamics:\n  parameters:\n" << thermo.str();
+  return s.str();
+}
+
+FitOutcome fit_problem(const std::string& problem_file, const FitRunOptions& options) {
+  namespace fs = std::filesystem;
+  FitOutcome out;
+  CalibrationProblem problem = load_problem(problem_file);
+  if (!options.output.empty()) {
+    out.output_path = options.output;
+    out.parameter_set_path = options.parameter_set.empty()
+                                 ? fs::path(options.output).replace_extension(".yaml").string()
+                                 : options.parameter_set;
+    std::vector<std::string> inputs = {problem.source_file, problem.measurements_file};
+    for (const Condition& c : problem.conditions) inputs.push_back(c.scenario_file);
+    for (const std::string& path : {out.output_path, out.parameter_set_path}) {
+      const std::string refusal = io::output_refusal(path, inputs);
+      if (!refusal.empty()) throw io::IoError(refusal);
+      const fs::path parent = fs::path(path).parent_path();
+      if (!parent.empty() && !fs::is_directory(parent))
+        throw io::IoError("cannot write '" + path + "': folder '" + parent.string() +
+                          "' does not exist");
+      if (fs::exists(path) && !options.overwrite)
+        throw io::IoError("'" + path + "' exists; pass --overwrite (overwrite=True) to replace it");
+    }
+  }
+  out.prepared = PreparedFit::prepare(std::move(problem));
+  out.result = run(*out.prepared, options);
+  if (!out.output_path.empty()) {
+    write_fit_file(out.output_path, *out.prepared, out.result);
+    const std::string partial = out.parameter_set_path + ".partial";
+    {
+      std::ofstream f(partial, std::ios::binary | std::ios::trunc);
+      f << parameter_set_yaml(*out.prepared, out.result);
+      if (!f) throw io::IoError("cannot write '" + partial + "'");
+    }
+    fs::rename(partial, out.parameter_set_path);
+  }
+  return out;
+}
+
+}  // namespace calcikin::fit

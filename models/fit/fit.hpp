@@ -1,0 +1,79 @@
+#pragma once
+// fit::run: the one C++ entry point of `calcikin fit` and `ck.fit`: a prepared calibration problem
+// -> seeded Latin-hypercube multistart of bounded Levenberg-Marquardt (Ceres) on the scaled
+// parameters -> Laplace covariance at the best fit -> optional profile likelihoods, each parameter
+// flagged "not identifiable" when its profile stays within chi2(1, 0.95)/2 of the optimum on either
+// side inside the bounds. write_fit_file stores everything in one HDF5 file that xarray opens;
+// parameter_set_yaml is the fitted values as a kinetics parameter file.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/fit/objective.hpp"
+#include "solver/optimize/least_squares.hpp"
+
+namespace calcikin::fit {
+
+struct FitOptions {
+  int threads = 0;                    // 0 = OpenMP's default
+  std::optional<std::size_t> starts;  // overrides fit.starts
+  std::optional<std::uint64_t> seed;  // overrides fit.seed
+  std::optional<bool> profiles;       // overrides fit.profiles
+  double fd_step = 1e-4;              // central-difference step in the scaled parameters
+  std::function<void(const std::string&)> progress;  // optional progress lines
+};
+
+struct ParameterEstimate {
+  std::string name, unit;  // unit: SI ("" = dimensionless)
+  Scale scale = Scale::Log10;
+  double value = 0.0;                     // SI
+  double scaled = 0.0;                    // log10 or linear
+  double lower = 0.0, upper = 0.0;        // SI bounds
+  double std_error = 0.0;                 // of the scaled value (Laplace); NaN when undetermined
+  double ci_lower = 0.0, ci_upper = 0.0;  // SI, 95 %: from the profile when computed, else Laplace
+  bool at_bound = false;
+  bool profiled = false;
+  bool identifiable = true;  // false: flat profile (or an undetermined Laplace direction)
+};
+
+struct FitResult {
+  std::vector<ParameterEstimate> parameters;
+  std::vector<double> best_x;  // scaled
+  double cost = 0.0;           // 1/2 sum r^2 at the best fit
+  double negative_log_likelihood = 0.0;
+  optimize::MultistartResult multistart;
+  optimize::Covariance covariance;  // of the scaled parameters
+  std::vector<optimize::Profile> profiles;
+  Prediction best;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  double seconds = 0.0;
+};
+
+FitResult run(const PreparedFit& fit, const FitOptions& options);
+
+// One HDF5 file (written as PATH.partial, renamed on success). Throws io::IoError.
+void write_fit_file(const std::string& path, const PreparedFit& fit, const FitResult& result);
+// The fitted values as a kinetics parameter file (thermodynamic parameters as comments).
+std::string parameter_set_yaml(const PreparedFit& fit, const FitResult& result);
+
+// Problem file -> prepared problem -> fit -> (optionally) the HDF5 file and the parameter set:
+// what `calcikin fit` and `ck.fit` both call. All input errors (input::InputError, exit 3) and
+// output refusals (io::IoError, exit 5: the output exists without overwrite, or is an input) come
+// before any simulation; nothing is written unless the fit finished.
+struct FitRunOptions : FitOptions {
+  std::string output;         // HDF5 file; "" = none (Python without output=)
+  std::string parameter_set;  // parameter-set YAML; "" = OUTPUT with .yaml instead of .h5
+  bool overwrite = false;
+};
+struct FitOutcome {
+  std::shared_ptr<const PreparedFit> prepared;
+  FitResult result;
+  std::string output_path, parameter_set_path;  // "" when not written
+};
+FitOutcome fit_problem(const std::string& problem_file, const FitRunOptions& options);
+
+}  // namespace calcikin::fit

@@ -1,0 +1,309 @@
+#include "models/fit/objective.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "models/api/simulation.hpp"
+#include "solver/input/input_error.hpp"
+#include "solver/sweep/point_evaluator.hpp"
+
+namespace calcikin::fit {
+
+namespace {
+
+const std::vector<std::string> kElements = {"Ca", "Mg", "P"};
+
+std::size_t prior_count(const CalibrationProblem& p) {
+  std::size_t n = 0;
+  for (const FitParameter& f : p.parameters)
+    if (f.prior == PriorKind::Normal || f.prior == PriorKind::LogNormal) ++n;
+  return n;
+}
+
+// The residuals of every measurement and prior from the conditions' records.
+void residuals_from_records(const PreparedFit& fit, const std::vector<io::RunRecord>& records,
+                            const std::vector<double>& theta, double* r, double* simulated,
+                            double* constants) {
+  const CalibrationProblem& p = fit.problem();
+  for (std::size_t c = 0; c < fit.conditions().size(); ++c) {
+    const PreparedFit::ConditionPlan& plan = fit.conditions()[c];
+    const io::RunRecord& rec = records[c];
+    for (std::size_t k = 0; k < plan.measurements.size(); ++k) {
+      const std::size_t mi = plan.measurements[k];
+      const Measurement& m = p.measurements[mi];
+      const Observable& o = p.observables[m.observable];
+      const PreparedFit::ConditionPlan::Access& a = plan.access[k];
+      const double* v = rec.data(a.variable) + a.offset;
+      Residual res;
+      double sim = v[0];
+      switch (o.kind) {
+        case ObservableKind::T50:
+        case ObservableKind::InductionTime: {
+          // Not reached by time.end: the model says "later than time.end"; a lognormal datum
+          // costs at least as much as at time.end, a censored one as if the event came then.
+          if (!std::isfinite(sim)) sim = plan.time_end;
+          res = m.censored ? censored_residual(sim, m.value, m.sigma)
+                           : lognormal_residual(sim, m.value, m.sigma);
+          if (o.noise == NoiseModel::Normal) res = normal_residual(sim, m.value, m.sigma);
+          break;
+        }
+        case ObservableKind::FinalPhase: {
+          double shares[8];
+          const std::size_t n = std::min<std::size_t>(a.count, 8);
+          bool any = false;
+          for (std::size_t l = 0; l < n; ++l) {
+            shares[l] = std::isfinite(v[l]) ? v[l] : 0.0;
+            any = any || shares[l] > 0.0;
+          }
+          if (!any)
+            for (std::size_t l = 0; l < n; ++l) shares[l] = 1.0 / static_cast<double>(n);
+          const auto obs = static_cast<std::size_t>(m.value);
+          res = categorical_residual(shares, n, obs, o.temperature, nullptr);
+          sim = std::exp(-0.5 * res.r * res.r);
+          break;
+        }
+        default:
+          res = o.noise == NoiseModel::LogNormal ? lognormal_residual(sim, m.value, m.sigma)
+                                                 : normal_residual(sim, m.value, m.sigma);
+          break;
+      }
+      r[mi] = res.r;
+      if (simulated != nullptr) simulated[mi] = sim;
+      if (constants != nullptr) constants[mi] = res.constant;
+    }
+  }
+  std::size_t row = p.measurements.size();
+  for (std::size_t j = 0; j < p.parameters.size(); ++j) {
+    const FitParameter& f = p.parameters[j];
+    if (f.prior == PriorKind::Normal) {
+      const Residual res = normal_residual(theta[j], f.prior_a, f.prior_b);
+      r[row] = res.r;
+      if (constants != nullptr) constants[row] = res.constant;
+      ++row;
+    } else if (f.prior == PriorKind::LogNormal) {
+      const Residual res = lognormal_residual(theta[j], f.prior_a, f.prior_b);
+      r[row] = res.r;
+      if (constants != nullptr) constants[row] = res.constant;
+      ++row;
+    }
+  }
+}
+
+class FitObjective final : public optimize::ResidualProblem {
+ public:
+  FitObjective(const PreparedFit& fit, double fd_step) : fit_(fit), h_(fd_step) {
+    for (const PreparedFit::ConditionPlan& c : fit.conditions()) {
+      evaluators_.push_back(c.simulation->evaluator_factory()());
+      records_.emplace_back(c.simulation->layout());
+    }
+    theta_.resize(fit.parameter_count());
+    xw_.resize(fit.parameter_count());
+    rp_.resize(fit.residual_count());
+    rm_.resize(fit.residual_count());
+  }
+  std::size_t parameter_count() const override { return fit_.parameter_count(); }
+  std::size_t residual_count() const override { return fit_.residual_count(); }
+
+  bool evaluate(const double* x, double* r, double* J) override {
+    if (!residuals(x, r)) return false;
+    if (J == nullptr) return true;
+    const std::size_t n = parameter_count(), m = residual_count();
+    std::copy(x, x + n, xw_.begin());
+    for (std::size_t j = 0; j < n; ++j) {
+      // Central differences inside the bounds (one-sided at a bound).
+      const double lo = fit_.lower()[j], hi = fit_.upper()[j];
+      double xp = std::min(x[j] + h_, hi), xm = std::max(x[j] - h_, lo);
+      xw_[j] = xp;
+      if (!residuals(xw_.data(), rp_.data())) return false;
+      xw_[j] = xm;
+      if (!residuals(xw_.data(), rm_.data())) return false;
+      xw_[j] = x[j];
+      for (std::size_t i = 0; i < m; ++i) J[i * n + j] = (rp_[i] - rm_[i]) / (xp - xm);
+    }
+    return true;
+  }
+
+  // One pass over the conditions: false when a simulation failed.
+  bool residuals(const double* x, double* r) {
+    const CalibrationProblem& p = fit_.problem();
+    for (std::size_t j = 0; j < p.parameters.size(); ++j)
+      theta_[j] = from_scaled(p.parameters[j], x[j]);
+    for (std::size_t c = 0; c < evaluators_.size(); ++c) {
+      records_[c].reset(0);
+      evaluators_[c]->evaluate(0, theta_.data(), records_[c]);
+      if (records_[c].status != io::RunStatus::Ok) return false;
+    }
+    residuals_from_records(fit_, records_, theta_, r, nullptr, nullptr);
+    for (std::size_t i = 0; i < residual_count(); ++i)
+      if (!std::isfinite(r[i])) return false;
+    return true;
+  }
+
+  std::vector<io::RunRecord>& records() { return records_; }
+  const std::vector<double>& theta() const { return theta_; }
+
+ private:
+  const PreparedFit& fit_;
+  double h_;
+  std::vector<std::unique_ptr<sweep::PointEvaluator>> evaluators_;
+  std::vector<io::RunRecord> records_;
+  std::vector<double> theta_, xw_, rp_, rm_;
+};
+
+[[noreturn]] void fail_in_problem(const CalibrationProblem& p, const input::SourceLocation& where,
+                                  const std::string& key, const std::string& problem,
+                                  const std::string& hint = {}) {
+  std::string line;
+  int n = 1;
+  std::size_t start = 0;
+  while (n < where.line && start != std::string::npos) {
+    start = p.source_text.find('\n', start);
+    if (start != std::string::npos) ++start;
+    ++n;
+  }
+  if (start != std::string::npos)
+    line = p.source_text.substr(start, p.source_text.find('\n', start) - start);
+  throw input::InputError(where, key, problem, line, hint);
+}
+
+}  // namespace
+
+std::shared_ptr<const PreparedFit> PreparedFit::prepare(CalibrationProblem problem) {
+  std::shared_ptr<PreparedFit> fit(new PreparedFit());
+  fit->problem_ = std::move(problem);
+  CalibrationProblem& p = fit->problem_;
+  for (const FitParameter& f : p.parameters) {
+    fit->lower_.push_back(to_scaled(f, f.lower));
+    fit->upper_.push_back(to_scaled(f, f.upper));
+    fit->nominal_.push_back(
+        std::clamp(to_scaled(f, f.nominal), fit->lower_.back(), fit->upper_.back()));
+  }
+  fit->residual_count_ = p.measurements.size() + prior_count(p);
+
+  for (std::size_t c = 0; c < p.conditions.size(); ++c) {
+    Condition& cond = p.conditions[c];
+    ConditionPlan plan;
+    for (std::size_t i = 0; i < p.measurements.size(); ++i)
+      if (p.measurements[i].condition == c) plan.measurements.push_back(i);
+    // Output times: the measured times (the events do not depend on them).
+    std::vector<double> times;
+    for (std::size_t i : plan.measurements) {
+      const Measurement& m = p.measurements[i];
+      if (p.observables[m.observable].kind == ObservableKind::TimeSeries) times.push_back(m.time);
+    }
+    times.push_back(cond.scenario.time.end);
+    std::sort(times.begin(), times.end());
+    times.erase(std::unique(times.begin(), times.end()), times.end());
+    scenario::Scenario s = cond.scenario;
+    s.time.grid = scenario::TimeGrid::List;
+    s.time.list = times;
+    s.output.time_series = scenario::TimeSeriesMode::All;
+    s.solver.rtol = std::min(s.solver.rtol, p.settings.rtol);
+    s.sweep.mode = scenario::SweepMode::List;
+    s.sweep.parameters.clear();
+    for (const FitParameter& f : p.parameters) {
+      scenario::SweepParameter sp;
+      sp.path = f.path;
+      sp.values = {f.nominal};
+      sp.converted = true;
+      sp.where = f.where;
+      s.sweep.parameters.push_back(sp);
+    }
+    plan.simulation = api::Simulation::prepare(std::move(s));
+    plan.time_end = cond.scenario.time.end;
+    const io::RunLayout& L = plan.simulation->layout();
+    const std::vector<std::string>& phases = plan.simulation->phases();
+    const std::vector<double>& out_times = plan.simulation->output_times();
+    for (std::size_t i : plan.measurements) {
+      const Measurement& m = p.measurements[i];
+      const Observable& o = p.observables[m.observable];
+      ConditionPlan::Access a;
+      auto phase_index = [&](const std::string& ph) {
+        const auto it = std::find(phases.begin(), phases.end(), ph);
+        if (it == phases.end())
+          fail_in_problem(
+              p, o.where, "observables." + o.id,
+              "condition '" + cond.id + "' has no phase '" + ph + "'", "its phases: " + [&] {
+                std::string s2;
+                for (const auto& x : phases) s2 += (s2.empty() ? "" : ", ") + x;
+                return s2;
+              }());
+        return static_cast<std::size_t>(it - phases.begin());
+      };
+      switch (o.kind) {
+        case ObservableKind::T50:
+          a.variable = L.variable_index("t50");
+          break;
+        case ObservableKind::InductionTime:
+          a.variable = L.variable_index("induction_time");
+          break;
+        case ObservableKind::FinalShare:
+          a.variable = L.variable_index("final_phase_fraction");
+          a.offset = phase_index(o.selector);
+          break;
+        case ObservableKind::FinalPhase:
+          a.variable = L.variable_index("final_phase_fraction");
+          a.count = phases.size();
+          if (m.value >= 0) {
+            // The class index in the problem's phase list -> this condition's phase index.
+            static const std::vector<std::string> all = {"ACP", "HAP", "WH", "OCP"};
+            const std::size_t idx = phase_index(all[static_cast<std::size_t>(m.value)]);
+            p.measurements[i].value = static_cast<double>(idx);
+          }
+          break;
+        case ObservableKind::TimeSeries: {
+          const auto tk = static_cast<std::size_t>(
+              std::lower_bound(out_times.begin(), out_times.end(), m.time) - out_times.begin());
+          a.variable = L.variable_index(o.variable);
+          if (o.variable == "dissolved_total") {
+            const auto e = static_cast<std::size_t>(
+                std::find(kElements.begin(), kElements.end(), o.selector) - kElements.begin());
+            a.offset = tk * 3 + e;
+          } else if (!o.selector.empty()) {
+            a.offset = tk * phases.size() + phase_index(o.selector);
+          } else {
+            a.offset = tk;
+          }
+          break;
+        }
+      }
+      plan.access.push_back(a);
+    }
+    fit->conditions_.push_back(std::move(plan));
+  }
+  return fit;
+}
+
+std::unique_ptr<optimize::ResidualProblem> PreparedFit::make_objective(double fd_step) const {
+  return std::make_unique<FitObjective>(*this, fd_step);
+}
+
+optimize::ProblemFactory PreparedFit::factory(double fd_step) const {
+  return [this, fd_step] { return make_objective(fd_step); };
+}
+
+Prediction PreparedFit::predict(const std::vector<double>& x) const {
+  FitObjective obj(*this, 1e-4);
+  Prediction out;
+  out.residuals.assign(residual_count_, std::numeric_limits<double>::quiet_NaN());
+  out.constants.assign(residual_count_, 0.0);
+  out.simulated.assign(problem_.measurements.size(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<double> theta(parameter_count());
+  for (std::size_t j = 0; j < theta.size(); ++j)
+    theta[j] = from_scaled(problem_.parameters[j], x[j]);
+  std::vector<io::RunRecord>& recs = obj.records();
+  std::unique_ptr<optimize::ResidualProblem> keep;
+  for (std::size_t c = 0; c < conditions_.size(); ++c) {
+    auto ev = conditions_[c].simulation->evaluator_factory()();
+    recs[c].reset(0);
+    ev->evaluate(0, theta.data(), recs[c]);
+    out.failures.push_back(recs[c].status == io::RunStatus::Ok ? std::string() : recs[c].message);
+    if (recs[c].status != io::RunStatus::Ok) out.ok = false;
+  }
+  residuals_from_records(*this, recs, theta, out.residuals.data(), out.simulated.data(),
+                         out.constants.data());
+  return out;
+}
+
+}  // namespace calcikin::fit

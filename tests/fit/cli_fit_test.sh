@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `calcikin fit` through the real executable: a good problem writes the HDF5 file and the parameter
+# set (exit 0); bad problem files (unknown condition, unknown parameter, missing units, sigma <= 0,
+# empty data) exit 3 with file:line:col and a caret, and write nothing; an existing output is
+# refused with exit 5 unless --overwrite.
+set -uo pipefail
+calcikin=$1
+data=$2
+dir=$3
+rm -rf "$dir" && mkdir -p "$dir/out" && cd "$dir" || exit 1
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+cp "$data/t50_auto.yaml" "$data/recovery.yaml" "$data/recovery.csv" .
+
+bad() {  # NAME, sed expression on FILE, FILE, expected text
+  local name=$1 expr=$2 file=$3 text=$4
+  cp "$data/recovery.yaml" recovery.yaml && cp "$data/recovery.csv" recovery.csv
+  sed -i "$expr" "$file"
+  "$calcikin" fit recovery.yaml -o out/fit.h5 >stdout.txt 2>stderr.txt
+  local rc=$?
+  [ $rc -eq 3 ] || fail "$name: exit $rc (expected 3): $(head -3 stderr.txt)"
+  grep -q "$text" stderr.txt || fail "$name: no '$text' in: $(cat stderr.txt)"
+  grep -qE "$file:[0-9]+:[0-9]+:" stderr.txt || fail "$name: no file:line:col in: $(cat stderr.txt)"
+  grep -q '\^' stderr.txt || fail "$name: no caret in: $(cat stderr.txt)"
+  [ -z "$(ls -A out)" ] || fail "$name: wrote $(ls -A out | tr '\n' ' ')"
+}
+bad unknown_condition 's/^mg1,T50/mg9,T50/' recovery.csv "unknown condition 'mg9'"
+bad unknown_parameter 's/autocatalytic.k1/autocatalytic.k2/' recovery.yaml "unknown kinetic parameter"
+bad missing_units 's/time \[h\]/time/' recovery.csv "missing units"
+bad sigma_zero 's/^base,T50,,330,,/base,T50,,330,0,/' recovery.csv "sigma must be positive"
+bad empty_data '2,$d' recovery.csv "no measurements"
+
+cp "$data/recovery.yaml" recovery.yaml && cp "$data/recovery.csv" recovery.csv
+"$calcikin" fit recovery.yaml -o out/fit.h5 --starts 2 -j 2 -q >stdout.txt 2>stderr.txt
+rc=$?
+[ $rc -eq 0 ] || fail "good problem: exit $rc: $(cat stderr.txt)"
+[ -f out/fit.h5 ] && [ -f out/fit.yaml ] || fail "good problem: outputs missing: $(ls out)"
+grep -q "autocatalytic.k0" stdout.txt || fail "good problem: no table: $(cat stdout.txt)"
+"$calcikin" fit recovery.yaml -o out/fit.h5 --starts 1 -q >stdout.txt 2>stderr.txt
+rc=$?
+[ $rc -eq 5 ] || fail "existing output: exit $rc (expected 5)"
+"$calcikin" fit recovery.yaml -o out/fit.h5 --starts 1 -q --overwrite >stdout.txt 2>stderr.txt
+[ $? -eq 0 ] || fail "--overwrite: $(cat stderr.txt)"
+exit $((failures > 0))
