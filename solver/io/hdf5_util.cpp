@@ -2,6 +2,10 @@
 
 #include <hdf5_hl.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 namespace calcikin::io::h5 {
 
 void Handle::reset() noexcept {
@@ -34,13 +38,50 @@ void Handle::reset() noexcept {
   id_ = H5I_INVALID_HID;
 }
 
+namespace {
+
+// HDF5's file drivers record the operating system's error in the error stack ("errno = 28, error
+// message = 'No space left on device'"); the first one found is the cause of the failure.
+herr_t find_system_error(unsigned, const H5E_error2_t* error, void* data) {
+  auto* code = static_cast<int*>(data);
+  if (*code != 0 || error == nullptr || error->desc == nullptr) return 0;
+  if (const char* p = std::strstr(error->desc, "errno = ")) *code = std::atoi(p + 8);
+  return 0;
+}
+
+// "HDF5: cannot WHAT", with the system error under it when there is one.
+std::string failure(const std::string& what) {
+  int code = 0;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, find_system_error, &code);
+  H5Eclear2(H5E_DEFAULT);
+  std::string text = "HDF5: cannot " + what;
+  if (code > 0) text += ": " + describe_system_error(code);
+  return text;
+}
+
+}  // namespace
+
+std::string describe_system_error(int code) {
+  switch (code) {
+    case ENOSPC:
+      return "no space left on device (ENOSPC)";
+    case EDQUOT:
+      return "disk quota exceeded (EDQUOT)";
+    case EFBIG:
+      return "file too large (EFBIG: the file-size limit, ulimit -f, or the file system's largest "
+             "file)";
+    default:
+      return std::string(std::strerror(code)) + " (errno " + std::to_string(code) + ")";
+  }
+}
+
 Handle check(hid_t id, const std::string& what) {
-  if (id < 0) throw IoError("HDF5: cannot " + what);
+  if (id < 0) throw IoError(failure(what));
   return Handle(id);
 }
 
 void check_status(herr_t status, const std::string& what) {
-  if (status < 0) throw IoError("HDF5: cannot " + what);
+  if (status < 0) throw IoError(failure(what));
 }
 
 void silence_errors() {
@@ -48,7 +89,13 @@ void silence_errors() {
   // (SIGSEGV in H5F__close_cb) when it terminates with a file whose close failed (disk full).
   // Effective only before the library is initialised, i.e. on the first call.
   H5dont_atexit();
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  // The automatic error printing is a per-thread setting in a thread-safe HDF5 (the sweep's
+  // writer thread printed HDF5-DIAG traces on a full disk): silenced once in every calling thread.
+  thread_local bool silenced = false;
+  if (!silenced) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    silenced = true;
+  }
 }
 
 Handle utf8_string_type(std::size_t length) {

@@ -39,6 +39,8 @@ class Handle {
 // Throws IoError(what) when id < 0, else wraps it.
 Handle check(hid_t id, const std::string& what);
 void check_status(herr_t status, const std::string& what);
+// The text of an operating-system error for messages: "no space left on device (ENOSPC)".
+std::string describe_system_error(int code);
 
 // Silences HDF5's own error printing for the lifetime of the process (errors become IoError text).
 void silence_errors();

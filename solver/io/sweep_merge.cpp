@@ -432,7 +432,9 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
   return summary;
 }
 
-void repack_compressed(const std::string& from, const std::string& to, int level) {
+void repack_compressed(const std::string& from, const std::string& to, int level,
+                       const std::map<std::string, std::string>& text,
+                       const std::map<std::string, double>& numeric) {
   h5::silence_errors();
   Part p = open_part(from, false);  // this process's own file
   const std::string partial = to + ".repack";
@@ -444,6 +446,8 @@ void repack_compressed(const std::string& from, const std::string& to, int level
                         "create " + partial);
     const std::vector<std::string> per_run = create_like(p.file.get(), file.get(), p.rows, level);
     for (const auto& name : per_run) scatter_rows(p.file.get(), file.get(), name, p.rows, 0, 1);
+    for (const auto& [k, v] : text) h5::write_attribute(file.get(), k, v);
+    for (const auto& [k, v] : numeric) h5::write_attribute(file.get(), k, v);
     check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush " + partial);
   }
   p.file.reset();

@@ -1,6 +1,7 @@
 #pragma once
 // Whole-file operations on finished sweep files: merging the parts of a job array into one file,
 // and rewriting a file with gzip-compressed chunked datasets (output.compression).
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
 // Writes the published file `to` from a finished .partial (or any calcikin file): strings become
 // variable-length UTF-8 (netCDF-4 NC_STRING), and with `level` > 0 every per-run numeric dataset is
 // chunked, shuffled and gzip-compressed at `level`. Written as to + ".repack", then renamed.
-void repack_compressed(const std::string& from, const std::string& to, int level);
+// `text` and `numeric` are root attributes set on the copy (over the source's): the run's final
+// attributes, so that the .partial is never modified after its creation (a failed metadata write
+// on a full disk could leave it unreadable).
+void repack_compressed(const std::string& from, const std::string& to, int level,
+                       const std::map<std::string, std::string>& text = {},
+                       const std::map<std::string, double>& numeric = {});
 
 }  // namespace calcikin::io

@@ -1,7 +1,9 @@
 #include "solver/io/sweep_writer.hpp"
 
+#include <fcntl.h>
 #include <hdf5_hl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -48,6 +50,12 @@ class Stopwatch {
 Handle crash_safe_access() {
   Handle fapl = check(H5Pcreate(H5P_FILE_ACCESS), "create file access list");
   check_status(H5Pset_sieve_buf_size(fapl.get(), 0), "turn the sieve buffer off");
+  // No metadata / small-data aggregation blocks: their unused tails are given back when the file
+  // is closed, which shrinks the file and rewrites the superblock; after a write failed for want
+  // of space (ENOSPC on a copy-on-write file system) that rewrite failed too and left a .partial
+  // shorter than the end-of-file address in its superblock, which HDF5 refuses to open.
+  check_status(H5Pset_meta_block_size(fapl.get(), 0), "turn metadata aggregation off");
+  check_status(H5Pset_small_data_block_size(fapl.get(), 0), "turn small-data aggregation off");
   // HDF5 1.8 object format: checksummed metadata, so damage is reported instead of trusted (and
   // no superblock-v3 "open for writing" flag that would block resuming after kill -9).
   check_status(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18),
@@ -118,6 +126,23 @@ Handle create_label_dimension(hid_t f, const std::string& name,
   if (!long_name.empty()) h5::write_attribute(names.get(), "long_name", long_name);
   check_status(H5DSattach_scale(names.get(), scale.get(), 0), "attach " + name);
   return scale;
+}
+
+// The file's whole extent is allocated on disk before it becomes the .partial. HDF5 addresses
+// space it has not written yet (the tail of the file): rows written later would extend the file,
+// and a full disk then left a .partial shorter than its own end-of-file address, which HDF5 no
+// longer opens (seen with ENOSPC, tests/sweep/disk_full_test.sh). With the space reserved, a full
+// disk fails the creation (nothing left) and row writes land in allocated blocks.
+void reserve_space(hid_t file, const std::string& path) {
+  haddr_t size = 0;  // the end-of-file address (H5Fget_filesize is the bytes written so far)
+  check_status(H5Fget_eoa(file, &size), "read the end-of-file address of " + path);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw IoError("cannot open " + path + ": " + std::strerror(errno));
+  const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
+  ::close(fd);
+  if (err != 0 && err != EINVAL && err != EOPNOTSUPP)  // file systems without it: as before
+    throw IoError("cannot reserve " + std::to_string(size) + " bytes for " + path + ": " +
+                  h5::describe_system_error(err));
 }
 
 }  // namespace
@@ -413,6 +438,7 @@ void SweepWriter::Impl::create_file_body() {
   write_parameters(f);
   write_attributes(f, description.root);
   check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + partial);
+  reserve_space(f, creating);
   if (std::rename(creating.c_str(), partial.c_str()) != 0) {
     throw IoError("cannot rename " + creating + " to " + partial + ": " + std::strerror(errno));
   }
@@ -615,6 +641,7 @@ bool SweepWriter::failed(std::size_t row) const noexcept {
 
 void SweepWriter::write(const RunRecord* const* records, std::size_t count) {
   if (count == 0) return;
+  h5::silence_errors();  // the sweep's writer thread
   Stopwatch sw(impl_->hdf5_seconds);
   std::vector<const RunRecord*> sorted(records, records + count);
   std::sort(sorted.begin(), sorted.end(),
@@ -642,6 +669,7 @@ void SweepWriter::write(const RunRecord* const* records, std::size_t count) {
 }
 
 void SweepWriter::flush() {
+  h5::silence_errors();
   Stopwatch sw(impl_->hdf5_seconds);
   check_status(H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL), "flush " + impl_->partial);
 }
@@ -650,8 +678,6 @@ void SweepWriter::finish(const std::map<std::string, std::string>& text_attribut
                          const std::map<std::string, double>& numeric_attributes) {
   {
     Stopwatch sw(impl_->hdf5_seconds);
-    for (const auto& [k, v] : text_attributes) h5::write_attribute(impl_->file.get(), k, v);
-    for (const auto& [k, v] : numeric_attributes) h5::write_attribute(impl_->file.get(), k, v);
     impl_->vars.clear();
     impl_->status_ds.reset();
     impl_->message_ds.reset();
@@ -662,9 +688,12 @@ void SweepWriter::finish(const std::map<std::string, std::string>& text_attribut
   impl_->check_still_own();
   // The published file is a copy of the finished .partial, which is not modified again: its strings
   // become variable-length (netCDF-4), compressed when asked. The copy is verified before it is
-  // renamed into place; the .partial stays on failure.
+  // renamed into place; the .partial stays on failure. The final attributes go into the copy only:
+  // the .partial's metadata are never changed after creation (a full disk while changing them
+  // left a .partial HDF5 could not read, tests/sweep/disk_full_test.sh copy-on-write).
   Stopwatch sw(impl_->hdf5_seconds);
-  repack_compressed(impl_->partial, impl_->setup.path, impl_->setup.compression);
+  repack_compressed(impl_->partial, impl_->setup.path, impl_->setup.compression, text_attributes,
+                    numeric_attributes);
   std::remove(impl_->partial.c_str());
 }
 
