@@ -10,9 +10,9 @@ std::vector<io::ParameterValue> effective_parameters(const scenario::Scenario& s
   for (const kinetics::ParameterInfo& info : kinetics::ParameterCatalogue::builtin().parameters()) {
     double value = info.default_si;
     for (const scenario::ParameterOverride& o : s.kinetics.parameters) {
-      if (o.name == info.name && o.converted) value = o.value;
+      if (o.name == info.name) value = o.value;
     }
-    out.push_back({"kinetics.parameters." + info.name, info.unit.empty() ? "1" : info.unit, value});
+    out.push_back({"kinetics.parameters." + info.name, info.unit, value});
   }
   const auto catalogue = scenario::thermo_parameter_catalogue(s.database);
   for (const scenario::ThermoParameterInfo& info : catalogue->entries()) {

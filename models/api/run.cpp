@@ -12,7 +12,6 @@
 #include "calcikin_git_commit.hpp"
 #include "models/api/output_parameters.hpp"
 #include "models/api/simulation.hpp"
-#include "models/kinetics/parameter_catalogue.hpp"
 #include "models/scenario/overrides.hpp"
 #include "solver/input/exit_codes.hpp"
 #include "solver/input/input_error.hpp"
@@ -47,17 +46,9 @@ sweep::PlanMode plan_mode(scenario::SweepMode mode) {
 // SI unit of the values a sweep path takes (what the output's `units` attribute says).
 std::string si_unit_of(const scenario::Scenario& s, const scenario::SweepParameter& p) {
   const scenario::ResolvedPath path = scenario::resolve_path(s, p.path, p.where, p.source_line);
-  switch (path.target) {
-    case scenario::PathTarget::Total:
-      return p.basis == scenario::ConcentrationBasis::Molal ? "mol/kg" : "mol/m3";
-    case scenario::PathTarget::KineticParameter: {
-      const auto& info = kinetics::ParameterCatalogue::builtin().at(
-          path.key, p.where, "sweep.parameters." + p.path, p.source_line);
-      return info.unit.empty() ? "1" : info.unit;
-    }
-    default:
-      return path.unit.empty() ? "1" : path.unit;
-  }
+  if (path.target == scenario::PathTarget::Total)
+    return p.basis == scenario::ConcentrationBasis::Molal ? "mol/kg" : "mol/m3";
+  return path.unit;
 }
 
 io::TimeSeriesOutput time_series_mode(scenario::TimeSeriesMode m) {
@@ -74,10 +65,7 @@ io::TimeSeriesOutput time_series_mode(scenario::TimeSeriesMode m) {
 
 }  // namespace
 
-sweep::SweepPlan make_plan(const scenario::Scenario& scenario_in) {
-  // Kinetic parameter sweeps hold the numbers as written until the catalogue converts them.
-  scenario::Scenario s = scenario_in;
-  scenario::resolve_kinetic_parameters(s, Simulation::parameter_catalogue());
+sweep::SweepPlan make_plan(const scenario::Scenario& s) {
   sweep::PlanSpec spec;
   spec.mode = plan_mode(s.sweep.mode);
   spec.samples = s.sweep.samples;

@@ -16,6 +16,7 @@
 #include "models/kinetics/speciator_chemistry.hpp"
 #include "models/kinetics/trajectory.hpp"
 #include "models/scenario/loader.hpp"
+#include "models/scenario/overrides.hpp"
 #include "models/scenario/thermo_parameters.hpp"
 #include "models/thermo/database.hpp"
 #include "solver/input/did_you_mean.hpp"
@@ -33,34 +34,6 @@ using kinetics::kP;
 
 constexpr const char* kOutputElements[] = {"Ca", "Mg", "P"};
 const std::vector<std::string> kKineticPhases = {"ACP", "HAP", "WH", "OCP"};
-
-// Outside the physical domain of a kinetic parameter (not merely outside its plausible range,
-// which fitting may leave): a non-finite value; a negative value where the whole catalogue range
-// is >= 0 (rate constants, energies, prefactors); a contact angle outside [0, pi] rad (Young's
-// equation); a crystalline fraction that marks an event outside (0, 1) (it could never be
-// reached).
-std::optional<std::string> physical_problem(const kinetics::ParameterInfo& info, double v) {
-  auto ends_with = [&](std::string_view tail) {
-    return info.name.size() >= tail.size() &&
-           info.name.compare(info.name.size() - tail.size(), tail.size(), tail) == 0;
-  };
-  char text[160];
-  if (!std::isfinite(v)) return "'" + info.name + "' is not a finite number";
-  if (ends_with(".contact_angle") && !(v >= 0.0 && v <= M_PI)) {
-    std::snprintf(text, sizeof text,
-                  "a contact angle lies between 0 and pi rad (180 deg), got %g rad", v);
-    return std::string(text);
-  }
-  if (info.name.rfind("events.", 0) == 0 && ends_with("_fraction") && !(v > 0.0 && v < 1.0)) {
-    std::snprintf(text, sizeof text,
-                  "'%s' must lie strictly between 0 and 1 (a crystalline fraction that is "
-                  "reached), got %g",
-                  info.name.c_str(), v);
-    return std::string(text);
-  }
-  if (info.min_si >= 0.0 && v < 0.0) return "'" + info.name + "' cannot be negative";
-  return std::nullopt;
-}
 
 kinetics::CrystalKind kind_of(const std::string& phase) {
   if (phase == "HAP") return kinetics::CrystalKind::HAP;
@@ -99,19 +72,6 @@ io::Variable var(std::string name, std::vector<std::string> dims, std::string un
 
 }  // namespace
 
-scenario::ParameterCatalogue Simulation::parameter_catalogue() {
-  scenario::ParameterCatalogue c;
-  const kinetics::ParameterCatalogue& cat = kinetics::ParameterCatalogue::builtin();
-  c.names = cat.names();
-  c.si_unit_of = [](std::string_view name) -> std::optional<std::string> {
-    const kinetics::ParameterInfo* p =
-        kinetics::ParameterCatalogue::builtin().find(std::string(name));
-    if (p == nullptr) return std::nullopt;
-    return p->unit == "1" ? std::string() : p->unit;
-  };
-  return c;
-}
-
 std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s,
                                                       const std::vector<BoundPath>& fitted) {
   // Errors raised below by code that knows only a location get the scenario line and caret.
@@ -125,7 +85,6 @@ std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s,
 std::shared_ptr<const Simulation> Simulation::prepare_checked(
     scenario::Scenario s, const std::vector<BoundPath>& fitted) {
   std::shared_ptr<Simulation> sim(new Simulation());
-  scenario::resolve_kinetic_parameters(s, parameter_catalogue());
   const auto fail_at = [&s](const input::SourceLocation& where, const std::string& key,
                             const std::string& problem, const std::string& hint = {}) {
     scenario::fail_at(s, where, key, problem, hint);
@@ -167,31 +126,14 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(
               "only ACP can be equilibrated with the initial solution");
   }
 
-  // ---- kinetic parameters of the base scenario (names and units were checked and converted when
-  // the file was read). The catalogue ranges are plausible ranges (not enforced: fitting may leave
-  // them), but a parameter whose whole range is >= 0 (rate constants, energies, prefactors) cannot
-  // be negative.
-  const kinetics::ParameterCatalogue& catalogue = kinetics::ParameterCatalogue::builtin();
-  for (const scenario::ParameterOverride& o : s.kinetics.parameters) {
-    const kinetics::ParameterInfo& info =
-        catalogue.at(o.name, o.where, "kinetics.parameters." + o.name, o.source_line);
-    if (auto problem = physical_problem(info, o.value))
-      throw input::InputError(o.where, "kinetics.parameters." + o.name, *problem, o.source_line,
-                              info.description + " (plausible range in docs/model.md)");
-  }
-  for (const scenario::SweepParameter& p : s.sweep.parameters) {
-    const std::string prefix = "kinetics.parameters.";
-    if (p.path.rfind(prefix, 0) != 0) continue;
-    const kinetics::ParameterInfo& info =
-        catalogue.at(p.path.substr(prefix.size()), p.where, p.path, p.source_line);
-    for (double v : p.values)
-      if (auto problem = physical_problem(info, v))
-        throw input::InputError(p.where, p.path, *problem, p.source_line, info.description);
-  }
+  // ---- kinetic parameters of the base scenario: names, units and physical domains were checked
+  // when the file was read (scenario::convert_value), values are SI.
   PointInputs& in = sim->base_;
   in.kinetics = kinetics::KineticParameters::defaults();
   for (const scenario::ParameterOverride& o : s.kinetics.parameters)
-    in.kinetics.set(o.name, o.value);
+    if (!in.kinetics.set(o.name, o.value))
+      fail_at(o.where, "kinetics.parameters." + o.name,
+              "unknown kinetic parameter '" + o.name + "'");
 
   // ---- chemical system: every element of the solution, plus Ca, Mg and P (so they can be swept)
   std::shared_ptr<const thermo::Database> db;

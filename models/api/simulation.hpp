@@ -45,7 +45,6 @@
 
 #include "models/api/point_inputs.hpp"
 #include "models/kinetics/kinetic_parameters.hpp"
-#include "models/scenario/overrides.hpp"
 #include "models/scenario/scenario.hpp"
 #include "models/thermo/chemical_system.hpp"
 #include "solver/io/run_layout.hpp"
@@ -126,9 +125,6 @@ class Simulation {
   // One run of the base scenario (the first value of each swept path), for the CLI's single runs
   // and tests.
   io::RunRecord run_once() const;
-
-  // The catalogue in the form scenario::resolve_kinetic_parameters takes.
-  static scenario::ParameterCatalogue parameter_catalogue();
 
  private:
   Simulation() = default;

@@ -12,7 +12,7 @@ namespace {
 
 double read_value(const input::Node& node, const std::string& unit) {
   const input::Quantity q = node.quantity_text();
-  if (unit == "1") {
+  if (unit == input::kDimensionless) {
     if (!q.unit.empty())
       node.fail("a dimensionless parameter must be a bare number", "write e.g. '0.3'");
     return q.value;
@@ -39,7 +39,7 @@ ParameterCatalogue ParameterCatalogue::parse(const std::string& text, const std:
     ParameterInfo p;
     p.name = e.key;
     p.unit = e.value.at("unit").text();
-    if (p.unit != "1" && !input::is_known_unit(p.unit))
+    if (p.unit != input::kDimensionless && !input::is_known_unit(p.unit))
       e.value.at("unit").fail("unknown unit '" + p.unit + "'");
     p.default_si = read_value(e.value.at("default"), p.unit);
     const input::Node range = e.value.at("range");

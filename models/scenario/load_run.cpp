@@ -49,10 +49,16 @@ void load_kinetics(const input::Node& node, KineticsSpec& out) {
       const input::Quantity q = e.value.quantity_text();
       ParameterOverride p;
       p.name = e.key;
-      p.value = q.value;
-      p.unit_text = q.unit;
       p.where = e.value.location();
       p.source_line = e.value.source_line();
+      // Converted as read, with the catalogue's unit (Cantera's UnitSystem::convert).
+      ResolvedPath path;
+      path.path = path.key_path = "kinetics.parameters." + p.name;
+      path.target = PathTarget::KineticParameter;
+      path.key = p.name;
+      path.where = p.where;
+      path.unit = kinetic_parameter(p.name, p.where, path.key_path, p.source_line).unit;
+      p.value = convert_value(path, q.value, q.unit, p.where, p.source_line, q.unit_offset);
       out.parameters.push_back(p);
     }
   }

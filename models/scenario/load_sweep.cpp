@@ -1,5 +1,5 @@
-// The `sweep:` section. Values are converted to each path's storage unit here, once; kinetic
-// parameter values stay as written until the kinetics model resolves their units.
+// The `sweep:` section. Values are converted to each path's storage unit (SI) here, once, kinetic
+// parameters included (their unit from the kinetic catalogue).
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -23,7 +23,6 @@ class ValueCollector {
     param_.where = entry.key_node.location();
     param_.source_line = entry.key_node.source_line();
     path_ = resolve_path(s, entry.key, param_.where, param_.source_line, entry.key_node.path());
-    param_.converted = path_.target != PathTarget::KineticParameter;
     param_.unit_text = default_unit_;
   }
 
@@ -36,15 +35,6 @@ class ValueCollector {
   void add(const input::Node& at, double number, const std::string& unit, std::size_t unit_offset) {
     if (param_.values.size() >= static_cast<std::size_t>(kMaxValuesPerParameter)) {
       at.fail("too many values for one parameter (the limit is 1000000)");
-    }
-    if (!param_.converted) {  // kinetic parameter: one unit for all values, converted later
-      if (!param_.values.empty() && unit != param_.unit_text) {
-        at.fail("all values of a kinetic parameter must use the same unit ('" + param_.unit_text +
-                "')");
-      }
-      param_.unit_text = unit;
-      param_.values.push_back(number);
-      return;
     }
     ResolvedPath path = path_;
     path.key_path = at.path();

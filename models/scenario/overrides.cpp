@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <optional>
 
+#include "models/kinetics/parameter_catalogue.hpp"
 #include "models/scenario/thermo_parameters.hpp"
 #include "solver/input/did_you_mean.hpp"
 #include "solver/input/units.hpp"
@@ -30,11 +33,11 @@ struct FixedPath {
 };
 constexpr FixedPath kFixedPaths[] = {
     {"solution.temperature", PathTarget::Temperature, "K"},
-    {"solution.pH", PathTarget::PH, ""},
+    {"solution.pH", PathTarget::PH, input::kDimensionless},
     {"solution.density", PathTarget::Density, "kg/L"},
     {"solution.buffer.total", PathTarget::BufferTotal, "mol/kg"},
     {"time.end", PathTarget::TimeEnd, "s"},
-    {"solver.rtol", PathTarget::SolverRtol, ""},
+    {"solver.rtol", PathTarget::SolverRtol, input::kDimensionless},
 };
 
 const char* hint_for(PathTarget t) {
@@ -87,7 +90,50 @@ DimensionText dimension_of(PathTarget t) {
   }
 }
 
+// Outside the physical domain of a kinetic parameter (not merely outside its plausible range, which
+// fitting may leave): a non-finite value; a negative value where the whole catalogue range is >= 0
+// (rate constants, energies, prefactors); a contact angle outside [0, pi] rad (Young's equation); a
+// crystalline fraction that marks an event outside (0, 1) (it could never be reached).
+std::optional<std::string> physical_problem(const kinetics::ParameterInfo& info, double v) {
+  auto ends_with = [&](std::string_view tail) {
+    return info.name.size() >= tail.size() &&
+           info.name.compare(info.name.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  char text[160];
+  if (!std::isfinite(v)) return "'" + info.name + "' is not a finite number";
+  if (ends_with(".contact_angle") && !(v >= 0.0 && v <= M_PI)) {
+    std::snprintf(text, sizeof text,
+                  "a contact angle lies between 0 and pi rad (180 deg), got %g rad", v);
+    return std::string(text);
+  }
+  if (info.name.rfind("events.", 0) == 0 && ends_with("_fraction") && !(v > 0.0 && v < 1.0)) {
+    std::snprintf(text, sizeof text,
+                  "'%s' must lie strictly between 0 and 1 (a crystalline fraction that is "
+                  "reached), got %g",
+                  info.name.c_str(), v);
+    return std::string(text);
+  }
+  if (info.min_si >= 0.0 && v < 0.0) return "'" + info.name + "' cannot be negative";
+  return std::nullopt;
+}
+
 }  // namespace
+
+const kinetics::ParameterInfo& kinetic_parameter(std::string_view name, const SourceLocation& where,
+                                                 const std::string& key_path,
+                                                 const std::string& source_line) {
+  const kinetics::ParameterCatalogue& catalogue = kinetics::ParameterCatalogue::builtin();
+  if (const kinetics::ParameterInfo* info = catalogue.find(std::string(name))) return *info;
+  const std::vector<std::string> names = catalogue.names();
+  const std::string suggestion = input::did_you_mean(name, names);
+  throw InputError(
+      where, key_path,
+      "unknown kinetic parameter '" + std::string(name) + "'" +
+          (suggestion.empty() ? "" : "; " + suggestion),
+      source_line,
+      std::to_string(names.size()) +
+          " parameters are known: models/data/kinetics_parameters.yaml, docs/model.md");
+}
 
 bool is_element_name(std::string_view name) {
   // Element symbol, optionally with a PHREEQC valence state: Ca, C(4), S(6), Fe(+2), N(-3).
@@ -179,6 +225,9 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
     if (r.key.empty())
       fail("missing parameter name", "e.g. kinetics.parameters.HAP.growth.rate_constant");
     r.target = PathTarget::KineticParameter;
+    // The catalogue is data, available here like the thermodynamic one: the name is checked and
+    // the SI unit known when the file is read.
+    r.unit = kinetic_parameter(r.key, where, r.key_path, source_line).unit;
     return r;
   }
   if (starts_with(path, kThermo)) {
@@ -187,6 +236,7 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
     require_thermo_parameter(*thermo_parameter_catalogue(s.database), r.key, where, r.key_path,
                              source_line);
     r.target = PathTarget::ThermoParameter;
+    r.unit = input::kDimensionless;
     return r;
   }
   // Candidates: the paths present, plus the typo's last segment under totals (solution.totls.Mg).
@@ -258,11 +308,30 @@ double convert_value(ResolvedPath& path, double number, std::string_view unit_te
     throw InputError(at, path.key_path.empty() ? path.path : path.key_path, problem, source_line,
                      hint);
   };
+  const bool dimensionless = path.unit == input::kDimensionless;
   if (path.target == PathTarget::KineticParameter) {
-    fail(where, "kinetic parameters are converted by the kinetics model (a bug: please report)",
-         "");
+    const kinetics::ParameterInfo& info =
+        kinetic_parameter(path.key, where, path.key_path, source_line);
+    if (unit.empty() && !dimensionless)
+      fail(where, "this parameter needs a unit: got the bare number '" + written + "'",
+           "its SI unit is " + info.unit + ", e.g. '" + written + " " + info.unit + "'");
+    if (!unit.empty() && !input::is_known_unit(unit))
+      fail(unit_where, "unknown unit '" + unit + "' in '" + written + "'", "");
+    double value = 0.0;
+    try {
+      value = input::convert(number, unit, info.unit);
+    } catch (const input::UnitOverflowError& e) {
+      fail(where, std::string(e.what()) + " (got '" + written + "')", "");
+    } catch (const input::UnitError&) {
+      fail(where,
+           "unit '" + unit + "' does not fit this parameter (its SI unit is " +
+               (dimensionless ? std::string("1, dimensionless") : info.unit) + ")",
+           "");
+    }
+    if (auto problem = physical_problem(info, value))
+      fail(where, *problem, info.description + " (plausible range in docs/model.md)");
+    return value;
   }
-  const bool dimensionless = path.unit.empty();
   if (unit.empty() && !dimensionless) {
     const DimensionText dim = dimension_of(path.target);
     fail(where,
@@ -374,14 +443,12 @@ void apply(Scenario& s, const ResolvedPath& path, double value) {
       for (ParameterOverride& p : s.kinetics.parameters) {
         if (p.name == path.key) {
           p.value = value;
-          p.converted = true;
           return;
         }
       }
       ParameterOverride p;
       p.name = path.key;
       p.value = value;
-      p.converted = true;
       p.where = path.where;
       s.kinetics.parameters.push_back(p);
       return;
@@ -419,81 +486,8 @@ void apply_set(Scenario& s, std::string_view argument) {
     throw InputError(where, o.path, e.what(), "",
                      "a value is a number with an optional unit, e.g. '2 mmol/kgw'");
   }
-  if (path.target == PathTarget::KineticParameter) {
-    if (!q.unit.empty() && !input::is_known_unit(q.unit)) {
-      throw InputError(where, o.path, "unknown unit '" + q.unit + "' in '" + o.value_text + "'");
-    }
-    auto it = std::find_if(s.kinetics.parameters.begin(), s.kinetics.parameters.end(),
-                           [&](const ParameterOverride& p) { return p.name == path.key; });
-    if (it == s.kinetics.parameters.end()) {
-      s.kinetics.parameters.emplace_back();
-      it = s.kinetics.parameters.end() - 1;
-    }
-    *it = ParameterOverride{};
-    it->name = path.key;
-    it->value = q.value;
-    it->unit_text = q.unit;
-    it->where = where;
-    return;
-  }
   const double value = convert_value(path, q.value, q.unit, where);
   apply(s, path, value);
-}
-
-void resolve_kinetic_parameters(Scenario& s, const ParameterCatalogue& catalogue) {
-  auto unit_of = [&](const std::string& name, const SourceLocation& where,
-                     const std::string& key_path, const std::string& line) {
-    std::optional<std::string> unit =
-        catalogue.si_unit_of ? catalogue.si_unit_of(name) : std::nullopt;
-    if (!unit) {
-      const std::string suggestion = input::did_you_mean(name, catalogue.names);
-      throw InputError(where, key_path,
-                       "unknown kinetic parameter '" + name + "'" +
-                           (suggestion.empty() ? "" : "; " + suggestion),
-                       line,
-                       catalogue.names.size() <= 60
-                           ? "known parameters: " + input::quoted_list(catalogue.names)
-                           : std::to_string(catalogue.names.size()) + " parameters are known");
-    }
-    return *unit;
-  };
-  auto to_si = [](double number, const std::string& unit_text, const std::string& si_unit,
-                  const SourceLocation& where, const std::string& key_path,
-                  const std::string& line) {
-    const bool dimensionless = si_unit.empty() || si_unit == "1";
-    if (unit_text.empty() && !dimensionless) {
-      throw InputError(
-          where, key_path,
-          "this parameter needs a unit: got the bare number '" + input::format_number(number) + "'",
-          line,
-          "its SI unit is " + si_unit + ", e.g. '" + input::format_number(number) + " " + si_unit +
-              "'");
-    }
-    try {
-      return input::convert(number, unit_text, si_unit);
-    } catch (const input::UnitOverflowError& e) {
-      throw InputError(where, key_path, e.what(), line);
-    } catch (const input::UnitError&) {
-      throw InputError(where, key_path,
-                       "unit '" + unit_text + "' does not fit this parameter (its SI unit is " +
-                           (dimensionless ? std::string("1, dimensionless") : si_unit) + ")",
-                       line);
-    }
-  };
-  for (ParameterOverride& p : s.kinetics.parameters) {
-    if (p.converted) continue;
-    const std::string key_path = "kinetics.parameters." + p.name;
-    const std::string si = unit_of(p.name, p.where, key_path, p.source_line);
-    p.value = to_si(p.value, p.unit_text, si, p.where, key_path, p.source_line);
-    p.converted = true;
-  }
-  for (SweepParameter& sp : s.sweep.parameters) {
-    if (sp.converted) continue;
-    const std::string name = sp.path.substr(std::string("kinetics.parameters.").size());
-    const std::string si = unit_of(name, sp.where, sp.path, sp.source_line);
-    for (double& v : sp.values) v = to_si(v, sp.unit_text, si, sp.where, sp.path, sp.source_line);
-    sp.converted = true;
-  }
 }
 
 }  // namespace calcikin::scenario

@@ -16,15 +16,16 @@
 //   SI unit the kinetics model declares for <name> thermodynamics.parameters.<name>   1 (log10
 //   units; names from the database, thermo_parameters.hpp)
 //
-// Kinetic parameter names and units belong to the kinetics model. The loader keeps them as written
-// (ParameterOverride::converted == false, SweepParameter::converted == false); the kinetics model
-// converts them once with resolve_kinetic_parameters(scenario, its ParameterCatalogue).
-#include <functional>
+// Kinetic parameter names and SI units come from the kinetic catalogue
+// (models/data/kinetics_parameters.yaml, compiled in), available when the file is read like the
+// database's thermodynamic catalogue: every value is SI once loaded. Dimensionless is spelled "1"
+// (input::kDimensionless) everywhere.
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "models/kinetics/parameter_catalogue.hpp"
 #include "models/scenario/scenario.hpp"
 #include "solver/input/input_error.hpp"
 
@@ -51,8 +52,8 @@ struct ResolvedPath {
   PathTarget target = PathTarget::PH;
   std::string
       key;  // element (Total), phase (Mineral*), parameter name (Kinetic/ThermoParameter); else ""
-  // Storage unit (udunits2 text, "" = dimensionless). For Total it follows `basis`; for
-  // KineticParameter it is unknown ("") until the kinetics catalogue resolves it.
+  // Storage unit (udunits2 text, "1" = dimensionless). For Total it follows `basis`; for
+  // KineticParameter it is the catalogue's SI unit.
   std::string unit;
   ConcentrationBasis basis = ConcentrationBasis::Molal;  // Total only; set by convert_value
   SourceLocation where;
@@ -69,10 +70,9 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
                           const std::string& source_line = {}, std::string_view key_path = {});
 
 // Converts `number unit_text` to the path's storage unit and checks the value is allowed there
-// (pH 0..14, temperature 0..100 degC, concentrations >= 0, ...). For Total paths this also sets
-// path.basis from the unit (molal or molar). Not for KineticParameter (see
-// resolve_kinetic_parameters). Throws InputError at `where` (quoting `written`, the text as the
-// user wrote it).
+// (pH 0..14, temperature 0..100 degC, concentrations >= 0, a kinetic parameter's physical domain,
+// ...). For Total paths this also sets path.basis from the unit (molal or molar). Throws InputError
+// at `where` (quoting `written`, the text as the user wrote it).
 double convert_value(ResolvedPath& path, double number, std::string_view unit_text,
                      const SourceLocation& where, const std::string& source_line = {},
                      std::size_t unit_column_offset = 0);
@@ -91,19 +91,13 @@ struct SetOverride {
 };
 // Splits "path=value" (spaces around '=' allowed). Throws InputError (file "--set") when malformed.
 SetOverride parse_set(std::string_view argument);
-// parse_set + resolve_path + convert_value + apply. Kinetic parameters are recorded as written
-// (replacing one of the same name) and converted later by resolve_kinetic_parameters.
+// parse_set + resolve_path + convert_value + apply.
 void apply_set(Scenario& s, std::string_view argument);
 
-// The kinetics model's parameter catalogue: name -> SI unit (udunits2 text, "" = dimensionless).
-struct ParameterCatalogue {
-  std::function<std::optional<std::string>(std::string_view name)> si_unit_of;  // nullopt: unknown
-  std::vector<std::string> names;  // every known name, for did-you-mean
-};
-// Converts kinetics.parameters entries and kinetics.parameters.* sweep values to SI. Throws
-// InputError (at the entry's file:line) for an unknown name, a unit of the wrong dimension, or a
-// bare number where the parameter has a unit. Idempotent (converted entries are left alone).
-void resolve_kinetic_parameters(Scenario& s, const ParameterCatalogue& catalogue);
+// The kinetic catalogue's entry of `name`, or InputError at `where` with did-you-mean.
+const kinetics::ParameterInfo& kinetic_parameter(std::string_view name, const SourceLocation& where,
+                                                 const std::string& key_path,
+                                                 const std::string& source_line = {});
 
 // True for "Ca", "C(4)", "S(6)", "Fe(+2)", "N(-3)".
 bool is_element_name(std::string_view name);

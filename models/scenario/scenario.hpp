@@ -1,9 +1,9 @@
 #pragma once
 // The parsed scenario file (schema calcikin/scenario/1). All values are SI:
 // molality mol/kg water, temperature K, time s, length m, energies J/m2, Langmuir constants m3/mol,
-// rates mol/m2/s. Each value keeps where it came from so that later (model-level) validation can
-// still point at the file, line and column. The format is described in scenarios/README.md and
-// scenarios/schema/scenario.schema.json.
+// rates mol/m2/s; kinetic parameters in their catalogue unit. Each value keeps where it came from
+// so that later (model-level) validation can still point at the file, line and column. The format
+// is described in scenarios/README.md and scenarios/schema/scenario.schema.json.
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -65,13 +65,8 @@ struct MineralSpec {
 };
 
 struct ParameterOverride {  // kinetics.parameters: {"HAP.growth.rate_constant": "1e-8 mol/m2/s"}
-  std::string name;
-  // SI (the unit the parameter declares) once `converted`; before that, the number as written.
-  // The loader cannot convert: only the kinetics model knows each parameter's unit. It calls
-  // scenario::resolve_kinetic_parameters (overrides.hpp) with its catalogue, once, at prepare time.
-  double value = 0.0;
-  std::string unit_text;  // as written ("" for dimensionless)
-  bool converted = false;
+  std::string name;         // a name of the kinetic catalogue (checked when the file is read)
+  double value = 0.0;       // SI: the catalogue's unit for the parameter (converted when read)
   SourceLocation where;
   std::string source_line;  // for messages raised when the parameter is resolved
 };
@@ -137,12 +132,9 @@ enum class SweepMode { None, Grid, Zip, List, LatinHypercube };
 
 struct SweepParameter {
   std::string path;            // dotted path of a scalar, e.g. "solution.totals.Mg"
-  std::vector<double> values;  // SI (for LHS: the two bounds); see `converted`
+  std::vector<double> values;  // SI (for LHS: the two bounds), converted when read
   std::string unit_text;       // as written
   bool log_scale = false;      // LHS/logspace
-  // false only for kinetics.parameters.* paths before resolve_kinetic_parameters (values as
-  // written).
-  bool converted = true;
   // For solution.totals.* paths: the basis of the values (molal mol/kg or molar mol/m3).
   ConcentrationBasis basis = ConcentrationBasis::Molal;
   SourceLocation where;

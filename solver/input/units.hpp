@@ -40,6 +40,9 @@ bool is_known_unit(std::string_view unit_text);
 // True when `from` can be converted to `to` (same dimension).
 bool are_convertible(std::string_view from, std::string_view to);
 
+// The one spelling of "dimensionless" in unit texts (catalogues, paths, output attributes).
+inline constexpr const char* kDimensionless = "1";
+
 // Converts value from unit_text to target_unit (both udunits2 strings; "" and "1" mean
 // dimensionless). Handles offsets (degC -> K). Throws UnitError for an unknown unit text or
 // incompatible dimensions.

@@ -70,7 +70,7 @@ kinetics:
   phases: [ACP, HAP, WH]
   parameters:
     HAP.growth.rate_constant: 1e-8 mol/m2/s
-    ACP.gamma: 0.05
+    ACP.mg.distribution_coefficient: 0.3
 time:
   end: 48 h
   output: {logspace: [1 s, 48 h], points: 200}
@@ -85,10 +85,7 @@ output: {file: results/sbf.h5, time_series: {every: 5}, compression: 4}
   EXPECT_EQ(s.kinetics.phases, (std::vector<std::string>{"ACP", "HAP", "WH"}));
   ASSERT_EQ(s.kinetics.parameters.size(), 2u);
   EXPECT_EQ(s.kinetics.parameters[0].name, "HAP.growth.rate_constant");
-  EXPECT_DOUBLE_EQ(s.kinetics.parameters[0].value, 1e-8);  // as written until resolved
-  EXPECT_EQ(s.kinetics.parameters[0].unit_text, "mol/m2/s");
-  EXPECT_FALSE(s.kinetics.parameters[0].converted);
-  EXPECT_EQ(s.kinetics.parameters[1].unit_text, "");
+  EXPECT_DOUBLE_EQ(s.kinetics.parameters[0].value, 1e-8);  // SI, converted as read
   EXPECT_DOUBLE_EQ(s.time.end, 172800.0);
   EXPECT_EQ(s.time.grid, cs::TimeGrid::Logspace);
   EXPECT_DOUBLE_EQ(s.time.first, 1.0);
@@ -217,14 +214,14 @@ TEST(Loader, ListSweepTurnsPointsIntoParallelValueLists) {
   EXPECT_EQ(s.sweep.parameters[1].values, (std::vector<double>{1e-3, 2e-3}));
 }
 
-TEST(Loader, KineticParameterSweepKeepsValuesAsWrittenWithTheirUnit) {
+TEST(Loader, KineticParameterSweepIsConvertedToSiWhenRead) {
   const cs::Scenario s = load(
       "sweep:\n  mode: grid\n  parameters:\n    kinetics.parameters.HAP.growth.rate_constant: "
-      "{values: [1e-9, 1e-8], "
-      "unit: mol/m2/s}\n");
-  EXPECT_FALSE(s.sweep.parameters[0].converted);
-  EXPECT_EQ(s.sweep.parameters[0].unit_text, "mol/m2/s");
-  EXPECT_EQ(s.sweep.parameters[0].values, (std::vector<double>{1e-9, 1e-8}));
+      "{values: [1e-6, 1e-5], "
+      "unit: mmol/m2/s}\n");
+  EXPECT_EQ(s.sweep.parameters[0].unit_text, "mmol/m2/s");
+  EXPECT_DOUBLE_EQ(s.sweep.parameters[0].values[0], 1e-9);
+  EXPECT_DOUBLE_EQ(s.sweep.parameters[0].values[1], 1e-8);
 }
 
 TEST(Loader, SweepMixingMolalAndMolarIsRejected) {

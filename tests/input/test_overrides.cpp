@@ -124,20 +124,7 @@ TEST(Overrides, KnownPathsListEveryScalarOfTheScenario) {
   }
 }
 
-namespace {
-cs::ParameterCatalogue test_catalogue() {
-  cs::ParameterCatalogue c;
-  c.names = {"HAP.growth.rate_constant", "ACP.gamma"};
-  c.si_unit_of = [](std::string_view name) -> std::optional<std::string> {
-    if (name == "HAP.growth.rate_constant") return std::string("mol/m2/s");
-    if (name == "ACP.gamma") return std::string("J/m2");
-    return std::nullopt;
-  };
-  return c;
-}
-}  // namespace
-
-TEST(Overrides, KineticParametersAreConvertedByTheCataloguesUnits) {
+TEST(Overrides, KineticParametersAreConvertedToTheCataloguesSiUnitsWhenRead) {
   cs::Scenario s = cs::load_text(R"(schema: calcikin/scenario/1
 solution: {totals: {Ca: 1 mM}}
 kinetics:
@@ -146,49 +133,57 @@ kinetics:
 sweep:
   mode: grid
   parameters:
-    kinetics.parameters.ACP.gamma: {values: [50, 60], unit: mJ/m2}
+    kinetics.parameters.HAP.nucleation.interfacial_energy: {values: [50, 60], unit: mJ/m2}
 )",
                                  "k.yaml", "");
-  cs::apply_set(s, "kinetics.parameters.ACP.gamma=0.07 J/m2");
-  cs::resolve_kinetic_parameters(s, test_catalogue());
-  ASSERT_EQ(s.kinetics.parameters.size(), 2u);
-  EXPECT_TRUE(s.kinetics.parameters[0].converted);
-  EXPECT_DOUBLE_EQ(s.kinetics.parameters[0].value, 1e-7);
-  EXPECT_DOUBLE_EQ(s.kinetics.parameters[1].value, 0.07);
-  EXPECT_TRUE(s.sweep.parameters[0].converted);
+  ASSERT_EQ(s.kinetics.parameters.size(), 1u);
+  EXPECT_DOUBLE_EQ(s.kinetics.parameters[0].value, 1e-7);  // SI as soon as the file is read
   EXPECT_DOUBLE_EQ(s.sweep.parameters[0].values[0], 0.05);
-  // a point's value is then a plain assignment
-  const cs::ResolvedPath p = cs::resolve_path(s, "kinetics.parameters.ACP.gamma", {});
-  cs::apply(s, p, s.sweep.parameters[0].values[1]);
+  EXPECT_DOUBLE_EQ(s.sweep.parameters[0].values[1], 0.06);
+  cs::apply_set(s, "kinetics.parameters.HAP.nucleation.interfacial_energy=70 mJ/m2");
+  ASSERT_EQ(s.kinetics.parameters.size(), 2u);
+  EXPECT_DOUBLE_EQ(s.kinetics.parameters[1].value, 0.07);
+  // The path carries the catalogue's SI unit; dimensionless is "1" like everywhere else.
+  const cs::ResolvedPath p =
+      cs::resolve_path(s, "kinetics.parameters.HAP.nucleation.interfacial_energy", {});
+  EXPECT_EQ(p.unit, "J/m2");
+  EXPECT_EQ(cs::resolve_path(s, "kinetics.parameters.HAP.growth.order", {}).unit, "1");
+  EXPECT_EQ(cs::resolve_path(s, "solution.pH", {}).unit, "1");
+  cs::apply(s, p, 0.06);
   EXPECT_DOUBLE_EQ(s.kinetics.parameters[1].value, 0.06);
 }
 
-TEST(Overrides, UnknownKineticParameterAndWrongUnitAreReportedAtTheFileLine) {
-  cs::Scenario s = cs::load_text(
-      "schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\nkinetics:\n  parameters:\n"
-      "    HAP.growth.rate_constnt: 1e-8 mol/m2/s\n",
-      "k.yaml", "");
-  const std::string e = error_of([&] { cs::resolve_kinetic_parameters(s, test_catalogue()); });
+TEST(Overrides, UnknownKineticParameterAndWrongUnitAreReportedAtTheFileLineWhenRead) {
+  const std::string head =
+      "schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\nkinetics:\n  parameters:\n";
+  const std::string e = error_of(
+      [&] { cs::load_text(head + "    HAP.growth.rate_constnt: 1e-8 mol/m2/s\n", "k.yaml", ""); });
   EXPECT_NE(
       e.find("k.yaml:5:30: kinetics.parameters.HAP.growth.rate_constnt: unknown kinetic parameter "
              "'HAP.growth.rate_constnt'; did you mean 'HAP.growth.rate_constant'?"),
       std::string::npos)
       << e;
-  cs::Scenario t = cs::load_text(
-      "schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\nkinetics:\n  parameters:\n    "
-      "ACP.gamma: 3 nm\n",
-      "k.yaml", "");
   EXPECT_NE(error_of([&] {
-              cs::resolve_kinetic_parameters(t, test_catalogue());
+              cs::load_text(head + "    HAP.nucleation.interfacial_energy: 3 nm\n", "k.yaml", "");
             }).find("does not fit this parameter"),
             std::string::npos);
-  cs::Scenario u = cs::load_text(
-      "schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\nkinetics:\n  parameters:\n    "
-      "ACP.gamma: 3\n",
-      "k.yaml", "");
-  EXPECT_NE(
-      error_of([&] { cs::resolve_kinetic_parameters(u, test_catalogue()); }).find("needs a unit"),
-      std::string::npos);
+  EXPECT_NE(error_of([&] {
+              cs::load_text(head + "    HAP.nucleation.interfacial_energy: 3\n", "k.yaml", "");
+            }).find("needs a unit"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              cs::load_text(head + "    HAP.growth.order: 2 m\n", "k.yaml", "");
+            }).find("its SI unit is 1, dimensionless"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              cs::load_text(head + "    HAP.growth.rate_constant: -1e-8 mol/m2/s\n", "k.yaml", "");
+            }).find("cannot be negative"),
+            std::string::npos);
+  cs::Scenario s = cs::load_text(head + "    HAP.growth.order: 2\n", "k.yaml", "");
+  EXPECT_NE(error_of([&] {
+              cs::apply_set(s, "kinetics.parameters.HAP.growth.rate_constnt=1");
+            }).find("did you mean 'HAP.growth.rate_constant'"),
+            std::string::npos);
 }
 
 TEST(Overrides, ElementAndPhaseNameSyntax) {

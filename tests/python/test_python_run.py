@@ -140,8 +140,8 @@ def test_exception_in_progress_callback_propagates_and_stops_the_sweep(ck, scena
 
 
 def test_invalid_kinetic_parameter_raises_scenario_error_and_writes_nothing(ck, tmp_path, t50):
-    bad = t50.with_overrides({"kinetics.parameters.HAP.growth.rate_konstant": "1e-8 mol/m2/s"})
-    with pytest.raises(ck.ScenarioError) as info:
+    with pytest.raises(ck.ScenarioError) as info:  # found when the override is read
+        bad = t50.with_overrides({"kinetics.parameters.HAP.growth.rate_konstant": "1e-8 mol/m2/s"})
         ck.run(bad, output=tmp_path / "bad.h5")
     assert "rate_constant" in str(info.value)  # did you mean
     assert list(tmp_path.iterdir()) == []
