@@ -6,7 +6,6 @@
 
 #include "models/api/simulation.hpp"
 #include "solver/input/input_error.hpp"
-#include "solver/sweep/point_evaluator.hpp"
 
 namespace calcikin::fit {
 
@@ -94,7 +93,8 @@ class FitObjective final : public optimize::ResidualProblem {
  public:
   FitObjective(const PreparedFit& fit, double fd_step) : fit_(fit), h_(fd_step) {
     for (const PreparedFit::ConditionPlan& c : fit.conditions()) {
-      evaluators_.push_back(c.simulation->evaluator_factory()());
+      evaluators_.push_back(std::make_unique<api::TrajectoryEvaluator>(*c.simulation));
+      inputs_.push_back(c.simulation->base_inputs());
       records_.emplace_back(c.simulation->layout());
     }
     theta_.resize(fit.parameter_count());
@@ -130,8 +130,11 @@ class FitObjective final : public optimize::ResidualProblem {
     for (std::size_t j = 0; j < p.parameters.size(); ++j)
       theta_[j] = from_scaled(p.parameters[j], x[j]);
     for (std::size_t c = 0; c < evaluators_.size(); ++c) {
+      const PreparedFit::ConditionPlan& plan = fit_.conditions()[c];
+      inputs_[c] = plan.simulation->base_inputs();
+      api::apply(plan.bindings, theta_.data(), inputs_[c]);
       records_[c].reset(0);
-      evaluators_[c]->evaluate(0, theta_.data(), records_[c]);
+      evaluators_[c]->evaluate(inputs_[c], records_[c]);
       if (records_[c].status != io::RunStatus::Ok) return false;
     }
     residuals_from_records(fit_, records_, theta_, r, nullptr, nullptr);
@@ -146,7 +149,8 @@ class FitObjective final : public optimize::ResidualProblem {
  private:
   const PreparedFit& fit_;
   double h_;
-  std::vector<std::unique_ptr<sweep::PointEvaluator>> evaluators_;
+  std::vector<std::unique_ptr<api::TrajectoryEvaluator>> evaluators_;
+  std::vector<api::PointInputs> inputs_;
   std::vector<io::RunRecord> records_;
   std::vector<double> theta_, xw_, rp_, rm_;
 };
@@ -200,17 +204,13 @@ std::shared_ptr<const PreparedFit> PreparedFit::prepare(CalibrationProblem probl
     s.time.list = times;
     s.output.time_series = scenario::TimeSeriesMode::All;
     s.solver.rtol = std::min(s.solver.rtol, p.settings.rtol);
-    s.sweep.mode = scenario::SweepMode::List;
-    s.sweep.parameters.clear();
-    for (const FitParameter& f : p.parameters) {
-      scenario::SweepParameter sp;
-      sp.path = f.path;
-      sp.values = {f.nominal};
-      sp.converted = true;
-      sp.where = f.where;
-      s.sweep.parameters.push_back(sp);
-    }
-    plan.simulation = api::Simulation::prepare(std::move(s));
+    // Thermodynamic offsets need a slot in the prepared problem; kinetic parameters all have one.
+    std::vector<api::BoundPath> fitted;
+    for (const FitParameter& f : p.parameters)
+      if (f.path.rfind("thermodynamics.parameters.", 0) == 0) fitted.push_back({f.path, f.where});
+    plan.simulation = api::Simulation::prepare(std::move(s), fitted);
+    for (const FitParameter& f : p.parameters)
+      plan.bindings.push_back(plan.simulation->bind(f.path, f.where));
     plan.time_end = cond.scenario.time.end;
     const io::RunLayout& L = plan.simulation->layout();
     const std::vector<std::string>& phases = plan.simulation->phases();
@@ -295,9 +295,11 @@ Prediction PreparedFit::predict(const std::vector<double>& x) const {
   std::vector<io::RunRecord>& recs = obj.records();
   std::unique_ptr<optimize::ResidualProblem> keep;
   for (std::size_t c = 0; c < conditions_.size(); ++c) {
-    auto ev = conditions_[c].simulation->evaluator_factory()();
+    api::TrajectoryEvaluator ev(*conditions_[c].simulation);
+    api::PointInputs in = conditions_[c].simulation->base_inputs();
+    api::apply(conditions_[c].bindings, theta.data(), in);
     recs[c].reset(0);
-    ev->evaluate(0, theta.data(), recs[c]);
+    ev.evaluate(in, recs[c]);
     out.failures.push_back(recs[c].status == io::RunStatus::Ok ? std::string() : recs[c].message);
     if (recs[c].status != io::RunStatus::Ok) out.ok = false;
   }

@@ -4,9 +4,10 @@
 // fitted parameters x (log10 or linear). The one place the CLI (`calcikin fit`), the Python module
 // (`ck.fit`) and the tests evaluate it.
 //
-// Each condition is an api::Simulation of its scenario with the fitted parameters as its swept
-// paths (bound once at preparation; one evaluator per condition and thread, reused for every
-// evaluation), and its output times set to the measured times. The Jacobian comes from central
+// Each condition is an api::Simulation (the prepared problem) of its scenario with its output times
+// set to the measured times; the fitted parameters are api::ParameterBindings resolved once per
+// condition (one TrajectoryEvaluator and PointInputs per condition and thread, reused for every
+// evaluation: no string look-up or Scenario per evaluation). The Jacobian comes from central
 // differences of whole simulations in the scaled parameters (step `fd_step`); the integrator runs
 // at FitSettings::rtol so that the differences are accurate to about rtol / fd_step.
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "models/api/point_inputs.hpp"
 #include "models/fit/problem.hpp"
 #include "solver/io/run_layout.hpp"
 #include "solver/optimize/least_squares.hpp"
@@ -52,7 +54,8 @@ class PreparedFit {
 
   struct ConditionPlan {
     std::shared_ptr<const api::Simulation> simulation;
-    std::vector<std::size_t> measurements;  // indices into problem().measurements
+    std::vector<api::ParameterBinding> bindings;  // one per fitted parameter
+    std::vector<std::size_t> measurements;        // indices into problem().measurements
     // Where each measurement's simulated value lies in the condition's run record: variable,
     // offset of its first value, and how many values (categorical: one share per phase).
     struct Access {
