@@ -345,8 +345,13 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
     io::h5::write_attribute(root, "optimizer",
                             std::string("Ceres Solver trust-region "
                                         "Levenberg-Marquardt, bounded"));
-    io::h5::write_attribute(root, "gradient",
-                            std::string("central differences of whole simulations"));
+    io::h5::write_attribute(
+        root, "gradient",
+        std::string(p.settings.gradient == FitSettings::Gradient::Sensitivities
+                        ? "CVODES forward sensitivities (event-time sensitivities for T50 and "
+                          "the induction time; df/dp by central differences of the right-hand "
+                          "side)"
+                        : "central differences of whole simulations"));
     io::h5::write_attribute(root, "problem_file", p.source_file);
     io::h5::write_attribute(root, "problem_text", p.source_text);
     io::h5::write_attribute(root, "measurements_file", p.measurements_file);

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "models/api/simulation.hpp"
+#include "models/fit/condition_sensitivity.hpp"
 #include "solver/input/input_error.hpp"
 
 namespace calcikin::fit {
@@ -21,9 +22,12 @@ std::size_t prior_count(const CalibrationProblem& p) {
 }
 
 // The residuals of every measurement and prior from the conditions' records.
+// dr_dm (per measurement) and dr_df (per measurement, kMaxShares each: categorical) receive the
+// residuals' derivatives with respect to the simulated values when given.
+constexpr std::size_t kMaxShares = 8;
 void residuals_from_records(const PreparedFit& fit, const std::vector<io::RunRecord>& records,
                             const std::vector<double>& theta, double* r, double* simulated,
-                            double* constants) {
+                            double* constants, double* dr_dm = nullptr, double* dr_df = nullptr) {
   const CalibrationProblem& p = fit.problem();
   for (std::size_t c = 0; c < fit.conditions().size(); ++c) {
     const PreparedFit::ConditionPlan& plan = fit.conditions()[c];
@@ -42,14 +46,16 @@ void residuals_from_records(const PreparedFit& fit, const std::vector<io::RunRec
           // Not reached by time.end: the model says "later than time.end"; a lognormal datum
           // costs at least as much as at time.end, a censored one as if the event came then.
           if (!std::isfinite(sim)) sim = plan.time_end;
+          const bool reached = std::isfinite(v[0]);
           res = m.censored ? censored_residual(sim, m.value, m.sigma)
                            : lognormal_residual(sim, m.value, m.sigma);
           if (o.noise == NoiseModel::Normal) res = normal_residual(sim, m.value, m.sigma);
+          if (!reached) res.dr_dm = 0.0;  // flat beyond time.end
           break;
         }
         case ObservableKind::FinalPhase: {
-          double shares[8];
-          const std::size_t n = std::min<std::size_t>(a.count, 8);
+          double shares[kMaxShares];
+          const std::size_t n = std::min<std::size_t>(a.count, kMaxShares);
           bool any = false;
           for (std::size_t l = 0; l < n; ++l) {
             shares[l] = std::isfinite(v[l]) ? v[l] : 0.0;
@@ -58,7 +64,10 @@ void residuals_from_records(const PreparedFit& fit, const std::vector<io::RunRec
           if (!any)
             for (std::size_t l = 0; l < n; ++l) shares[l] = 1.0 / static_cast<double>(n);
           const auto obs = static_cast<std::size_t>(m.value);
-          res = categorical_residual(shares, n, obs, o.temperature, nullptr);
+          res = categorical_residual(shares, n, obs, o.temperature,
+                                     dr_df != nullptr ? dr_df + mi * kMaxShares : nullptr);
+          if (!any && dr_df != nullptr)
+            for (std::size_t l = 0; l < n; ++l) dr_df[mi * kMaxShares + l] = 0.0;
           sim = std::exp(-0.5 * res.r * res.r);
           break;
         }
@@ -68,6 +77,7 @@ void residuals_from_records(const PreparedFit& fit, const std::vector<io::RunRec
           break;
       }
       r[mi] = res.r;
+      if (dr_dm != nullptr) dr_dm[mi] = res.dr_dm;
       if (simulated != nullptr) simulated[mi] = sim;
       if (constants != nullptr) constants[mi] = res.constant;
     }
@@ -91,7 +101,8 @@ void residuals_from_records(const PreparedFit& fit, const std::vector<io::RunRec
 
 class FitObjective final : public optimize::ResidualProblem {
  public:
-  FitObjective(const PreparedFit& fit, double fd_step) : fit_(fit), h_(fd_step) {
+  FitObjective(const PreparedFit& fit, double fd_step, bool sensitivities)
+      : fit_(fit), h_(fd_step), use_sensitivities_(sensitivities) {
     for (const PreparedFit::ConditionPlan& c : fit.conditions()) {
       evaluators_.push_back(std::make_unique<api::TrajectoryEvaluator>(*c.simulation));
       inputs_.push_back(c.simulation->base_inputs());
@@ -101,6 +112,9 @@ class FitObjective final : public optimize::ResidualProblem {
     xw_.resize(fit.parameter_count());
     rp_.resize(fit.residual_count());
     rm_.resize(fit.residual_count());
+    dr_dm_.resize(fit.problem().measurements.size());
+    dr_df_.resize(fit.problem().measurements.size() * kMaxShares);
+    sensitivity_.resize(fit.conditions().size());
   }
   std::size_t parameter_count() const override { return fit_.parameter_count(); }
   std::size_t residual_count() const override { return fit_.residual_count(); }
@@ -108,6 +122,7 @@ class FitObjective final : public optimize::ResidualProblem {
   bool evaluate(const double* x, double* r, double* J) override {
     if (!residuals(x, r)) return false;
     if (J == nullptr) return true;
+    if (use_sensitivities_) return sensitivity_jacobian(x, J);
     const std::size_t n = parameter_count(), m = residual_count();
     std::copy(x, x + n, xw_.begin());
     for (std::size_t j = 0; j < n; ++j) {
@@ -137,10 +152,119 @@ class FitObjective final : public optimize::ResidualProblem {
       evaluators_[c]->evaluate(inputs_[c], records_[c]);
       if (records_[c].status != io::RunStatus::Ok) return false;
     }
-    residuals_from_records(fit_, records_, theta_, r, nullptr, nullptr);
+    residuals_from_records(fit_, records_, theta_, r, nullptr, nullptr, dr_dm_.data(),
+                           dr_df_.data());
     for (std::size_t i = 0; i < residual_count(); ++i)
       if (!std::isfinite(r[i])) return false;
     return true;
+  }
+
+  // J from forward sensitivities of every condition at x (after residuals(x)).
+  bool sensitivity_jacobian(const double* x, double* J) {
+    const CalibrationProblem& p = fit_.problem();
+    const std::size_t n = parameter_count();
+    std::fill(J, J + residual_count() * n, 0.0);
+    for (std::size_t c = 0; c < fit_.conditions().size(); ++c) {
+      const PreparedFit::ConditionPlan& plan = fit_.conditions()[c];
+      if (!sensitivity_[c])
+        sensitivity_[c] = std::make_unique<ConditionSensitivity>(*plan.simulation, plan.bindings,
+                                                                 p.parameters, h_);
+      ConditionSensitivity& cs = *sensitivity_[c];
+      if (!cs.run(x)) return false;
+      const std::size_t nphase = plan.simulation->phases().size();
+      const std::size_t nout = cs.output_count();
+      observed_.assign(nout, 0);
+      values_.resize(nout);
+      derivatives_.resize(nout);
+      auto observation = [&](std::size_t k) {
+        if (!observed_[k]) {
+          cs.observe(k, values_[k], derivatives_[k]);
+          observed_[k] = 1;
+        }
+      };
+      for (std::size_t q = 0; q < plan.measurements.size(); ++q) {
+        const std::size_t mi = plan.measurements[q];
+        const Measurement& m = p.measurements[mi];
+        const Observable& o = p.observables[m.observable];
+        const PreparedFit::ConditionPlan::Access& a = plan.access[q];
+        double* row = J + mi * n;
+        switch (o.kind) {
+          case ObservableKind::T50:
+          case ObservableKind::InductionTime: {
+            const auto* e = cs.event(o.kind == ObservableKind::T50 ? 1 : 0);
+            if (e == nullptr) break;
+            for (std::size_t j = 0; j < n; ++j) row[j] = dr_dm_[mi] * e->dt_dp[j];
+            break;
+          }
+          case ObservableKind::TimeSeries: {
+            const std::size_t width = o.variable == "dissolved_total" ? 3
+                                      : o.selector.empty()            ? 1
+                                                                      : nphase;
+            const std::size_t k = a.offset / width, sel = a.offset % width;
+            observation(k);
+            for (std::size_t j = 0; j < n; ++j)
+              row[j] = dr_dm_[mi] * derivative_of(o, values_[k], derivatives_[k][j], sel);
+            break;
+          }
+          case ObservableKind::FinalShare:
+          case ObservableKind::FinalPhase: {
+            const std::size_t k = nout - 1;
+            observation(k);
+            const kinetics::Observation& v = values_[k];
+            double total = 0.0;
+            for (std::size_t l = 0; l < nphase; ++l)
+              total += std::max(v.solid[l][kinetics::kP], 0.0);
+            if (!(total > 0.0)) break;
+            for (std::size_t j = 0; j < n; ++j) {
+              const kinetics::Observation& d = derivatives_[k][j];
+              double dtotal = 0.0;
+              for (std::size_t l = 0; l < nphase; ++l)
+                dtotal += v.solid[l][kinetics::kP] > 0.0 ? d.solid[l][kinetics::kP] : 0.0;
+              auto dshare = [&](std::size_t l) {
+                const double pl = std::max(v.solid[l][kinetics::kP], 0.0);
+                const double dpl = v.solid[l][kinetics::kP] > 0.0 ? d.solid[l][kinetics::kP] : 0.0;
+                return (dpl * total - pl * dtotal) / (total * total);
+              };
+              if (o.kind == ObservableKind::FinalShare) {
+                row[j] = dr_dm_[mi] * dshare(a.offset);
+              } else {
+                double sum = 0.0;
+                for (std::size_t l = 0; l < nphase && l < kMaxShares; ++l)
+                  sum += dr_df_[mi * kMaxShares + l] * dshare(l);
+                row[j] = sum;
+              }
+            }
+            break;
+          }
+        }
+      }
+    }
+    // Priors: analytic.
+    std::size_t row = p.measurements.size();
+    for (std::size_t j = 0; j < n; ++j) {
+      const FitParameter& f = p.parameters[j];
+      const double theta = from_scaled(f, x[j]);
+      const double dtheta = f.scale == Scale::Log10 ? theta * std::log(10.0) : 1.0;
+      if (f.prior == PriorKind::Normal) J[row++ * n + j] = dtheta / f.prior_b;
+      if (f.prior == PriorKind::LogNormal) J[row++ * n + j] = dtheta / (theta * f.prior_b);
+    }
+    for (std::size_t i = 0; i < residual_count() * n; ++i)
+      if (!std::isfinite(J[i])) return false;
+    return true;
+  }
+
+  // d(simulated value)/dx_j of a time-series observable from the observation's derivative.
+  static double derivative_of(const Observable& o, const kinetics::Observation& v,
+                              const kinetics::Observation& d, std::size_t sel) {
+    if (o.variable == "pH") return d.pH;
+    if (o.variable == "free_calcium_activity")
+      return std::log(10.0) * std::pow(10.0, v.log10_activity_ca) * d.log10_activity_ca;
+    if (o.variable == "crystalline_fraction") return d.crystalline_fraction;
+    if (o.variable == "dissolved_total") return d.dissolved[sel];
+    if (o.variable == "phase_amount") return d.amount[sel];
+    if (o.variable == "mean_radius") return d.mean_radius[sel];
+    if (o.variable == "saturation_index") return d.saturation_index[sel];
+    return 0.0;
   }
 
   std::vector<io::RunRecord>& records() { return records_; }
@@ -153,6 +277,12 @@ class FitObjective final : public optimize::ResidualProblem {
   std::vector<api::PointInputs> inputs_;
   std::vector<io::RunRecord> records_;
   std::vector<double> theta_, xw_, rp_, rm_;
+  bool use_sensitivities_ = true;
+  std::vector<double> dr_dm_, dr_df_;
+  std::vector<std::unique_ptr<ConditionSensitivity>> sensitivity_;
+  std::vector<char> observed_;
+  std::vector<kinetics::Observation> values_;
+  std::vector<std::vector<kinetics::Observation>> derivatives_;
 };
 
 [[noreturn]] void fail_in_problem(const CalibrationProblem& p, const input::SourceLocation& where,
@@ -275,16 +405,19 @@ std::shared_ptr<const PreparedFit> PreparedFit::prepare(CalibrationProblem probl
   return fit;
 }
 
-std::unique_ptr<optimize::ResidualProblem> PreparedFit::make_objective(double fd_step) const {
-  return std::make_unique<FitObjective>(*this, fd_step);
+std::unique_ptr<optimize::ResidualProblem> PreparedFit::make_objective(
+    double fd_step, std::optional<FitSettings::Gradient> gradient) const {
+  const FitSettings::Gradient g = gradient.value_or(problem_.settings.gradient);
+  return std::make_unique<FitObjective>(*this, fd_step, g == FitSettings::Gradient::Sensitivities);
 }
 
-optimize::ProblemFactory PreparedFit::factory(double fd_step) const {
-  return [this, fd_step] { return make_objective(fd_step); };
+optimize::ProblemFactory PreparedFit::factory(double fd_step,
+                                              std::optional<FitSettings::Gradient> gradient) const {
+  return [this, fd_step, gradient] { return make_objective(fd_step, gradient); };
 }
 
 Prediction PreparedFit::predict(const std::vector<double>& x) const {
-  FitObjective obj(*this, 1e-4);
+  FitObjective obj(*this, 1e-4, false);
   Prediction out;
   out.residuals.assign(residual_count_, std::numeric_limits<double>::quiet_NaN());
   out.constants.assign(residual_count_, 0.0);

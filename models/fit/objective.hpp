@@ -12,6 +12,7 @@
 // at FitSettings::rtol so that the differences are accurate to about rtol / fd_step.
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,9 +47,13 @@ class PreparedFit {
   const std::vector<double>& lower() const noexcept { return lower_; }
   const std::vector<double>& upper() const noexcept { return upper_; }
   const std::vector<double>& nominal() const noexcept { return nominal_; }
-  // A fresh evaluator of the objective (one per thread).
-  std::unique_ptr<optimize::ResidualProblem> make_objective(double fd_step = 1e-4) const;
-  optimize::ProblemFactory factory(double fd_step = 1e-4) const;
+  // A fresh evaluator of the objective (one per thread). Its Jacobian follows `gradient`
+  // (default: the problem's fit.gradient); fd_step is the step of finite differences in the
+  // scaled parameters (whole simulations, or the model's right-hand side for sensitivities).
+  std::unique_ptr<optimize::ResidualProblem> make_objective(
+      double fd_step = 1e-4, std::optional<FitSettings::Gradient> gradient = std::nullopt) const;
+  optimize::ProblemFactory factory(
+      double fd_step = 1e-4, std::optional<FitSettings::Gradient> gradient = std::nullopt) const;
   // Simulates every condition at scaled parameters x.
   Prediction predict(const std::vector<double>& x) const;
 

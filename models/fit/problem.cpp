@@ -600,6 +600,10 @@ CalibrationProblem load_problem_text(const std::string& text, const std::string&
       p.settings.max_iterations = static_cast<int>(v);
     }
     if (auto s = f->get("profiles")) p.settings.profiles = s->boolean();
+    if (auto s = f->get("gradient"))
+      p.settings.gradient = s->choice({"sensitivities", "finite-differences"}) == "sensitivities"
+                                ? FitSettings::Gradient::Sensitivities
+                                : FitSettings::Gradient::FiniteDifferences;
     if (auto s = f->get("rtol")) {
       p.settings.rtol = s->number();
       if (!(p.settings.rtol > 0.0 && p.settings.rtol < 1e-2)) s->fail("rtol must lie in (0, 0.01)");

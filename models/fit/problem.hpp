@@ -17,7 +17,7 @@
 //     - {name: auto.k0, scale: log10, bounds: [1e-6 1/s, 1e-2 1/s], prior: {lognormal: [1e-4 1/s,
 //     2]}}
 //     - {name: thermodynamics.parameters.WH.dlogK_stab, scale: lin, bounds: [-16, 0]}
-//   fit: {starts: 20, seed: 1, max_iterations: 100, profiles: false}
+//   fit: {starts: 20, seed: 1, max_iterations: 100, profiles: false, gradient: sensitivities}
 //
 // Observable expressions (SI units of the run outputs): t50, induction_time (s); pH,
 // free_calcium_activity, crystalline_fraction (1); dissolved_total.<El> (mol/kg);
@@ -102,6 +102,9 @@ struct FitSettings {
   bool profiles = false;
   double rtol = 1e-8;  // integrator tolerance of every condition during the fit (at most the
                        // scenario's own)
+  // Jacobian of the residuals: forward sensitivities (CVODES, models/fit/condition_sensitivity)
+  // or central differences of whole simulations.
+  enum class Gradient { Sensitivities, FiniteDifferences } gradient = Gradient::Sensitivities;
 };
 
 struct CalibrationProblem {

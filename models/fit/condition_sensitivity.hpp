@@ -1,0 +1,68 @@
+#pragma once
+// Exact-in-the-states forward sensitivities of one condition's trajectory with respect to the
+// fitted parameters (on their fitted scales x), for the objective's Jacobian:
+//
+//   s_j' = J(t, y) s_j + df/dx_j,   s_j(0) = dy0/dx_j          (CVODES, solver/ode)
+//
+// J is the model's own Jacobian (exact: dual numbers chained through the speciation's
+// sensitivities). df/dx_j and dy0/dx_j are central differences of the model's right-hand side and
+// initial state between two copies of the model built with x_j +- delta (same state y: the
+// speciation inside each copy carries the parameter's effect, so thermodynamic offsets enter too).
+// Event times: dt*/dx_j = -(dg/dy s_j + dg/dx_j)/(dg/dt) (solver/ode/cvodes_sensitivity.hpp).
+// Observables: the directional derivative along the sensitivity,
+//   dv/dx_j = [v_{x+delta e_j}(y + delta s_j) - v_{x-delta e_j}(y - delta s_j)] / (2 delta).
+// The kinetic rate laws are templates on their state scalar, not (yet) on their parameters, so
+// df/dp is not from dual numbers; the differences are of one right-hand side at one state (no
+// integration noise), accurate to O(delta^2).
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "models/api/point_inputs.hpp"
+#include "models/api/simulation.hpp"
+#include "models/kinetics/observation.hpp"
+#include "solver/ode/cvodes_sensitivity.hpp"
+
+namespace calcikin::fit {
+
+struct FitParameter;
+
+class ConditionSensitivity {
+ public:
+  // `parameters` and `bindings` align (one per fitted parameter).
+  ConditionSensitivity(const api::Simulation& simulation,
+                       const std::vector<api::ParameterBinding>& bindings,
+                       const std::vector<FitParameter>& parameters, double delta = 1e-4);
+  ~ConditionSensitivity();
+
+  // Integrates at scaled parameters x. False when a set-up or the integration failed.
+  bool run(const double* x);
+
+  const ode::SensitivityResult& result() const noexcept { return result_; }
+  // d(event time)/dx for root 0 (induction) or 1 (T50), first rising crossing; nullptr if none.
+  const ode::SensitivityResult::Event* event(std::size_t root) const noexcept;
+  // Observation at output k and its directional derivatives along s_j (one per parameter).
+  void observe(std::size_t k, kinetics::Observation& value,
+               std::vector<kinetics::Observation>& derivative);
+  std::size_t output_count() const noexcept { return result_.times.size(); }
+
+ private:
+  class System;
+  const api::Simulation& sim_;
+  const std::vector<api::ParameterBinding>& bindings_;
+  const std::vector<FitParameter>& parameters_;
+  double delta_;
+  api::TrajectoryEvaluator nominal_;
+  std::vector<std::unique_ptr<api::TrajectoryEvaluator>> plus_, minus_;
+  api::PointInputs in_, in_p_, in_m_;
+  ode::CvodesSensitivityIntegrator integrator_;
+  std::unique_ptr<System> system_;
+  ode::SensitivityResult result_;
+  std::vector<double> x_;
+  std::vector<double> yw_;
+  // The models built by run() (owned by the evaluators; valid until the next run).
+  kinetics::KineticsModel* model_ = nullptr;
+  std::vector<kinetics::KineticsModel*> mp_, mm_;
+};
+
+}  // namespace calcikin::fit
