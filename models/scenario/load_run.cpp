@@ -136,6 +136,10 @@ void load_solver(const input::Node& node, SolverSpec& out) {
     out.max_step = n->quantity(input::kTime);
     if (out.max_step < 0.0) n->fail("max_step cannot be negative (0 = unlimited)");
   }
+  if (auto n = node.get("max_wall_time")) {
+    out.max_wall_time = n->quantity(input::kTime);
+    if (!(out.max_wall_time >= 0.0)) n->fail("max_wall_time cannot be negative (0 = unlimited)");
+  }
   if (auto n = node.get("stop_when_steady")) out.stop_when_steady = n->boolean();
   if (auto n = node.get("steady_tolerance")) {
     out.steady_tolerance = n->number();

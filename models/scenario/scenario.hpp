@@ -114,7 +114,8 @@ struct SolverSpec {
   double rtol = 1e-6;
   double atol_scale = 1e-10;  // absolute tolerance scale, relative to the state's natural scale
   std::int64_t max_steps = 100000;
-  double max_step = 0.0;  // s, 0 = unlimited
+  double max_step = 0.0;       // s, 0 = unlimited
+  double max_wall_time = 0.0;  // s of wall-clock time per point, 0 = unlimited
   bool stop_when_steady = false;
   double steady_tolerance = 1e-12;  // |rate| below which the system counts as steady
 };

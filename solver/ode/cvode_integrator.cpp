@@ -7,6 +7,7 @@
 #include <sunmatrix/sunmatrix_dense.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -272,7 +273,22 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
   w.root_flags.assign(w.n_roots, 0);
 
   // Steps are capped per run: CVODE counts per CVode() call, so the remaining budget is set each
-  // time.
+  // time. With a wall-clock budget the steps go in chunks of kWallCheckSteps, the clock read after
+  // each chunk (a chunk that ends short of tout returns CV_TOO_MUCH_WORK and the integration
+  // resumes where it stopped).
+  constexpr long kWallCheckSteps = 200;
+  const bool timed = options.max_wall_time > 0.0;
+  const auto started = std::chrono::steady_clock::now();
+  auto over_budget = [&] {
+    return timed &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
+               options.max_wall_time;
+  };
+  auto wall_message = [&] {
+    std::ostringstream s;
+    s << "wall-time limit solver.max_wall_time = " << options.max_wall_time << " s reached";
+    return s.str();
+  };
   long steps_used = 0;
   double t = t0;
   bool stopped = false;
@@ -297,11 +313,17 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
              t);
         break;
       }
-      CVodeSetMaxNumSteps(w.cvode, remaining);
+      if (over_budget()) {
+        fail(wall_message(), 0, t);
+        break;
+      }
+      const long chunk = timed ? std::min(remaining, kWallCheckSteps) : remaining;
+      CVodeSetMaxNumSteps(w.cvode, chunk);
       flag = CVode(w.cvode, tout, w.y, &t, CV_NORMAL);
       long nst = 0;
       CVodeGetNumSteps(w.cvode, &nst);
       steps_used = nst;
+      if (flag == CV_TOO_MUCH_WORK && chunk < remaining) continue;  // next chunk, clock checked
       if (flag == CV_ROOT_RETURN) {
         CVodeGetRootInfo(w.cvode, w.root_flags.data());
         bool keep = false;

@@ -16,6 +16,9 @@ struct IntegratorOptions {
   double rtol = 1e-6;
   long max_steps = 100000;  // per run (not per output interval): CVODE's limit is reset accordingly
   double max_step = 0.0;    // s, 0 = unlimited
+  // Wall-clock budget of one run in seconds (0 = unlimited): checked every kWallCheckSteps steps,
+  // so a run over budget fails cleanly (status Failed, the reason first in the message).
+  double max_wall_time = 0.0;
   double initial_step = 0.0;  // 0 = CVODE's estimate
   int max_order = 5;
 };

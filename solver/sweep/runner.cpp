@@ -93,16 +93,21 @@ void evaluate_point(const SweepPlan& plan, PointEvaluator& evaluator, std::size_
       record.message = "the evaluator returned without a result";
     }
     if (record.status == io::RunStatus::Failed) {
-      // Every failure names its run and its swept values, whatever the evaluator wrote.
-      std::string why = "run " + std::to_string(global_index);
-      if (plan.parameter_count() > 0) why += " (" + plan.describe(global_index) + ")";
-      why += ": " + (record.message.empty() ? std::string("failed") : record.message);
+      // Every failure names its run and its swept values, whatever the evaluator wrote: the
+      // solver's reason first (a long parameter echo must not push it out of view), then the run.
+      // The run goes after the reason's first clause (details such as CVODE's own text follow),
+      // so a message cut to a fixed length still holds both.
+      std::string why = record.message.empty() ? std::string("failed") : record.message;
+      std::string run = "; run " + std::to_string(global_index);
+      if (plan.parameter_count() > 0) run += " (" + plan.describe(global_index) + ")";
+      const std::size_t clause = why.find("; ");
+      why.insert(clause == std::string::npos ? why.size() : clause, run);
       record.fail(std::move(why));
     }
   } catch (const std::exception& e) {
-    record.fail("run " + std::to_string(global_index) + ": " + e.what());
+    record.fail(std::string(e.what()) + "; run " + std::to_string(global_index));
   } catch (...) {
-    record.fail("run " + std::to_string(global_index) + ": unknown error");
+    record.fail("unknown error; run " + std::to_string(global_index));
   }
 }
 

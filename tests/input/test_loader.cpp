@@ -74,7 +74,7 @@ kinetics:
 time:
   end: 48 h
   output: {logspace: [1 s, 48 h], points: 200}
-solver: {rtol: 1e-6, max_steps: 100000, max_step: 10 min, stop_when_steady: true}
+solver: {rtol: 1e-6, max_steps: 100000, max_step: 10 min, max_wall_time: 2 s, stop_when_steady: true}
 output: {file: results/sbf.h5, time_series: {every: 5}, compression: 4}
 )");
   ASSERT_EQ(s.minerals.size(), 2u);
@@ -93,6 +93,7 @@ output: {file: results/sbf.h5, time_series: {every: 5}, compression: 4}
   EXPECT_EQ(s.time.points, 200);
   EXPECT_DOUBLE_EQ(s.solver.rtol, 1e-6);
   EXPECT_DOUBLE_EQ(s.solver.max_step, 600.0);
+  EXPECT_DOUBLE_EQ(s.solver.max_wall_time, 2.0);
   EXPECT_TRUE(s.solver.stop_when_steady);
   EXPECT_EQ(s.output.time_series, cs::TimeSeriesMode::Every);
   EXPECT_EQ(s.output.every, 5);

@@ -1,6 +1,7 @@
 // The CVODE integrator: accuracy, events, failure reporting and workspace reuse.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
@@ -114,6 +115,49 @@ TEST(CvodeIntegrator, StepLimitIsReportedWithTheScenarioKey) {
   const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {100.0}, opt, rec);
   EXPECT_EQ(r.status, IntegrationStatus::Failed);
   EXPECT_NE(r.message.find("solver.max_steps = 5"), std::string::npos) << r.message;
+}
+
+// A slow right-hand side (1 ms per call, a stand-in for a hard speciation) with many forced steps:
+// the wall-clock budget stops the run cleanly, the reason first.
+class SlowDecay : public Decay {
+ public:
+  void rhs(double t, const double* y, double* ydot) override {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    Decay::rhs(t, y, ydot);
+  }
+};
+
+TEST(CvodeIntegrator, WallTimeBudgetStopsAnExpensiveRunWithTheReasonFirst) {
+  SlowDecay sys;
+  CvodeIntegrator integ;
+  Recorder rec;
+  IntegratorOptions opt;
+  opt.max_step = 1e-3;  // 1e5 steps to t = 100 (minutes of right-hand sides)
+  opt.max_steps = 1000000;
+  opt.max_wall_time = 0.2;
+  const double y0 = 1.0;
+  const auto start = std::chrono::steady_clock::now();
+  const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {100.0}, opt, rec);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.status, IntegrationStatus::Failed);
+  EXPECT_EQ(r.message.rfind("wall-time limit solver.max_wall_time = 0.2 s reached", 0), 0u)
+      << r.message;
+  EXPECT_LT(r.t_reached, 100.0);
+  EXPECT_LT(took, 5.0);  // stopped within a few chunks of 200 steps, not after 1e5 steps
+  // The same run without a budget is not affected by the chunking (same result as one call).
+  Decay fast;
+  IntegratorOptions plain;
+  plain.max_wall_time = 10.0;
+  Recorder a, b;
+  const IntegrationResult ra = integ.integrate(fast, 0.0, &y0, {1.0, 2.0}, plain, a);
+  plain.max_wall_time = 0.0;
+  const IntegrationResult rb = integ.integrate(fast, 0.0, &y0, {1.0, 2.0}, plain, b);
+  ASSERT_EQ(ra.status, IntegrationStatus::Success) << ra.message;
+  ASSERT_EQ(rb.status, IntegrationStatus::Success) << rb.message;
+  EXPECT_EQ(a.y, b.y);
 }
 
 TEST(CvodeIntegrator, CvodeOwnErrorTextIsKeptInTheMessage) {

@@ -282,6 +282,28 @@ TEST(Simulation, AcpConversionWithTheOcpRouteSlowsFromPh68To10) {
   EXPECT_GT(low.at_end("final_phase_fraction", "HAP"), 0.9);
 }
 
+TEST(Simulation, PointOverItsWallTimeBudgetFailsCleanlyWithTheReasonFirst) {
+  scenario::Scenario s =
+      scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
+  s.solver.max_wall_time = 1e-9;  // s: spent before the first step
+  const auto sim = api::Simulation::prepare(s);
+  io::RunRecord record(sim->layout());
+  record.reset(0);
+  sim->evaluator_factory()()->evaluate(0, nullptr, record);
+  EXPECT_EQ(record.status, io::RunStatus::Failed);
+  EXPECT_EQ(record.message.rfind("wall-time limit solver.max_wall_time = 1e-09 s reached", 0), 0u)
+      << record.message;
+  EXPECT_TRUE(std::isnan(record.data(sim->layout().variable_index("t50"))[0]));
+  // With a generous budget the same point runs as without one.
+  s.solver.max_wall_time = 60.0;
+  const auto timed = api::Simulation::prepare(s);
+  io::RunRecord ok(timed->layout());
+  ok.reset(0);
+  timed->evaluator_factory()()->evaluate(0, nullptr, ok);
+  ASSERT_EQ(ok.status, io::RunStatus::Ok) << ok.message;
+  EXPECT_NEAR(ok.data(timed->layout().variable_index("t50"))[0] / 3600.0, 4.78, 0.05);
+}
+
 TEST(Simulation, UnknownKineticParameterIsAnInputErrorWithDidYouMean) {
   scenario::Scenario s =
       scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");

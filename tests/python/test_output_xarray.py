@@ -64,7 +64,7 @@ def test_failed_runs_are_nan_with_status_and_a_message_naming_their_values(grid_
         assert bool(np.isnan(failed["x"]).all())
         assert (ds["completed"] == 1).all()
         message = str(ds["message"].sel(run=2).item())
-        assert message.startswith("run 2 (model.rate=0.5 1/s, model.initial=-1)")
+        assert message.endswith("; run 2 (model.rate=0.5 1/s, model.initial=-1)")
         assert str(ds["message"].sel(run=0).item()) == ""
 
 

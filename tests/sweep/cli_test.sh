@@ -144,7 +144,7 @@ same one.h5 two.h5
 sed 's/max_steps: 100000/max_steps: 2/' "$grid" > capped.yaml
 expect_rc 4 "$calcikin" run capped.yaml -o capped.h5 --no-progress
 "$calcikin" info capped.h5 > capped.txt
-grep -q "failed:  run 0 (solution.totals.Mg=0 mol/kg, solution.pH=7)" capped.txt || { cat capped.txt; fail "failure message does not name the run's values"; }
+grep -q "; run 0 (solution.totals.Mg=0 mol/kg, solution.pH=7)" capped.txt || { cat capped.txt; fail "failure message does not name the run's values"; }
 
 # kill -9 in the middle of a larger sweep, resume, compare with an uninterrupted run.
 sed 's/values: \[0, 0.5, 1, 2\], unit: mmol\/kgw/linspace: [0, 4, 50], unit: mmol\/kgw/; s/values: \[7.0, 7.4\]/linspace: [6.8, 7.6, 8]/' "$grid" > big_grid.yaml
