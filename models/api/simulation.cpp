@@ -33,12 +33,11 @@ using kinetics::kMg;
 using kinetics::kP;
 
 constexpr const char* kOutputElements[] = {"Ca", "Mg", "P"};
-const std::vector<std::string> kKineticPhases = {"ACP", "HAP", "WH", "OCP"};
+const std::vector<std::string>& kKineticPhases = kinetics::kinetic_phase_names();
 
 kinetics::CrystalKind kind_of(const std::string& phase) {
-  if (phase == "HAP") return kinetics::CrystalKind::HAP;
-  if (phase == "WH") return kinetics::CrystalKind::WH;
-  return kinetics::CrystalKind::OCP;
+  return phase == "ACP" ? kinetics::CrystalKind::HAP  // ACP's entry is unused
+                        : kinetics::crystal_kind(phase);
 }
 
 std::vector<double> make_output_times(const scenario::TimeSpec& t) {
@@ -104,7 +103,7 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(
         i < s.kinetics.phase_where.size() ? s.kinetics.phase_where[i] : s.kinetics.phases_where;
     if (std::find(kKineticPhases.begin(), kKineticPhases.end(), ph) == kKineticPhases.end()) {
       std::string hint = input::did_you_mean(ph, kKineticPhases);
-      if (hint.empty()) hint = "kinetic phases: ACP, HAP, WH, OCP";
+      if (hint.empty()) hint = "kinetic phases: ACP, HAP, WH, OCP, DCPD, newberyite";
       fail_at(ph_where, "kinetics.phases[" + std::to_string(i) + "]",
               "no kinetics for phase '" + ph + "'", hint);
     }
@@ -120,7 +119,7 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(
     if (std::find(sim->phases_.begin(), sim->phases_.end(), m.phase) == sim->phases_.end())
       fail_at(m.where, "minerals." + m.phase,
               "mineral '" + m.phase + "' is not a phase of this simulation",
-              "list it in kinetics.phases (ACP, HAP, WH, OCP)");
+              "list it in kinetics.phases (ACP, HAP, WH, OCP, DCPD, newberyite)");
     if (m.equilibrate && m.phase != "ACP")
       fail_at(m.where, "minerals." + m.phase + ".equilibrate",
               "only ACP can be equilibrated with the initial solution");
@@ -228,7 +227,7 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(
     const auto it = std::find(sim->phases_.begin(), sim->phases_.end(), m.phase);
     if (it == sim->phases_.end())
       fail_at(m.where, key_path, "mineral '" + m.phase + "' is not a phase of this simulation",
-              "list it in kinetics.phases (ACP, HAP, WH, OCP)");
+              "list it in kinetics.phases (ACP, HAP, WH, OCP, DCPD, newberyite)");
     sim->minerals_.push_back({m.phase, static_cast<std::size_t>(it - sim->phases_.begin())});
     in.minerals.push_back({m.amount, m.radius, m.mg_fraction, m.equilibrate});
   };

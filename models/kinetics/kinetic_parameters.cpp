@@ -36,6 +36,7 @@ constexpr Binding kBindings[] = {
     {"inhibitor.binding_constant", &KP::inhibitor_binding_constant},
     {"inhibitor.nucleation_effectiveness", &KP::inhibitor_nucleation_effectiveness},
     {"inhibitor.growth_effectiveness", &KP::inhibitor_growth_effectiveness},
+    {"substrate.area", &KP::substrate_area},
     {"growth.supersaturation_cap", &KP::supersaturation_cap},
     {"temperature.reference", &KP::reference_temperature},
     {"temperature.growth_activation_energy", &KP::growth_activation_energy},
@@ -76,8 +77,9 @@ constexpr CrystalBinding kCrystalBindings[] = {
     {"mg.lattice_coverage", &CP::mg_lattice_coverage},
 };
 
-constexpr const char* kCrystalNames[] = {"HAP", "WH", "OCP"};
-constexpr CP KP::*kCrystalFields[] = {&KP::hap, &KP::wh, &KP::ocp};
+constexpr const char* kCrystalNames[] = {"HAP", "WH", "OCP", "DCPD", "newberyite"};
+constexpr CP KP::*kCrystalFields[] = {&KP::hap, &KP::wh, &KP::ocp, &KP::dcpd, &KP::newberyite};
+constexpr std::size_t kCrystals = std::size(kCrystalNames);
 
 // Fields that only one phase has in the catalogue.
 struct PhaseBinding {
@@ -94,15 +96,15 @@ constexpr std::size_t kTopLevel = std::size(kBindings);
 constexpr std::size_t kPerCrystal = std::size(kCrystalBindings);
 // Slots: the top-level fields, then each crystal's fields (HAP, WH, OCP), then the single-phase
 // fields -- the order of bound_parameter_names().
-constexpr std::size_t kSlotCount = kTopLevel + 3 * kPerCrystal + std::size(kPhaseBindings);
+constexpr std::size_t kSlotCount = kTopLevel + kCrystals * kPerCrystal + std::size(kPhaseBindings);
 
 double* field_at(KP& p, std::size_t slot) noexcept {
   if (slot < kTopLevel) return &(p.*(kBindings[slot].field));
   slot -= kTopLevel;
-  if (slot < 3 * kPerCrystal)
+  if (slot < kCrystals * kPerCrystal)
     return &((p.*(kCrystalFields[slot / kPerCrystal])).*
              (kCrystalBindings[slot % kPerCrystal].field));
-  const PhaseBinding& b = kPhaseBindings[slot - 3 * kPerCrystal];
+  const PhaseBinding& b = kPhaseBindings[slot - kCrystals * kPerCrystal];
   return &((p.*(b.crystal)).*(b.field));
 }
 
@@ -112,8 +114,9 @@ int KineticParameters::slot_of(const std::string& name) noexcept {
   for (std::size_t i = 0; i < kTopLevel; ++i)
     if (name == kBindings[i].name) return static_cast<int>(i);
   for (std::size_t i = 0; i < std::size(kPhaseBindings); ++i)
-    if (name == kPhaseBindings[i].name) return static_cast<int>(kTopLevel + 3 * kPerCrystal + i);
-  for (std::size_t k = 0; k < 3; ++k) {
+    if (name == kPhaseBindings[i].name)
+      return static_cast<int>(kTopLevel + kCrystals * kPerCrystal + i);
+  for (std::size_t k = 0; k < kCrystals; ++k) {
     const std::string prefix = std::string(kCrystalNames[k]) + ".";
     if (name.compare(0, prefix.size(), prefix) != 0) continue;
     const std::string rest = name.substr(prefix.size());
@@ -170,6 +173,8 @@ const CrystalParameters& KineticParameters::crystal(const std::string& phase) co
   if (phase == "HAP") return hap;
   if (phase == "WH") return wh;
   if (phase == "OCP") return ocp;
+  if (phase == "DCPD") return dcpd;
+  if (phase == "newberyite") return newberyite;
   throw std::invalid_argument("no kinetic parameters for phase '" + phase + "'");
 }
 

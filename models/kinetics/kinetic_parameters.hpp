@@ -10,7 +10,8 @@
 
 namespace calcikin::kinetics {
 
-// One crystalline phase (HAP, WH, OCP): nucleation (CNT), growth, dissolution, Mg inhibition.
+// One crystalline phase (HAP, WH, OCP, DCPD = brushite, newberyite): nucleation (CNT), growth,
+// dissolution, Mg inhibition.
 struct CrystalParameters {
   double interfacial_energy = 0.0;            // J/m2, effective nucleation gamma (gamma_eff)
   double heterogeneous_prefactor = 0.0;       // 1/(m2 s), per m2 of ACP surface
@@ -44,7 +45,7 @@ struct KineticParameters {
   double acp_mg_exchange_rate = 0.0;  // mol/(m2 s), k_ex of the Mg/Ca exchange of standing ACP
   double acp_composition_switch_width = 0.0;  // width of the growth/dissolution blend in S_ACP - 1
 
-  CrystalParameters hap, wh, ocp;
+  CrystalParameters hap, wh, ocp, dcpd, newberyite;
 
   // Protein inhibitor with a finite capacity (fetuin-A-like; fetuin-A sets the T50 of serum,
   // Pasch et al. 2012): a total amount binds (Langmuir, with its own mass balance) to the mineral
@@ -62,6 +63,10 @@ struct KineticParameters {
   double growth_activation_energy = 0.0;      // J/mol: k_g, k_d of every crystal
   double acp_activation_energy = 0.0;         // J/mol: k_ACP, k_ex
   double nucleation_activation_energy = 0.0;  // J/mol: A_het, A_hom, k_sec
+
+  // foreign substrate (vessel walls, dust: the heterogeneous nucleation of Cheng et al. 1988 where
+  // no ACP forms); every crystalline phase nucleates on it with its A_het and contact angle
+  double substrate_area = 0.0;  // m2 per kg of water
 
   // growth at high supersaturation
   double supersaturation_cap = 0.0;  // sigma_max (smooth cap; growth.supersaturation_cap)
@@ -94,7 +99,8 @@ struct KineticParameters {
   // Reads one parameter by name; NaN for an unknown name.
   double get(const std::string& name) const noexcept;
 
-  const CrystalParameters& crystal(const std::string& phase) const;  // "HAP" | "WH" | "OCP"
+  // "HAP" | "WH" | "OCP" | "DCPD" | "newberyite"
+  const CrystalParameters& crystal(const std::string& phase) const;
 
   // Binding by index (what a sweep point or a fit applies, with no string look-up): slot_of(name)
   // once, then at(slot). Slots run from 0 to slot_count() - 1 over every bound name.

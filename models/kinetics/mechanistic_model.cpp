@@ -22,6 +22,36 @@ constexpr double kWaterVolumePerKg = 1e-3;    // m3 of water per kg (homogeneous
 
 }  // namespace
 
+const std::vector<std::string>& kinetic_phase_names() {
+  static const std::vector<std::string> names = {"ACP", "HAP", "WH", "OCP", "DCPD", "newberyite"};
+  return names;
+}
+
+CrystalKind crystal_kind(const std::string& name) {
+  if (name == "HAP") return CrystalKind::HAP;
+  if (name == "WH") return CrystalKind::WH;
+  if (name == "OCP") return CrystalKind::OCP;
+  if (name == "DCPD") return CrystalKind::DCPD;
+  if (name == "newberyite") return CrystalKind::Newberyite;
+  throw std::invalid_argument("no kinetics for crystalline phase '" + name + "'");
+}
+
+const char* crystal_name(CrystalKind kind) {
+  switch (kind) {
+    case CrystalKind::HAP:
+      return "HAP";
+    case CrystalKind::WH:
+      return "WH";
+    case CrystalKind::OCP:
+      return "OCP";
+    case CrystalKind::DCPD:
+      return "DCPD";
+    case CrystalKind::Newberyite:
+      return "newberyite";
+  }
+  return "?";
+}
+
 MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const MechanisticSetup& setup)
     : chemistry_(chemistry),
       p_(setup.parameters),
@@ -30,7 +60,7 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
       acp_(chemistry.phase(setup.acp_phase)),
       atol_scale_(setup.atol_scale) {
   if (setup.crystals.size() > kMaxCrystals)
-    throw std::invalid_argument("at most 3 crystalline phases");
+    throw std::invalid_argument("at most 5 crystalline phases");
   if (chemistry.phase_count() > kMaxPhases)
     throw std::invalid_argument("too many chemistry phases");
   if (!(setup.temperature > 0.0)) throw std::invalid_argument("temperature must be positive");
@@ -45,7 +75,7 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
   const double f_acp_t = arrhenius(p_.acp_activation_energy);
   p_.acp_rate_constant *= f_acp_t;
   p_.acp_mg_exchange_rate *= f_acp_t;
-  for (CrystalParameters* cp : {&p_.hap, &p_.wh, &p_.ocp}) {
+  for (CrystalParameters* cp : {&p_.hap, &p_.wh, &p_.ocp, &p_.dcpd, &p_.newberyite}) {
     cp->growth_rate_constant *= f_growth_t;
     cp->dissolution_rate_constant *= f_growth_t;
     cp->heterogeneous_prefactor *= f_nucleation_t;
@@ -67,9 +97,7 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
   n_ref_ = element_totals_[kP] > 0.0 ? element_totals_[kP] / 2.0 : 1e-3;
   for (const CrystalSetup& cs : setup.crystals) {
     const PhaseChemistry& ph = chemistry.phase(cs.chemistry_phase);
-    const char* name = cs.kind == CrystalKind::HAP  ? "HAP"
-                       : cs.kind == CrystalKind::WH ? "WH"
-                                                    : "OCP";
+    const char* name = crystal_name(cs.kind);
     Crystal c{};
     c.kind = cs.kind;
     c.phase = cs.chemistry_phase;
@@ -126,10 +154,7 @@ std::string MechanisticModel::state_name(std::size_t i) const {
   if (i == 1) return "Mg in ACP";
   const std::size_t c = (i - 2) / 4;
   const std::size_t k = (i - 2) % 4;
-  const char* name = crystals_[c].kind == CrystalKind::HAP  ? "HAP"
-                     : crystals_[c].kind == CrystalKind::WH ? "WH"
-                                                            : "OCP";
-  return std::string(name) + " moment mu" + std::to_string(k);
+  return std::string(crystal_name(crystals_[c].kind)) + " moment mu" + std::to_string(k);
 }
 
 template <class S>
@@ -260,7 +285,10 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
       // kT per nucleus) around the phase's own Mg content y_s (HAP, OCP: 0; WH: 1 Mg per 10
       // cations), times the dehydration barrier exp(-lambda_D x) and the adsorbed-Mg blocking that
       // every crystalline phase shares (f_acp: Yun et al. 2018; Ding et al. 2014).
-      const double y_s = cr.kind == CrystalKind::WH ? cr.p.mg_composition_optimum : 0.0;
+      // Newberyite (MgHPO4.3H2O) is all Mg: y = 1 (it does not form from Ca-rich ACP).
+      const double y_s = cr.kind == CrystalKind::WH           ? cr.p.mg_composition_optimum
+                         : cr.kind == CrystalKind::Newberyite ? 1.0
+                                                              : 0.0;
       const S mismatch = x_mg - y_s;
       const S acp_factor = f_acp * exp(-cr.p.mg_mismatch * mismatch * mismatch);
       // The protein factor acts on every route (it covers every mineral surface, and a nucleus in
@@ -274,11 +302,14 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
         area_substrate = cr.p.ocp_substrate_prefactor * 4.0 * kPi *
                          rate::smooth_positive(y[2 + 4 * ocp_index_ + 2], 1e-30) *
                          crystals_[ocp_index_].mu0_ref * L * L;
-      nucleation = (cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_het +
-                    area_substrate * f_growth * f_het +
-                    cr.p.secondary_prefactor * area_own * f_growth * f_sec +
-                    cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom) *
-                   f_protein_nucleation;
+      // A foreign substrate (vessel walls; Cheng et al. 1988's heterogeneous cells, where no ACP
+      // forms) carries no Mg-ACP terms: A_het A_sub f(f_c B).
+      nucleation =
+          (cr.p.heterogeneous_prefactor * (area_acp * acp_factor + p_.substrate_area) * f_het +
+           area_substrate * f_growth * f_het +
+           cr.p.secondary_prefactor * area_own * f_growth * f_sec +
+           cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom) *
+          f_protein_nucleation;
       const S r_crit =
           2.0 * cr.p.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);
       size = sqrt(r_crit * r_crit + p_.minimum_nucleus_radius * p_.minimum_nucleus_radius);
@@ -347,8 +378,21 @@ void MechanisticModel::rhs(double t, const double* y, double* ydot) {
 }
 
 void MechanisticModel::jacobian(double t, const double* y, const double*, ode::DenseMatrixView J) {
-  using D = Dual<kMaxStates>;
-  std::array<D, kMaxStates> yd{};
+  // The dual width follows the state count, so adding phases costs nothing to runs without them.
+  if (n_states_ <= 2 + 4 * 1)
+    jacobian_with<2 + 4 * 1>(t, y, J);
+  else if (n_states_ <= 2 + 4 * 2)
+    jacobian_with<2 + 4 * 2>(t, y, J);
+  else if (n_states_ <= 2 + 4 * 3)
+    jacobian_with<2 + 4 * 3>(t, y, J);
+  else
+    jacobian_with<kMaxStates>(t, y, J);
+}
+
+template <std::size_t N>
+void MechanisticModel::jacobian_with(double t, const double* y, ode::DenseMatrixView J) {
+  using D = Dual<N>;
+  std::array<D, N> yd{};
   for (std::size_t i = 0; i < n_states_; ++i) yd[i] = D::variable(y[i], i);
   std::array<D, kComponentCount> totals{};
   chemistry_totals(t, yd.data(), totals.data());
@@ -364,7 +408,7 @@ void MechanisticModel::jacobian(double t, const double* y, const double*, ode::D
       if (dqdt == 0.0) continue;
       for (std::size_t s = 0; s < n_states_; ++s) q[j].d[s] += dqdt * totals[k].d[s];
     }
-  std::array<D, kMaxStates> ydot{};
+  std::array<D, N> ydot{};
   rates(yd.data(), q.data(), ydot.data());
   for (std::size_t i = 0; i < n_states_; ++i)
     for (std::size_t j = 0; j < n_states_; ++j) J(i, j) = ydot[i].d[j];

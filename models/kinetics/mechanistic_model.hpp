@@ -26,7 +26,13 @@ namespace calcikin::kinetics {
 
 inline constexpr std::size_t kMaxStates = 2 + 4 * kMaxCrystals;
 
-enum class CrystalKind { HAP, WH, OCP };
+enum class CrystalKind { HAP, WH, OCP, DCPD, Newberyite };
+
+// Names of the kinetic phases as the database and scenarios spell them (ACP first), the kind of a
+// crystalline phase by name (std::invalid_argument for another name) and the name of a kind.
+const std::vector<std::string>& kinetic_phase_names();
+CrystalKind crystal_kind(const std::string& name);
+const char* crystal_name(CrystalKind kind);
 
 struct CrystalSetup {
   CrystalKind kind = CrystalKind::HAP;
@@ -110,6 +116,9 @@ class MechanisticModel final : public KineticsModel {
   };
 
   void evaluate_chemistry(double t, const double* y);
+  // Exact Jacobian with dual numbers of width N >= size() (the narrowest width that fits is used).
+  template <std::size_t N>
+  void jacobian_with(double t, const double* y, ode::DenseMatrixView J);
 
   SolutionChemistry& chemistry_;
   KineticParameters p_;

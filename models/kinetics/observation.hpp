@@ -10,7 +10,7 @@
 
 namespace calcikin::kinetics {
 
-inline constexpr std::size_t kMaxCrystals = 3;
+inline constexpr std::size_t kMaxCrystals = 5;
 
 // Everything the outputs need at one time (no allocation: fixed-size arrays).
 struct Observation {

@@ -304,6 +304,26 @@ TEST(Simulation, PointOverItsWallTimeBudgetFailsCleanlyWithTheReasonFirst) {
   EXPECT_NEAR(ok.data(timed->layout().variable_index("t50"))[0] / 3600.0, 4.78, 0.05);
 }
 
+TEST(Simulation, BrushiteTakesOverFromOcpOnASubstrateWhenMagnesiumIsAdded) {
+  // Acidic Ca = P = 20 mM (SI_DCPD +0.7, SI_OCP +2.6, no ACP) on a foreign substrate, all six
+  // phases (22 states): OCP without Mg; with Mg (which blocks OCP, hardly brushite) brushite (Cheng
+  // et al. 1988: brushite at high Mg/Ca; Nancollas et al. 1976: DCPD + OCP with Mg).
+  const std::vector<std::string> acid = {"solution.pH=5.5", "solution.totals.Ca=20 mmol/kgw",
+                                         "solution.totals.P=20 mmol/kgw"};
+  const Outcome none = run("cheng_cells.yaml", acid, 0);
+  EXPECT_EQ(none.scalar("initial_acp_amount"), 0.0);
+  EXPECT_GT(none.at_end("final_phase_fraction", "OCP"), 0.5);
+  const Outcome mg = run("cheng_cells.yaml", acid, 2);  // Mg 1 mM
+  EXPECT_GT(mg.at_end("final_phase_fraction", "DCPD"), 0.9);
+}
+
+TEST(Simulation, NewberyiteFormsFromACalciumFreeMagnesiumPhosphateSolution) {
+  const Outcome o = run("cheng_cells.yaml",
+                        {"solution.totals.Ca=0 mmol/kgw", "solution.totals.P=30 mmol/kgw"}, 4);
+  EXPECT_GT(o.at_end("final_phase_fraction", "newberyite"), 0.99);
+  EXPECT_GT(o.at_end("solid_mg_fraction", "newberyite"), 0.999);
+}
+
 TEST(Simulation, UnknownKineticParameterIsAnInputErrorWithDidYouMean) {
   scenario::Scenario s =
       scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
