@@ -10,5 +10,6 @@ void bind_scenario(pybind11::module_& m);    // Scenario, load_file/load_text, o
 void bind_speciate(pybind11::module_& m);    // api::speciate
 void bind_run(pybind11::module_& m);         // api::run (GIL released, Ctrl-C cancels the sweep)
 void bind_parameters(pybind11::module_& m);  // the kinetic parameter catalogue
+void bind_fit(pybind11::module_& m);         // fit::fit_problem (calcikin fit)
 
 }  // namespace calcikin::python

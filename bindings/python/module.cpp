@@ -13,4 +13,5 @@ PYBIND11_MODULE(_calcikin, m) {
   calcikin::python::bind_speciate(m);
   calcikin::python::bind_run(m);
   calcikin::python::bind_parameters(m);
+  calcikin::python::bind_fit(m);
 }

@@ -1,0 +1,61 @@
+"""ck.fit: the same C++ entry point as `calcikin fit` (same numbers), errors as ScenarioError with
+the CLI's caret text and nothing written, the result file opens in xarray."""
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import calcikin as ck
+
+DATA = Path(__file__).resolve().parents[1] / "fit" / "data"
+
+
+@pytest.fixture
+def problem(tmp_path):
+    for name in ("t50_auto.yaml", "recovery.yaml", "recovery.csv"):
+        shutil.copy(DATA / name, tmp_path / name)
+    return tmp_path / "recovery.yaml"
+
+
+def test_fit_returns_parameters_intervals_and_writes_an_xarray_file(problem, tmp_path):
+    out = tmp_path / "fit.h5"
+    r = ck.fit(problem, output=out, starts=2, seed=3, threads=1)
+    assert set(r.parameters) == {"autocatalytic.k0", "autocatalytic.k1"}
+    assert r.cost > 0 and np.isfinite(r.negative_log_likelihood)
+    for name, (lo, hi) in r.intervals.items():
+        assert lo < r.parameters[name] < hi
+    assert r.not_identifiable == []
+    assert r.covariance.shape == (2, 2)
+    ds = r.dataset()
+    assert list(ds["parameter"].values) == r.names
+    np.testing.assert_allclose(ds["estimate"].values, r.value)
+    assert ds.attrs["format"] == "calcikin-fit/1"
+    assert (tmp_path / "fit.yaml").read_text() == r.parameter_set_text
+
+
+def test_fit_gives_the_same_numbers_as_the_cli(problem, tmp_path):
+    import subprocess
+    import os
+    cli = Path(ck.__file__).resolve().parents[2] / "bin" / "calcikin"
+    if not cli.exists():
+        pytest.skip("no calcikin executable beside the build-tree package")
+    subprocess.run([str(cli), "fit", str(problem), "-o", str(tmp_path / "cli.h5"), "--starts", "2",
+                    "--seed", "3", "-j", "1", "-q"], check=True, capture_output=True)
+    import xarray as xr
+    cli_ds = xr.open_dataset(tmp_path / "cli.h5", engine="h5netcdf")
+    r = ck.fit(problem, starts=2, seed=3, threads=1)
+    np.testing.assert_allclose(cli_ds["estimate"].values, r.value, rtol=1e-12)
+
+
+def test_a_bad_problem_raises_scenario_error_with_a_caret_and_writes_nothing(problem, tmp_path):
+    csv = problem.parent / "recovery.csv"
+    csv.write_text(csv.read_text().replace("mg1,T50", "mg9,T50"))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(ck.ScenarioError) as e:
+        ck.fit(problem, output=out / "fit.h5")
+    assert "unknown condition 'mg9'" in str(e.value)
+    assert "^" in str(e.value)
+    assert e.value.line == 3
+    assert list(out.iterdir()) == []
