@@ -48,6 +48,7 @@ class Runner:
         self.overrides = list(overrides)
         self.failures = 0
         self.runs = 0
+        self.reasons = []  # first clause of every failed run's message (the solver's reason)
 
     def run(self, scenario, sets=()):
         fd, out = tempfile.mkstemp(suffix=".h5")
@@ -64,6 +65,10 @@ class Runner:
             r = {k: f[k][()] for k in f.keys()}
         os.remove(out)
         self.failures += int(np.sum(r["status"] != 0))
+        for status, message in zip(np.ravel(r["status"]), np.ravel(r["message"])):
+            if status != 0:
+                text = message.decode() if isinstance(message, bytes) else str(message)
+                self.reasons.append(text.split(";")[0].split(" at t = ")[0])
         return r
 
 
@@ -226,4 +231,5 @@ def evaluate(overrides=(), names=None, cli=None):
         except Exception as e:  # noqa: BLE001 - a failed run is a failed behaviour
             out[name] = (False, "error: %s" % str(e)[:120])
     out["_runs"] = (R.runs, R.failures)
+    out["_reasons"] = list(R.reasons)
     return out

@@ -91,6 +91,12 @@ def table(title, results):
     print("| phase selection (T6-T12) together | %.0f %% |" % (100.0 * sel / n))
     print("| all together | %.0f %% |" % (100.0 * allp / n))
     print("| solver failures (runs) | %d of %d runs (%.1f %%) |" % (fails, runs, 100.0 * fails / max(runs, 1)))
+    reasons = {}
+    for _, r in results:
+        for why in r.get("_reasons", []):
+            reasons[why] = reasons.get(why, 0) + 1
+    for why, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        print("  failure cause: %d x %s" % (count, why[:160]))
     for label, r in results:
         bad = [b for b in names if not r[b][0]]
         if bad:
