@@ -143,6 +143,7 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
 
 void MechanisticModel::initial_state(double* y0) const {
   std::copy(y0_.begin(), y0_.begin() + n_states_, y0);
+  jacobian_negative_totals_ = -1;  // a new trajectory: no Jacobian yet
 }
 
 void MechanisticModel::absolute_tolerances(double* atol) const {
@@ -370,7 +371,40 @@ void fill_quantities(const ChemistryResult& r, std::size_t m, S* q) {
 }
 }  // namespace
 
+int MechanisticModel::negative_totals(double t, const double* y) const {
+  std::array<double, kComponentCount> totals{};
+  dissolved_totals(t, y, totals.data());
+  int bits = 0;
+  for (std::size_t k = 0; k < kH; ++k)
+    if (element_totals_[k] > 0.0 && totals[k] < 0.0) bits |= 1 << k;
+  return bits;
+}
+
 void MechanisticModel::rhs(double t, const double* y, double* ydot) {
+  // A Jacobian evaluated where a dissolved total was on the other side of zero must not be used:
+  // with the element present, the growth of a phase that exhausts it is stiff (d rate / d amount
+  // ~ -1e2 1/s for HAP taking the last phosphate); once the total is below zero the element is
+  // absent for the chemistry and that feedback is 0. CVODE keeps its Jacobian for up to 50 steps;
+  // with the stale stiff one the Newton matrix I - gamma J shrinks every correction ~1e5-fold, so
+  // the corrector "converges" after one iteration at the predictor, and the step returns the
+  // extrapolated growth of the history: HAP grew beyond the calcium and phosphate that exist
+  // (dissolved Ca -0.53 mol/kg of 11 mM at rtol 1e-5, T50-assay mixture at pH 9) while every
+  // right-hand side said "dissolve". A recoverable failure here makes CVODE's Newton solver
+  // re-evaluate the Jacobian at this state and retry (SUNNonlinSol_Newton: a recoverable residual
+  // failure with a Jacobian that is not current), i.e. once per crossing. Only a Jacobian of an
+  // earlier step counts as stale (more right-hand sides since it than CVODE's 3 Newton iterations):
+  // iterates of one step that cross zero around a fresh Jacobian are left to the Newton
+  // convergence test, else a solution resting at an exhausted element (zero within the tolerance)
+  // failed with repeated errors.
+  // One failure per stale Jacobian: the Newton solver evaluates the residual at the same state
+  // again before it re-evaluates the Jacobian, which then re-arms the check.
+  ++rhs_calls_since_jacobian_;
+  if (jacobian_negative_totals_ >= 0 && rhs_calls_since_jacobian_ > 3 &&
+      negative_totals(t, y) != jacobian_negative_totals_) {
+    jacobian_negative_totals_ = -1;
+    throw ode::RecoverableEvaluationError(
+        "a dissolved total changed sign since the Jacobian was evaluated");
+  }
   evaluate_chemistry(t, y);
   std::array<double, kMaxPhases + 2> q{};
   fill_quantities(chem_, chemistry_.phase_count(), q.data());
@@ -378,6 +412,8 @@ void MechanisticModel::rhs(double t, const double* y, double* ydot) {
 }
 
 void MechanisticModel::jacobian(double t, const double* y, const double*, ode::DenseMatrixView J) {
+  jacobian_negative_totals_ = negative_totals(t, y);
+  rhs_calls_since_jacobian_ = 0;
   // The dual width follows the state count, so adding phases costs nothing to runs without them.
   if (n_states_ <= 2 + 4 * 1)
     jacobian_with<2 + 4 * 1>(t, y, J);

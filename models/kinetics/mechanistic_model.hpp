@@ -119,6 +119,8 @@ class MechanisticModel final : public KineticsModel {
   // Exact Jacobian with dual numbers of width N >= size() (the narrowest width that fits is used).
   template <std::size_t N>
   void jacobian_with(double t, const double* y, ode::DenseMatrixView J);
+  // Bit k set: the dissolved total of conserved element k (Ca, Mg, P) is below zero at (t, y).
+  int negative_totals(double t, const double* y) const;
 
   SolutionChemistry& chemistry_;
   KineticParameters p_;
@@ -142,6 +144,12 @@ class MechanisticModel final : public KineticsModel {
   std::array<double, kComponentCount> totals_{};
   ChemistryResult chem_;
   bool chem_valid_ = false;
+  // negative_totals() where the Jacobian was last evaluated; -1: none yet in this trajectory. When
+  // a dissolved total crosses zero the chemistry's feedback on the rates vanishes (the element is
+  // exhausted: the saturation indices of its phases stop depending on the states), so a Jacobian
+  // from the other side is wrong by orders of magnitude; see rhs().
+  mutable int jacobian_negative_totals_ = -1;
+  int rhs_calls_since_jacobian_ = 0;
   std::array<double, (kMaxPhases + 2) * kComponentCount> dq_dtotals_{};
   std::array<double, kMaxStates> ydot_work_{};
 };

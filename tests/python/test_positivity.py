@@ -20,7 +20,7 @@ def _region(ck, scenarios_dir):
 def test_every_ok_run_keeps_dissolved_totals_and_phase_amounts_non_negative(ck, scenarios_dir):
     ds = ck.run(_region(ck, scenarios_dir), threads=2, quiet=True)
     ok = ds["status"].values == 0
-    assert ok.sum() >= 0.9 * ok.size  # the region is not simply failed away
+    assert ok.size - ok.sum() <= 5  # few runs fail (2-3 of 140, at the zero crossing of P)
     dissolved = ds["dissolved_total"].values[ok]  # run, time, element
     amounts = ds["phase_amount"].values[ok]       # run, time, phase
     # The tolerance of the check in the trajectory: 1e-6 of an element's total (Ca ~ 11 mM here).
@@ -32,13 +32,33 @@ def test_every_ok_run_keeps_dissolved_totals_and_phase_amounts_non_negative(ck, 
         assert "unphysical state" in message or "CV_" in message, message
 
 
+def test_no_runaway_when_a_crystal_exhausts_an_element_at_a_looser_tolerance(ck, scenarios_dir):
+    """Root cause of the issue's -891 mM: when HAP takes the last phosphate, the dissolved P total
+    (total - solids) crosses zero within the tolerance, the chemistry's feedback on the rates
+    vanishes, and CVODE kept the stiff Jacobian of the other side: its Newton corrector froze at
+    the predictor and the steps extrapolated HAP growth beyond the Ca and P that exist (-0.53 mol/kg
+    Ca at rtol 1e-5 without the check; with it 21 of these 140 runs failed). The model now has CVODE re-evaluate the
+    Jacobian at such a crossing; at rtol 1e-5 only the noise of the difference remains (a few runs
+    fail the check by ~rtol x total, none runs away)."""
+    ds = ck.run(_region(ck, scenarios_dir).with_overrides({"solver.rtol": "1e-5"}), threads=2,
+                quiet=True)
+    ok = ds["status"].values == 0
+    assert ok.size - ok.sum() <= 8, [m for m in ds["message"].values[~ok]]
+    assert np.nanmin(ds["dissolved_total"].values[ok]) > -1e-7
+
+
 def test_a_run_that_crosses_zero_fails_with_the_reason_and_tighter_tolerances_recover_it(ck, scenarios_dir):
     t50 = ck.load_scenario(scenarios_dir / "t50_assay.yaml")
     crossing = {"solution.pH": 9, "solution.totals.Mg": "0 mmol/kgw",
                 "solution.totals.P": "3.4855279842558473 mmol/kgw"}
-    # At the default tolerance this run crosses zero: it fails with the reason instead of ok.
-    with pytest.raises(ck.SolverError, match="unphysical state: dissolved"):
-        ck.run(t50.with_overrides(crossing), quiet=True)
+    # At the default tolerance dissolved P (total - solids, ~1e-10 mol/kg at HAP equilibrium) is
+    # resolved only to rtol x total: the run either stays within the tolerance (ok) or fails with
+    # the reason -- never ok with a negative total.
+    try:
+        ds = ck.run(t50.with_overrides(crossing), quiet=True)
+        assert np.nanmin(ds["dissolved_total"].values) >= -1e-6 * 3.4855279842558473e-3
+    except ck.SolverError as e:
+        assert "unphysical state: dissolved" in str(e) or "CV_" in str(e), str(e)
     tight = ck.run(t50.with_overrides({**crossing, "solver.rtol": "1e-8"}), quiet=True)
     assert int(tight["status"]) == 0
     assert np.nanmin(tight["dissolved_total"].values) >= -1e-12
