@@ -108,17 +108,18 @@ MgAcpInitial initial_mg_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
     return out;
   }
   // Root of g(x) = P(x) - x, P(x) = the partition with the solution left by an equilibration at
-  // fixed x (capped by the Mg balance: the ACP cannot hold more Mg than the solution had). P varies
+  // fixed x (P = 0 where that solution has no Mg left). P varies
   // slowly with x (a contraction), so secant steps from x = 0 and x = P(0) converge in a few
   // iterations (each one equilibration and one speciation).
   double x = given ? mg_fraction : 0.0;
   AcpEquilibrium eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x);
   auto residual = [&](const AcpEquilibrium& e, double at) {
     if (e.saturation_index > 1e-8) return -0.5 * at;  // Mg ran out before SI_ACP = 0: x too high
-    double target = partition(e.dissolved);
-    const double cations = 3.0 * e.amount;
-    if (target * cations > totals[kMg]) target = totals[kMg] / cations;
-    return target - at;
+    // No cap at the Mg balance: capping made "all Mg in the ACP" a spurious root (dissolved Mg 0,
+    // which the exchange partition itself never gives: x -> 0 as a_Mg -> 0), from which the run
+    // started with no dissolved Mg and went negative at once. A solution emptied of Mg gives
+    // P = 0 (partition()), so the root lies inside.
+    return partition(e.dissolved) - at;
   };
   if (!given && eq.amount > 0.0) {
     double x0 = 0.0, g0 = residual(eq, 0.0);
@@ -135,6 +136,15 @@ MgAcpInitial initial_mg_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
       g0 = g1;
       x1 = next;
     }
+  }
+  // The last secant iterate may hold more Mg than the solution had where the Mg balance binds (a
+  // large D_Mg at low Mg/Ca): lower x to the Mg-limited value and re-equilibrate (the amount moves
+  // little, so a few rounds settle it), so no Mg total can start negative.
+  for (int round = 0; round < 8 && eq.amount > 0.0; ++round) {
+    const double limit = totals[kMg] / (3.0 * eq.amount);
+    if (x <= limit * (1.0 + 1e-12)) break;
+    x = std::max(0.0, limit * (1.0 - 1e-9));
+    eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x);
   }
   out.amount = eq.amount;
   out.mg_fraction = eq.amount > 0.0 ? x : 0.0;

@@ -112,7 +112,7 @@ class Observer final : public ode::IntegrationObserver {
     std::array<char, 160> text{};
     std::snprintf(text.data(), text.size(),
                   "unphysical state: %s = %.3g mol/kg at t = %.4g s (below zero beyond the "
-                  "integration tolerance; tighten solver.rtol/atol_scale)",
+                  "integration tolerance: tighten solver.rtol/atol_scale)",
                   what.c_str(), value, t);
     unphysical_ = text.data();
   }

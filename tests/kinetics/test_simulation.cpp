@@ -324,6 +324,17 @@ TEST(Simulation, NewberyiteFormsFromACalciumFreeMagnesiumPhosphateSolution) {
   EXPECT_GT(o.at_end("solid_mg_fraction", "newberyite"), 0.999);
 }
 
+TEST(Simulation, MagnesiumRichAcpPartitionLeavesMagnesiumInSolution) {
+  // D_Mg = 1 at Mg/Ca ~ 0.4 asks for more Mg than the ACP can take from 0.43 mM: the exchange
+  // partition (x -> 0 as a_Mg -> 0) has its root with Mg left in solution; "all Mg in the ACP" is
+  // not a root (it was, with the Mg balance capped, and the run then failed at once with a negative
+  // dissolved Mg).
+  const Outcome o = run("t50_assay.yaml",
+                        {"kinetics.parameters.ACP.mg.distribution_coefficient=1", "time.end=2 h"});
+  const std::size_t v = o.sim->layout().variable_index("dissolved_total");
+  EXPECT_GT(o.record.data(v)[1], 1e-6);  // Mg (Ca, Mg, P) at the first output (1 s), mol/kg
+}
+
 TEST(Simulation, UnknownKineticParameterIsAnInputErrorWithDidYouMean) {
   scenario::Scenario s =
       scenario::load_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
