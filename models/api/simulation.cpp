@@ -8,7 +8,6 @@
 #include <stdexcept>
 
 #include "models/api/initial_solution.hpp"
-#include "models/api/thermo_settings.hpp"
 #include "models/kinetics/acp_equilibration.hpp"
 #include "models/kinetics/autocatalytic_model.hpp"
 #include "models/kinetics/mechanistic_model.hpp"

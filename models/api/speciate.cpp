@@ -9,6 +9,7 @@
 #include "models/scenario/loader.hpp"
 #include "models/scenario/thermo_parameters.hpp"
 #include "models/thermo/chemical_system.hpp"
+#include "models/thermo/speciator.hpp"
 
 namespace calcikin::api {
 namespace {

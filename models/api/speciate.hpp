@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "models/scenario/scenario.hpp"
-#include "models/thermo/speciator.hpp"
+#include "models/thermo/speciation_status.hpp"
 
 namespace calcikin::api {
 

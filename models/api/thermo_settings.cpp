@@ -1,6 +1,7 @@
 #include "models/api/thermo_settings.hpp"
 
 #include "models/scenario/thermo_parameters.hpp"
+#include "models/thermo/speciator.hpp"
 
 namespace calcikin::api {
 

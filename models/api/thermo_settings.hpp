@@ -12,7 +12,10 @@
 
 #include "models/scenario/scenario.hpp"
 #include "models/thermo/chemical_system.hpp"
-#include "models/thermo/speciator.hpp"
+
+namespace calcikin::thermo {
+class Speciator;
+}
 
 namespace calcikin::api {
 

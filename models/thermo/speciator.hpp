@@ -23,14 +23,9 @@
 #include <Eigen/Dense>
 
 #include "models/thermo/chemical_system.hpp"
+#include "models/thermo/speciation_status.hpp"
 
 namespace calcikin::thermo {
-
-struct SpeciationStatus {
-  bool converged = false;
-  int iterations = 0;
-  double residual = 0.0;  // largest scaled residual reached
-};
 
 struct SpeciatorOptions {
   int max_iterations = 200;
