@@ -167,23 +167,222 @@ std::string worst_components(void* cvode, OdeSystem& system, std::size_t n, SUNC
   return out;
 }
 
-}  // namespace
+// One integration, in named steps: allocate (or reuse) the workspace, set CVODE up for this system
+// and these options, march over the output times, collect the statistics. A failing step records
+// the reason in the result (flag name, time, worst components, CVODE's own text) and the rest is
+// skipped.
+class IntegrationRun {
+ public:
+  IntegrationRun(CvodeIntegrator::Workspace& w, OdeSystem& system, double t0)
+      : w_(w), system_(system), n_(system.size()), t0_(t0) {
+    result_.t_reached = t0;
+    w.system = &system;
+    w.callback_error.clear();
+    w.cvode_messages.clear();
+    w.cvode_message_count = 0;
+  }
+  ~IntegrationRun() { w_.system = nullptr; }
 
-IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const double* y0,
-                                             const std::vector<double>& output_times,
-                                             const IntegratorOptions& options,
-                                             IntegrationObserver& observer) {
-  Workspace& w = *ws_;
-  const std::size_t n = system.size();
-  if (n == 0) throw std::invalid_argument("CvodeIntegrator: empty system");
-  IntegrationResult result;
-  result.t_reached = t0;
-  w.system = &system;
-  w.callback_error.clear();
-  w.cvode_messages.clear();
-  w.cvode_message_count = 0;
+  bool failed() const noexcept { return result_.status == IntegrationStatus::Failed; }
+  IntegrationResult& result() noexcept { return result_; }
 
-  auto fail = [&](const std::string& what, int flag, double t) {
+  // The SUNDIALS objects, (re)built only when the size changed; otherwise CVodeReInit reuses them.
+  bool allocate_workspace() {
+    CvodeIntegrator::Workspace& w = w_;
+    if (w.n == n_ && w.cvode != nullptr) return true;
+    w.release();
+    w.n = n_;
+    const auto n = static_cast<sunindextype>(n_);
+    w.y = N_VNew_Serial(n, w.context);
+    w.atol = N_VNew_Serial(n, w.context);
+    w.constraints = N_VNew_Serial(n, w.context);
+    w.matrix = SUNDenseMatrix(n, n, w.context);
+    w.linear_solver = SUNLinSol_Dense(w.y, w.matrix, w.context);
+    w.cvode = CVodeCreate(CV_BDF, w.context);
+    if (w.y == nullptr || w.atol == nullptr || w.constraints == nullptr || w.matrix == nullptr ||
+        w.linear_solver == nullptr || w.cvode == nullptr) {
+      w.release();
+      fail("could not allocate the CVODE workspace", 0, t0_);
+      return false;
+    }
+    return true;
+  }
+
+  // Every CVODE set-up call, each named in the error when it fails (Cantera's checkError).
+  bool set_up(const double* y0, const IntegratorOptions& options) {
+    CvodeIntegrator::Workspace& w = w_;
+    std::copy(y0, y0 + n_, N_VGetArrayPointer(w.y));
+    if (!w.initialised) {
+      if (!check(CVodeInit(w.cvode, calcikin_cvode_rhs, t0_, w.y), "CVodeInit") ||
+          !check(CVodeSetLinearSolver(w.cvode, w.linear_solver, w.matrix), "CVodeSetLinearSolver"))
+        return false;
+      w.initialised = true;
+    } else if (!check(CVodeReInit(w.cvode, t0_, w.y), "CVodeReInit")) {
+      return false;
+    }
+    if (!check(CVodeSetErrHandlerFn(w.cvode, calcikin_cvode_error_handler, &w),
+               "CVodeSetErrHandlerFn") ||
+        !check(CVodeSetUserData(w.cvode, &w), "CVodeSetUserData"))
+      return false;
+    if (!model_call("absolute tolerances could not be set",
+                    [&] { system_.absolute_tolerances(N_VGetArrayPointer(w.atol)); }))
+      return false;
+    if (!check(CVodeSVtolerances(w.cvode, options.rtol, w.atol), "CVodeSVtolerances")) return false;
+    const bool constrained = system_.has_nonnegative_states();
+    if (constrained && !model_call("non-negative states could not be set", [&] {
+          N_VConst(0.0, w.constraints);
+          system_.nonnegative_states(N_VGetArrayPointer(w.constraints));
+        }))
+      return false;
+    // NULL turns constraint checking off (a reused workspace may have had them).
+    if (!check(CVodeSetConstraints(w.cvode, constrained ? w.constraints : nullptr),
+               "CVodeSetConstraints") ||
+        !check(CVodeSetJacFn(w.cvode, system_.has_jacobian() ? calcikin_cvode_jac : nullptr),
+               "CVodeSetJacFn") ||
+        !check(CVodeSetMaxNumSteps(w.cvode, options.max_steps), "CVodeSetMaxNumSteps") ||
+        !check(CVodeSetMaxStep(w.cvode, options.max_step), "CVodeSetMaxStep") ||
+        !check(CVodeSetInitStep(w.cvode, options.initial_step), "CVodeSetInitStep") ||
+        !check(CVodeSetMaxOrd(w.cvode, options.max_order), "CVodeSetMaxOrd"))
+      return false;
+    w.n_roots = system_.root_count();
+    if (!check(CVodeRootInit(w.cvode, static_cast<int>(w.n_roots),
+                             w.n_roots > 0 ? calcikin_cvode_roots : nullptr),
+               "CVodeRootInit"))
+      return false;
+    if (w.n_roots > 0 && !check(CVodeSetNoInactiveRootWarn(w.cvode), "CVodeSetNoInactiveRootWarn"))
+      return false;
+    w.root_flags.assign(w.n_roots, 0);
+    return true;
+  }
+
+  // Steps are capped per run: CVODE counts per CVode() call, so the remaining budget is set each
+  // time. With a wall-clock budget the steps go in chunks of kWallCheckSteps, the clock read after
+  // each chunk (a chunk that ends short of tout returns CV_TOO_MUCH_WORK and the integration
+  // resumes where it stopped).
+  void march(const double* y0, const std::vector<double>& output_times,
+             const IntegratorOptions& options, IntegrationObserver& observer) {
+    CvodeIntegrator::Workspace& w = w_;
+    constexpr long kWallCheckSteps = 200;
+    const bool timed = options.max_wall_time > 0.0;
+    const auto started = std::chrono::steady_clock::now();
+    auto over_budget = [&] {
+      return timed &&
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
+                 options.max_wall_time;
+    };
+    auto wall_message = [&] {
+      std::ostringstream s;
+      s << "wall-time limit solver.max_wall_time = " << options.max_wall_time << " s reached";
+      return s.str();
+    };
+    const std::string step_limit =
+        "step limit solver.max_steps = " + std::to_string(options.max_steps) + " reached";
+    long steps_used = 0;
+    double t = t0_;
+    bool stopped = false;
+    for (std::size_t k = 0; k < output_times.size() && !stopped; ++k) {
+      const double tout = output_times[k];
+      if (tout <= t0_) {  // output at the initial time: the initial state itself
+        if (!observe("output observer failed", t0_, stopped,
+                     [&] { return observer.on_output(k, t0_, y0); }))
+          return;
+        continue;
+      }
+      while (t < tout && !stopped) {
+        const long remaining = options.max_steps - steps_used;
+        if (remaining <= 0) {
+          fail(step_limit, 0, t);
+          return;
+        }
+        if (over_budget()) {
+          fail(wall_message(), 0, t);
+          return;
+        }
+        const long chunk = timed ? std::min(remaining, kWallCheckSteps) : remaining;
+        CVodeSetMaxNumSteps(w.cvode, chunk);
+        const int flag = CVode(w.cvode, tout, w.y, &t, CV_NORMAL);
+        long nst = 0;
+        CVodeGetNumSteps(w.cvode, &nst);
+        steps_used = nst;
+        if (flag == CV_TOO_MUCH_WORK && chunk < remaining) continue;  // next chunk, clock checked
+        if (flag == CV_ROOT_RETURN) {
+          CVodeGetRootInfo(w.cvode, w.root_flags.data());
+          if (!observe("event observer failed", t, stopped, [&] {
+                return observer.on_root(t, N_VGetArrayPointer(w.y), w.root_flags.data());
+              }))
+            return;
+          continue;
+        }
+        if (flag == CV_TOO_MUCH_WORK) {
+          fail(step_limit, flag, t);
+          return;
+        }
+        if (flag < 0) {
+          fail("CVODE failed", flag, t);
+          return;
+        }
+        if (!observe("output observer failed", t, stopped,
+                     [&] { return observer.on_output(k, t, N_VGetArrayPointer(w.y)); }))
+          return;
+      }
+    }
+    result_.t_reached = t;
+    if (stopped) result_.status = IntegrationStatus::StoppedByObserver;
+  }
+
+  void collect_statistics() {
+    void* cvode = w_.cvode;
+    if (cvode == nullptr) return;
+    IntegratorStatistics& st = result_.statistics;
+    long v = 0;
+    if (CVodeGetNumSteps(cvode, &v) == CV_SUCCESS) st.steps = v;
+    long rhs = 0, rhs_ls = 0;
+    CVodeGetNumRhsEvals(cvode, &rhs);
+    CVodeGetNumLinRhsEvals(cvode, &rhs_ls);
+    st.rhs_evaluations = rhs + rhs_ls;
+    if (CVodeGetNumJacEvals(cvode, &v) == CV_SUCCESS) st.jacobian_evaluations = v;
+    if (CVodeGetNumErrTestFails(cvode, &v) == CV_SUCCESS) st.error_test_failures = v;
+    if (CVodeGetNumNonlinSolvConvFails(cvode, &v) == CV_SUCCESS)
+      st.nonlinear_convergence_failures = v;
+    if (CVodeGetNumNonlinSolvIters(cvode, &v) == CV_SUCCESS) st.nonlinear_iterations = v;
+    if (CVodeGetNumGEvals(cvode, &v) == CV_SUCCESS) st.root_evaluations = v;
+  }
+
+ private:
+  // A set-up call's flag: false (and the failure recorded, naming the call) unless CV_SUCCESS.
+  bool check(int flag, const char* call) {
+    if (flag == CV_SUCCESS) return true;
+    fail(std::string("CVODE set-up failed in ") + call, flag, t0_);
+    return false;
+  }
+
+  // A model call during set-up: its exception becomes the failure.
+  template <class F>
+  bool model_call(const char* what, F&& f) {
+    try {
+      f();
+      return true;
+    } catch (const std::exception& e) {
+      w_.callback_error = e.what();
+      fail(what, 0, t0_);
+      return false;
+    }
+  }
+
+  // An observer call: false after a failure (its exception); sets `stopped` when it says stop.
+  template <class F>
+  bool observe(const char* what, double t, bool& stopped, F&& f) {
+    try {
+      if (!f()) stopped = true;
+      return true;
+    } catch (const std::exception& e) {
+      w_.callback_error = e.what();
+      fail(what, 0, t);
+      return false;
+    }
+  }
+
+  void fail(const std::string& what, int flag, double t) {
     std::ostringstream s;
     s << what;
     if (flag != 0) {
@@ -193,191 +392,36 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
       std::free(name);
     }
     s << " at t = " << t << " s";
-    if (!w.callback_error.empty()) s << "; model: " << w.callback_error;
-    if (w.cvode != nullptr && w.initialised && flag != CV_MEM_NULL) {
-      const std::string worst = worst_components(w.cvode, system, n, w.context);
+    if (!w_.callback_error.empty()) s << "; model: " << w_.callback_error;
+    if (w_.cvode != nullptr && w_.initialised && flag != CV_MEM_NULL) {
+      const std::string worst = worst_components(w_.cvode, system_, n_, w_.context);
       if (!worst.empty()) s << "; worst components: " << worst;
     }
-    if (!w.cvode_messages.empty()) s << "; CVODE: " << w.cvode_messages;
-    result.status = IntegrationStatus::Failed;
-    result.message = s.str();
-    result.t_reached = t;
-  };
-
-  // (Re)build the workspace only when the size changed; otherwise CVodeReInit reuses everything.
-  if (w.n != n || w.cvode == nullptr) {
-    w.release();
-    w.n = n;
-    w.y = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
-    w.atol = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
-    w.constraints = N_VNew_Serial(static_cast<sunindextype>(n), w.context);
-    w.matrix =
-        SUNDenseMatrix(static_cast<sunindextype>(n), static_cast<sunindextype>(n), w.context);
-    w.linear_solver = SUNLinSol_Dense(w.y, w.matrix, w.context);
-    w.cvode = CVodeCreate(CV_BDF, w.context);
-    if (w.y == nullptr || w.atol == nullptr || w.constraints == nullptr || w.matrix == nullptr ||
-        w.linear_solver == nullptr || w.cvode == nullptr) {
-      w.release();
-      fail("could not allocate the CVODE workspace", 0, t0);
-      return result;
-    }
-  }
-  std::copy(y0, y0 + n, N_VGetArrayPointer(w.y));
-  int flag = 0;
-  if (!w.initialised) {
-    flag = CVodeInit(w.cvode, calcikin_cvode_rhs, t0, w.y);
-    if (flag == CV_SUCCESS) flag = CVodeSetLinearSolver(w.cvode, w.linear_solver, w.matrix);
-    if (flag == CV_SUCCESS) w.initialised = true;
-  } else {
-    flag = CVodeReInit(w.cvode, t0, w.y);
-  }
-  if (flag == CV_SUCCESS) flag = CVodeSetErrHandlerFn(w.cvode, calcikin_cvode_error_handler, &w);
-  if (flag == CV_SUCCESS) flag = CVodeSetUserData(w.cvode, &w);
-  try {
-    system.absolute_tolerances(N_VGetArrayPointer(w.atol));
-  } catch (const std::exception& e) {
-    w.callback_error = e.what();
-    fail("absolute tolerances could not be set", 0, t0);
-    return result;
-  }
-  if (flag == CV_SUCCESS) flag = CVodeSVtolerances(w.cvode, options.rtol, w.atol);
-  const bool constrained = system.has_nonnegative_states();
-  if (constrained) {
-    try {
-      N_VConst(0.0, w.constraints);
-      system.nonnegative_states(N_VGetArrayPointer(w.constraints));
-    } catch (const std::exception& e) {
-      w.callback_error = e.what();
-      fail("non-negative states could not be set", 0, t0);
-      return result;
-    }
-  }
-  // NULL turns constraint checking off (a reused workspace may have had them).
-  if (flag == CV_SUCCESS)
-    flag = CVodeSetConstraints(w.cvode, constrained ? w.constraints : nullptr);
-  if (flag == CV_SUCCESS)
-    flag = CVodeSetJacFn(w.cvode, system.has_jacobian() ? calcikin_cvode_jac : nullptr);
-  if (flag == CV_SUCCESS) flag = CVodeSetMaxNumSteps(w.cvode, options.max_steps);
-  if (flag == CV_SUCCESS) flag = CVodeSetMaxStep(w.cvode, options.max_step);
-  if (flag == CV_SUCCESS) flag = CVodeSetInitStep(w.cvode, options.initial_step);
-  if (flag == CV_SUCCESS) flag = CVodeSetMaxOrd(w.cvode, options.max_order);
-  w.n_roots = system.root_count();
-  if (flag == CV_SUCCESS)
-    flag = CVodeRootInit(w.cvode, static_cast<int>(w.n_roots),
-                         w.n_roots > 0 ? calcikin_cvode_roots : nullptr);
-  if (flag == CV_SUCCESS && w.n_roots > 0) flag = CVodeSetNoInactiveRootWarn(w.cvode);
-  if (flag != CV_SUCCESS) {
-    fail("CVODE setup failed", flag, t0);
-    return result;
-  }
-  w.root_flags.assign(w.n_roots, 0);
-
-  // Steps are capped per run: CVODE counts per CVode() call, so the remaining budget is set each
-  // time. With a wall-clock budget the steps go in chunks of kWallCheckSteps, the clock read after
-  // each chunk (a chunk that ends short of tout returns CV_TOO_MUCH_WORK and the integration
-  // resumes where it stopped).
-  constexpr long kWallCheckSteps = 200;
-  const bool timed = options.max_wall_time > 0.0;
-  const auto started = std::chrono::steady_clock::now();
-  auto over_budget = [&] {
-    return timed &&
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
-               options.max_wall_time;
-  };
-  auto wall_message = [&] {
-    std::ostringstream s;
-    s << "wall-time limit solver.max_wall_time = " << options.max_wall_time << " s reached";
-    return s.str();
-  };
-  long steps_used = 0;
-  double t = t0;
-  bool stopped = false;
-  for (std::size_t k = 0; k < output_times.size() && !stopped; ++k) {
-    const double tout = output_times[k];
-    if (tout <= t0) {  // output at the initial time: the initial state itself
-      bool keep = false;
-      try {
-        keep = observer.on_output(k, t0, y0);
-      } catch (const std::exception& e) {
-        w.callback_error = e.what();
-        fail("output observer failed", 0, t0);
-        return result;
-      }
-      if (!keep) stopped = true;
-      continue;
-    }
-    while (t < tout && !stopped) {
-      const long remaining = options.max_steps - steps_used;
-      if (remaining <= 0) {
-        fail("step limit solver.max_steps = " + std::to_string(options.max_steps) + " reached", 0,
-             t);
-        break;
-      }
-      if (over_budget()) {
-        fail(wall_message(), 0, t);
-        break;
-      }
-      const long chunk = timed ? std::min(remaining, kWallCheckSteps) : remaining;
-      CVodeSetMaxNumSteps(w.cvode, chunk);
-      flag = CVode(w.cvode, tout, w.y, &t, CV_NORMAL);
-      long nst = 0;
-      CVodeGetNumSteps(w.cvode, &nst);
-      steps_used = nst;
-      if (flag == CV_TOO_MUCH_WORK && chunk < remaining) continue;  // next chunk, clock checked
-      if (flag == CV_ROOT_RETURN) {
-        CVodeGetRootInfo(w.cvode, w.root_flags.data());
-        bool keep = false;
-        try {
-          keep = observer.on_root(t, N_VGetArrayPointer(w.y), w.root_flags.data());
-        } catch (const std::exception& e) {
-          w.callback_error = e.what();
-          fail("event observer failed", 0, t);
-          break;
-        }
-        if (!keep) stopped = true;
-        continue;
-      }
-      if (flag == CV_TOO_MUCH_WORK) {
-        fail("step limit solver.max_steps = " + std::to_string(options.max_steps) + " reached",
-             flag, t);
-        break;
-      }
-      if (flag < 0) {
-        fail("CVODE failed", flag, t);
-        break;
-      }
-      bool keep = false;
-      try {
-        keep = observer.on_output(k, t, N_VGetArrayPointer(w.y));
-      } catch (const std::exception& e) {
-        w.callback_error = e.what();
-        fail("output observer failed", 0, t);
-        break;
-      }
-      if (!keep) stopped = true;
-    }
-    if (result.status == IntegrationStatus::Failed) break;
-  }
-  if (result.status != IntegrationStatus::Failed) {
-    result.t_reached = t;
-    if (stopped) result.status = IntegrationStatus::StoppedByObserver;
+    if (!w_.cvode_messages.empty()) s << "; CVODE: " << w_.cvode_messages;
+    result_.status = IntegrationStatus::Failed;
+    result_.message = s.str();
+    result_.t_reached = t;
   }
 
-  IntegratorStatistics& st = result.statistics;
-  long v = 0;
-  if (CVodeGetNumSteps(w.cvode, &v) == CV_SUCCESS) st.steps = v;
-  long rhs = 0, rhs_ls = 0;
-  CVodeGetNumRhsEvals(w.cvode, &rhs);
-  CVodeGetNumLinRhsEvals(w.cvode, &rhs_ls);
-  st.rhs_evaluations = rhs + rhs_ls;
-  if (CVodeGetNumJacEvals(w.cvode, &v) == CV_SUCCESS) st.jacobian_evaluations = v;
-  if (CVodeGetNumErrTestFails(w.cvode, &v) == CV_SUCCESS) st.error_test_failures = v;
-  if (CVodeGetNumNonlinSolvConvFails(w.cvode, &v) == CV_SUCCESS)
-    st.nonlinear_convergence_failures = v;
-  if (CVodeGetNumNonlinSolvIters(w.cvode, &v) == CV_SUCCESS) st.nonlinear_iterations = v;
-  if (CVodeGetNumGEvals(w.cvode, &v) == CV_SUCCESS) st.root_evaluations = v;
-  w.system = nullptr;
-  return result;
+  CvodeIntegrator::Workspace& w_;
+  OdeSystem& system_;
+  std::size_t n_;
+  double t0_;
+  IntegrationResult result_;
+};
+
+}  // namespace
+
+IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const double* y0,
+                                             const std::vector<double>& output_times,
+                                             const IntegratorOptions& options,
+                                             IntegrationObserver& observer) {
+  if (system.size() == 0) throw std::invalid_argument("CvodeIntegrator: empty system");
+  IntegrationRun run(*ws_, system, t0);
+  if (!run.allocate_workspace() || !run.set_up(y0, options)) return run.result();
+  run.march(y0, output_times, options, observer);
+  run.collect_statistics();
+  return run.result();
 }
 
 }  // namespace calcikin::ode

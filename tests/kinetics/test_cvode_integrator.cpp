@@ -117,6 +117,23 @@ TEST(CvodeIntegrator, StepLimitIsReportedWithTheScenarioKey) {
   EXPECT_NE(r.message.find("solver.max_steps = 5"), std::string::npos) << r.message;
 }
 
+TEST(CvodeIntegrator, FailedSetUpCallIsNamedInTheMessage) {
+  Decay sys;
+  CvodeIntegrator integ;
+  Recorder rec;
+  IntegratorOptions opt;
+  opt.max_order = 0;  // CVODE refuses it (CV_ILL_INPUT)
+  const double y0 = 1.0;
+  const IntegrationResult r = integ.integrate(sys, 0.0, &y0, {1.0}, opt, rec);
+  EXPECT_EQ(r.status, IntegrationStatus::Failed);
+  EXPECT_NE(r.message.find("CVODE set-up failed in CVodeSetMaxOrd [CV_ILL_INPUT]"),
+            std::string::npos)
+      << r.message;
+  // The workspace stays usable: the next run with valid options succeeds.
+  opt.max_order = 5;
+  EXPECT_EQ(integ.integrate(sys, 0.0, &y0, {1.0}, opt, rec).status, IntegrationStatus::Success);
+}
+
 // A slow right-hand side (1 ms per call, a stand-in for a hard speciation) with many forced steps:
 // the wall-clock budget stops the run cleanly, the reason first.
 class SlowDecay : public Decay {
