@@ -9,7 +9,7 @@ namespace calcikin::kinetics {
 
 AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
                                const std::array<double, kComponentCount>& totals,
-                               double si_tolerance, double mg_fraction) {
+                               double si_tolerance, double mg_fraction, double guess) {
   const PhaseChemistry& acp = chemistry.phase(acp_phase);
   std::array<double, kComponentCount> stoich = acp.stoichiometry;
   const double cations = stoich[kCa];
@@ -39,7 +39,32 @@ AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_pha
     if (stoich[k] > 0.0) upper = std::min(upper, totals[k] / stoich[k]);
   double lo = 0.0, f_lo = si0;
   double hi = upper * (1.0 - 1e-9);
-  double f_hi = si_at(hi);
+  // Warm bracket around a guess (SI is monotone in the amount): two solves instead of the wide
+  // bracket's iterations when the guess is close.
+  bool bracketed = false;
+  double f_hi = 0.0;
+  if (guess > 0.0 && guess * (1.0 + 1e-3) < hi) {
+    const double a = guess * (1.0 - 1e-3), b = guess * (1.0 + 1e-3);
+    const double fa = si_at(a);
+    if (fa > 0.0) {
+      lo = a;
+      f_lo = fa;
+      const double fb = si_at(b);
+      if (fb <= 0.0) {
+        hi = b;
+        f_hi = fb;
+        bracketed = true;
+      } else {
+        lo = b;
+        f_lo = fb;
+      }
+    } else {
+      hi = a;
+      f_hi = fa;
+      bracketed = true;
+    }
+  }
+  if (!bracketed) f_hi = si_at(hi);
   if (f_hi > 0.0 && mg_fraction > 0.0) {
     // Mg is the limiting element at this x: the caller (initial_mg_acp) lowers x.
     out.amount = hi;
@@ -126,7 +151,7 @@ MgAcpInitial initial_mg_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
     double x1 = std::min(std::max(g0, 0.0), 1.0 - 1e-12);
     for (int it = 1; it <= 60; ++it) {
       out.iterations = it;
-      eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x1);
+      eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x1, eq.amount);
       const double g1 = residual(eq, x1);
       x = x1;
       if (std::fabs(g1) < 1e-12 || eq.amount <= 0.0) break;
@@ -144,7 +169,7 @@ MgAcpInitial initial_mg_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
     const double limit = totals[kMg] / (3.0 * eq.amount);
     if (x <= limit * (1.0 + 1e-12)) break;
     x = std::max(0.0, limit * (1.0 - 1e-9));
-    eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x);
+    eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x, eq.amount);
   }
   out.amount = eq.amount;
   out.mg_fraction = eq.amount > 0.0 ? x : 0.0;

@@ -21,10 +21,12 @@ struct AcpEquilibrium {
 // Throws std::runtime_error when the speciation fails at the initial solution. `mg_fraction` x:
 // Mg/(Ca+Mg) of the precipitating ACP (Mg replaces Ca on the cation sites: 3(1 - x) Ca + 3x Mg per
 // formula unit; the solubility product does not depend on x, Kibalczyc et al. 1990). A solution
-// without Ca or P (SI_ACP = -infinity) gives amount 0.
+// without Ca or P (SI_ACP = -infinity) gives amount 0. `guess` > 0: an amount near the root (e.g.
+// the previous one of a partition iteration); a bracket of +-0.1 % around it is tried first.
 AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
                                const std::array<double, kComponentCount>& totals,
-                               double si_tolerance = 1e-10, double mg_fraction = 0.0);
+                               double si_tolerance = 1e-10, double mg_fraction = 0.0,
+                               double guess = 0.0);
 
 // Mg-bearing ACP at t = 0 with Mg conserved (fixes the Mg-free pre-formed ACP): the exchange
 // (Henderson-Kracek) partition x/(1 - x) = D_Mg a_Mg/a_Ca, with the activities of the solution
