@@ -356,6 +356,17 @@ MergeSummary merge_parts(const std::vector<std::string>& parts, const std::strin
           "merge: " + out + " exists" +
           (S_ISREG(st.st_mode) ? ": pass overwrite to replace it" : " and is not a regular file"));
   }
+  // A part named twice (or under two names) is refused by name before HDF5 opens it a second time
+  // (which failed as "not an HDF5 file, or a damaged one").
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    struct stat a {};
+    if (::stat(parts[i].c_str(), &a) != 0) continue;  // open_part names the missing file
+    for (std::size_t j = 0; j < i; ++j) {
+      struct stat b {};
+      if (::stat(parts[j].c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        throw IoError("merge: " + parts[i] + " is given twice (" + parts[j] + " is the same file)");
+    }
+  }
   std::vector<Part> opened;
   opened.reserve(parts.size());
   for (const auto& path : parts) opened.push_back(open_part(path));

@@ -58,6 +58,9 @@ same one.h5 merged.h5
 before=$(md5sum < part0.h5)
 expect_rc 3 "$calcikin" merge part0.h5 part1.h5 part2.h5 -o part0.h5 --overwrite
 [ "$(md5sum < part0.h5)" = "$before" ] || fail "merge onto its own part changed it"
+"$calcikin" merge part0.h5 part0.h5 part1.h5 part2.h5 -o twice.h5 2> twice.txt
+rc=$?; [ $rc -eq 5 ] || { cat twice.txt; fail "merge of a part given twice: exit $rc (expected 5)"; }
+grep -q "given twice" twice.txt || { cat twice.txt; fail "merge of a part given twice: unclear message"; }
 mkdir -p outdir
 expect_rc 3 "$calcikin" merge part0.h5 part1.h5 part2.h5 -o outdir
 echo "not hdf5" > stale.h5.partial
@@ -124,6 +127,9 @@ cmp -s self.yaml "$grid" || fail "the scenario was replaced by its output"
 sed 's|^output: {time_series: all}|output: {time_series: all, file: self2.yaml}|' "$grid" > self2.yaml
 expect_rc 3 "$calcikin" run self2.yaml --no-progress
 grep -q "^schema" self2.yaml || fail "output.file naming the scenario replaced it"
+"$calcikin" merge part0.h5 part0.h5 part1.h5 part2.h5 -o twice.h5 2> twice.txt
+rc=$?; [ $rc -eq 5 ] || { cat twice.txt; fail "merge of a part given twice: exit $rc (expected 5)"; }
+grep -q "given twice" twice.txt || { cat twice.txt; fail "merge of a part given twice: unclear message"; }
 mkdir -p outdir
 expect_rc 3 "$calcikin" run "$grid" -o outdir --no-progress
 [ -d outdir ] || fail "a directory output was replaced"
