@@ -1,13 +1,16 @@
 // calcikin validate FILE...: reads each scenario file (and applies --set overrides), prepares it
 // exactly as `run` does (api::prepare_run: initial solution, database range, kinetics, sweep plan)
 // and reports every problem; writes nothing. "ok" means `run` would start computing. stdout: one
-// summary line per valid file. Exit 0 when all are valid, 3 otherwise.
+// summary line per valid file, with the expected size of the output file
+// (api::expected_output_bytes, the figure Python's Scenario.expected_file_size() gives). Exit 0
+// when all are valid, 3 otherwise.
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "bindings/cli/commands.hpp"
+#include "models/api/output_size.hpp"
 #include "models/api/run.hpp"
 #include "models/scenario/loader.hpp"
 #include "models/scenario/overrides.hpp"
@@ -36,7 +39,10 @@ int run_validate(const ValidateOptions& options) {
       scenario::Scenario s = scenario::load_file(file);
       for (const std::string& o : options.overrides) scenario::apply_set(s, o);
       const api::PreparedRun prepared = api::prepare_run(s, options.yes);
-      std::printf("ok: %s (%s)\n", file.c_str(), summary(s, prepared.plan).c_str());
+      const std::uint64_t bytes = api::expected_output_bytes(prepared, options.overrides);
+      std::printf("ok: %s (%s; output file about %s%s)\n", file.c_str(),
+                  summary(s, prepared.plan).c_str(), api::format_bytes(bytes).c_str(),
+                  s.output.compression > 0 ? " before compression" : "");
     } catch (const input::InputError& e) {
       std::fprintf(stderr, "%s\n", e.what());
       rc = kExitInvalidInput;

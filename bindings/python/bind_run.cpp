@@ -20,6 +20,7 @@
 #include "bindings/python/bindings.hpp"
 #include "bindings/python/core_lock.hpp"
 #include "bindings/python/run_in_background.hpp"
+#include "models/api/output_size.hpp"
 #include "models/api/run.hpp"
 #include "models/scenario/scenario.hpp"
 #include "solver/io/memory_result.hpp"
@@ -142,7 +143,10 @@ py::dict memory_dict(const api::RunResult& result) {
         const io::PlannedOutput& out = plan.outputs[v.index];
         std::vector<py::ssize_t> shape{rows};
         for (std::size_t n : out.shape) shape.push_back(static_cast<py::ssize_t>(n));
-        if (out.kind == io::ValueKind::Float64) {
+        if (out.kind == io::ValueKind::Float64 && out.float32) {  // as the file stores it
+          const std::vector<double>& x = m->float_values(v.index);
+          values = copy_array<float>(x.data(), x.size(), shape);
+        } else if (out.kind == io::ValueKind::Float64) {
           values = view(m, m->float_values(v.index), shape);
         } else if (out.kind == io::ValueKind::Int64) {
           // Masked as xarray masks the file's _FillValue: float64 with NaN where missing.
@@ -205,7 +209,8 @@ py::dict progress_dict(const sweep::Progress& p) {
 py::dict run(const scenario::Scenario& scenario_in, const std::string& output, int threads,
              bool resume, bool assume_yes, const std::vector<std::string>& overrides,
              const py::object& on_progress, const std::string& shard, bool in_memory, bool quiet,
-             const std::string& time_series, int compression, bool overwrite) {
+             const std::string& time_series, int compression, bool overwrite,
+             const std::string& precision) {
   // Output options as keyword arguments: applied to a copy (recorded in the root attributes).
   scenario::Scenario scenario = scenario_in;
   if (time_series == "all") {
@@ -217,6 +222,8 @@ py::dict run(const scenario::Scenario& scenario_in, const std::string& output, i
     scenario.output.every = std::stoi(time_series);
   }
   if (compression >= 0) scenario.output.compression = compression;
+  if (precision == "float32") scenario.output.precision = scenario::TimeSeriesPrecision::Float32;
+  if (precision == "float64") scenario.output.precision = scenario::TimeSeriesPrecision::Float64;
   api::RunOptions options;
   options.overrides =
       overrides;  // already applied to `scenario`; recorded in the file and its hash
@@ -272,12 +279,21 @@ py::dict run(const scenario::Scenario& scenario_in, const std::string& output, i
 }  // namespace
 
 void bind_run(py::module_& m) {
+  m.def(
+      "expected_file_size",
+      [](const scenario::Scenario& s, const std::vector<std::string>& overrides) {
+        const CoreLock lock;
+        return api::expected_output_bytes(api::prepare_run(s, true), overrides);
+      },
+      py::arg("scenario"), py::arg("overrides") = std::vector<std::string>(),
+      "Bytes of the file `calcikin run` would write (before compression), as `calcikin validate` "
+      "prints it.");
   m.def("run", &run, py::arg("scenario"), py::arg("output") = std::string(), py::arg("threads") = 0,
         py::arg("resume") = false, py::arg("assume_yes") = false,
         py::arg("overrides") = std::vector<std::string>(), py::arg("on_progress") = py::none(),
         py::arg("shard") = std::string(), py::arg("in_memory") = false, py::arg("quiet") = false,
         py::arg("time_series") = std::string(), py::arg("compression") = -1,
-        py::arg("overwrite") = false,
+        py::arg("overwrite") = false, py::arg("precision") = std::string(),
         "Runs a scenario (api::run, as `calcikin run`) into an HDF5 file, or in memory "
         "(in_memory=True: "
         "the summary's 'result' holds the variables and attributes). Returns a summary dict.");

@@ -159,6 +159,9 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
   setup.time_series = time_series_mode(s.output.time_series);
   setup.time_series_every = static_cast<std::size_t>(std::max(1, s.output.every));
   setup.compression = s.output.compression;
+  setup.precision = s.output.precision == scenario::TimeSeriesPrecision::Float32
+                        ? io::TimeSeriesPrecision::Float32
+                        : io::TimeSeriesPrecision::Float64;
   setup.parameters = effective_parameters(s);
   setup.text_attributes = {
       {"title", s.name.empty() ? std::string("calcikin run") : s.name},

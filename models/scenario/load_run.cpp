@@ -172,6 +172,10 @@ void load_output(const input::Node& node, const std::string& base_dir, OutputSpe
     if (level < 0 || level > 9) n->fail("compression must be a gzip level from 0 (off) to 9");
     out.compression = static_cast<int>(level);
   }
+  if (auto n = node.get("precision")) {
+    out.precision = n->choice({"float64", "float32"}) == "float32" ? TimeSeriesPrecision::Float32
+                                                                   : TimeSeriesPrecision::Float64;
+  }
   node.check_known_keys();
 }
 

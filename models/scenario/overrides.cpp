@@ -475,9 +475,58 @@ SetOverride parse_set(std::string_view argument) {
   return o;
 }
 
+namespace {
+
+// --set output.KEY=VALUE: the output settings (not sweepable, so not paths of resolve_path).
+void apply_output_set(Scenario& s, const SetOverride& o, const SourceLocation& where) {
+  const std::string key = o.path.substr(std::string_view("output.").size());
+  const std::string& v = o.value_text;
+  const auto fail = [&](const std::string& problem, const std::string& hint) {
+    throw InputError(where, o.path, problem, "", hint);
+  };
+  const auto whole_number = [&](long long low, long long high) -> std::optional<long long> {
+    if (v.empty() || v.size() > 10 || !std::all_of(v.begin(), v.end(), is_digit))
+      return std::nullopt;
+    const long long n = std::stoll(v);
+    return n >= low && n <= high ? std::optional<long long>(n) : std::nullopt;
+  };
+  if (key == "compression") {
+    const auto level = whole_number(0, 9);
+    if (!level) fail("compression must be a gzip level from 0 (off) to 9, not '" + v + "'", "");
+    s.output.compression = static_cast<int>(*level);
+  } else if (key == "precision") {
+    if (v != "float64" && v != "float32")
+      fail("precision must be float64 or float32, not '" + v + "'", "");
+    s.output.precision =
+        v == "float32" ? TimeSeriesPrecision::Float32 : TimeSeriesPrecision::Float64;
+  } else if (key == "time_series") {
+    if (v == "all" || v == "none") {
+      s.output.time_series = v == "all" ? TimeSeriesMode::All : TimeSeriesMode::None;
+    } else {
+      const auto every = whole_number(1, 1000000000);
+      if (!every)
+        fail("time_series must be all, none or N (every N-th output time), not '" + v + "'", "");
+      s.output.time_series = TimeSeriesMode::Every;
+      s.output.every = static_cast<int>(*every);
+    }
+  } else {
+    const std::vector<std::string> keys{"output.compression", "output.precision",
+                                        "output.time_series"};
+    const std::string suggestion = input::did_you_mean(o.path, keys);
+    fail("unknown output setting '" + o.path + "'" + (suggestion.empty() ? "" : "; " + suggestion),
+         "settable with --set: " + input::quoted_list(keys));
+  }
+}
+
+}  // namespace
+
 void apply_set(Scenario& s, std::string_view argument) {
   const SetOverride o = parse_set(argument);
   const SourceLocation where{kSetFile, 0, 0};
+  if (starts_with(o.path, "output.")) {
+    apply_output_set(s, o, where);
+    return;
+  }
   ResolvedPath path = resolve_path(s, o.path, where);
   input::Quantity q;
   try {

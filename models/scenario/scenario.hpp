@@ -121,12 +121,15 @@ struct SolverSpec {
 };
 
 enum class TimeSeriesMode { All, None, Every };
+// Storage type of the time series in the output (per-run values stay float64).
+enum class TimeSeriesPrecision { Float64, Float32 };
 
 struct OutputSpec {
   std::string file;  // resolved relative to the scenario file's folder; "" = not set
   TimeSeriesMode time_series = TimeSeriesMode::All;
   int every = 1;        // with TimeSeriesMode::Every
   int compression = 0;  // gzip level 0..9, 0 = off
+  TimeSeriesPrecision precision = TimeSeriesPrecision::Float64;
 };
 
 enum class SweepMode { None, Grid, Zip, List, LatinHypercube };

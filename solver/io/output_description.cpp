@@ -3,6 +3,7 @@
 #include <limits>
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 #include "solver/io/output_names.hpp"
@@ -58,6 +59,8 @@ OutputPlan plan_output(const WriterSetup& setup) {
     PlannedOutput out;
     out.layout_index = v;
     out.kind = var.kind;
+    out.float32 =
+        series && var.kind == ValueKind::Float64 && setup.precision == TimeSeriesPrecision::Float32;
     for (const auto& d : var.dims) {
       const std::size_t n = layout.dimensions[layout.dimension_index(d)].size();
       out.record_shape.push_back(n);
@@ -239,6 +242,52 @@ ParameterTable parameter_table(const WriterSetup& setup) {
     t.units.push_back(p.units.empty() ? "1" : p.units);
   }
   return t;
+}
+
+std::uint64_t expected_file_bytes(const WriterSetup& setup) {
+  // HDF5 metadata, fitted to files of this writer (1, 100 and 10,000 runs; with and without time
+  // series): a fixed part, an object header per dataset, and a global-heap entry per per-run
+  // string.
+  constexpr std::uint64_t kFixedBytes = 10000;
+  constexpr std::uint64_t kBytesPerDataset = 626;
+  constexpr std::uint64_t kHeapBytesPerRunString = 20;
+  constexpr std::uint64_t kReferenceBytes = 16;  // a variable-length string in its dataset
+  const OutputPlan plan = plan_output(setup);
+  const RunLayout& layout = setup.layout;
+  const std::uint64_t rows = plan.rows;
+  std::uint64_t datasets = 4;  // run, status, message, completed
+  std::uint64_t per_run = 8 + 1 + 1 + kReferenceBytes + kHeapBytesPerRunString;
+  std::uint64_t fixed = kFixedBytes;
+  for (const auto& c : layout.dimensions) {
+    if (c.name == kTimeDimension && !plan.keep_time) continue;
+    if (c.labels.empty()) {
+      datasets += 1;
+      fixed += 8 * (c.name == kTimeDimension ? plan.time_keep.size() : c.values.size());
+    } else {
+      datasets += 2;  // the dimension and its NAME_name strings
+      for (const auto& l : c.labels)
+        fixed += 4 + kReferenceBytes + kHeapBytesPerRunString + l.size();
+    }
+  }
+  datasets += setup.swept.size();
+  per_run += 8 * setup.swept.size();
+  for (const PlannedOutput& out : plan.outputs) {
+    datasets += 1;
+    if (out.kind == ValueKind::Label) {
+      per_run += out.out_size * (kReferenceBytes + kHeapBytesPerRunString);
+    } else {
+      per_run += out.out_size * (out.float32 ? 4 : 8);
+    }
+  }
+  if (!setup.parameters.empty()) {
+    datasets += 4;  // parameter, parameter_name, parameter_value, parameter_units
+    for (const auto& p : setup.parameters) {
+      fixed += 8 + 2 * (kReferenceBytes + kHeapBytesPerRunString) + p.name.size() +
+               std::max<std::size_t>(p.units.size(), 1);
+    }
+  }
+  for (const auto& [key, text] : setup.text_attributes) fixed += key.size() + text.size();
+  return fixed + datasets * kBytesPerDataset + rows * per_run;
 }
 
 }  // namespace calcikin::io

@@ -158,6 +158,7 @@ struct SweepWriter::Impl {
     std::size_t out_size = 1;         // values per run in the file (after thinning)
     std::vector<std::size_t> gather;  // file element -> record element; empty = identity
     ValueKind kind = ValueKind::Float64;
+    bool float32 = false;  // Float64 values stored as float32
     std::size_t label_length = 1;
     std::vector<hsize_t> shape;  // without run
     Handle dataset;
@@ -172,6 +173,7 @@ struct SweepWriter::Impl {
 
   // Reused staging buffers (grow to the largest batch, then stay).
   std::vector<double> f64;
+  std::vector<float> f32;
   std::vector<std::int64_t> i64;
   std::vector<char> chars;
   std::vector<std::int8_t> i8;
@@ -208,6 +210,7 @@ void SweepWriter::Impl::plan_outputs() {
     out.out_size = p.out_size;
     out.gather = p.gather;
     out.kind = p.kind;
+    out.float32 = p.float32;
     out.label_length = p.label_length;
     out.shape.assign(p.shape.begin(), p.shape.end());
     vars.push_back(std::move(out));
@@ -369,8 +372,9 @@ void SweepWriter::Impl::create_file_body() {
     Handle type;
     Handle dcpl;
     if (out.kind == ValueKind::Float64) {
-      dcpl = dataset_creation(H5T_IEEE_F64LE, &kNaN);
-      out.dataset = check(H5Dcreate2(f, var.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+      const hid_t file_type = out.float32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+      dcpl = dataset_creation(H5T_NATIVE_DOUBLE, &kNaN);  // the fill converted to the file type
+      out.dataset = check(H5Dcreate2(f, var.name.c_str(), file_type, space.get(), H5P_DEFAULT,
                                      dcpl.get(), H5P_DEFAULT),
                           "create dataset " + var.name);
     } else if (out.kind == ValueKind::Int64) {
@@ -489,7 +493,9 @@ void SweepWriter::Impl::open_file() {
     const H5T_class_t want_class = out.kind == ValueKind::Float64 ? H5T_FLOAT
                                    : out.kind == ValueKind::Int64 ? H5T_INTEGER
                                                                   : H5T_STRING;
-    if (H5Tget_class(type.get()) != want_class)
+    const bool other_float_size =
+        out.kind == ValueKind::Float64 && H5Tget_size(type.get()) != (out.float32 ? 4u : 8u);
+    if (H5Tget_class(type.get()) != want_class || other_float_size)
       throw IoError(partial + ": variable '" + name + "' has another type: refusing to resume");
   }
   status_ds = check(H5Dopen2(f, kStatusVariable, H5P_DEFAULT), "open status");
@@ -553,7 +559,15 @@ void SweepWriter::Impl::write_group(const RunRecord* const* records, std::size_t
     auto value = [&](const RunRecord& rec, std::size_t e) {
       return rec.data(v)[out.gather.empty() ? e : out.gather[e]];
     };
-    if (out.kind == ValueKind::Float64) {
+    if (out.kind == ValueKind::Float64 && out.float32) {
+      // Rounded here (to nearest, as HDF5 would) so that the write stays a plain copy.
+      f32.resize(count * out.out_size);
+      for (std::size_t r = 0; r < count; ++r) {
+        for (std::size_t e = 0; e < out.out_size; ++e)
+          f32[r * out.out_size + e] = static_cast<float>(value(*records[r], e));
+      }
+      write_rows(out.dataset.get(), H5T_NATIVE_FLOAT, f32.data(), first_row, count, out.shape);
+    } else if (out.kind == ValueKind::Float64) {
       f64.resize(count * out.out_size);
       for (std::size_t r = 0; r < count; ++r) {
         for (std::size_t e = 0; e < out.out_size; ++e)

@@ -38,7 +38,7 @@ def files(cli, tmp_path_factory):
     text = SCENARIO.read_text()
     single.write_text(re.sub(r"(?ms)^sweep:.*?(?=^\S)", "", text))
     compressed = d / "compressed.yaml"
-    compressed.write_text(text.replace("output: {time_series: all}", "output: {time_series: all, compression: 4}"))
+    compressed.write_text(text.replace("output: {time_series: all}", "output: {time_series: all, compression: 4, precision: float32}"))
     out = {}
     _run(cli, "run", single, "-o", d / "single.h5")
     out["single"] = d / "single.h5"

@@ -100,6 +100,11 @@ def unstack_sweep(ds: xr.Dataset) -> xr.Dataset:
     The swept inputs are the 1-D variables along ``run`` that carry a ``sweep_path`` attribute. A
     result without them (a single run) is returned unchanged; a sweep that is not a full grid (zip,
     list, Latin hypercube) raises ValueError: keep its ``run`` dimension.
+
+    The result equals ``ds.set_index(run=swept).unstack("run")`` (the swept dimensions last, their
+    coordinates sorted), but is lazy: only the swept coordinates are read here, and a variable read
+    later (``grid.phase_amount.sel(phase="HAP").values``) reads just the rows it needs, once, from the
+    file (or takes a view of an in-memory result). ``unstack("run")`` would load and copy everything.
     """
     swept = [name for name, v in ds.variables.items() if v.dims == ("run",) and "sweep_path" in v.attrs]
     if not swept:
@@ -107,13 +112,99 @@ def unstack_sweep(ds: xr.Dataset) -> xr.Dataset:
     ds = ds.set_coords(swept)
     if len(swept) == 1:
         return ds.swap_dims(run=swept[0])
+    values = [np.asarray(ds.variables[name].values) for name in swept]
     cells = 1
-    for name in swept:
-        cells *= len(pd.unique(ds[name].values))
+    for v in values:
+        cells *= len(pd.unique(v))
     if cells != ds.sizes["run"]:
         raise ValueError(f"the runs do not form a grid over {swept} ({ds.sizes['run']} runs, {cells} "
                          "combinations): use the run dimension")
-    return ds.set_index(run=swept).unstack("run")
+    grid = _grid_layout(values)
+    if grid is None or any(v.dims[0] != "run" for v in ds.variables.values() if "run" in v.dims):
+        return ds.set_index(run=swept).unstack("run")  # rows not in the order a grid sweep writes
+    c_shape, axes = grid
+    data_vars, coords = {}, {}
+    for name, variable in ds.variables.items():
+        if name == "run" or name in swept:
+            continue
+        if "run" in variable.dims:
+            lazy = xr.core.indexing.LazilyIndexedArray(_GridRows(variable, c_shape, axes))
+            variable = xr.Variable(variable.dims[1:] + tuple(swept), lazy, variable.attrs, variable.encoding)
+        (coords if name in ds.coords else data_vars)[name] = variable
+    for name, v, (_, order) in zip(swept, values, axes):
+        original = ds.variables[name]
+        coords[name] = xr.Variable((name,), pd.unique(v)[order], original.attrs, original.encoding)
+    return xr.Dataset(data_vars, coords=coords, attrs=ds.attrs)
+
+
+def _grid_layout(values: list[np.ndarray]):
+    """How the rows of a grid sweep map onto its grid, or None when they are not in grid order.
+
+    A grid sweep writes its points in C order over the parameters (the last one fastest), whatever the
+    order in which a file lists the swept variables. Returns the grid shape in that C order and, per
+    swept variable (in the given order), its C axis and the permutation taking its sorted values to
+    the order in which they first appear in the rows.
+    """
+    rows = len(values[0])
+    codes, sizes, strides = [], [], []
+    for v in values:
+        code, unique = pd.factorize(v, use_na_sentinel=False)
+        changes = np.flatnonzero(code != code[0])
+        codes.append(code)
+        sizes.append(len(unique))
+        strides.append(int(changes[0]) if len(changes) else rows)
+    c_order = sorted(range(len(values)), key=lambda j: -strides[j])  # slowest first
+    c_shape = tuple(sizes[j] for j in c_order)
+    position = np.arange(rows)
+    stride = rows
+    for j in c_order:
+        stride //= sizes[j]
+        if not np.array_equal(codes[j], (position // stride) % sizes[j]):
+            return None
+    axes = []
+    for j, v in enumerate(values):
+        unique = pd.unique(v)
+        axes.append((c_order.index(j), np.argsort(unique, kind="stable")))
+    return c_shape, axes
+
+
+class _GridRows(xr.backends.BackendArray):
+    """A per-run variable (run, *rest) seen as (*rest, *grid) without reading it: an index into the
+    grid becomes the run rows it covers, and only those rows are read from the underlying variable
+    (a lazily read file variable or an in-memory array)."""
+
+    def __init__(self, variable: xr.Variable, c_shape: tuple, axes: list):
+        self.variable = variable
+        self.c_shape = c_shape
+        self.axes = axes  # per grid dimension: (its axis in c_shape, sorted position -> appearance)
+        self.shape = variable.shape[1:] + tuple(len(order) for _, order in axes)
+        self.dtype = variable.dtype
+
+    def __getitem__(self, key):
+        return xr.core.indexing.explicit_indexing_adapter(
+            key, self.shape, xr.core.indexing.IndexingSupport.BASIC, self._read)
+
+    def _read(self, key: tuple) -> np.ndarray:
+        n_rest = self.variable.ndim - 1
+        rest_key, grid_key = key[:n_rest], key[n_rest:]
+        c_index = [None] * len(self.c_shape)
+        scalar = []
+        for (c_axis, order), k in zip(self.axes, grid_key):
+            c_index[c_axis] = np.atleast_1d(order[k])
+            scalar.append(np.ndim(order[k]) == 0)
+        runs = np.ravel_multi_index(np.meshgrid(*c_index, indexing="ij"), self.c_shape).ravel()
+        rest = dict(zip(self.variable.dims[1:], rest_key))
+        if runs.size and np.array_equal(runs, np.arange(runs[0], runs[0] + runs.size)):
+            data = np.asarray(self.variable.isel(run=slice(int(runs[0]), int(runs[-1]) + 1), **rest).values)
+        else:
+            unique, inverse = np.unique(runs, return_inverse=True)
+            data = np.asarray(self.variable.isel(run=unique, **rest).values)[inverse]
+        n_kept_rest = data.ndim - 1
+        data = data.reshape(tuple(len(i) for i in c_index) + data.shape[1:])
+        k = len(self.c_shape)
+        data = data.transpose(tuple(range(k, k + n_kept_rest)) + tuple(c_axis for c_axis, _ in self.axes))
+        drop = tuple(n_kept_rest + j for j, is_scalar in enumerate(scalar) if is_scalar)
+        return data.squeeze(axis=drop) if drop else data
 
 
 def _dataset_from_memory(result: dict) -> xr.Dataset:
@@ -191,7 +282,7 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
         overrides: dict | None = None, resume: bool = False, assume_yes: bool = False,
         shard: str | tuple[int, int] | None = None, quiet: bool = False,
         time_series: str | int | None = None, compression: int | None = None,
-        overwrite: bool = False) -> xr.Dataset:
+        precision: str | None = None, overwrite: bool = False) -> xr.Dataset:
     """Runs a scenario (a single run or its sweep) and returns the results as an xarray Dataset.
 
     Parameters
@@ -216,6 +307,9 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
     time_series: ``"all"``, ``"none"`` (per-run results only) or N (every N-th output time and the
         last); default: the scenario's ``output.time_series``.
     compression: gzip level 0-9 of the file (``output`` only); default: the scenario's.
+    precision: ``"float32"`` stores the time series in single precision (half the size, about 7
+        significant digits; per-run values stay float64), ``"float64"``; default: the scenario's
+        ``output.precision``. Applies in memory as in the file.
 
     A scenario without a sweep gives a Dataset without the ``run`` dimension (``float(ds.t50)``); a
     sweep keeps ``run`` (see :func:`unstack_sweep`). Files always have ``run``.
@@ -235,6 +329,8 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
     if compression is not None and (isinstance(compression, bool) or not isinstance(compression, int)
                                     or not 0 <= compression <= 9):
         raise ValueError(f"compression must be a gzip level 0-9, not {compression!r}")
+    if precision is not None and precision not in ("float32", "float64"):
+        raise ValueError(f"precision must be 'float32' or 'float64', not {precision!r}")
     if output is None and resume:
         raise ValueError("resume=True needs the output file of the interrupted run")
     shard_text = _shard_text(shard)
@@ -249,7 +345,7 @@ def run(scenario: Scenario | str | os.PathLike | dict, output: str | os.PathLike
         summary = _calcikin.run(sc._native, target, int(threads or 0), bool(resume), bool(assume_yes),
                                 sc.set_arguments, callback, shard_text, output is None, bool(quiet),
                                 series, -1 if compression is None else int(compression),
-                                overwrite=bool(overwrite))
+                                overwrite=bool(overwrite), precision=precision or "")
     finally:
         if display is not None:
             display.close()

@@ -87,6 +87,12 @@ class Scenario:
         """Every dotted path :meth:`with_overrides` (and a sweep) accepts for this scenario."""
         return list(_calcikin.known_paths(self._native))
 
+    def expected_file_size(self) -> int:
+        """Bytes of the result file :func:`calcikin.run` (or ``calcikin run``) would write for this
+        scenario, before compression: the figure ``calcikin validate`` prints (one C++ estimate, within
+        a few % of the real file; failed runs add up to 256 bytes each for their message)."""
+        return int(_calcikin.expected_file_size(self._native, self.set_arguments))
+
     def to_dict(self, *, overrides: bool = True) -> dict:
         """The scenario as a dict shaped like the YAML file, with the overrides applied (as text with
         units, where they belong: ``solution.totals.Mg`` -> ``data["solution"]["totals"]["Mg"]``).
