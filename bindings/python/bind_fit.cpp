@@ -79,9 +79,18 @@ void bind_fit(py::module_& m) {
         d["cost"] = r.cost;
         d["negative_log_likelihood"] = r.negative_log_likelihood;
         d["best_start"] = r.multistart.best;
-        std::vector<double> start_cost;
-        for (const auto& s : r.multistart.starts) start_cost.push_back(s.cost);
+        std::vector<double> start_cost, start_iterations, start_evaluations;
+        for (const auto& s : r.multistart.starts) {
+          start_cost.push_back(s.cost);
+          start_iterations.push_back(s.iterations);
+          start_evaluations.push_back(s.evaluations);
+        }
         d["start_cost"] = vector(start_cost);
+        d["start_iterations"] = vector(start_iterations);
+        d["start_evaluations"] = vector(start_evaluations);
+        const auto& best = r.multistart.starts[r.multistart.best];
+        d["best_trace_cost"] = vector(best.trace_cost);
+        d["best_trace_seconds"] = vector(best.trace_seconds);
         d["simulated"] = vector(r.best.simulated);
         d["residuals"] = vector(std::vector<double>(
             r.best.residuals.begin(),

@@ -32,6 +32,19 @@ class CostAdapter final : public ceres::CostFunction {
   int* evaluations_;
 };
 
+class Trace final : public ceres::IterationCallback {
+ public:
+  explicit Trace(LeastSquaresResult& out) : out_(out) {}
+  ceres::CallbackReturnType operator()(const ceres::IterationSummary& s) override {
+    out_.trace_cost.push_back(s.cost);
+    out_.trace_seconds.push_back(s.cumulative_time_in_seconds);
+    return ceres::SOLVER_CONTINUE;
+  }
+
+ private:
+  LeastSquaresResult& out_;
+};
+
 double cost_at(ResidualProblem& p, const std::vector<double>& x) {
   std::vector<double> r(p.residual_count());
   if (!p.evaluate(x.data(), r.data(), nullptr)) return std::numeric_limits<double>::infinity();
@@ -80,6 +93,8 @@ LeastSquaresResult run_ceres(ResidualProblem& p, const std::vector<double>& x0,
   so.logging_type = ceres::SILENT;
   so.minimizer_progress_to_stdout = false;
   so.num_threads = 1;
+  Trace trace(out);
+  so.callbacks.push_back(&trace);
   ceres::Solver::Summary summary;
   if (n == 1 && fixed >= 0) {
     out.cost = cost_at(p, out.x);

@@ -48,6 +48,8 @@ struct LeastSquaresResult {
   bool usable = false;  // finite cost (the solver may stop at its iteration limit)
   std::string message;
   double seconds = 0.0;
+  // Cost (1/2 sum rho(r^2)) and elapsed seconds after each accepted or rejected iteration.
+  std::vector<double> trace_cost, trace_seconds;
 };
 
 LeastSquaresResult solve(ResidualProblem& problem, const std::vector<double>& x0,

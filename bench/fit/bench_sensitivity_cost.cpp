@@ -1,0 +1,91 @@
+// Cost of one trajectory with forward sensitivities relative to one without (issue 11 goal:
+// <= 1 + 0.3 N_p), for the autocatalytic and the mechanistic T50 assay, N_p = 1..6 fitted
+// parameters; medians of repeated runs. Also the model set-up (speciation, ACP equilibration)
+// alone, since the sensitivities rebuild the model at x_j +- delta for df/dp. Not a test.
+//
+//   build/bin/bench_sensitivity_cost [repeats]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "models/api/simulation.hpp"
+#include "models/fit/condition_sensitivity.hpp"
+#include "models/fit/problem.hpp"
+#include "models/scenario/loader.hpp"
+
+using namespace calcikin;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+template <class F>
+double time_median(int repeats, F&& f) {
+  std::vector<double> t;
+  for (int i = 0; i < repeats; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    f();
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return median(t);
+}
+
+void bench(const std::string& label, const std::string& scenario_file,
+           const std::vector<std::string>& names, int repeats) {
+  scenario::Scenario s = scenario::load_file(scenario_file);
+  auto sim = api::Simulation::prepare(s);
+  api::TrajectoryEvaluator ev(*sim);
+  io::RunRecord rec(sim->layout());
+  const api::PointInputs in = sim->base_inputs();
+  const double plain = time_median(repeats, [&] {
+    rec.reset(0);
+    ev.evaluate(in, rec);
+  });
+  const double build = time_median(repeats, [&] { ev.build_model(in); });
+  std::printf("%s: one trajectory %.3f ms (model set-up alone %.3f ms), %zu outputs\n",
+              label.c_str(), 1e3 * plain, 1e3 * build, sim->output_times().size());
+  for (std::size_t np = 1; np <= names.size(); ++np) {
+    std::vector<api::ParameterBinding> b;
+    std::vector<fit::FitParameter> p;
+    std::vector<double> x;
+    for (std::size_t j = 0; j < np; ++j) {
+      b.push_back(sim->bind(names[j]));
+      fit::FitParameter f;
+      f.name = names[j];
+      f.scale = fit::Scale::Log10;
+      p.push_back(f);
+      x.push_back(std::log10(b.back().value(in)));
+    }
+    fit::ConditionSensitivity cs(*sim, b, p);
+    bool ok = true;
+    const double with = time_median(repeats, [&] { ok = cs.run(x.data()) && ok; });
+    std::printf("  N_p = %zu: with sensitivities %.3f ms = %.2f x (goal <= %.1f)%s\n", np,
+                1e3 * with, with / plain, 1.0 + 0.3 * static_cast<double>(np),
+                ok ? "" : "  [a run failed]");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int repeats = argc > 1 ? std::atoi(argv[1]) : 5;
+  const std::string src = CALCIKIN_SOURCE_DIR;
+  bench("autocatalytic T50 assay", src + "/bench/fit/t50_auto.yaml",
+        {"autocatalytic.k0", "autocatalytic.k1", "autocatalytic.ph_slope",
+         "autocatalytic.mg.langmuir_constant", "autocatalytic.mg.effectiveness",
+         "autocatalytic.reference_pH"},
+        repeats);
+  bench("mechanistic T50 assay", src + "/scenarios/t50_assay.yaml",
+        {"HAP.growth.rate_constant", "HAP.nucleation.heterogeneous_prefactor",
+         "HAP.nucleation.interfacial_energy", "ACP.rate_constant", "inhibitor.binding_constant",
+         "HAP.mg.langmuir_constant"},
+        repeats);
+  return 0;
+}

@@ -1,0 +1,176 @@
+"""calcikin fit against what a Python user writes today: scipy.optimize.least_squares with finite
+differences over ck.run, on the same synthetic problem (6 parameters, 30 conditions mixing T50 and
+time courses; the Level-1 autocatalytic model of the T50 assay), from the same start (the catalogue
+defaults), one thread each. Prints wall times, final costs (1/2 sum r^2, the same residuals) and the
+ratio. Not a test.
+
+    PYTHONPATH=build/python .venv/bin/python bench/fit/fit_vs_scipy.py [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import least_squares
+
+import calcikin as ck
+
+HERE = Path(__file__).resolve().parent
+MG = [0.2, 0.5, 1.0, 1.5, 2.0, 3.0]          # mmol/kgw
+PH = [7.0, 7.2, 7.4, 7.6, 7.8]
+TIMES_H = [2.0, 5.0, 9.0]                    # time-course points (h), conditions 0, 3, 6, ...
+# name, scale, lower, upper (SI), unit text for ck.run overrides
+PARAMS = [
+    ("autocatalytic.k0", "log10", 1e-9, 1e-4, "1/s"),
+    ("autocatalytic.k1", "log10", 1e-6, 1e-2, "1/s"),
+    ("autocatalytic.ph_slope", "lin", 0.0, 1.0, ""),
+    ("autocatalytic.mg.langmuir_constant", "log10", 0.1, 100.0, "m3/mol"),
+    ("autocatalytic.mg.effectiveness", "lin", 0.0, 5.0, ""),
+    ("thermodynamics.parameters.ACP.log_k_offset", "lin", -0.3, 0.3, ""),
+]
+TRUTH = [6e-7, 2.5e-4, 0.6, 2.0, 0.8, 0.1]
+SIGMA_T50, SIGMA_ALPHA = 0.05, 0.02
+
+
+def conditions():
+    return [(f"c{i}", mg, ph) for i, (mg, ph) in enumerate(itertools.product(MG, PH))]
+
+
+def to_x(theta):
+    return np.array([math.log10(v) if s == "log10" else v for v, (_, s, *_r) in zip(theta, PARAMS)])
+
+
+def to_theta(x):
+    return [10 ** v if s == "log10" else v for v, (_, s, *_r) in zip(x, PARAMS)]
+
+
+def simulate(scenario, cond, theta, times_s):
+    """One ck.run of a condition at parameters theta: T50 (s) and alpha at times_s."""
+    _, mg, ph = cond
+    # The scenario's output times are TIMES_H and 24 h (t50_auto.yaml).
+    overrides = {"solution.totals.Mg": f"{mg} mmol/kgw", "solution.pH": ph, "solver.rtol": 1e-8}
+    for (name, _s, _lo, _hi, unit), v in zip(PARAMS, theta):
+        path = name if name.startswith("thermodynamics.") else "kinetics.parameters." + name
+        overrides[path] = f"{float(v)!r} {unit}" if unit else float(v)
+    ds = ck.run(scenario, overrides=overrides, quiet=True)
+    alpha = ds["crystalline_fraction"].values[: len(times_s)]
+    return float(ds["t50"].values), alpha
+
+
+def residuals(scenario, conds, theta, data):
+    r = []
+    for cond in conds:
+        t50_meas, alpha_meas = data[cond[0]]
+        times_s = [t * 3600 for t in TIMES_H] if alpha_meas is not None else []
+        t50, alpha = simulate(scenario, cond, theta, times_s)
+        if not np.isfinite(t50):
+            t50 = 24 * 3600.0
+        r.append((math.log(t50) - math.log(t50_meas)) / SIGMA_T50)
+        if alpha_meas is not None:
+            r.extend((alpha - alpha_meas) / SIGMA_ALPHA)
+    return np.array(r)
+
+
+def write_problem(folder: Path, conds, data):
+    lines = ["schema: calcikin/calibration/1", "conditions:"]
+    for cid, mg, ph in conds:
+        lines.append(f"  - {{id: {cid}, scenario: t50_auto.yaml, "
+                     f"set: {{solution.totals.Mg: {mg} mmol/kgw, solution.pH: {ph}}}}}")
+    lines += ["observables:",
+              f"  - {{id: T50, expr: t50, noise: lognormal, sigma: {SIGMA_T50}}}",
+              f"  - {{id: alpha, expr: crystalline_fraction, noise: normal, sigma: {SIGMA_ALPHA}}}",
+              "measurements: data.csv", "parameters:"]
+    for name, scale, lo, hi, unit in PARAMS:
+        u = f" {unit}" if unit else ""
+        lines.append(f"  - {{name: {name}, scale: {scale}, bounds: [{lo}{u}, {hi}{u}]}}")
+    lines.append("fit: {starts: 1, seed: 1, max_iterations: 100, rtol: 1e-8}")
+    (folder / "problem.yaml").write_text("\n".join(lines) + "\n")
+    rows = ["condition,observable,time [h],value,sigma,source"]
+    for cid, *_ in conds:
+        t50, alpha = data[cid]
+        rows.append(f"{cid},T50,,{float(t50) / 60.0!r},,synthetic")
+        if alpha is not None:
+            rows += [f"{cid},alpha,{t},{float(a)!r},,synthetic" for t, a in zip(TIMES_H, alpha)]
+    (folder / "data.csv").write_text("\n".join(rows) + "\n")
+    text = (folder / "problem.yaml").read_text().replace(
+        "noise: lognormal, sigma: 0.05}", "noise: lognormal, sigma: 0.05, unit: min}")
+    (folder / "problem.yaml").write_text(text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="6 conditions instead of 30")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    conds = conditions()[: 6 if args.quick else 30]
+    folder = Path(tempfile.mkdtemp(prefix="calcikin_bench_fit_"))
+    try:
+        shutil.copy(HERE / "t50_auto.yaml", folder / "t50_auto.yaml")
+        scenario = ck.load_scenario(folder / "t50_auto.yaml")
+        rng = np.random.default_rng(args.seed)
+        data = {}
+        for i, cond in enumerate(conds):
+            with_course = i % 3 == 0
+            t50, alpha = simulate(scenario, cond, TRUTH,
+                                  [t * 3600 for t in TIMES_H] if with_course else [])
+            data[cond[0]] = (t50 * math.exp(SIGMA_T50 * rng.standard_normal()),
+                             alpha + SIGMA_ALPHA * rng.standard_normal(alpha.size)
+                             if with_course else None)
+        write_problem(folder, conds, data)
+        n_data = sum(1 + (len(TIMES_H) if a is not None else 0) for _, a in data.values())
+        print(f"problem: {len(PARAMS)} parameters, {len(conds)} conditions, {n_data} data")
+
+        for gradient in ("finite-differences", "sensitivities"):
+            text = (folder / "problem.yaml").read_text()
+            for g in ("finite-differences", "sensitivities"):
+                text = text.replace(f", gradient: {g}", "")
+            text = text.replace("rtol: 1e-8}", f"rtol: 1e-8, gradient: {gradient}}}")
+            (folder / "problem.yaml").write_text(text)
+            t0 = time.perf_counter()
+            rg = ck.fit(folder / "problem.yaml", threads=1, starts=1)
+            tg = time.perf_counter() - t0
+            print(f"calcikin fit ({gradient}, 1 thread): {tg:.2f} s, cost {rg.cost:.6f}, "
+                  f"{int(rg.raw['start_iterations'][0])} iterations, "
+                  f"{int(rg.raw['start_evaluations'][0])} evaluations")
+        r, t_ck = rg, tg
+
+        defaults = ck.kinetic_parameters()["default"]
+        theta0 = [float(defaults[n]) if not n.startswith("thermodynamics.") else 0.0
+                  for n, *_ in PARAMS]
+        lo = to_x([p[2] for p in PARAMS])
+        hi = to_x([p[3] for p in PARAMS])
+        x0 = np.clip(to_x(theta0), lo, hi)
+        calls = [0]
+
+        def fun(x):
+            calls[0] += 1
+            return residuals(scenario, conds, to_theta(x), data)
+
+        t0 = time.perf_counter()
+        sp = least_squares(fun, x0, bounds=(lo, hi), method="trf", max_nfev=200)
+        t_sp = time.perf_counter() - t0
+        print(f"scipy least_squares (2-point differences over ck.run): {t_sp:.2f} s, "
+              f"cost {sp.cost:.6f}, {calls[0]} residual vectors = {calls[0] * len(conds)} ck.run")
+        print(f"ratio scipy / calcikin (whole runs): {t_sp / t_ck:.1f}x; "
+              f"final costs {r.cost:.6f} vs {sp.cost:.6f}")
+        # Time for calcikin to reach scipy's final cost (Ceres' per-iteration trace).
+        tc, ts = r.raw["best_trace_cost"], r.raw["best_trace_seconds"]
+        reached = [s for c, s in zip(tc, ts) if c <= sp.cost * (1 + 1e-9)]
+        if reached:
+            print(f"calcikin reaches scipy's final cost after {reached[0]:.2f} s: "
+                  f"{t_sp / max(reached[0], 1e-9):.1f}x faster to the same cost (goal >= 30x)")
+        else:
+            print("calcikin did not reach scipy's final cost")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
