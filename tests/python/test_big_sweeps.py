@@ -184,3 +184,19 @@ def test_unstack_sweep_reads_nothing_and_then_only_the_data_used(ck, tmp_path):
     assert hap.shape == (40, 12, 12)
     assert peak_unstack < 0.25 * file_bytes, (peak_unstack, file_bytes)  # was > 2x the file
     assert peak_touch <= 1.2 * hap.nbytes + 64_000, (peak_touch, hap.nbytes)
+
+
+def test_float32_shards_merge_into_the_file_of_one_run(cli, tmp_path):
+    for k in (0, 1):
+        r = _run(cli, "run", SCENARIO, "-o", tmp_path / f"part{k}.h5", "--shard", f"{k}/2",
+                 "--set", "output.precision=float32", "--no-progress")
+        assert r.returncode == 0, r.stderr
+    r = _run(cli, "merge", tmp_path / "part0.h5", tmp_path / "part1.h5", "-o", tmp_path / "merged.h5")
+    assert r.returncode == 0, r.stderr
+    r = _run(cli, "run", SCENARIO, "-o", tmp_path / "whole.h5", "--set", "output.precision=float32",
+             "--no-progress")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "merged.h5") as merged, h5py.File(tmp_path / "whole.h5") as whole:
+        for name in SERIES + ["t50", "steps", "status"]:
+            assert merged[name].dtype == whole[name].dtype, name
+            np.testing.assert_array_equal(merged[name][()], whole[name][()])
