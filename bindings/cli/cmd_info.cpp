@@ -8,6 +8,7 @@
 
 #include "bindings/cli/commands.hpp"
 #include "solver/input/exit_codes.hpp"
+#include "solver/input/json.hpp"
 #include "solver/io/sweep_reader.hpp"
 
 namespace calcikin::cli {
@@ -18,44 +19,8 @@ struct InfoOptions {
   bool json = false;
 };
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char esc[8];
-          std::snprintf(esc, sizeof esc, "\\u%04x", c);
-          out += esc;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_number(double x) {
-  if (!std::isfinite(x)) return "null";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", x);
-  return text;
-}
+using input::json_number;
+using input::json_string;
 
 void print_json(const io::SweepFileInfo& info) {
   std::string out = "{\n";

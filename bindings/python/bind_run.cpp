@@ -203,6 +203,7 @@ py::dict progress_dict(const sweep::Progress& p) {
   d["failed"] = p.failed;
   d["resumed"] = p.resumed;
   d["elapsed_seconds"] = p.elapsed_seconds;
+  d["text"] = sweep::format_progress(p);  // the CLI's line (one formatter for both)
   return d;
 }
 

@@ -10,28 +10,13 @@
 #include "models/scenario/thermo_parameters.hpp"
 #include "models/thermo/chemical_system.hpp"
 #include "models/thermo/speciator.hpp"
+#include "solver/input/json.hpp"
 
 namespace calcikin::api {
 namespace {
 
 using input::InputError;
 using input::SourceLocation;
-
-std::string number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 // The scenario's thermodynamics section with the API/CLI options on top (they map onto the same
 // named parameters: a phase's offset is its catalogue parameter, e.g. WH -> WH.dlogK_stab).
@@ -164,37 +149,43 @@ SpeciationReport speciate(const scenario::Scenario& s, const SpeciateOptions& ch
 std::string to_json(const SpeciationReport& r) {
   std::ostringstream o;
   o << "{\n";
-  o << "  \"database\": " << quoted(r.database) << ",\n";
-  o << "  \"temperature_C\": " << number(r.temperature - 273.15) << ",\n";
-  o << "  \"pH\": " << number(r.pH) << ",\n";
-  o << "  \"ionic_strength\": " << number(r.ionic_strength) << ",\n";
-  o << "  \"activity_water\": " << number(r.activity_water) << ",\n";
-  o << "  \"charge_balance\": " << number(r.charge_balance) << ",\n";
+  o << "  \"database\": " << input::json_string(r.database) << ",\n";
+  o << "  \"temperature_C\": " << input::json_number(r.temperature - 273.15) << ",\n";
+  o << "  \"pH\": " << input::json_number(r.pH) << ",\n";
+  o << "  \"ionic_strength\": " << input::json_number(r.ionic_strength) << ",\n";
+  o << "  \"activity_water\": " << input::json_number(r.activity_water) << ",\n";
+  o << "  \"charge_balance\": " << input::json_number(r.charge_balance) << ",\n";
   o << "  \"charge_balance_element\": "
-    << (r.charge_balance_element.empty() ? std::string("null") : quoted(r.charge_balance_element))
+    << (r.charge_balance_element.empty() ? std::string("null")
+                                         : input::json_string(r.charge_balance_element))
     << ",\n";
   o << "  \"iterations\": " << r.status.iterations << ",\n";
   o << "  \"totals\": {";
   for (std::size_t i = 0; i < r.totals.size(); ++i)
-    o << (i ? ", " : "") << quoted(r.totals[i].first) << ": " << number(r.totals[i].second);
+    o << (i ? ", " : "") << input::json_string(r.totals[i].first) << ": "
+      << input::json_number(r.totals[i].second);
   o << "},\n  \"species\": {\n";
   for (std::size_t i = 0; i < r.species.size(); ++i) {
     const auto& x = r.species[i];
-    o << "    " << quoted(x.name) << ": {\"molality\": " << number(x.molality)
-      << ", \"activity\": " << number(x.activity) << ", \"log_gamma\": " << number(x.log_gamma)
-      << "}" << (i + 1 < r.species.size() ? "," : "") << "\n";
+    o << "    " << input::json_string(x.name)
+      << ": {\"molality\": " << input::json_number(x.molality)
+      << ", \"activity\": " << input::json_number(x.activity)
+      << ", \"log_gamma\": " << input::json_number(x.log_gamma) << "}"
+      << (i + 1 < r.species.size() ? "," : "") << "\n";
   }
   o << "  },\n  \"saturation_indices\": {";
   for (std::size_t i = 0; i < r.phases.size(); ++i)
-    o << (i ? ", " : "") << quoted(r.phases[i].name) << ": "
-      << number(r.phases[i].saturation_index);
+    o << (i ? ", " : "") << input::json_string(r.phases[i].name) << ": "
+      << input::json_number(r.phases[i].saturation_index);
   o << "},\n  \"phases\": {\n";
   for (std::size_t i = 0; i < r.phases.size(); ++i) {
     const auto& x = r.phases[i];
-    o << "    " << quoted(x.name) << ": {\"formula\": " << quoted(x.formula)
-      << ", \"si\": " << number(x.saturation_index) << ", \"log_iap\": " << number(x.log_iap)
-      << ", \"log_k\": " << number(x.log_k) << ", \"nu\": " << number(x.ion_count)
-      << ", \"mean_saturation_ratio\": " << number(x.mean_saturation_ratio) << "}"
+    o << "    " << input::json_string(x.name) << ": {\"formula\": " << input::json_string(x.formula)
+      << ", \"si\": " << input::json_number(x.saturation_index)
+      << ", \"log_iap\": " << input::json_number(x.log_iap)
+      << ", \"log_k\": " << input::json_number(x.log_k)
+      << ", \"nu\": " << input::json_number(x.ion_count)
+      << ", \"mean_saturation_ratio\": " << input::json_number(x.mean_saturation_ratio) << "}"
       << (i + 1 < r.phases.size() ? "," : "") << "\n";
   }
   o << "  }\n}\n";
