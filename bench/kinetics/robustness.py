@@ -56,7 +56,7 @@ def moves(cat, names):
 def lhs(cat, n, seed):
     rng = np.random.default_rng(seed)
     names = [k for k, p in cat.items() if p.get("tag") in ("estimate", "calibrated")
-             and not k.startswith(("numerics.", "events.", "autocatalytic.", "source."))]
+             and not k.startswith(("numerics.", "events.", "autocatalytic.", "source.", "substrate."))]
     samples = []
     for j, name in enumerate(names):
         lo, u = si_value(cat[name]["range"][0], cat[name]["unit"])
