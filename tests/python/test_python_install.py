@@ -4,10 +4,12 @@ Slow (it compiles the whole C++ core): marked `slow`, runs once per test session
 offline, the fresh environment sees the test interpreter's site-packages through a .pth file (numpy,
 xarray, scikit-build-core, pybind11 are already there), the build runs with --no-build-isolation, and
 the CMake build folder is kept in the temporary directory between sessions (incremental rebuilds):
-$CALCIKIN_PIP_BUILD_DIR or <tmp>/calcikin-pip-build-<uid>.
+$CALCIKIN_PIP_BUILD_DIR or <tmp>/calcikin-pip-build-<uid>-<checkout hash> (one folder per checkout: a
+CMake cache remembers its source folder and install paths, so two checkouts must not share one).
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pathlib
 import site
@@ -36,8 +38,10 @@ def fresh_env(tmp_path_factory) -> pathlib.Path:
                            .stdout.strip())
     (purelib / "_calcikin_test_parent.pth").write_text("\n".join(site.getsitepackages()) + "\n")
 
+    checkout = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:12]
     build_dir = pathlib.Path(os.environ.get(
-        "CALCIKIN_PIP_BUILD_DIR", pathlib.Path(tempfile.gettempdir()) / f"calcikin-pip-build-{os.getuid()}"))
+        "CALCIKIN_PIP_BUILD_DIR",
+        pathlib.Path(tempfile.gettempdir()) / f"calcikin-pip-build-{os.getuid()}-{checkout}"))
     env = dict(os.environ, CMAKE_BUILD_PARALLEL_LEVEL=str(os.cpu_count() or 2))
     env.pop("PYTHONPATH", None)  # the build-tree package must not be what gets imported
     result = _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-build-isolation",
