@@ -394,3 +394,17 @@ def test_thermo_and_kinetic_parameter_tables_match_the_cli(ck, cli):
     out = subprocess.run([cli, "params"], capture_output=True, text=True, check=True).stdout
     for name in list(kinetic.index[:3]) + list(thermo.index[:3]):
         assert name in out
+
+
+def test_in_memory_dataset_is_the_same_without_xarrays_internal_constructor(ck, scenarios_dir, monkeypatch, t50):
+    # The in-memory Dataset skips xarray's merge through Dataset._construct_direct (an internal
+    # constructor); without it (another xarray) the public constructor must give the same Dataset.
+    sweep = _small_sweep(ck, scenarios_dir, points=(0.0, 1.0))
+    fast = [ck.run(t50, quiet=True), ck.run(sweep, quiet=True, threads=1)]
+
+    monkeypatch.setattr(ck.results, "_DIRECT_CONSTRUCTOR", False)
+    slow = [ck.run(t50, quiet=True), ck.run(sweep, quiet=True, threads=1)]
+    for a, b in zip(fast, slow):
+        xr.testing.assert_identical(_comparable(a), _comparable(b))
+        assert list(a.xindexes) == list(b.xindexes)
+        assert {k: v.dtype for k, v in a.variables.items()} == {k: v.dtype for k, v in b.variables.items()}

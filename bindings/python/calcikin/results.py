@@ -239,17 +239,24 @@ def _dataset_from_memory(result: dict) -> xr.Dataset:
                 coord_names.add(name)
         variables[name] = variable
         coord_names.update(encoding.get("coordinates", "").split())
-    try:
-        # The variables are consistent by construction (one C++ description): skip the Dataset
-        # constructor's merge and alignment, which cost more than the rest of a short run.
-        dims = {}
-        for v in variables.values():
-            dims.update(zip(v.dims, v.shape))
-        return xr.Dataset._construct_direct(variables, coord_names, dims, dict(attrs), indexes)
-    except (AttributeError, TypeError):  # an xarray without this internal constructor
-        coords = {k: v for k, v in variables.items() if k in coord_names}
-        data_vars = {k: v for k, v in variables.items() if k not in coord_names}
-        return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+    if _DIRECT_CONSTRUCTOR:
+        try:
+            # The variables are consistent by construction (one C++ description): skip the Dataset
+            # constructor's merge and alignment, which cost more than the rest of a short run.
+            dims = {}
+            for v in variables.values():
+                dims.update(zip(v.dims, v.shape))
+            return xr.Dataset._construct_direct(variables, coord_names, dims, dict(attrs), indexes)
+        except (AttributeError, TypeError):  # an xarray without this internal constructor
+            pass
+    coords = {k: v for k, v in variables.items() if k in coord_names}
+    data_vars = {k: v for k, v in variables.items() if k not in coord_names}
+    return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+#: Build in-memory Datasets with xarray's internal Dataset._construct_direct (falls back to the
+#: public constructor, which gives the same Dataset more slowly; tests/python/test_python_run.py).
+_DIRECT_CONSTRUCTOR = True
 
 
 def _shard_text(shard: Any) -> str:
