@@ -2,6 +2,7 @@
 // recovered, their 95 % intervals cover the truth in most seeds, and a pair the data cannot
 // separate gets flat profiles and is reported as not identifiable.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -21,7 +22,8 @@ const std::string kData = CALCIKIN_TEST_DATA_DIR;
 struct Folder {
   fs::path dir;
   explicit Folder(const std::string& tag) {
-    dir = fs::temp_directory_path() / ("calcikin_fit_recovery_" + tag);
+    dir = fs::temp_directory_path() /
+          ("calcikin_fit_recovery_" + std::to_string(::getpid()) + "_" + tag);
     fs::remove_all(dir);
     fs::create_directories(dir);
     fs::copy_file(kData + "/t50_auto.yaml", dir / "t50_auto.yaml");

@@ -2,6 +2,7 @@
 // against central differences of whole simulations, for T50, time courses, final phase shares,
 // categorical outcomes and thermodynamic offsets, on both model levels.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -21,7 +22,8 @@ const std::string kData = CALCIKIN_TEST_DATA_DIR;
 struct Folder {
   fs::path dir;
   explicit Folder(const std::string& tag) {
-    dir = fs::temp_directory_path() / ("calcikin_fit_gradients_" + tag);
+    dir = fs::temp_directory_path() /
+          ("calcikin_fit_gradients_" + std::to_string(::getpid()) + "_" + tag);
     fs::remove_all(dir);
     fs::create_directories(dir);
     fs::copy_file(kData + "/t50_auto.yaml", dir / "t50_auto.yaml");

@@ -1,6 +1,7 @@
 // Calibration problem files: a good file loads with SI values; every bad one is an InputError at
 // file:line:col with the line and a caret, before anything is simulated.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -21,8 +22,7 @@ struct Folder {
   fs::path dir;
   Folder() {
     dir = fs::temp_directory_path() /
-          ("calcikin_fit_problem_" +
-           std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+          ("calcikin_fit_problem_" + std::to_string(::getpid()) + "_" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir);
     fs::create_directories(dir);
