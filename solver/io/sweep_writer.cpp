@@ -190,6 +190,14 @@ struct SweepWriter::Impl {
   void plan_outputs();
   void create_file();
   void create_file_body();
+  void create_run_dimension();
+  void create_layout_dimensions();
+  void create_swept_inputs();
+  void create_model_outputs();
+  void create_bookkeeping();
+  void publish_creating(const std::string& creating);
+  Handle per_run_space(const std::vector<hsize_t>& shape) const;
+  void attach(hid_t ds, const std::vector<std::string>& dims) const;
   void write_parameters(hid_t f);
   void open_file();
   void write_group(const RunRecord* const* records, std::size_t count, std::size_t first_row);
@@ -260,8 +268,10 @@ void SweepWriter::Impl::create_file() {
   }
 }
 
+// The .partial is built in named steps, each naming what it creates in its error: the run
+// dimension, the layout dimensions, the swept inputs, the model outputs, the bookkeeping
+// (status, message, completed), the parameters and root attributes, then publication.
 void SweepWriter::Impl::create_file_body() {
-  const RunLayout& layout = setup.layout;
   Handle fapl = crash_safe_access();
   // Built under a temporary name and renamed once its metadata is on disk: a .partial file always
   // opens, even when the process was killed while creating it.
@@ -269,9 +279,37 @@ void SweepWriter::Impl::create_file_body() {
   std::remove(partial.c_str());
   file = check(H5Fcreate(creating.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
                "create " + creating);
+  create_run_dimension();
+  create_layout_dimensions();
+  create_swept_inputs();
+  create_model_outputs();
+  create_bookkeeping();
+  write_parameters(file.get());
+  write_attributes(file.get(), description.root);
+  publish_creating(creating);
+}
+
+Handle SweepWriter::Impl::per_run_space(const std::vector<hsize_t>& shape) const {
+  std::vector<hsize_t> dims{static_cast<hsize_t>(rows)};
+  dims.insert(dims.end(), shape.begin(), shape.end());
+  return check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+               "create data space");
+}
+
+void SweepWriter::Impl::attach(hid_t ds, const std::vector<std::string>& dims) const {
+  const hid_t f = file.get();
+  Handle run = check(H5Dopen2(f, kRunDimension, H5P_DEFAULT), "open run");
+  check_status(H5DSattach_scale(ds, run.get(), 0), "attach run");
+  for (std::size_t k = 0; k < dims.size(); ++k) {
+    Handle scale = check(H5Dopen2(f, dims[k].c_str(), H5P_DEFAULT), "open " + dims[k]);
+    check_status(H5DSattach_scale(ds, scale.get(), static_cast<unsigned>(k + 1)),
+                 "attach " + dims[k]);
+  }
+}
+
+void SweepWriter::Impl::create_run_dimension() {
   const hid_t f = file.get();
   const hsize_t n_rows = rows;
-
   // Dimension `run`: the global run index of each row.
   {
     Handle space = check(H5Screate_simple(1, &n_rows, nullptr), "create run space");
@@ -290,6 +328,11 @@ void SweepWriter::Impl::create_file_body() {
     check_status(H5DSset_scale(ds.get(), kRunDimension), "make run a dimension scale");
     write_attributes(ds.get(), description.variable(kRunDimension).attributes);
   }
+}
+
+void SweepWriter::Impl::create_layout_dimensions() {
+  const hid_t f = file.get();
+  const RunLayout& layout = setup.layout;
   // Layout dimensions (time thinned; dropped with time_series: none).
   for (const auto& c : layout.dimensions) {
     const bool is_time = c.name == kTimeDimension;
@@ -318,23 +361,10 @@ void SweepWriter::Impl::create_file_body() {
     check_status(H5DSset_scale(ds.get(), c.name.c_str()), "make " + c.name + " a dimension scale");
     write_attributes(ds.get(), description.variable(c.name).attributes);
   }
+}
 
-  auto attach = [&](hid_t ds, const std::vector<std::string>& dims) {
-    Handle run = check(H5Dopen2(f, kRunDimension, H5P_DEFAULT), "open run");
-    check_status(H5DSattach_scale(ds, run.get(), 0), "attach run");
-    for (std::size_t k = 0; k < dims.size(); ++k) {
-      Handle scale = check(H5Dopen2(f, dims[k].c_str(), H5P_DEFAULT), "open " + dims[k]);
-      check_status(H5DSattach_scale(ds, scale.get(), static_cast<unsigned>(k + 1)),
-                   "attach " + dims[k]);
-    }
-  };
-  auto per_run_space = [&](const std::vector<hsize_t>& shape) {
-    std::vector<hsize_t> dims{n_rows};
-    dims.insert(dims.end(), shape.begin(), shape.end());
-    return check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                 "create data space");
-  };
-
+void SweepWriter::Impl::create_swept_inputs() {
+  const hid_t f = file.get();
   // Swept inputs, one value per run, written now (they are known before any point is computed).
   for (std::size_t s = 0; s < setup.swept.size(); ++s) {
     const SweptVariable& sv = setup.swept[s];
@@ -364,7 +394,11 @@ void SweepWriter::Impl::create_file_body() {
       }
     }
   }
+}
 
+void SweepWriter::Impl::create_model_outputs() {
+  const hid_t f = file.get();
+  const RunLayout& layout = setup.layout;
   // Model outputs.
   for (auto& out : vars) {
     const Variable& var = layout.variables[out.layout_index];
@@ -404,7 +438,10 @@ void SweepWriter::Impl::create_file_body() {
     if (!coords.empty()) h5::write_attribute(out.dataset.get(), "coordinates", coords);
     attach(out.dataset.get(), var.dims);
   }
+}
 
+void SweepWriter::Impl::create_bookkeeping() {
+  const hid_t f = file.get();
   // Bookkeeping per run: status, message, completed (written last for each row).
   {
     Handle space = per_run_space({});
@@ -437,12 +474,13 @@ void SweepWriter::Impl::create_file_body() {
     write_attributes(completed_ds.get(), description.variable(kCompletedVariable).attributes);
     attach(completed_ds.get(), {});
   }
+}
 
-  // Root attributes.
-  write_parameters(f);
-  write_attributes(f, description.root);
-  check_status(H5Fflush(f, H5F_SCOPE_GLOBAL), "flush " + partial);
-  reserve_space(f, creating);
+// Flushes the metadata, reserves the file's extent (a full disk fails here, not later while the
+// .partial is in use) and renames .creating to .partial.
+void SweepWriter::Impl::publish_creating(const std::string& creating) {
+  check_status(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush " + partial);
+  reserve_space(file.get(), creating);
   if (std::rename(creating.c_str(), partial.c_str()) != 0) {
     throw IoError("cannot rename " + creating + " to " + partial + ": " + std::strerror(errno));
   }
