@@ -20,6 +20,24 @@ constexpr double kAvogadro = 6.02214076e23;   // 1/mol (SI 2019, exact)
 constexpr double kGasConstant = 8.314462618;  // J/(mol K) (SI 2019: N_A k_B, exact)
 constexpr double kWaterVolumePerKg = 1e-3;    // m3 of water per kg (homogeneous nucleation per kg)
 
+// A crystal's parameters by kind: the model is built once per sweep point or fit evaluation, so it
+// takes them without a look-up by name.
+const CrystalParameters& crystal_parameters(const KineticParameters& p, CrystalKind kind) {
+  switch (kind) {
+    case CrystalKind::HAP:
+      return p.hap;
+    case CrystalKind::WH:
+      return p.wh;
+    case CrystalKind::OCP:
+      return p.ocp;
+    case CrystalKind::DCPD:
+      return p.dcpd;
+    case CrystalKind::Newberyite:
+      return p.newberyite;
+  }
+  throw std::logic_error("unknown crystal kind");
+}
+
 }  // namespace
 
 const std::vector<std::string>& kinetic_phase_names() {
@@ -97,11 +115,10 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
   n_ref_ = element_totals_[kP] > 0.0 ? element_totals_[kP] / 2.0 : 1e-3;
   for (const CrystalSetup& cs : setup.crystals) {
     const PhaseChemistry& ph = chemistry.phase(cs.chemistry_phase);
-    const char* name = crystal_name(cs.kind);
     Crystal c{};
     c.kind = cs.kind;
     c.phase = cs.chemistry_phase;
-    c.p = p_.crystal(name);
+    c.p = crystal_parameters(p_, cs.kind);
     c.molar_volume = ph.molar_volume;
     c.ion_count = ph.ion_count;
     c.volume_per_unit = ph.molar_volume / kAvogadro;

@@ -5,8 +5,8 @@
 namespace calcikin::sweep {
 
 RecordPool::RecordPool(const io::RunLayout& layout, std::size_t capacity) {
-  storage_.reserve(capacity);
-  for (std::size_t i = 0; i < capacity; ++i) storage_.emplace_back(layout);
+  // One record sized from the layout (its offsets look dimensions up by name), copies for the rest.
+  storage_.assign(capacity, io::RunRecord(layout));
   free_.reserve(capacity);
   done_.reserve(capacity);
   for (auto& r : storage_) free_.push_back(&r);
