@@ -15,6 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "solver/ode/cvode_messages.hpp"
+
 namespace calcikin::ode {
 
 struct CvodeIntegrator::Workspace {
@@ -31,9 +33,8 @@ struct CvodeIntegrator::Workspace {
 
   // Per-run state seen by the callbacks.
   OdeSystem* system = nullptr;
-  std::string callback_error;  // text of an exception caught inside a callback
-  std::string cvode_messages;  // text CVODE's error handler would have printed
-  int cvode_message_count = 0;
+  std::string callback_error;      // text of an exception caught inside a callback
+  CvodeMessageLog cvode_messages;  // what CVODE's error handler would have printed
   std::vector<int> root_flags;
 
   ~Workspace() { release(); }
@@ -104,21 +105,8 @@ static int calcikin_cvode_roots(realtype t, N_Vector y, realtype* g, void* user_
 
 static void calcikin_cvode_error_handler(int error_code, const char* module, const char* function,
                                          char* msg, void* user_data) {
-  auto* ws = static_cast<CvodeIntegrator::Workspace*>(user_data);
-  try {
-    // Keep the first few messages in full (a failing run can repeat one warning thousands of
-    // times).
-    if (++ws->cvode_message_count > 4) {
-      if (ws->cvode_message_count == 5) ws->cvode_messages += "; (further CVODE messages omitted)";
-      return;
-    }
-    if (!ws->cvode_messages.empty()) ws->cvode_messages += "; ";
-    ws->cvode_messages +=
-        std::string(module) + "/" + function + " (" + std::to_string(error_code) + "): " + msg;
-  } catch (...) {
-    // Out of memory while keeping a message: nothing sensible left to do; the flag still reports
-    // it.
-  }
+  static_cast<CvodeIntegrator::Workspace*>(user_data)->cvode_messages.add(error_code, module,
+                                                                          function, msg);
 }
 }
 
@@ -179,7 +167,6 @@ class IntegrationRun {
     w.system = &system;
     w.callback_error.clear();
     w.cvode_messages.clear();
-    w.cvode_message_count = 0;
   }
   ~IntegrationRun() { w_.system = nullptr; }
 
@@ -384,20 +371,13 @@ class IntegrationRun {
 
   void fail(const std::string& what, int flag, double t) {
     std::ostringstream s;
-    s << what;
-    if (flag != 0) {
-      // SUNDIALS returns a malloc'ed string that the caller frees.
-      char* name = CVodeGetReturnFlagName(flag);
-      s << " [" << (name != nullptr ? name : "unknown flag") << "]";
-      std::free(name);
-    }
-    s << " at t = " << t << " s";
+    s << what << return_flag_text(flag) << " at t = " << t << " s";
     if (!w_.callback_error.empty()) s << "; model: " << w_.callback_error;
     if (w_.cvode != nullptr && w_.initialised && flag != CV_MEM_NULL) {
       const std::string worst = worst_components(w_.cvode, system_, n_, w_.context);
       if (!worst.empty()) s << "; worst components: " << worst;
     }
-    if (!w_.cvode_messages.empty()) s << "; CVODE: " << w_.cvode_messages;
+    if (!w_.cvode_messages.empty()) s << "; CVODE: " << w_.cvode_messages.text();
     result_.status = IntegrationStatus::Failed;
     result_.message = s.str();
     result_.t_reached = t;

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "solver/ode/cvode_messages.hpp"
+
 namespace calcikin::ode {
 
 void SensitivitySystem::root_gradient(std::size_t i, double t, const double* y, double* dgdy,
@@ -57,8 +59,7 @@ struct CvodesSensitivityIntegrator::Workspace {
   std::vector<double> work_y;  // n (difference-quotient J s when the system has no Jacobian)
   std::vector<double> work_f;  // n
   std::string callback_error;
-  std::string cvode_messages;
-  int cvode_message_count = 0;
+  CvodeMessageLog cvode_messages;
 
   ~Workspace() { release(); }
   void release() {
@@ -177,17 +178,7 @@ static int calcikin_cvodes_sens_rhs(int ns, realtype t, N_Vector y, N_Vector ydo
 
 static void calcikin_cvodes_error_handler(int error_code, const char* module, const char* function,
                                           char* msg, void* user_data) {
-  auto* w = static_cast<WS*>(user_data);
-  try {
-    if (++w->cvode_message_count > 4) {
-      if (w->cvode_message_count == 5) w->cvode_messages += "; (further CVODES messages omitted)";
-      return;
-    }
-    if (!w->cvode_messages.empty()) w->cvode_messages += "; ";
-    w->cvode_messages +=
-        std::string(module) + "/" + function + " (" + std::to_string(error_code) + "): " + msg;
-  } catch (...) {
-  }
+  static_cast<WS*>(user_data)->cvode_messages.add(error_code, module, function, msg);
 }
 }
 
@@ -223,19 +214,12 @@ SensitivityResult CvodesSensitivityIntegrator::integrate(SensitivitySystem& syst
   w.system = &system;
   w.callback_error.clear();
   w.cvode_messages.clear();
-  w.cvode_message_count = 0;
 
   auto fail = [&](const std::string& what, int flag, double t) {
     std::ostringstream s;
-    s << what;
-    if (flag != 0) {
-      char* name = CVodeGetReturnFlagName(flag);
-      s << " [" << (name != nullptr ? name : "unknown flag") << "]";
-      std::free(name);
-    }
-    s << " at t = " << t << " s";
+    s << what << return_flag_text(flag) << " at t = " << t << " s";
     if (!w.callback_error.empty()) s << "; model: " << w.callback_error;
-    if (!w.cvode_messages.empty()) s << "; CVODES: " << w.cvode_messages;
+    if (!w.cvode_messages.empty()) s << "; CVODES: " << w.cvode_messages.text();
     result.status = IntegrationStatus::Failed;
     result.message = s.str();
     result.t_reached = t;
