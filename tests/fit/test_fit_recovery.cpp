@@ -2,7 +2,6 @@
 // recovered, their 95 % intervals cover the truth in most seeds, and a pair the data cannot
 // separate gets flat profiles and is reported as not identifiable.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "models/fit/fit.hpp"
+#include "tests/fit/test_folder.hpp"
 
 using namespace calcikin;
 namespace fs = std::filesystem;
@@ -19,18 +19,12 @@ namespace {
 
 const std::string kData = CALCIKIN_TEST_DATA_DIR;
 
-struct Folder {
-  fs::path dir;
-  explicit Folder(const std::string& tag) {
-    dir = fs::temp_directory_path() /
-          ("calcikin_fit_recovery_" + std::to_string(::getpid()) + "_" + tag);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    fs::copy_file(kData + "/t50_auto.yaml", dir / "t50_auto.yaml");
-    fs::copy_file(kData + "/recovery.yaml", dir / "recovery.yaml");
-    fs::copy_file(kData + "/recovery.csv", dir / "recovery.csv");
+struct Folder : test::TestFolder {
+  explicit Folder(const std::string& tag) : TestFolder("calcikin_fit_recovery", tag) {
+    copy_in(kData + "/t50_auto.yaml");
+    copy_in(kData + "/recovery.yaml");
+    copy_in(kData + "/recovery.csv");
   }
-  ~Folder() { fs::remove_all(dir); }
 };
 
 // Replaces the measured values of the problem's CSV by simulations at x_true (scaled) with

@@ -2,7 +2,6 @@
 // against central differences of whole simulations, for T50, time courses, final phase shares,
 // categorical outcomes and thermodynamic offsets, on both model levels.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -11,6 +10,7 @@
 #include <fstream>
 
 #include "models/fit/objective.hpp"
+#include "tests/fit/test_folder.hpp"
 
 using namespace calcikin;
 namespace fs = std::filesystem;
@@ -19,18 +19,11 @@ namespace {
 
 const std::string kData = CALCIKIN_TEST_DATA_DIR;
 
-struct Folder {
-  fs::path dir;
-  explicit Folder(const std::string& tag) {
-    dir = fs::temp_directory_path() /
-          ("calcikin_fit_gradients_" + std::to_string(::getpid()) + "_" + tag);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    fs::copy_file(kData + "/t50_auto.yaml", dir / "t50_auto.yaml");
-    fs::copy_file(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml",
-                  dir / "t50_assay.yaml");
+struct Folder : test::TestFolder {
+  explicit Folder(const std::string& tag) : TestFolder("calcikin_fit_gradients", tag) {
+    copy_in(kData + "/t50_auto.yaml");
+    copy_in(std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml");
   }
-  ~Folder() { fs::remove_all(dir); }
 };
 
 // Per residual row: the largest |J_sens - J_ref| / max(|J_ref|, 1e-3 * largest |J_ref|) over the

@@ -1,7 +1,6 @@
 // Calibration problem files: a good file loads with SI values; every bad one is an InputError at
 // file:line:col with the line and a caret, before anything is simulated.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -9,6 +8,7 @@
 
 #include "models/fit/problem.hpp"
 #include "solver/input/input_error.hpp"
+#include "tests/fit/test_folder.hpp"
 
 using namespace calcikin;
 namespace fs = std::filesystem;
@@ -18,17 +18,12 @@ namespace {
 const std::string kData = CALCIKIN_TEST_DATA_DIR;
 
 // A problem folder in the temp dir with the test scenario, a problem text and a CSV text.
-struct Folder {
-  fs::path dir;
-  Folder() {
-    dir = fs::temp_directory_path() /
-          ("calcikin_fit_problem_" + std::to_string(::getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    fs::copy_file(kData + "/t50_auto.yaml", dir / "t50_auto.yaml");
+struct Folder : test::TestFolder {
+  Folder()
+      : TestFolder("calcikin_fit_problem",
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name()) {
+    copy_in(kData + "/t50_auto.yaml");
   }
-  ~Folder() { fs::remove_all(dir); }
   void write(const std::string& name, const std::string& text) const {
     std::ofstream(dir / name) << text;
   }
