@@ -1,15 +1,20 @@
 // fit_problem(): fit::fit_problem, the entry point of `calcikin fit` (one C++ path for the CLI and
 // ck.fit). Returns plain Python containers and NumPy arrays; calcikin/fit.py wraps them in a
-// FitResult.
+// FitResult. FitProblem: the same prepared problem and objective evaluated pointwise
+// (fit::Posterior: residuals, Jacobian from the sensitivities, log-likelihood, log-posterior);
+// calcikin/fit.py wraps it in ck.Problem (argument checks and errors there).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "bindings/python/bindings.hpp"
 #include "bindings/python/core_lock.hpp"
 #include "models/fit/fit.hpp"
+#include "models/fit/posterior.hpp"
 
 namespace py = pybind11;
 
@@ -27,6 +32,93 @@ py::array_t<double> vector(const std::vector<double>& v) {
   std::copy(v.begin(), v.end(), a.mutable_data());
   return a;
 }
+
+using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+// What Python needs to know about a prepared problem: the fitted parameters (names, scenario
+// paths, units, scales, bounds) and every measurement (for plots and predictions).
+py::dict problem_info(const fit::PreparedFit& prepared) {
+  const fit::CalibrationProblem& p = prepared.problem();
+  py::dict d;
+  py::list names, paths, units, scales, priors;
+  std::vector<double> lower_si, upper_si, nominal_si;
+  for (const fit::FitParameter& f : p.parameters) {
+    names.append(f.name);
+    paths.append(f.path);
+    units.append(f.unit.empty() ? "1" : f.unit);
+    scales.append(f.scale == fit::Scale::Log10 ? "log10" : "lin");
+    priors.append(f.prior == fit::PriorKind::Normal      ? "normal"
+                  : f.prior == fit::PriorKind::LogNormal ? "lognormal"
+                  : f.prior == fit::PriorKind::Uniform   ? "uniform"
+                                                         : "");
+    lower_si.push_back(f.lower);
+    upper_si.push_back(f.upper);
+    nominal_si.push_back(f.nominal);
+  }
+  d["names"] = names;
+  d["paths"] = paths;
+  d["units"] = units;
+  d["scales"] = scales;
+  d["priors"] = priors;
+  d["lower"] = vector(prepared.lower());
+  d["upper"] = vector(prepared.upper());
+  d["nominal"] = vector(prepared.nominal());
+  d["lower_si"] = vector(lower_si);
+  d["upper_si"] = vector(upper_si);
+  d["nominal_si"] = vector(nominal_si);
+  py::list conditions, scenario_files, observables, observable_units, observable_exprs;
+  for (const fit::Condition& c : p.conditions) {
+    conditions.append(c.id);
+    scenario_files.append(c.scenario_file);
+  }
+  for (const fit::Observable& o : p.observables) {
+    observables.append(o.id);
+    observable_exprs.append(o.expr);
+    observable_units.append(o.si_unit);
+  }
+  d["conditions"] = conditions;
+  d["scenario_files"] = scenario_files;
+  d["observables"] = observables;
+  d["observable_exprs"] = observable_exprs;
+  d["observable_units"] = observable_units;
+  py::list m_condition, m_observable, m_category, m_source;
+  std::vector<double> m_time, m_value, m_sigma, m_censored;
+  for (const fit::Measurement& m : p.measurements) {
+    m_condition.append(p.conditions[m.condition].id);
+    m_observable.append(p.observables[m.observable].id);
+    m_category.append(m.category);
+    m_source.append(m.source);
+    m_time.push_back(m.time);
+    m_value.push_back(m.value);
+    m_sigma.push_back(m.sigma);
+    m_censored.push_back(m.censored ? 1.0 : 0.0);
+  }
+  py::dict meas;
+  meas["condition"] = m_condition;
+  meas["observable"] = m_observable;
+  meas["category"] = m_category;
+  meas["source"] = m_source;
+  meas["time"] = vector(m_time);
+  meas["value"] = vector(m_value);
+  meas["sigma"] = vector(m_sigma);
+  meas["censored"] = vector(m_censored);
+  d["measurements"] = meas;
+  d["problem_file"] = p.source_file;
+  d["residual_count"] = prepared.residual_count();
+  return d;
+}
+
+void check_length(const Array& x, std::size_t n) {
+  if (x.ndim() != 1 || static_cast<std::size_t>(x.shape(0)) != n)
+    throw py::value_error("x must be a 1-D array of " + std::to_string(n) + " parameters");
+}
+
+// One evaluator per Python object; calls are serialised (the GIL is released while it runs).
+struct FitProblemHandle {
+  std::shared_ptr<const fit::PreparedFit> prepared;
+  std::unique_ptr<fit::Posterior> posterior;
+  std::mutex mutex;
+};
 
 }  // namespace
 
@@ -108,11 +200,83 @@ void bind_fit(py::module_& m) {
         d["output"] = out.output_path;
         d["parameter_set"] = out.parameter_set_path;
         d["parameter_set_text"] = fit::parameter_set_yaml(*out.prepared, r);
+        d["problem"] = problem_info(*out.prepared);
         return d;
       },
       py::arg("problem"), py::arg("output") = "", py::arg("threads") = 0, py::arg("starts") = 0,
       py::arg("seed") = -1, py::arg("profiles") = py::none(), py::arg("overwrite") = false,
       "Fit a calibration problem file (the entry point of `calcikin fit`).");
+
+  py::class_<FitProblemHandle>(m, "FitProblem")
+      .def(py::init([](const std::string& problem, const std::string& gradient, double fd_step) {
+             std::optional<fit::FitSettings::Gradient> g;
+             if (gradient == "sensitivities")
+               g = fit::FitSettings::Gradient::Sensitivities;
+             else if (gradient == "finite-differences")
+               g = fit::FitSettings::Gradient::FiniteDifferences;
+             else if (!gradient.empty())
+               throw py::value_error(
+                   "gradient must be 'sensitivities' or 'finite-differences', not '" + gradient +
+                   "'");
+             auto h = std::make_unique<FitProblemHandle>();
+             const CoreLock lock;  // reads the problem, scenario and database files
+             const py::gil_scoped_release release;
+             h->prepared = fit::PreparedFit::prepare(fit::load_problem(problem));
+             h->posterior = std::make_unique<fit::Posterior>(h->prepared, fd_step, g);
+             return h;
+           }),
+           py::arg("problem"), py::arg("gradient") = "", py::arg("fd_step") = 1e-4)
+      .def_property_readonly("info",
+                             [](const FitProblemHandle& h) { return problem_info(*h.prepared); })
+      .def_property_readonly(
+          "likelihood_constant",
+          [](const FitProblemHandle& h) { return h.posterior->likelihood_constant(); })
+      .def(
+          "evaluate",
+          [](FitProblemHandle& h, const Array& x, bool jacobian) {
+            const fit::Posterior& p = *h.posterior;
+            check_length(x, p.parameter_count());
+            const std::size_t n = p.parameter_count(), rows = p.residual_count();
+            std::vector<double> r(rows), J(jacobian ? rows * n : 0);
+            bool ok = false;
+            std::string failure;
+            {
+              const CoreLock lock;
+              const py::gil_scoped_release release;
+              const std::lock_guard<std::mutex> guard(h.mutex);
+              ok = h.posterior->evaluate(x.data(), r.data(), jacobian ? J.data() : nullptr);
+              failure = h.posterior->last_failure();
+            }
+            py::object jac = jacobian ? py::object(matrix(J, rows, n)) : py::object(py::none());
+            return py::make_tuple(ok, vector(r), jac, failure);
+          },
+          py::arg("x"), py::arg("jacobian") = false,
+          "(ok, residuals, jacobian or None, failure message) at scaled parameters x.")
+      .def(
+          "log_density",
+          [](FitProblemHandle& h, const Array& x, const std::string& which) {
+            const std::size_t n = h.posterior->parameter_count();
+            if (x.ndim() != 2 || static_cast<std::size_t>(x.shape(1)) != n)
+              throw py::value_error("x must be an array of shape (k, " + std::to_string(n) + ")");
+            const auto k = static_cast<std::size_t>(x.shape(0));
+            std::vector<double> out(k);
+            {
+              const CoreLock lock;
+              const py::gil_scoped_release release;
+              const std::lock_guard<std::mutex> guard(h.mutex);
+              for (std::size_t i = 0; i < k; ++i) {
+                const double* xi = x.data() + i * n;
+                out[i] = which == "prior"        ? fit::log_prior(*h.prepared, xi)
+                         : which == "likelihood" ? h.posterior->log_likelihood(xi)
+                                                 : h.posterior->log_posterior(xi);
+              }
+            }
+            return vector(out);
+          },
+          py::arg("x"), py::arg("which") = "posterior",
+          "log-posterior (or 'likelihood', 'prior') of each row of x (k x parameters); -inf "
+          "outside "
+          "the bounds or where a simulation failed.");
 }
 
 }  // namespace calcikin::python
