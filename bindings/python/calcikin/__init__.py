@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from . import _calcikin
 from .errors import CalcikinError, OutputError, ScenarioError, SolverError
-from .fit import FitResult, Problem, fit
+from .fit import FitResult, Problem, fit, open_fit
 from .chemistry import Solution, mix, solution
 from .parameters import kinetic_parameters, thermo_parameters
 from .results import FORMAT_VERSIONS, open, run, unstack_sweep
@@ -42,5 +42,5 @@ __all__ = [
     "speciate", "Speciation", "kinetic_parameters", "thermo_parameters",
     "solution", "mix", "Solution",
     "CalcikinError", "ScenarioError", "SolverError", "OutputError",
-    "fit", "FitResult", "Problem",
+    "fit", "FitResult", "Problem", "open_fit",
 ]

@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _calcikin
 
-__all__ = ["fit", "FitResult", "Problem"]
+__all__ = ["fit", "FitResult", "Problem", "open_fit"]
 
 
 class Problem:
@@ -190,6 +190,10 @@ class FitResult:
     output: str = ""
     parameter_set: str = ""
     parameter_set_text: str = ""
+    problem: dict = field(default_factory=dict, repr=False)
+    chain: np.ndarray | None = field(default=None, repr=False)
+    chain_log_posterior: np.ndarray | None = field(default=None, repr=False)
+    burn_in: int | None = None
     raw: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -214,6 +218,120 @@ class FitResult:
         import xarray as xr
         return xr.open_dataset(self.output, engine="h5netcdf")
 
+    # -- where the parameters go in a scenario, their fit scale and bounds
+    @property
+    def paths(self) -> list:
+        """Scenario path of each fitted parameter (kinetics.parameters.X, thermodynamics.parameters.Y)."""
+        return list(self.problem["paths"])
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Lower bounds on the fit scale."""
+        return np.asarray(self.problem["lower"], dtype=float)
+
+    @property
+    def upper(self) -> np.ndarray:
+        """Upper bounds on the fit scale."""
+        return np.asarray(self.problem["upper"], dtype=float)
+
+    def to_si(self, x) -> np.ndarray:
+        """Fit-scale values (..., parameter) -> SI values."""
+        log = np.array([sc == "log10" for sc in self.scales])
+        x = np.asarray(x, dtype=float)
+        return np.where(log, 10.0 ** x, x)
+
+    def to_scaled(self, theta) -> np.ndarray:
+        log = np.array([sc == "log10" for sc in self.scales])
+        theta = np.asarray(theta, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(log, np.log10(theta), theta)
+
+    def measurements(self):
+        """Every datum with its simulated value and residual at the best fit (pandas DataFrame, SI)."""
+        import pandas as pd
+        table = pd.DataFrame(dict(self.problem["measurements"]))
+        table["simulated"] = self.simulated
+        table["residual"] = self.residuals
+        return table
+
+    # -- parameter draws and predictions
+    def draws(self, n_draws: int = 200, seed: int | None = None) -> tuple[np.ndarray, str]:
+        """``n_draws`` parameter vectors (fit scale, n_draws x parameters) and where they come from.
+
+        From the posterior chain when the fit has one (``chain``: the steps after ``burn_in``, or the
+        second half of the chain when no burn-in is recorded; drawn with replacement), else from the
+        Laplace approximation: a Gaussian on the fit scale with the fit's covariance, truncated to
+        the bounds (rejection). A direction the data do not determine (NaN variance) is drawn
+        uniformly within the bounds.
+        """
+        rng = np.random.default_rng(seed)
+        n = len(self.names)
+        if self.chain is not None and np.size(self.chain):
+            chain = np.asarray(self.chain, dtype=float)  # (step, walker, parameter), SI
+            start = self.burn_in if self.burn_in is not None else chain.shape[0] // 2
+            flat = chain[start:].reshape(-1, n)
+            flat = flat[np.all(np.isfinite(flat), axis=1)]
+            if len(flat) == 0:
+                raise ValueError("the chain has no finite samples after its burn-in")
+            return self.to_scaled(flat[rng.integers(0, len(flat), size=n_draws)]), "chain"
+        x0 = np.asarray(self.scaled, dtype=float)
+        cov = np.asarray(self.covariance, dtype=float)
+        lo, hi = self.lower, self.upper
+        free = ~np.isfinite(np.diag(cov))
+        for j in range(n):
+            free[j] |= not np.all(np.isfinite(cov[j]))
+        fixed = ~free
+        out = np.empty((n_draws, n))
+        out[:, free] = rng.uniform(lo[free], hi[free], size=(n_draws, int(free.sum())))
+        if fixed.any():
+            sub = cov[np.ix_(fixed, fixed)]
+            w, V = np.linalg.eigh(0.5 * (sub + sub.T))
+            root = V * np.sqrt(np.clip(w, 0.0, None))
+            got = np.empty((0, int(fixed.sum())))
+            for _ in range(100):
+                z = x0[fixed] + rng.standard_normal((2 * n_draws, int(fixed.sum()))) @ root.T
+                ok = np.all((z >= lo[fixed]) & (z <= hi[fixed]), axis=1)
+                got = np.vstack([got, z[ok]])
+                if len(got) >= n_draws:
+                    break
+            if len(got) < n_draws:  # the bounds cut almost all of the Gaussian away: clip the rest
+                z = x0[fixed] + rng.standard_normal((n_draws - len(got), int(fixed.sum()))) @ root.T
+                got = np.vstack([got, np.clip(z, lo[fixed], hi[fixed])])
+            out[:, fixed] = got[:n_draws]
+        return out, "laplace"
+
+    def predict(self, scenario, n_draws: int = 100, seed: int | None = None, level: float = 0.95, *,
+                threads: int | None = None, overrides: dict | None = None, variables: list | None = None):
+        """The scenario's outputs at the best fit and their prediction bands.
+
+        ``n_draws`` parameter vectors (:meth:`draws`: the posterior chain when there is one, else the
+        Laplace Gaussian truncated to the bounds) and the best fit are run as one ``list`` sweep of
+        the fitted parameters' scenario paths (one :func:`calcikin.run`, in parallel over ``threads``).
+        Returns an xarray Dataset: for every numeric output ``V`` of the scenario, ``V`` at the best
+        fit, ``V_median``, ``V_lower`` and ``V_upper`` (the (1 - level)/2 and (1 + level)/2
+        quantiles over the draws; failed draws are left out, counted in ``failed_draws``), and the
+        draws themselves (``parameter_draws``, SI, dims draw x parameter). Same seed, same bands.
+        ``variables``: only these outputs (default: every model output; solver statistics left out).
+        """
+        from .results import run
+        from .scenario import as_scenario
+        if not 0.0 < level < 1.0:
+            raise ValueError(f"level must lie in (0, 1), not {level}")
+        if int(n_draws) < 1:
+            raise ValueError(f"n_draws must be >= 1, not {n_draws}")
+        sc = as_scenario(scenario)
+        if overrides:
+            sc = sc.with_overrides(overrides)
+        if "sweep" in (sc.to_dict() or {}):
+            raise ValueError("predict() runs its own list sweep over the fitted parameters: give a "
+                             "scenario without a sweep")
+        x, source = self.draws(int(n_draws), seed)
+        theta = self.to_si(np.vstack([np.asarray(self.scaled, dtype=float)[None, :], x]))
+        points = [{path: _value_text(v, unit) for path, v, unit in zip(self.paths, row, self.units)}
+                  for row in theta]
+        ds = run(sc.with_sweep(mode="list", points=points), threads=threads, quiet=True)
+        return _bands(ds, theta, self.names, self.units, level, source, seed, variables)
+
 
 def fit(problem, output: str | os.PathLike | None = None, *, threads: int = 0,
         starts: int | None = None, seed: int | None = None, profiles: bool | None = None,
@@ -229,3 +347,115 @@ def fit(problem, output: str | os.PathLike | None = None, *, threads: int = 0,
                               profiles, bool(overwrite))
     fields = {k: d[k] for k in FitResult.__dataclass_fields__ if k in d and k != "raw"}
     return FitResult(**fields, raw=d)
+
+
+def _value_text(value: float, unit: str):
+    """A parameter value as a scenario override (dimensionless: a number)."""
+    return float(value) if unit in ("", "1") else f"{float(value)!r} {unit}"
+
+
+#: Per-run bookkeeping of a run result, not model outputs: no bands for these.
+_NOT_OUTPUTS = {"status", "completed", "steps", "rhs_evaluations", "jacobian_evaluations", "error_test_failures",
+                "nonlinear_convergence_failures", "conservation_error"}
+
+
+def _bands(ds, theta: np.ndarray, names: list, units: list, level: float, source: str, seed,
+           variables: list | None = None):
+    """Best fit (run 0), median and quantile bands over the draws (runs 1..) of a list sweep."""
+    import warnings
+    import xarray as xr
+    if variables is not None:
+        unknown = [v for v in variables if v not in ds.data_vars]
+        if unknown:
+            raise ValueError(f"unknown output variables {unknown}; the scenario gives {sorted(ds.data_vars)}")
+    q_lo, q_hi = 0.5 * (1.0 - level), 0.5 * (1.0 + level)
+    out = xr.Dataset()
+    status = np.asarray(ds["status"].values) if "status" in ds else np.zeros(ds.sizes["run"])
+    good = status[1:] == 0
+    for name, var in ds.data_vars.items():
+        if "run" not in var.dims or not np.issubdtype(var.dtype, np.number) or name in _NOT_OUTPUTS:
+            continue
+        if variables is not None and name not in variables:
+            continue
+        if "sweep_path" in var.attrs:
+            continue
+        var = var.transpose("run", ...)
+        values = np.asarray(var.values, dtype=float)
+        draws = values[1:][good]
+        rest = var.dims[1:]
+        coords = {k: v for k, v in var.coords.items() if "run" not in v.dims}
+        attrs = dict(var.attrs)
+        out[name] = xr.DataArray(values[0], dims=rest, coords=coords, attrs=attrs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices (events not reached)
+            for suffix, q in (("median", 0.5), ("lower", q_lo), ("upper", q_hi)):
+                band = np.nanquantile(draws, q, axis=0) if len(draws) else np.full(values.shape[1:], np.nan)
+                out[f"{name}_{suffix}"] = xr.DataArray(band, dims=rest, coords=coords,
+                                                      attrs={**attrs, "band": f"{suffix} ({q:g} quantile)"})
+    out["parameter_draws"] = xr.DataArray(theta[1:], dims=("draw", "parameter"),
+                                          coords={"parameter": list(names)},
+                                          attrs={"units": " ".join(units), "long_name": "parameter draws (SI)"})
+    out["parameter_best"] = xr.DataArray(theta[0], dims=("parameter",), attrs={"long_name": "best fit (SI)"})
+    out.attrs.update({"level": level, "n_draws": int(len(theta) - 1), "draws_from": source,
+                      "failed_draws": int((~good).sum()), "seed": -1 if seed is None else int(seed)})
+    return out
+
+
+def open_fit(path: str | os.PathLike) -> FitResult:
+    """A fit result file (``calcikin fit -o``) as a :class:`FitResult` (with its posterior chain when
+    the fit sampled one), e.g. to :meth:`FitResult.predict` from a fit done on the command line."""
+    import xarray as xr
+    path = os.fspath(path)
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        ds.load()
+    names = [str(n) for n in ds["parameter"].values]
+    scales = [str(v) for v in ds["scale"].values]
+    units = [str(v) or "1" for v in ds["unit"].values]
+    log = np.array([s == "log10" for s in scales])
+
+    def scaled(v):
+        v = np.asarray(v, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(log, np.log10(v), v)
+
+    meas = {k: np.asarray(ds[k].values) for k in ("condition", "observable", "time", "measured", "sigma",
+                                                     "censored", "source") if k in ds}
+    problem = {
+        "names": names, "units": units, "scales": scales,
+        "paths": [n if n.startswith("thermodynamics.parameters.") else "kinetics.parameters." + n for n in names],
+        "lower": scaled(ds["lower_bound"].values), "upper": scaled(ds["upper_bound"].values),
+        "lower_si": np.asarray(ds["lower_bound"].values), "upper_si": np.asarray(ds["upper_bound"].values),
+        "measurements": {"condition": [str(c) for c in meas.get("condition", [])],
+                         "observable": [str(c) for c in meas.get("observable", [])],
+                         "time": meas.get("time", np.array([])), "value": meas.get("measured", np.array([])),
+                         "sigma": meas.get("sigma", np.array([])), "censored": meas.get("censored", np.array([])),
+                         "source": [str(c) for c in meas.get("source", [])]},
+        "problem_file": str(ds.attrs.get("problem_file", "")),
+    }
+    profiles = []
+    if "profile_value" in ds:
+        for j in range(len(names)):
+            v = np.asarray(ds["profile_value"].values[j], dtype=float)
+            c = np.asarray(ds["profile_cost"].values[j], dtype=float)
+            keep = np.isfinite(v)
+            if keep.any():
+                profiles.append({"values": v[keep], "costs": c[keep], "identifiable": bool(ds["identifiable"].values[j])})
+    chain = np.asarray(ds["chain"].values, dtype=float) if "chain" in ds else None
+    chain_lp = np.asarray(ds["chain_log_posterior"].values, dtype=float) if "chain_log_posterior" in ds else None
+    burn = ds.attrs.get("chain_burn_in", ds.attrs.get("burn_in"))
+    return FitResult(
+        names=names, units=units, scales=scales, value=np.asarray(ds["estimate"].values, dtype=float),
+        scaled=np.asarray(ds["estimate_scaled"].values, dtype=float),
+        std_error_scaled=np.asarray(ds["std_error_scaled"].values, dtype=float),
+        ci_lower=np.asarray(ds["ci_lower"].values, dtype=float), ci_upper=np.asarray(ds["ci_upper"].values, dtype=float),
+        identifiable=np.asarray(ds["identifiable"].values, dtype=float),
+        covariance=np.asarray(ds["covariance"].values, dtype=float),
+        cost=float(ds.attrs.get("cost", np.nan)),
+        negative_log_likelihood=float(ds.attrs.get("negative_log_likelihood", np.nan)),
+        start_cost=np.asarray(ds["start_cost"].values, dtype=float) if "start_cost" in ds else np.array([]),
+        best_start=int(ds.attrs.get("best_start", 0)),
+        simulated=np.asarray(ds["simulated"].values, dtype=float) if "simulated" in ds else np.array([]),
+        residuals=np.asarray(ds["residual"].values, dtype=float) if "residual" in ds else np.array([]),
+        profiles=profiles, seconds=float(ds.attrs.get("wall_seconds", np.nan)), output=path,
+        problem=problem, chain=chain, chain_log_posterior=chain_lp,
+        burn_in=None if burn is None else int(burn))
