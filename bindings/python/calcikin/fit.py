@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _calcikin
 
-__all__ = ["fit", "FitResult", "Problem", "open_fit"]
+__all__ = ["fit", "FitResult", "Problem", "open_fit", "sample_emcee"]
 
 
 class Problem:
@@ -254,6 +254,16 @@ class FitResult:
         table["residual"] = self.residuals
         return table
 
+    def with_chain(self, samples) -> "FitResult":
+        """A copy carrying a posterior chain (the Dataset of :func:`sample_emcee`, or an array
+        (step, walker, parameter) in SI), so that :meth:`draws` and :meth:`predict` use it."""
+        import dataclasses
+        if hasattr(samples, "data_vars"):
+            return dataclasses.replace(self, chain=np.asarray(samples["chain"].values),
+                                       chain_log_posterior=np.asarray(samples["chain_log_posterior"].values),
+                                       burn_in=int(samples.attrs.get("burn_in", 0)))
+        return dataclasses.replace(self, chain=np.asarray(samples, dtype=float), burn_in=0)
+
     # -- parameter draws and predictions
     def draws(self, n_draws: int = 200, seed: int | None = None) -> tuple[np.ndarray, str]:
         """``n_draws`` parameter vectors (fit scale, n_draws x parameters) and where they come from.
@@ -442,7 +452,8 @@ def open_fit(path: str | os.PathLike) -> FitResult:
                 profiles.append({"values": v[keep], "costs": c[keep], "identifiable": bool(ds["identifiable"].values[j])})
     chain = np.asarray(ds["chain"].values, dtype=float) if "chain" in ds else None
     chain_lp = np.asarray(ds["chain_log_posterior"].values, dtype=float) if "chain_log_posterior" in ds else None
-    burn = ds.attrs.get("chain_burn_in", ds.attrs.get("burn_in"))
+    # `calcikin fit --sample` keeps the samples after its burn-in (root attribute sampling_burn).
+    burn = 0 if "sampling_burn" in ds.attrs else ds.attrs.get("burn_in")
     return FitResult(
         names=names, units=units, scales=scales, value=np.asarray(ds["estimate"].values, dtype=float),
         scaled=np.asarray(ds["estimate_scaled"].values, dtype=float),
@@ -459,3 +470,50 @@ def open_fit(path: str | os.PathLike) -> FitResult:
         profiles=profiles, seconds=float(ds.attrs.get("wall_seconds", np.nan)), output=path,
         problem=problem, chain=chain, chain_log_posterior=chain_lp,
         burn_in=None if burn is None else int(burn))
+
+
+def sample_emcee(problem, n_walkers: int = 16, n_steps: int = 500, *, seed: int | None = None,
+                 x0=None, spread=None, burn_in: int | None = None, progress: bool = False):
+    """Posterior samples of a calibration problem with emcee (Foreman-Mackey et al. 2013, PASP
+    125:306), the affine-invariant ensemble sampler, on the C++ log-posterior
+    (:meth:`Problem.log_posterior`: all walkers of a step in one call).
+
+    ``problem``: a :class:`Problem` or a problem file. The walkers start in a small Gaussian ball
+    around ``x0`` (fit scale; default the problem's catalogue defaults; pass ``result.scaled`` of a
+    fit) of width ``spread`` (default 1e-3 of each bound range), clipped into the bounds. ``seed``
+    makes the chain reproducible. Returns an xarray Dataset: ``chain`` (sample_step, walker,
+    parameter) in SI units, ``chain_scaled`` on the fit scale, ``chain_log_posterior`` (sample_step,
+    walker); attributes ``burn_in`` (default half the steps), ``acceptance_fraction`` (mean),
+    ``seed``. ``FitResult.with_chain(ds)`` makes predictions draw from it. Needs ``pip install emcee``.
+    """
+    try:
+        import emcee
+    except ImportError as e:  # pragma: no cover
+        raise ImportError("sample_emcee needs emcee: pip install emcee") from e
+    import xarray as xr
+    pb = problem if isinstance(problem, Problem) else Problem(problem)
+    n = pb.n_parameters
+    if int(n_walkers) < 2 * n:
+        raise ValueError(f"emcee needs at least 2 x {n} walkers, not {n_walkers}")
+    rng = np.random.default_rng(seed)
+    centre = pb.nominal if x0 is None else pb._point(x0)
+    width = 1e-3 * (pb.upper - pb.lower) if spread is None else np.broadcast_to(np.asarray(spread, float), (n,))
+    start = np.clip(centre + width * rng.standard_normal((int(n_walkers), n)), pb.lower, pb.upper)
+    sampler = emcee.EnsembleSampler(int(n_walkers), n, pb.log_posterior, vectorize=True,
+                                    parameter_names=None)
+    sampler.random_state = np.random.RandomState(rng.integers(0, 2**32 - 1)).get_state()
+    sampler.run_mcmc(start, int(n_steps), progress=progress)
+    chain = sampler.get_chain()  # (step, walker, parameter), fit scale
+    lp = sampler.get_log_prob()
+    coords = {"parameter": pb.names}
+    ds = xr.Dataset(
+        {"chain": (("sample_step", "walker", "parameter"), pb.to_si(chain), {"long_name": "posterior chain (SI)"}),
+         "chain_scaled": (("sample_step", "walker", "parameter"), chain, {"long_name": "posterior chain (fit scale)"}),
+         "chain_log_posterior": (("sample_step", "walker"), lp, {"long_name": "log posterior of the fit-scale x"}),
+         "scale": (("parameter",), np.array(pb.scales)), "unit": (("parameter",), np.array(pb.units))},
+        coords=coords,
+        attrs={"sampler": f"emcee {emcee.__version__} EnsembleSampler (stretch move)",
+               "burn_in": int(n_steps) // 2 if burn_in is None else int(burn_in),
+               "acceptance_fraction": float(np.mean(sampler.acceptance_fraction)),
+               "seed": -1 if seed is None else int(seed), "problem_file": pb.file})
+    return ds
