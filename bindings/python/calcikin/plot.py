@@ -4,6 +4,10 @@
 * :func:`plot_t50_map` — T50 (or any per-run scalar) over two swept parameters;
 * :func:`plot_dominant_phase_map` — the phase holding most of the solid phosphate at the end.
 
+Fits (:mod:`calcikin.plot_fit`): :func:`plot_fit` (data vs fit), :func:`plot_waterfall` (multistart),
+:func:`plot_profiles` (profile likelihoods), :func:`plot_corner` (posterior chain),
+:func:`plot_prediction` (prediction bands).
+
 Values in the files are SI; the axes show mmol/kgw, °C, hours or minutes.
 Command line (used by scripts/demo): ``python -m calcikin.plot RESULT.h5 -o FIGURE.png``.
 """
@@ -17,7 +21,8 @@ from typing import Sequence
 import numpy as np
 import xarray as xr
 
-__all__ = ["plot_run", "plot_t50_map", "plot_dominant_phase_map", "display_scale", "main"]
+__all__ = ["plot_run", "plot_t50_map", "plot_dominant_phase_map", "display_scale", "main",
+           "plot_fit", "plot_waterfall", "plot_profiles", "plot_corner", "plot_prediction"]
 
 # (unit in the file) -> (factor, unit shown). Temperatures are shifted, see display_values.
 _DISPLAY = {
@@ -44,6 +49,9 @@ def display_values(da: xr.DataArray) -> tuple[np.ndarray, str]:
         return np.asarray(da.values) - 273.15, f"{name} (°C)"
     factor, shown = display_scale(units)
     return np.asarray(da.values) * factor, f"{name} ({shown})" if shown else str(name)
+
+
+from .plot_fit import plot_corner, plot_fit, plot_prediction, plot_profiles, plot_waterfall  # noqa: E402
 
 
 def _axes(n: int, axes, figsize):

@@ -1,0 +1,69 @@
+"""calcikin.plot's fit figures (data vs fit, multistart waterfall, profiles with the 95 % threshold,
+corner of a chain, prediction bands) each return a Figure under Agg."""
+import shutil
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import calcikin as ck  # noqa: E402
+import calcikin.plot as ckplot  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[1] / "fit" / "data"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    d = tmp_path_factory.mktemp("plotfit")
+    for name in ("t50_auto.yaml", "recovery.yaml", "recovery.csv"):
+        shutil.copy(DATA / name, d / name)
+    return d
+
+
+@pytest.fixture(scope="module")
+def result(folder):
+    return ck.fit(folder / "recovery.yaml", starts=3, seed=3, threads=1, profiles=True)
+
+
+def test_plot_fit_draws_one_panel_per_observable(result, tmp_path):
+    fig = ckplot.plot_fit(result)
+    visible = [ax for ax in fig.get_axes() if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["T50", "alpha"]
+    assert [t.get_text() for t in visible[0].get_xticklabels()] == ["base", "mg1", "mg2"]
+    fig.savefig(tmp_path / "fit.png")
+    plt.close(fig)
+
+
+def test_waterfall_and_profiles_show_every_start_and_the_threshold(result):
+    fig = ckplot.plot_waterfall(result)
+    line = fig.get_axes()[0].get_lines()[0]
+    assert len(line.get_xdata()) == 3
+    assert np.min(line.get_ydata()) == pytest.approx(1.0)
+    plt.close(fig)
+    fig = ckplot.plot_profiles(result)
+    axes = [ax for ax in fig.get_axes() if ax.get_visible()]
+    assert len(axes) == 2
+    for ax in axes:
+        assert any(np.allclose(l.get_ydata(), 1.920729410347062) for l in ax.get_lines())
+    plt.close(fig)
+
+
+def test_corner_of_a_chain_and_prediction_bands(result, folder):
+    pytest.importorskip("corner")
+    rng = np.random.default_rng(0)
+    chain = result.value * 10 ** (0.05 * rng.standard_normal((40, 6, 2)))
+    fig = ckplot.plot_corner(result.with_chain(chain))
+    assert len(fig.get_axes()) == 4
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no chain"):
+        ckplot.plot_corner(result)
+    p = result.predict(folder / "t50_auto.yaml", n_draws=6, seed=1, variables=["crystalline_fraction", "t50"])
+    fig = ckplot.plot_prediction(p, "crystalline_fraction")
+    assert fig.get_axes()[0].get_xscale() == "log"
+    plt.close(fig)
+    fig = ckplot.plot_prediction(p, "t50")
+    plt.close(fig)
