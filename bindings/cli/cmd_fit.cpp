@@ -1,8 +1,9 @@
-// calcikin fit PROBLEM.yaml -o OUT.h5 [-j N] [--starts N] [--seed S] [--profiles]: fits the
-// calibration problem (schema calcikin/calibration/1, models/fit/problem.hpp) and writes one HDF5
-// file (best fit, every start, residuals per datum, covariance, profiles) and a parameter-set YAML
-// beside it (OUT.yaml). Progress on stderr; the result table on stdout. Exit 0 ok, 3 bad problem
-// file (nothing written), 5 output refused or not writable.
+// calcikin fit PROBLEM.yaml -o OUT.h5 [-j N] [--starts N] [--seed S] [--profiles] [--sample]: fits
+// the calibration problem (schema calcikin/calibration/1, models/fit/problem.hpp) and writes one
+// HDF5 file (best fit, every start, residuals per datum, covariance, profiles) and a parameter-set
+// YAML beside it (OUT.yaml). Progress on stderr; the result table on stdout. Exit 0 ok, 3 bad
+// problem file (nothing written), 5 output refused or not writable.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -22,6 +23,7 @@ struct FitCliOptions {
   std::size_t starts = 0;
   long long seed = -1;
   bool profiles = false;
+  bool sample = false;
   bool overwrite = false;
   bool quiet = false;
 };
@@ -34,6 +36,7 @@ int run_fit(const FitCliOptions& o) {
   if (o.starts > 0) opt.starts = o.starts;
   if (o.seed >= 0) opt.seed = static_cast<std::uint64_t>(o.seed);
   if (o.profiles) opt.profiles = true;
+  if (o.sample) opt.sample = true;
   if (!o.quiet)
     opt.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   const fit::FitOutcome out = fit::fit_problem(o.problem, opt);
@@ -46,6 +49,23 @@ int run_fit(const FitCliOptions& o) {
                 e.identifiable ? "" : "  NOT IDENTIFIABLE (not a calibrated value)");
   std::printf("cost %.8g  -log L %.8g  best start %zu of %zu  %.2f s\n", r.cost,
               r.negative_log_likelihood, r.multistart.best, r.multistart.starts.size(), r.seconds);
+  if (r.sampled) {
+    std::printf("posterior sample: %zu walkers x %zu kept steps, acceptance fraction %.3f\n",
+                r.sampling.walkers, r.sampling.steps.size(), r.sampling.acceptance_fraction);
+    std::printf("%-44s %14s %14s %14s %s\n", "parameter", "median", "q2.5", "q97.5", "tau [steps]");
+    const std::size_t n = r.parameters.size(), count = r.sampling.chain.size() / n;
+    std::vector<double> v(count);
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t i = 0; i < count; ++i) v[i] = r.sampling.chain[i * n + j];
+      std::sort(v.begin(), v.end());
+      auto q = [&](double f) {
+        return fit::from_scaled(out.prepared->problem().parameters[j],
+                                v[static_cast<std::size_t>(f * static_cast<double>(count - 1))]);
+      };
+      std::printf("%-44s %14.6g %14.6g %14.6g %.1f\n", r.parameters[j].name.c_str(), q(0.5),
+                  q(0.025), q(0.975), r.sampling.autocorrelation_time[j]);
+    }
+  }
   if (!out.output_path.empty())
     std::printf("wrote %s and %s\n", out.output_path.c_str(), out.parameter_set_path.c_str());
   std::fflush(stdout);
@@ -68,6 +88,8 @@ void register_fit(CLI::App& app, CommandTable& table) {
   sub->add_option("--seed", o->seed, "Seed of the Latin-hypercube starts (overrides fit.seed)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--profiles", o->profiles, "Profile likelihood of every fitted parameter");
+  sub->add_flag("--sample", o->sample,
+                "Posterior sampling (ensemble sampler; settings in the problem's `sampling:`)");
   sub->add_flag("--overwrite", o->overwrite, "Replace existing output files");
   sub->add_flag("-q,--quiet", o->quiet, "No progress lines on stderr");
   sub->footer(exit_code_help());

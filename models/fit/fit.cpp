@@ -15,6 +15,7 @@
 #include <fstream>
 #include "calcikin_build_info.hpp"
 #include "calcikin_git_commit.hpp"
+#include "models/fit/posterior.hpp"
 #include "solver/input/units.hpp"
 #include "solver/io/hdf5_util.hpp"
 #include "solver/io/io_error.hpp"
@@ -28,7 +29,43 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kProfileThreshold = 1.92;  // chi2(1, 0.95) / 2
 constexpr double kZ95 = 1.959963984540054;
 
+// The sampler's view of fit::Posterior (models/fit/posterior): one per thread.
+class LogPosterior final : public optimize::LogDensity {
+ public:
+  LogPosterior(const PreparedFit& fit, double fd_step)
+      : posterior_(std::shared_ptr<const PreparedFit>(&fit, [](const PreparedFit*) {}), fd_step) {}
+  std::size_t dimension() const override { return posterior_.parameter_count(); }
+  double log_density(const double* x) override {
+    try {
+      const double v = posterior_.log_posterior(x);
+      return std::isnan(v) ? -std::numeric_limits<double>::infinity() : v;
+    } catch (...) {
+      return -std::numeric_limits<double>::infinity();
+    }
+  }
+
+ private:
+  Posterior posterior_;
+};
+
+// "12 s", "3.4 min", "1.2 h"
+std::string duration_text(double s) {
+  char b[32];
+  if (!std::isfinite(s) || s < 0.0) return "?";
+  if (s < 120.0)
+    std::snprintf(b, sizeof b, "%.0f s", s);
+  else if (s < 7200.0)
+    std::snprintf(b, sizeof b, "%.1f min", s / 60.0);
+  else
+    std::snprintf(b, sizeof b, "%.1f h", s / 3600.0);
+  return b;
+}
+
 }  // namespace
+
+std::unique_ptr<optimize::LogDensity> make_log_posterior(const PreparedFit& fit, double fd_step) {
+  return std::make_unique<LogPosterior>(fit, fd_step);
+}
 
 FitResult run(const PreparedFit& fit, const FitOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -99,6 +136,64 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     }
   }
 
+  if (options.sample.value_or(p.settings.sample)) {
+    SamplingSettings ss = p.sampling;
+    if (ss.walkers == 0) ss.walkers = std::max<std::size_t>(32, 4 * n);
+    ss.walkers += ss.walkers % 2;
+    out.sampling_settings = ss;
+    // Walkers start around the best fit: the Laplace covariance where the data determine every
+    // direction, else a ball of 2 % of each parameter's range.
+    std::vector<double> fallback(n);
+    for (std::size_t j = 0; j < n; ++j) {
+      const double var = out.covariance.covariance[j * n + j];
+      const double span = fit.upper()[j] - fit.lower()[j];
+      fallback[j] =
+          std::isfinite(var) && var > 0.0 ? std::min(std::sqrt(var), 0.02 * span) : 0.02 * span;
+    }
+    LogPosterior probe(fit, options.fd_step);
+    const std::vector<double> initial =
+        optimize::initial_walkers(probe, out.best_x, out.covariance.covariance, fallback,
+                                  fit.lower(), fit.upper(), ss.walkers, ss.seed);
+    optimize::SamplerOptions so;
+    so.walkers = ss.walkers;
+    so.steps = ss.steps;
+    so.burn = ss.burn;
+    so.thin = ss.thin;
+    so.seed = ss.seed;
+    so.threads = out.threads;
+    if (options.progress) {
+      options.progress("sample: " + std::to_string(ss.walkers) + " walkers x " +
+                       std::to_string(ss.steps) + " steps (burn " + std::to_string(ss.burn) +
+                       ", thin " + std::to_string(ss.thin) + ", seed " + std::to_string(ss.seed) +
+                       ")");
+      const auto ts = std::chrono::steady_clock::now();
+      auto last = ts;
+      so.progress = [&options, ts, last](std::size_t done, std::size_t total) mutable {
+        const auto now = std::chrono::steady_clock::now();
+        if (done < total && std::chrono::duration<double>(now - last).count() < 10.0) return;
+        last = now;
+        const double el = std::chrono::duration<double>(now - ts).count();
+        const double eta = el / static_cast<double>(done) * static_cast<double>(total - done);
+        char line[160];
+        std::snprintf(line, sizeof line, "sample: step %zu/%zu (%.0f %%), %s elapsed, ETA %s", done,
+                      total, 100.0 * static_cast<double>(done) / static_cast<double>(total),
+                      duration_text(el).c_str(), duration_text(eta).c_str());
+        options.progress(line);
+      };
+    }
+    out.sampling = optimize::ensemble_sample(
+        [&fit, &options] { return make_log_posterior(fit, options.fd_step); }, initial, so);
+    out.sampled = true;
+    if (options.progress) {
+      char line[200];
+      std::snprintf(line, sizeof line,
+                    "sample: acceptance fraction %.3f, %zu kept samples per walker, %.1f s",
+                    out.sampling.acceptance_fraction, out.sampling.steps.size(),
+                    out.sampling.seconds);
+      options.progress(line);
+    }
+  }
+
   for (std::size_t j = 0; j < n; ++j) {
     const FitParameter& f = p.parameters[j];
     ParameterEstimate e;
@@ -148,6 +243,12 @@ class Writer {
     std::vector<double> v(n);
     for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(i);
     Handle ds = numbers(name, {}, v, "1", long_name, H5T_STD_I64LE, true);
+    check_status(H5DSset_scale(ds.get(), name.c_str()), "H5DSset_scale " + name);
+    scales_[name] = std::move(ds);
+  }
+  void coordinate_dimension(const std::string& name, const std::vector<double>& values,
+                            const std::string& long_name) {
+    Handle ds = numbers(name, {}, values, "1", long_name, H5T_STD_I64LE, true);
     check_status(H5DSset_scale(ds.get(), name.c_str()), "H5DSset_scale " + name);
     scales_[name] = std::move(ds);
   }
@@ -337,6 +438,37 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
       w.numbers("profile_cost", {"parameter", "profile_point"}, pc, "1",
                 "minimum 1/2 sum r^2 with the parameter held at profile_value");
     }
+    if (res.sampled) {
+      const optimize::SamplerResult& sr = res.sampling;
+      const std::size_t nk = sr.steps.size(), nw = sr.walkers;
+      std::vector<double> steps(sr.steps.begin(), sr.steps.end());
+      w.coordinate_dimension("sample_step", steps,
+                             "sampler step of the kept sample (0-based; after burn and thin)");
+      w.index_dimension("walker", nw, "ensemble walker");
+      std::vector<double> chain(sr.chain.size());
+      for (std::size_t i = 0; i < nk * nw; ++i)
+        for (std::size_t j = 0; j < n; ++j)
+          chain[i * n + j] = from_scaled(p.parameters[j], sr.chain[i * n + j]);
+      Handle ch = w.numbers("chain", {"sample_step", "walker", "parameter"}, chain, "",
+                            "posterior sample of each parameter in its natural unit (the "
+                            "parameter's `unit`, as `estimate`)");
+      const SamplingSettings& ss = res.sampling_settings;
+      io::h5::write_attribute(ch.get(), "sampler",
+                              std::string("affine-invariant ensemble sampler, stretch move "
+                                          "(Goodman & Weare 2010), a = 2, two halves"));
+      io::h5::write_attribute(ch.get(), "acceptance_fraction", sr.acceptance_fraction);
+      io::h5::write_attribute(ch.get(), "walkers", static_cast<std::int64_t>(nw));
+      io::h5::write_attribute(ch.get(), "steps", static_cast<std::int64_t>(ss.steps));
+      io::h5::write_attribute(ch.get(), "burn", static_cast<std::int64_t>(ss.burn));
+      io::h5::write_attribute(ch.get(), "thin", static_cast<std::int64_t>(ss.thin));
+      io::h5::write_attribute(ch.get(), "seed", static_cast<std::int64_t>(ss.seed));
+      w.numbers("chain_log_posterior", {"sample_step", "walker"}, sr.log_density, "1",
+                "log posterior (up to a constant) of each sample, fitted scale");
+      w.numbers("autocorrelation_time", {"parameter"}, sr.autocorrelation_time, "1",
+                "integrated autocorrelation time estimate (steps; emcee's estimator, c = 5)");
+      w.numbers("walker_acceptance", {"walker"}, sr.walker_acceptance, "1",
+                "acceptance fraction of each walker");
+    }
     const hid_t root = file.get();
     io::h5::write_attribute(root, "format", std::string("calcikin-fit/1"));
     io::h5::write_attribute(root, "program_version", std::string(CALCIKIN_VERSION));
@@ -363,6 +495,15 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
     io::h5::write_attribute(root, "best_start", static_cast<std::int64_t>(res.multistart.best));
     io::h5::write_attribute(root, "threads", static_cast<std::int64_t>(res.threads));
     io::h5::write_attribute(root, "wall_seconds", res.seconds);
+    if (res.sampled) {
+      io::h5::write_attribute(root, "acceptance_fraction", res.sampling.acceptance_fraction);
+      io::h5::write_attribute(root, "sampling_burn",
+                              static_cast<std::int64_t>(res.sampling_settings.burn));
+      io::h5::write_attribute(root, "sampling_thin",
+                              static_cast<std::int64_t>(res.sampling_settings.thin));
+      io::h5::write_attribute(root, "sampling_seed",
+                              static_cast<std::int64_t>(res.sampling_settings.seed));
+    }
   }
   std::filesystem::rename(partial, path);
 }

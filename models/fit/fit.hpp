@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/fit/objective.hpp"
+#include "solver/optimize/ensemble_sampler.hpp"
 #include "solver/optimize/least_squares.hpp"
 
 namespace calcikin::fit {
@@ -22,6 +23,7 @@ struct FitOptions {
   std::optional<std::size_t> starts;  // overrides fit.starts
   std::optional<std::uint64_t> seed;  // overrides fit.seed
   std::optional<bool> profiles;       // overrides fit.profiles
+  std::optional<bool> sample;         // overrides fit.sample (posterior sampling)
   double fd_step = 1e-4;              // central-difference step in the scaled parameters
   std::function<void(const std::string&)> progress;  // optional progress lines
 };
@@ -47,6 +49,11 @@ struct FitResult {
   optimize::MultistartResult multistart;
   optimize::Covariance covariance;  // of the scaled parameters
   std::vector<optimize::Profile> profiles;
+  // Posterior sample (when sampling ran): the chain in the fitted scale, log posterior per sample
+  // and walker; `sampling_settings` as run (walkers resolved).
+  bool sampled = false;
+  optimize::SamplerResult sampling;
+  SamplingSettings sampling_settings;
   Prediction best;
   std::uint64_t seed = 0;
   int threads = 0;
@@ -54,6 +61,12 @@ struct FitResult {
 };
 
 FitResult run(const PreparedFit& fit, const FitOptions& options);
+
+// The log posterior the sampler draws from (fit::Posterior, models/fit/posterior.hpp: the noise
+// models as written plus the priors on the fit scale), as a solver/optimize LogDensity; -infinity
+// outside the bounds or where a simulation fails. `fit` must outlive it.
+std::unique_ptr<optimize::LogDensity> make_log_posterior(const PreparedFit& fit,
+                                                         double fd_step = 1e-4);
 
 // One HDF5 file (written as PATH.partial, renamed on success). Throws io::IoError.
 void write_fit_file(const std::string& path, const PreparedFit& fit, const FitResult& result);

@@ -604,10 +604,46 @@ CalibrationProblem load_problem_text(const std::string& text, const std::string&
       p.settings.gradient = s->choice({"sensitivities", "finite-differences"}) == "sensitivities"
                                 ? FitSettings::Gradient::Sensitivities
                                 : FitSettings::Gradient::FiniteDifferences;
+    if (auto s = f->get("sample")) p.settings.sample = s->boolean();
     if (auto s = f->get("rtol")) {
       p.settings.rtol = s->number();
       if (!(p.settings.rtol > 0.0 && p.settings.rtol < 1e-2)) s->fail("rtol must lie in (0, 0.01)");
     }
+    f->check_known_keys();
+  }
+
+  // ---- sampling settings
+  if (auto f = root.get("sampling")) {
+    SamplingSettings& s = p.sampling;
+    auto count = [](const Node& n, std::int64_t lo, std::int64_t hi, const char* what) {
+      const std::int64_t v = n.integer();
+      if (v < lo || v > hi)
+        n.fail(std::string(what) + " must lie between " + std::to_string(lo) + " and " +
+               std::to_string(hi) + ", got " + n.text());
+      return static_cast<std::size_t>(v);
+    };
+    if (auto n = f->get("walkers")) {
+      s.walkers = count(*n, 4, 100000, "walkers");
+      if (s.walkers % 2 != 0)
+        n->fail("walkers must be even (the ensemble moves in two halves)",
+                "e.g. " + std::to_string(s.walkers + 1));
+      if (s.walkers < 2 * p.parameters.size())
+        n->fail("walkers must be at least twice the number of fitted parameters (" +
+                    std::to_string(2 * p.parameters.size()) + ")",
+                "an ensemble with fewer walkers cannot span the parameter space");
+    }
+    if (auto n = f->get("steps")) s.steps = count(*n, 1, 100000000, "steps");
+    if (auto n = f->get("burn")) {
+      s.burn = count(*n, 0, 100000000, "burn");
+      if (s.burn >= s.steps)
+        n->fail("burn (" + std::to_string(s.burn) + ") must be smaller than steps (" +
+                std::to_string(s.steps) + ")");
+    } else if (s.burn >= s.steps) {
+      s.burn = s.steps / 4;
+    }
+    if (auto n = f->get("thin")) s.thin = count(*n, 1, 1000000, "thin");
+    if (auto n = f->get("seed"))
+      s.seed = static_cast<std::uint64_t>(count(*n, 0, INT64_MAX, "seed"));
     f->check_known_keys();
   }
   root.check_known_keys();

@@ -105,6 +105,16 @@ struct FitSettings {
   // Jacobian of the residuals: forward sensitivities (CVODES, models/fit/condition_sensitivity)
   // or central differences of whole simulations.
   enum class Gradient { Sensitivities, FiniteDifferences } gradient = Gradient::Sensitivities;
+  bool sample = false;  // posterior sampling after the fit (`fit.sample`, `--sample`)
+};
+
+// `sampling:` settings of the affine-invariant ensemble sampler (solver/optimize/ensemble_sampler).
+struct SamplingSettings {
+  std::size_t walkers = 0;  // 0 = max(32, 4 x parameters), rounded up to even
+  std::size_t steps = 1000;
+  std::size_t burn = 250;
+  std::size_t thin = 1;
+  std::uint64_t seed = 1;
 };
 
 struct CalibrationProblem {
@@ -117,6 +127,7 @@ struct CalibrationProblem {
   std::vector<Measurement> measurements;
   std::vector<FitParameter> parameters;
   FitSettings settings;
+  SamplingSettings sampling;
 };
 
 // Reads a problem file (and its measurements CSV and scenario files, relative to its folder).

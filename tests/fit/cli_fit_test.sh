@@ -29,6 +29,7 @@ bad unknown_parameter 's/autocatalytic.k1/autocatalytic.k2/' recovery.yaml "unkn
 bad missing_units 's/time \[h\]/time/' recovery.csv "missing units"
 bad sigma_zero 's/^base,T50,,330,,/base,T50,,330,0,/' recovery.csv "sigma must be positive"
 bad empty_data '2,$d' recovery.csv "no measurements"
+bad sampling_walkers '$a sampling: {walkers: 5, steps: 10}' recovery.yaml "walkers must be even"
 
 cp "$data/recovery.yaml" recovery.yaml && cp "$data/recovery.csv" recovery.csv
 "$calcikin" fit recovery.yaml -o out/fit.h5 --starts 2 -j 2 -q >stdout.txt 2>stderr.txt
@@ -41,4 +42,8 @@ rc=$?
 [ $rc -eq 5 ] || fail "existing output: exit $rc (expected 5)"
 "$calcikin" fit recovery.yaml -o out/fit.h5 --starts 1 -q --overwrite >stdout.txt 2>stderr.txt
 [ $? -eq 0 ] || fail "--overwrite: $(cat stderr.txt)"
+echo "sampling: {walkers: 4, steps: 6, burn: 2}" >> recovery.yaml
+"$calcikin" fit recovery.yaml -o out/fit.h5 --starts 1 -q --overwrite --sample >stdout.txt 2>stderr.txt
+[ $? -eq 0 ] || fail "--sample: $(cat stderr.txt)"
+grep -q "posterior sample: 4 walkers x 4 kept steps" stdout.txt || fail "--sample: $(cat stdout.txt)"
 exit $((failures > 0))

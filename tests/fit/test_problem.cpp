@@ -168,3 +168,30 @@ TEST(FitProblem, OtherMistakesPointAtTheirPlace) {
       },
       "p.yaml", 4, "unknown unit");
 }
+
+TEST(FitProblem, SamplingSettingsLoadWithDefaultsAndBadOnesPointAtTheirValue) {
+  Folder f;
+  const fit::CalibrationProblem d = f.load(kProblem, kCsv);
+  EXPECT_FALSE(d.settings.sample);
+  EXPECT_EQ(d.sampling.walkers, 0u);  // resolved by the fit: max(32, 4 x parameters)
+  EXPECT_EQ(d.sampling.steps, 1000u);
+  EXPECT_EQ(d.sampling.burn, 250u);
+  const std::string with = kProblem + "fit: {sample: true}\n" +
+                           "sampling: {walkers: 12, steps: 300, burn: 100, thin: 2, seed: 9}\n";
+  const fit::CalibrationProblem p = f.load(with, kCsv);
+  EXPECT_TRUE(p.settings.sample);
+  EXPECT_EQ(p.sampling.walkers, 12u);
+  EXPECT_EQ(p.sampling.steps, 300u);
+  EXPECT_EQ(p.sampling.burn, 100u);
+  EXPECT_EQ(p.sampling.thin, 2u);
+  EXPECT_EQ(p.sampling.seed, 9u);
+  expect_error([&] { f.load(replaced(with, "walkers: 12", "walkers: 13"), kCsv); }, "p.yaml", 14,
+               "walkers must be even");
+  expect_error([&] { f.load(replaced(with, "walkers: 12", "walkers: 2"), kCsv); }, "p.yaml", 14,
+               "walkers must lie between 4");
+  expect_error([&] { f.load(replaced(with, "burn: 100", "burn: 300"), kCsv); }, "p.yaml", 14,
+               "burn (300) must be smaller than steps");
+  expect_error([&] { f.load(replaced(with, "thin: 2", "thin: 0"), kCsv); }, "p.yaml", 14,
+               "thin must lie between 1");
+  expect_error([&] { f.load(replaced(with, "seed: 9", "sede: 9"), kCsv); }, "p.yaml", 14, "sede");
+}

@@ -1,0 +1,113 @@
+// Whole-fit features of `calcikin fit` on the autocatalytic T50 model: posterior sampling into the
+// fit file (natural units, dimension scales, reproducible with the seed for any thread count).
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "models/fit/fit.hpp"
+#include "solver/io/hdf5_util.hpp"
+#include "tests/fit/test_folder.hpp"
+
+using namespace calcikin;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kData = CALCIKIN_TEST_DATA_DIR;
+
+struct Folder : test::TestFolder {
+  explicit Folder(const std::string& tag) : TestFolder("calcikin_fit_features", tag) {
+    copy_in(kData + "/t50_auto.yaml");
+    copy_in(kData + "/recovery.yaml");
+    copy_in(kData + "/recovery.csv");
+  }
+  // Appends YAML text to the problem file.
+  void append(const std::string& text) const {
+    std::ofstream(dir / "recovery.yaml", std::ios::app) << text;
+  }
+  std::string problem() const { return (dir / "recovery.yaml").string(); }
+};
+
+std::vector<double> read_doubles(hid_t file, const std::string& name) {
+  io::h5::Handle ds = io::h5::check(H5Dopen2(file, name.c_str(), H5P_DEFAULT), name);
+  std::size_t n = 1;
+  for (hsize_t d : io::h5::dataset_shape(ds.get())) n *= d;
+  std::vector<double> v(n);
+  H5Dread(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+  return v;
+}
+
+}  // namespace
+
+TEST(FitSampling, ThePosteriorChainIsWrittenInNaturalUnitsWithItsDimensionsAndIsReproducible) {
+  Folder f("sample");
+  f.append("sampling: {walkers: 8, steps: 24, burn: 8, thin: 2, seed: 4}\n");
+  fit::FitRunOptions o;
+  o.threads = 2;
+  o.starts = 2;
+  o.sample = true;
+  o.output = (f.dir / "a.h5").string();
+  const fit::FitOutcome a = fit::fit_problem(f.problem(), o);
+  o.threads = 1;
+  o.output = (f.dir / "b.h5").string();
+  const fit::FitOutcome b = fit::fit_problem(f.problem(), o);
+  ASSERT_TRUE(a.result.sampled);
+  EXPECT_EQ(a.result.sampling.chain, b.result.sampling.chain);  // bit-identical for 1 and 2 threads
+  EXPECT_EQ(a.result.sampling.steps.size(), 8u);                // (24 - 8) / 2
+  EXPECT_GT(a.result.sampling.acceptance_fraction, 0.05);
+
+  io::h5::silence_errors();
+  io::h5::Handle file = io::h5::check(
+      H5Fopen((f.dir / "a.h5").string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+  io::h5::Handle chain = io::h5::check(H5Dopen2(file.get(), "chain", H5P_DEFAULT), "chain");
+  EXPECT_EQ(io::h5::dimension_names(chain.get()),
+            (std::vector<std::string>{"sample_step", "walker", "parameter"}));
+  EXPECT_EQ(io::h5::dataset_shape(chain.get()), (std::vector<hsize_t>{8, 8, 2}));
+  double acc = 0, burn = 0, thin = 0, seed = 0;
+  EXPECT_TRUE(io::h5::read_number_attribute(chain.get(), "acceptance_fraction", acc));
+  EXPECT_TRUE(io::h5::read_number_attribute(chain.get(), "burn", burn));
+  EXPECT_TRUE(io::h5::read_number_attribute(chain.get(), "thin", thin));
+  EXPECT_TRUE(io::h5::read_number_attribute(chain.get(), "seed", seed));
+  EXPECT_DOUBLE_EQ(acc, a.result.sampling.acceptance_fraction);
+  EXPECT_EQ(burn, 8.0);
+  EXPECT_EQ(thin, 2.0);
+  EXPECT_EQ(seed, 4.0);
+  const std::vector<double> steps = read_doubles(file.get(), "sample_step");
+  EXPECT_EQ(steps.front(), 8.0);
+  EXPECT_EQ(steps.back(), 22.0);
+  const std::vector<double> values = read_doubles(file.get(), "chain");
+  const std::vector<double> estimate = read_doubles(file.get(), "estimate");
+  const std::vector<double> lo = read_doubles(file.get(), "lower_bound");
+  const std::vector<double> hi = read_doubles(file.get(), "upper_bound");
+  for (std::size_t j = 0; j < 2; ++j) {
+    std::vector<double> v;
+    for (std::size_t i = j; i < values.size(); i += 2) {
+      ASSERT_GE(values[i], lo[j]);
+      ASSERT_LE(values[i], hi[j]);
+      v.push_back(values[i]);
+    }
+    std::sort(v.begin(), v.end());
+    // Natural units (1/s), not log10: the median lies within a factor 3 of the best fit.
+    EXPECT_LT(std::fabs(std::log10(v[v.size() / 2] / estimate[j])), 0.5) << j;
+  }
+  io::h5::Handle lp =
+      io::h5::check(H5Dopen2(file.get(), "chain_log_posterior", H5P_DEFAULT), "log posterior");
+  EXPECT_EQ(io::h5::dimension_names(lp.get()), (std::vector<std::string>{"sample_step", "walker"}));
+  EXPECT_EQ(read_doubles(file.get(), "autocorrelation_time").size(), 2u);
+  // The sampled density is the posterior: at the best fit, -(negative log-likelihood) plus the
+  // flat priors on the fit scale, -ln(range) each; the file keeps it per sample.
+  const auto post = fit::make_log_posterior(*a.prepared);
+  double log_prior = 0.0;
+  for (std::size_t j = 0; j < 2; ++j)
+    log_prior -= std::log(a.prepared->upper()[j] - a.prepared->lower()[j]);
+  EXPECT_NEAR(post->log_density(a.result.best_x.data()),
+              -a.result.negative_log_likelihood + log_prior, 1e-6);
+  const std::vector<double> lp_file = read_doubles(file.get(), "chain_log_posterior");
+  std::vector<double> x0(a.result.sampling.chain.begin(), a.result.sampling.chain.begin() + 2);
+  EXPECT_NEAR(lp_file[0], post->log_density(x0.data()), 1e-9);
+}
