@@ -28,7 +28,7 @@ def _stream_text(cell) -> str:
 
 def test_notebooks_are_present():
     names = [p.name for p in NOTEBOOKS]
-    for prefix in ("01_", "02_", "03_", "04_", "05_"):
+    for prefix in ("01_", "02_", "03_", "04_", "05_", "06_"):
         assert any(n.startswith(prefix) for n in names), f"no notebook {prefix}* in {names}"
 
 
