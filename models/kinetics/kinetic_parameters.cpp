@@ -67,6 +67,7 @@ constexpr CrystalBinding kCrystalBindings[] = {
     {"nucleation.secondary_barrier_ratio", &CP::secondary_barrier_ratio},
     {"nucleation.mg_interfacial_energy_factor", &CP::mg_interfacial_energy_factor},
     {"nucleation.mg_mismatch", &CP::mg_mismatch},
+    {"nucleation.substrate_prefactor", &CP::substrate_prefactor},
     {"growth.rate_constant", &CP::growth_rate_constant},
     {"growth.order", &CP::growth_order},
     {"dissolution.rate_constant", &CP::dissolution_rate_constant},
@@ -90,6 +91,7 @@ struct PhaseBinding {
 constexpr PhaseBinding kPhaseBindings[] = {
     {"WH.nucleation.mg_composition_optimum", &KP::wh, &CP::mg_composition_optimum},
     {"HAP.nucleation.ocp_substrate_prefactor", &KP::hap, &CP::ocp_substrate_prefactor},
+    {"WH.nucleation.hap_substrate_prefactor", &KP::wh, &CP::hap_substrate_prefactor},
 };
 
 constexpr std::size_t kTopLevel = std::size(kBindings);

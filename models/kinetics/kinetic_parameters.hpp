@@ -32,6 +32,8 @@ struct CrystalParameters {
   double mg_composition_optimum =
       0.0;  // y_WH (Mg/(Ca+Mg) of WH); x*: WH only (Mg/(Ca+Mg) of ACP where WH nucleates best)
   double ocp_substrate_prefactor = 0.0;  // 1/(m2 s), per m2 of OCP surface (HAP only: OCP -> HAP)
+  double substrate_prefactor = 0.0;      // 1/(m2 s), per m2 of foreign substrate (substrate.area)
+  double hap_substrate_prefactor = 0.0;  // 1/(m2 s), per m2 of HAP surface (WH only: WH on HAP)
 };
 
 struct KineticParameters {
@@ -65,7 +67,7 @@ struct KineticParameters {
   double nucleation_activation_energy = 0.0;  // J/mol: A_het, A_hom, k_sec
 
   // foreign substrate (vessel walls, dust: the heterogeneous nucleation of Cheng et al. 1988 where
-  // no ACP forms); every crystalline phase nucleates on it with its A_het and contact angle
+  // no ACP forms); each crystalline phase nucleates on it with its own A_sub and contact angle
   double substrate_area = 0.0;  // m2 per kg of water
 
   // growth at high supersaturation

@@ -100,6 +100,8 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
     cp->homogeneous_prefactor *= f_nucleation_t;
     cp->secondary_prefactor *= f_nucleation_t;
     cp->ocp_substrate_prefactor *= f_nucleation_t;
+    cp->substrate_prefactor *= f_nucleation_t;
+    cp->hap_substrate_prefactor *= f_nucleation_t;
   }
   n_quantities_ = quantity_count(chemistry.phase_count());
   l_ref_ = p_.moment_length_scale;
@@ -129,6 +131,7 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
     c.mu0_ref = 3.0 * n_ref_ * ph.molar_volume / (4.0 * kPi * l_ref_ * l_ref_ * l_ref_);
     c.stoich = ph.stoichiometry;
     if (cs.kind == CrystalKind::OCP) ocp_index_ = crystals_.size();
+    if (cs.kind == CrystalKind::HAP) hap_index_ = crystals_.size();
     for (std::size_t k = 0; k < kComponentCount; ++k)
       element_totals_[k] += c.stoich[k] * cs.seed_amount;
     crystals_.push_back(c);
@@ -320,14 +323,28 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
         area_substrate = cr.p.ocp_substrate_prefactor * 4.0 * kPi *
                          rate::smooth_positive(y[2 + 4 * ocp_index_ + 2], 1e-30) *
                          crystals_[ocp_index_].mu0_ref * L * L;
+      // WH also nucleates on HAP surfaces in Mg-rich media (Jang et al. 2015: HAP -> WH in
+      // Mg-containing acidic media; Okazaki & LeGeros 1992: Mg-WH reprecipitates where Mg/Ca is
+      // high): per m2 of HAP, in proportion to the Mg coverage of the HAP surface (the Mg the WH
+      // nucleus needs), with WH's own barrier. Acidity enters through Omega_WH against Omega_HAP.
+      if (hap_index_ < crystals_.size() && cr.p.hap_substrate_prefactor > 0.0) {
+        const Crystal& hap = crystals_[hap_index_];
+        const S theta_hap =
+            rate::competitive_langmuir(a_mg, hap.p.mg_langmuir_constant, a_ca,
+                                       hap.p.ca_langmuir_constant, kStandardConcentration);
+        area_substrate += cr.p.hap_substrate_prefactor * theta_hap * 4.0 * kPi *
+                          rate::smooth_positive(y[2 + 4 * hap_index_ + 2], 1e-30) * hap.mu0_ref *
+                          L * L;
+      }
       // A foreign substrate (vessel walls; Cheng et al. 1988's heterogeneous cells, where no ACP
-      // forms) carries no Mg-ACP terms: A_het A_sub f(f_c B).
-      nucleation =
-          (cr.p.heterogeneous_prefactor * (area_acp * acp_factor + p_.substrate_area) * f_het +
-           area_substrate * f_growth * f_het +
-           cr.p.secondary_prefactor * area_own * f_growth * f_sec +
-           cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom) *
-          f_protein_nucleation;
+      // forms) carries no Mg-ACP terms: A_sub,s A_wall f(f_c B), with each phase's own A_sub,s
+      // (OCP and brushite nucleate there; apatite and WH do not, Cheng et al. 1988).
+      nucleation = (cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_het +
+                    cr.p.substrate_prefactor * p_.substrate_area * f_het +
+                    area_substrate * f_growth * f_het +
+                    cr.p.secondary_prefactor * area_own * f_growth * f_sec +
+                    cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom) *
+                   f_protein_nucleation;
       const S r_crit =
           2.0 * cr.p.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);
       size = sqrt(r_crit * r_crit + p_.minimum_nucleus_radius * p_.minimum_nucleus_radius);

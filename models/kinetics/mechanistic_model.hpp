@@ -133,6 +133,7 @@ class MechanisticModel final : public KineticsModel {
   double atol_scale_;
   std::vector<Crystal> crystals_;
   std::size_t ocp_index_ = kMaxCrystals;  // crystal index of OCP (the substrate of HAP), or none
+  std::size_t hap_index_ = kMaxCrystals;  // crystal index of HAP (a substrate of WH), or none
   std::size_t n_states_;
   std::size_t n_quantities_;
   std::array<double, kComponentCount> element_totals_{};

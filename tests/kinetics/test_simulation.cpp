@@ -37,6 +37,18 @@ struct Outcome {
       return record.data(v)[(sim->output_times().size() - 1) * sim->phases().size() + p];
     return record.data(v)[p];
   }
+  // Largest phosphate held in a phase over the run (mol/kg).
+  double peak_phosphate(const std::string& phase) const {
+    const io::RunLayout& L = sim->layout();
+    const std::size_t v = L.variable_index("solid_element");
+    const std::size_t phases = sim->phases().size();
+    std::size_t p = 0;
+    while (sim->phases()[p] != phase) ++p;
+    double peak = 0.0;
+    for (std::size_t t = 0; t < sim->output_times().size(); ++t)
+      peak = std::max(peak, record.data(v)[(t * phases + p) * 3 + 2]);
+    return peak;
+  }
   double dissolved_end(std::size_t element) const {
     const std::size_t v = sim->layout().variable_index("dissolved_total");
     return record.data(v)[3 * (sim->output_times().size() - 1) + element];
@@ -315,6 +327,30 @@ TEST(Simulation, BrushiteTakesOverFromOcpOnASubstrateWhenMagnesiumIsAdded) {
   EXPECT_GT(none.at_end("final_phase_fraction", "OCP"), 0.5);
   const Outcome mg = run("cheng_cells.yaml", acid, 2);  // Mg 1 mM
   EXPECT_GT(mg.at_end("final_phase_fraction", "DCPD"), 0.9);
+}
+
+TEST(Simulation, ChengHeterogeneousCellsGiveOcpThenApatiteUpToMgCaOneAndBrushiteAbove) {
+  // Cheng, Grabher & LeGeros 1988 (Magnesium 7:123): at Ca 1 mM no amorphous phase forms and
+  // crystals nucleate on the vessel walls: OCP, turning into apatite, for Mg/Ca <= 1; brushite for
+  // Mg/Ca > 1; never whitlockite. The shipped cells (Ca 1 / P 20 mM, pH 7.0, 37 C, 21 d, full
+  // speciation) at Mg/Ca 0, 0.5, 1, 2, 3: Mg blocks OCP growth (alpha ~ 1/sigma), not brushite's.
+  const double mg_over_ca[] = {0.0, 0.5, 1.0, 2.0, 3.0};
+  for (std::size_t point = 0; point < 5; ++point) {
+    SCOPED_TRACE("Mg/Ca " + std::to_string(mg_over_ca[point]));
+    const Outcome o = run("cheng_cells.yaml", {}, point);
+    EXPECT_EQ(o.scalar("initial_acp_amount"), 0.0);
+    EXPECT_LT(o.at_end("final_phase_fraction", "WH"), 0.05);
+    if (mg_over_ca[point] <= 1.0) {
+      // OCP is the first crystalline phase, apatite grows on it.
+      EXPECT_GT(o.peak_phosphate("OCP"), 10.0 * o.peak_phosphate("DCPD"));
+      EXPECT_GT(o.at_end("final_phase_fraction", "OCP") + o.at_end("final_phase_fraction", "HAP"),
+                0.9);
+      EXPECT_GT(o.at_end("final_phase_fraction", "HAP"), 0.4);
+    } else {
+      EXPECT_GT(o.at_end("final_phase_fraction", "DCPD"), 0.9);
+      EXPECT_LT(o.peak_phosphate("OCP"), 0.01 * o.peak_phosphate("DCPD"));
+    }
+  }
 }
 
 TEST(Simulation, NewberyiteFormsFromACalciumFreeMagnesiumPhosphateSolution) {
