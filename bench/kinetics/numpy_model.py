@@ -171,7 +171,15 @@ class NumpyModel:
                 J = (p[pre + "nucleation.heterogeneous_prefactor"] * area_acp * acp_factor * nf(fc * B)
                      + p[pre + "nucleation.secondary_prefactor"] * area_own * fg
                      * nf(p[pre + "nucleation.secondary_barrier_ratio"] * B)
-                     + p[pre + "nucleation.homogeneous_prefactor"] * 1e-3 * nf(B))
+                     + p[pre + "nucleation.homogeneous_prefactor"] * 1e-3 * nf(B)
+                     + p[pre + "nucleation.substrate_prefactor"] * p["substrate.area"] * nf(fc * B))
+                if name == "WH" and "HAP" in self.cnames:
+                    # WH on HAP surfaces, in proportion to the Mg coverage of HAP (docs/model.md §3.4)
+                    h = self.cnames.index("HAP")
+                    kh = p["HAP.mg.langmuir_constant"] * C0 * amg
+                    theta_hap = kh / (1 + kh + p["HAP.mg.calcium_langmuir_constant"] * C0 * aca)
+                    area_hap = 4 * np.pi * smooth_positive(y[2 + 4 * h + 2], 1e-30) * self.mu0ref[h] * L * L
+                    J += p["WH.nucleation.hap_substrate_prefactor"] * theta_hap * area_hap * fg * nf(fc * B)
                 rc = 2 * gamma0 * gf * v / (self.kT * lnO)
                 size = np.sqrt(rc * rc + p["numerics.minimum_nucleus_radius"] ** 2)
             j, g, l = J / self.mu0ref[c], G / L, size / L
