@@ -126,7 +126,7 @@ void bind_fit(py::module_& m) {
   m.def(
       "fit_problem",
       [](const std::string& problem, const std::string& output, int threads, long starts,
-         long long seed, py::object profiles, bool overwrite) {
+         long long seed, py::object profiles, bool overwrite, py::object sample) {
         fit::FitRunOptions o;
         o.output = output;
         o.overwrite = overwrite;
@@ -134,6 +134,7 @@ void bind_fit(py::module_& m) {
         if (starts > 0) o.starts = static_cast<std::size_t>(starts);
         if (seed >= 0) o.seed = static_cast<std::uint64_t>(seed);
         if (!profiles.is_none()) o.profiles = profiles.cast<bool>();
+        if (!sample.is_none()) o.sample = sample.cast<bool>();
         fit::FitOutcome out;
         {
           const CoreLock lock;  // reads scenario and database files (single-threaded parsing)
@@ -201,10 +202,27 @@ void bind_fit(py::module_& m) {
         d["parameter_set"] = out.parameter_set_path;
         d["parameter_set_text"] = fit::parameter_set_yaml(*out.prepared, r);
         d["problem"] = problem_info(*out.prepared);
+        if (r.sampled) {
+          // The kept samples (after burn-in and thinning), in natural units as in the fit file.
+          const optimize::SamplerResult& sr = r.sampling;
+          const std::size_t ns = sr.steps.size(), nw = sr.walkers;
+          py::array_t<double> chain({ns, nw, n});
+          double* c = chain.mutable_data();
+          for (std::size_t i = 0; i < ns * nw; ++i)
+            for (std::size_t j = 0; j < n; ++j)
+              c[i * n + j] = fit::from_scaled(p.parameters[j], sr.chain[i * n + j]);
+          d["chain"] = chain;
+          d["chain_log_posterior"] = matrix(sr.log_density, ns, nw);
+          d["chain_steps"] = std::vector<std::size_t>(sr.steps);
+          d["acceptance_fraction"] = sr.acceptance_fraction;
+          d["autocorrelation_time"] = vector(sr.autocorrelation_time);
+          d["burn_in"] = 0;  // the chain starts after the sampler's burn-in
+        }
         return d;
       },
       py::arg("problem"), py::arg("output") = "", py::arg("threads") = 0, py::arg("starts") = 0,
       py::arg("seed") = -1, py::arg("profiles") = py::none(), py::arg("overwrite") = false,
+      py::arg("sample") = py::none(),
       "Fit a calibration problem file (the entry point of `calcikin fit`).");
 
   py::class_<FitProblemHandle>(m, "FitProblem")

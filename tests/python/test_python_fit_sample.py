@@ -1,6 +1,8 @@
 """Posterior sampling from Python: calcikin.fit.sample_emcee (emcee on the C++ log-posterior of
 ck.Problem). On a one-condition problem whose posterior is close to Gaussian on the fit scale, the
-chain's mean and sd agree with the fit's Laplace approximation; a chain feeds FitResult.predict."""
+chain's mean and sd agree with the fit's Laplace approximation and with the C++ sampler of
+`calcikin fit --sample` (ck.fit(sample=True)), whose chain carries the same log-posterior; a chain
+feeds FitResult.predict."""
 import shutil
 from pathlib import Path
 
@@ -25,6 +27,7 @@ parameters:
   - {name: autocatalytic.k0, scale: log10, bounds: [1e-9 1/s, 1e-4 1/s]}
   - {name: autocatalytic.k1, scale: log10, bounds: [1e-6 1/s, 1e-2 1/s]}
 fit: {starts: 2, seed: 3, max_iterations: 50}
+sampling: {walkers: 8, steps: 250, burn: 50, seed: 5}
 """
 
 
@@ -82,3 +85,24 @@ def test_predictions_draw_from_an_attached_chain(fitted, samples, problem_file):
     p = with_chain.predict(problem_file.parent / "t50_auto.yaml", n_draws=10, seed=1, variables=["t50"])
     assert p.attrs["draws_from"] == "chain"
     assert float(p.t50_lower) <= float(p.t50_median) <= float(p.t50_upper)
+
+
+def test_the_cpp_sampler_agrees_with_emcee_on_the_same_posterior(problem_file, fitted, samples, tmp_path):
+    cpp = ck.fit(problem_file, output=tmp_path / "fit.h5", threads=2, sample=True)
+    chain = cpp.chain  # kept samples (after burn-in) x walkers x parameters, SI
+    assert chain.shape == (200, 8, 2) and cpp.burn_in == 0
+    assert 0.2 < cpp.raw["acceptance_fraction"] < 0.9
+    # the same log-posterior: ck.Problem at the C++ chain's points gives the C++ values
+    pb = ck.Problem(problem_file)
+    last = np.log10(chain[-1])
+    np.testing.assert_allclose(pb.log_posterior(last), cpp.chain_log_posterior[-1], rtol=1e-9)
+    # mean and sd of the two samplers' chains agree (within their Monte Carlo error)
+    x_cpp = np.log10(chain.reshape(-1, 2))
+    x_py = samples["chain_scaled"].values[50:].reshape(-1, 2)
+    sd = np.sqrt(np.diag(fitted.covariance))
+    np.testing.assert_allclose(x_cpp.mean(axis=0), x_py.mean(axis=0), atol=0.4 * sd.max())
+    np.testing.assert_allclose(x_cpp.std(axis=0), x_py.std(axis=0), rtol=0.35)
+    # the fit file's chain comes back through ck.open_fit, and predictions draw from it
+    again = ck.open_fit(tmp_path / "fit.h5")
+    np.testing.assert_allclose(again.chain, chain, rtol=1e-14)
+    assert again.burn_in == 0 and again.draws(5, seed=1)[1] == "chain"

@@ -345,16 +345,19 @@ class FitResult:
 
 def fit(problem, output: str | os.PathLike | None = None, *, threads: int = 0,
         starts: int | None = None, seed: int | None = None, profiles: bool | None = None,
-        overwrite: bool = False) -> FitResult:
+        sample: bool | None = None, overwrite: bool = False) -> FitResult:
     """Fit the calibration problem file ``problem``.
 
     ``output``: write the HDF5 result file (and a parameter-set YAML beside it), as
-    ``calcikin fit -o``. ``starts``, ``seed``, ``profiles`` override the problem's ``fit:``
-    settings. Bad problem files raise :class:`calcikin.ScenarioError` with the CLI's message.
+    ``calcikin fit -o``. ``starts``, ``seed``, ``profiles``, ``sample`` override the problem's
+    ``fit:`` settings; ``sample=True`` runs the C++ ensemble sampler (``sampling:`` settings) after
+    the fit, as ``calcikin fit --sample``: ``chain`` (kept samples x walkers x parameters, SI),
+    ``chain_log_posterior``, ``acceptance_fraction`` and ``autocorrelation_time`` in ``raw``, and
+    :meth:`FitResult.predict` draws from the chain. Bad problem files raise :class:`calcikin.ScenarioError` with the CLI's message.
     """
     d = _calcikin.fit_problem(os.fspath(problem), "" if output is None else os.fspath(output),
                               int(threads), int(starts or 0), -1 if seed is None else int(seed),
-                              profiles, bool(overwrite))
+                              profiles, bool(overwrite), sample)
     fields = {k: d[k] for k in FitResult.__dataclass_fields__ if k in d and k != "raw"}
     return FitResult(**fields, raw=d)
 
