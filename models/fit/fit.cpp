@@ -67,6 +67,14 @@ std::unique_ptr<optimize::LogDensity> make_log_posterior(const PreparedFit& fit,
   return std::make_unique<LogPosterior>(fit, fd_step);
 }
 
+FitSettings::Method resolved_method(const CalibrationProblem& p) {
+  if (p.settings.method != FitSettings::Method::Auto) return p.settings.method;
+  for (const Measurement& m : p.measurements)
+    if (p.observables[m.observable].kind != ObservableKind::FinalPhase)
+      return FitSettings::Method::LevenbergMarquardt;
+  return FitSettings::Method::NelderMead;
+}
+
 FitResult run(const PreparedFit& fit, const FitOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   const CalibrationProblem& p = fit.problem();
@@ -84,11 +92,17 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
   lso.function_tolerance = 1e-8;
   lso.gradient_tolerance = 1e-8;
   lso.parameter_tolerance = 1e-8;
+  out.method = resolved_method(p);
+  if (out.method == FitSettings::Method::NelderMead)
+    lso.method = optimize::LeastSquaresOptions::Method::NelderMead;
   if (options.progress)
-    options.progress("fit: " + std::to_string(starts) + " starts, " + std::to_string(n) +
-                     " parameters, " + std::to_string(p.measurements.size()) + " measurements, " +
-                     std::to_string(p.conditions.size()) + " conditions, " +
-                     std::to_string(out.threads) + " threads");
+    options.progress(
+        std::string("fit: ") +
+        (out.method == FitSettings::Method::NelderMead ? "Nelder-Mead" : "Levenberg-Marquardt") +
+        ", " + std::to_string(starts) + " starts, " + std::to_string(n) + " parameters, " +
+        std::to_string(p.measurements.size()) + " measurements, " +
+        std::to_string(p.conditions.size()) + " conditions, " + std::to_string(out.threads) +
+        " threads");
   out.multistart = optimize::multistart(fit.factory(options.fd_step), starts, out.seed, lso,
                                         fit.nominal(), out.threads);
   const optimize::LeastSquaresResult& best = out.multistart.starts[out.multistart.best];
@@ -474,9 +488,12 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
     io::h5::write_attribute(root, "program_version", std::string(CALCIKIN_VERSION));
     io::h5::write_attribute(root, "git_commit", std::string(CALCIKIN_GIT_COMMIT));
     io::h5::write_attribute(root, "sundials_version", std::string(CALCIKIN_SUNDIALS_VERSION));
-    io::h5::write_attribute(root, "optimizer",
-                            std::string("Ceres Solver trust-region "
-                                        "Levenberg-Marquardt, bounded"));
+    io::h5::write_attribute(
+        root, "optimizer",
+        std::string(res.method == FitSettings::Method::NelderMead
+                        ? "Nelder-Mead simplex (Gao & Han 2012 coefficients), bounded by "
+                          "projection"
+                        : "Ceres Solver trust-region Levenberg-Marquardt, bounded"));
     io::h5::write_attribute(
         root, "gradient",
         std::string(p.settings.gradient == FitSettings::Gradient::Sensitivities

@@ -57,10 +57,16 @@ struct FitResult {
   Prediction best;
   std::uint64_t seed = 0;
   int threads = 0;
+  FitSettings::Method method = FitSettings::Method::LevenbergMarquardt;  // as run (auto resolved)
   double seconds = 0.0;
 };
 
 FitResult run(const PreparedFit& fit, const FitOptions& options);
+
+// fit.method resolved: `auto` is Nelder-Mead when every measurement is a categorical phase
+// outcome (its likelihood is flat where one phase dominates: no gradient to follow), else
+// Levenberg-Marquardt.
+FitSettings::Method resolved_method(const CalibrationProblem& problem);
 
 // The log posterior the sampler draws from (fit::Posterior, models/fit/posterior.hpp: the noise
 // models as written plus the priors on the fit scale), as a solver/optimize LogDensity; -infinity

@@ -605,6 +605,12 @@ CalibrationProblem load_problem_text(const std::string& text, const std::string&
                                 ? FitSettings::Gradient::Sensitivities
                                 : FitSettings::Gradient::FiniteDifferences;
     if (auto s = f->get("sample")) p.settings.sample = s->boolean();
+    if (auto s = f->get("method")) {
+      const std::string m = s->choice({"auto", "levenberg_marquardt", "nelder_mead"});
+      p.settings.method = m == "auto"                  ? FitSettings::Method::Auto
+                          : m == "levenberg_marquardt" ? FitSettings::Method::LevenbergMarquardt
+                                                       : FitSettings::Method::NelderMead;
+    }
     if (auto s = f->get("rtol")) {
       p.settings.rtol = s->number();
       if (!(p.settings.rtol > 0.0 && p.settings.rtol < 1e-2)) s->fail("rtol must lie in (0, 0.01)");

@@ -106,6 +106,9 @@ struct FitSettings {
   // or central differences of whole simulations.
   enum class Gradient { Sensitivities, FiniteDifferences } gradient = Gradient::Sensitivities;
   bool sample = false;  // posterior sampling after the fit (`fit.sample`, `--sample`)
+  // Local method (`fit.method`): auto = Levenberg-Marquardt, or Nelder-Mead when no measurement
+  // has a usable gradient (only categorical phase outcomes).
+  enum class Method { Auto, LevenbergMarquardt, NelderMead } method = Method::Auto;
 };
 
 // `sampling:` settings of the affine-invariant ensemble sampler (solver/optimize/ensemble_sampler).

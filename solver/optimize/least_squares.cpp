@@ -11,6 +11,8 @@
 #include <numeric>
 #include <random>
 
+#include "solver/optimize/nelder_mead.hpp"
+
 namespace calcikin::optimize {
 
 namespace {
@@ -53,6 +55,50 @@ double cost_at(ResidualProblem& p, const std::vector<double>& x) {
   return std::isfinite(c) ? c : std::numeric_limits<double>::infinity();
 }
 
+// Nelder-Mead over the free coordinates (all but `fixed`) from out.x, which it replaces.
+void run_nelder_mead(ResidualProblem& p, const LeastSquaresOptions& o, long fixed,
+                     LeastSquaresResult& out) {
+  const std::size_t n = p.parameter_count();
+  std::vector<std::size_t> free;
+  for (std::size_t i = 0; i < n; ++i)
+    if (static_cast<long>(i) != fixed) free.push_back(i);
+  NelderMeadOptions no;
+  std::vector<double> z0;
+  for (std::size_t i : free) {
+    no.lower.push_back(o.lower.empty() ? -1e300 : o.lower[i]);
+    no.upper.push_back(o.upper.empty() ? 1e300 : o.upper[i]);
+    z0.push_back(out.x[i]);
+  }
+  // Iterations of Levenberg-Marquardt and of the simplex are not comparable: the simplex gets
+  // max_iterations x (free + 1) evaluations, about max_iterations simplex restarts' worth.
+  no.max_evaluations = o.max_iterations * static_cast<int>(free.size() + 1) * 2;
+  double span = 0.0;
+  for (std::size_t k = 0; k < free.size(); ++k) span = std::max(span, no.upper[k] - no.lower[k]);
+  no.x_tolerance = std::max(1e-8, o.parameter_tolerance * 100.0 * span);
+  no.f_tolerance = std::max(1e-12, o.function_tolerance);
+  std::vector<double> x = out.x;
+  std::vector<double> r(p.residual_count());
+  const auto t0 = std::chrono::steady_clock::now();
+  auto f = [&](const double* z) {
+    for (std::size_t k = 0; k < free.size(); ++k) x[free[k]] = z[k];
+    if (!p.evaluate(x.data(), r.data(), nullptr)) return std::numeric_limits<double>::infinity();
+    double c = 0.0;
+    for (double v : r) c += 0.5 * v * v;
+    out.trace_cost.push_back(c);
+    out.trace_seconds.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return std::isfinite(c) ? c : std::numeric_limits<double>::infinity();
+  };
+  const NelderMeadResult nm = nelder_mead(f, z0, no);
+  for (std::size_t k = 0; k < free.size(); ++k) out.x[free[k]] = nm.x[k];
+  out.iterations = nm.iterations;
+  out.evaluations = nm.evaluations;
+  out.converged = nm.converged;
+  out.message = "Nelder-Mead: " + nm.message;
+  out.cost = cost_at(p, out.x);
+  out.usable = std::isfinite(out.cost);
+}
+
 // One Ceres solve; `fixed` >= 0 holds that coordinate at its start value.
 LeastSquaresResult run_ceres(ResidualProblem& p, const std::vector<double>& x0,
                              const LeastSquaresOptions& o, long fixed) {
@@ -65,12 +111,14 @@ LeastSquaresResult run_ceres(ResidualProblem& p, const std::vector<double>& x0,
     if (!o.lower.empty()) out.x[i] = std::max(out.x[i], o.lower[i]);
     if (!o.upper.empty()) out.x[i] = std::min(out.x[i], o.upper[i]);
   }
+  if (o.method == LeastSquaresOptions::Method::NelderMead) {
+    run_nelder_mead(p, o, fixed, out);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+  }
   ceres::Problem problem;
-  ceres::LossFunction* loss = nullptr;
-  if (o.loss == LeastSquaresOptions::Loss::Huber) loss = new ceres::HuberLoss(o.loss_scale);
-  if (o.loss == LeastSquaresOptions::Loss::Cauchy) loss = new ceres::CauchyLoss(o.loss_scale);
   double* x = out.x.data();
-  problem.AddResidualBlock(new CostAdapter(p, &out.evaluations), loss, x);
+  problem.AddResidualBlock(new CostAdapter(p, &out.evaluations), nullptr, x);
   for (std::size_t i = 0; i < n; ++i) {
     if (!o.lower.empty()) problem.SetParameterLowerBound(x, static_cast<int>(i), o.lower[i]);
     if (!o.upper.empty()) problem.SetParameterUpperBound(x, static_cast<int>(i), o.upper[i]);

@@ -1,6 +1,7 @@
 #pragma once
 // Bounded nonlinear least squares for `calcikin fit`: Ceres Solver's trust-region
-// Levenberg-Marquardt (Agarwal, Mierle et al., http://ceres-solver.org) on min 1/2 sum r_i(x)^2
+// Levenberg-Marquardt (Agarwal, Mierle et al., http://ceres-solver.org), or bounded Nelder-Mead
+// where there is no gradient, on min 1/2 sum r_i(x)^2
 // subject to lower <= x <= upper, seeded Latin-hypercube multistart, the Laplace (Gauss-Newton
 // Fisher) covariance at the optimum with its eigen-directions, and profile likelihoods (Raue et al.
 // 2009, Bioinformatics 25:1923). Generic numerics: the residuals and their Jacobian come from a
@@ -34,16 +35,18 @@ struct LeastSquaresOptions {
   double function_tolerance = 1e-10;
   double gradient_tolerance = 1e-10;
   double parameter_tolerance = 1e-10;
-  enum class Loss { None, Huber, Cauchy } loss = Loss::None;  // robust loss on each residual
-  double loss_scale = 1.0;
+  // Local method: Ceres' trust-region Levenberg-Marquardt (needs the Jacobian) or bounded
+  // Nelder-Mead on the cost 1/2 sum r^2 (solver/optimize/nelder_mead; no Jacobian evaluated), for
+  // objectives without a usable gradient. A robust loss: wrap the problem in RobustResiduals.
+  enum class Method { LevenbergMarquardt, NelderMead } method = Method::LevenbergMarquardt;
 };
 
 struct LeastSquaresResult {
   std::vector<double> x0;  // start
   std::vector<double> x;   // end
-  double cost = 0.0;       // 1/2 sum r^2 at x (without the robust loss)
+  double cost = 0.0;       // 1/2 sum r^2 at x
   int iterations = 0;
-  int evaluations = 0;  // residual (with Jacobian) evaluations
+  int evaluations = 0;  // residual evaluations (with the Jacobian for Levenberg-Marquardt)
   bool converged = false;
   bool usable = false;  // finite cost (the solver may stop at its iteration limit)
   std::string message;

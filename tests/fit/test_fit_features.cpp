@@ -1,5 +1,6 @@
 // Whole-fit features of `calcikin fit` on the autocatalytic T50 model: posterior sampling into the
-// fit file (natural units, dimension scales, reproducible with the seed for any thread count).
+// fit file (natural units, dimension scales, reproducible with the seed for any thread count);
+// the derivative-free method chosen for categorical-only problems.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "models/fit/fit.hpp"
+#include "solver/input/input_error.hpp"
 #include "solver/io/hdf5_util.hpp"
 #include "tests/fit/test_folder.hpp"
 
@@ -110,4 +112,61 @@ TEST(FitSampling, ThePosteriorChainIsWrittenInNaturalUnitsWithItsDimensionsAndIs
   const std::vector<double> lp_file = read_doubles(file.get(), "chain_log_posterior");
   std::vector<double> x0(a.result.sampling.chain.begin(), a.result.sampling.chain.begin() + 2);
   EXPECT_NEAR(lp_file[0], post->log_density(x0.data()), 1e-9);
+}
+
+namespace {
+
+// Only phase outcomes: at 6 h one replicate saw ACP, the other HAP. The likelihood is highest
+// where both are equally likely, i.e. where the crystalline share is one half at 6 h.
+const std::string kCategorical = R"(schema: calcikin/calibration/1
+conditions:
+  - {id: mid, scenario: t50_auto.yaml, set: {time.end: 6 h}}
+observables:
+  - {id: phase, expr: final_phase, noise: categorical, temperature: 0.5}
+measurements: outcomes.csv
+parameters:
+  - {name: autocatalytic.k1, scale: log10, bounds: [1e-6 1/s, 1e-2 1/s]}
+fit: {starts: 3, seed: 2}
+)";
+
+}  // namespace
+
+TEST(FitNelderMead, ACategoricalOnlyProblemIsFittedDerivativeFreeToItsKnownOptimum) {
+  Folder f("categorical");
+  std::ofstream(f.dir / "outcomes.csv")
+      << "condition,observable,value\nmid,phase,ACP\nmid,phase,HAP\n";
+  std::ofstream(f.dir / "cat.yaml") << kCategorical;
+  const auto problem = fit::load_problem((f.dir / "cat.yaml").string());
+  EXPECT_EQ(fit::resolved_method(problem), fit::FitSettings::Method::NelderMead);
+  fit::FitRunOptions o;
+  o.threads = 1;
+  const fit::FitOutcome out = fit::fit_problem((f.dir / "cat.yaml").string(), o);
+  EXPECT_EQ(out.result.method, fit::FitSettings::Method::NelderMead);
+  const optimize::LeastSquaresResult& best =
+      out.result.multistart.starts[out.result.multistart.best];
+  EXPECT_TRUE(best.converged) << best.message;
+  // Both outcomes equally likely at the optimum: p = 1/2 each, cost 2 x ln 2.
+  EXPECT_NEAR(out.result.best.simulated[0], 0.5, 2e-3);
+  EXPECT_NEAR(out.result.best.simulated[1], 0.5, 2e-3);
+  EXPECT_NEAR(out.result.cost, 2.0 * std::log(2.0), 1e-5);
+
+  // Asked for explicitly, and the automatic choice stays Levenberg-Marquardt with any
+  // differentiable datum.
+  std::string text = kCategorical;
+  text.replace(text.find("seed: 2}"), 8, "seed: 2, method: levenberg_marquardt}");
+  std::ofstream(f.dir / "lm.yaml") << text;
+  EXPECT_EQ(fit::resolved_method(fit::load_problem((f.dir / "lm.yaml").string())),
+            fit::FitSettings::Method::LevenbergMarquardt);
+  EXPECT_EQ(fit::resolved_method(fit::load_problem(f.problem())),
+            fit::FitSettings::Method::LevenbergMarquardt);
+  text.replace(text.find("levenberg_marquardt"), 19, "simplex");
+  std::ofstream(f.dir / "bad.yaml") << text;
+  try {
+    fit::load_problem((f.dir / "bad.yaml").string());
+    FAIL() << "no error for method: simplex";
+  } catch (const input::InputError& e) {
+    EXPECT_EQ(e.where().line, 9);
+    EXPECT_NE(std::string(e.what()).find('^'), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nelder_mead"), std::string::npos) << e.what();
+  }
 }
