@@ -7,6 +7,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <omp.h>
+
+#include <algorithm>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -113,11 +117,24 @@ void check_length(const Array& x, std::size_t n) {
     throw py::value_error("x must be a 1-D array of " + std::to_string(n) + " parameters");
 }
 
-// One evaluator per Python object; calls are serialised (the GIL is released while it runs).
+// One evaluator per Python object (plus one per extra thread for batches of points); calls are
+// serialised (the GIL is released while it runs).
 struct FitProblemHandle {
   std::shared_ptr<const fit::PreparedFit> prepared;
   std::unique_ptr<fit::Posterior> posterior;
+  std::vector<std::unique_ptr<fit::Posterior>> workers;  // [0] unused: the posterior above
+  double fd_step = 1e-4;
+  std::optional<fit::FitSettings::Gradient> gradient;
+  int threads = 0;  // for batches: 0 = OpenMP's default
   std::mutex mutex;
+
+  fit::Posterior& worker(std::size_t t) { return t == 0 ? *posterior : *workers[t]; }
+  // Evaluators for `count` threads (made once, serially: each runs one prediction).
+  void ensure_workers(std::size_t count) {
+    if (workers.empty()) workers.emplace_back();
+    while (workers.size() < count)
+      workers.push_back(std::make_unique<fit::Posterior>(prepared, fd_step, gradient));
+  }
 };
 
 }  // namespace
@@ -226,7 +243,8 @@ void bind_fit(py::module_& m) {
       "Fit a calibration problem file (the entry point of `calcikin fit`).");
 
   py::class_<FitProblemHandle>(m, "FitProblem")
-      .def(py::init([](const std::string& problem, const std::string& gradient, double fd_step) {
+      .def(py::init([](const std::string& problem, const std::string& gradient, double fd_step,
+                       int threads) {
              std::optional<fit::FitSettings::Gradient> g;
              if (gradient == "sensitivities")
                g = fit::FitSettings::Gradient::Sensitivities;
@@ -241,9 +259,13 @@ void bind_fit(py::module_& m) {
              const py::gil_scoped_release release;
              h->prepared = fit::PreparedFit::prepare(fit::load_problem(problem));
              h->posterior = std::make_unique<fit::Posterior>(h->prepared, fd_step, g);
+             h->fd_step = fd_step;
+             h->gradient = g;
+             h->threads = threads;
              return h;
            }),
-           py::arg("problem"), py::arg("gradient") = "", py::arg("fd_step") = 1e-4)
+           py::arg("problem"), py::arg("gradient") = "", py::arg("fd_step") = 1e-4,
+           py::arg("threads") = 0)
       .def_property_readonly("info",
                              [](const FitProblemHandle& h) { return problem_info(*h.prepared); })
       .def_property_readonly(
@@ -282,11 +304,23 @@ void bind_fit(py::module_& m) {
               const CoreLock lock;
               const py::gil_scoped_release release;
               const std::lock_guard<std::mutex> guard(h.mutex);
+              // Rows in parallel, one evaluator per thread (each row is independent).
+              const int threads = std::max(
+                  1,
+                  std::min(h.threads > 0 ? h.threads : omp_get_max_threads(), static_cast<int>(k)));
+              h.ensure_workers(static_cast<std::size_t>(threads));
+              const double* data = x.data();
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
               for (std::size_t i = 0; i < k; ++i) {
-                const double* xi = x.data() + i * n;
-                out[i] = which == "prior"        ? fit::log_prior(*h.prepared, xi)
-                         : which == "likelihood" ? h.posterior->log_likelihood(xi)
-                                                 : h.posterior->log_posterior(xi);
+                const double* xi = data + i * n;
+                fit::Posterior& post = h.worker(static_cast<std::size_t>(omp_get_thread_num()));
+                try {
+                  out[i] = which == "prior"        ? fit::log_prior(*h.prepared, xi)
+                           : which == "likelihood" ? post.log_likelihood(xi)
+                                                   : post.log_posterior(xi);
+                } catch (...) {
+                  out[i] = -std::numeric_limits<double>::infinity();
+                }
               }
             }
             return vector(out);

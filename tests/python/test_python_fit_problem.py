@@ -108,3 +108,14 @@ def test_a_bad_problem_file_raises_scenario_error(tmp_path):
     with pytest.raises(ck.ScenarioError) as e:
         ck.Problem(path)
     assert "^" in str(e.value)
+
+
+def test_rows_evaluated_in_parallel_equal_the_serial_ones(problem):
+    parallel = ck.Problem(problem.file, threads=2)
+    X = problem.nominal + 0.05 * np.random.default_rng(1).standard_normal((6, 2))
+    X[3] = problem.upper + 1.0  # outside: -inf in any thread
+    serial = np.array([problem.log_posterior(x) for x in X])
+    np.testing.assert_array_equal(parallel.log_posterior(X), serial)
+    np.testing.assert_array_equal(parallel.log_likelihood(X[:3]), [problem.log_likelihood(x) for x in X[:3]])
+    with pytest.raises(ValueError, match="threads"):
+        ck.Problem(problem.file, threads=0)

@@ -47,15 +47,20 @@ class Problem:
     * :meth:`log_likelihood` (data only, with the noise models' constants), :meth:`log_prior` and
       :meth:`log_posterior` = their sum: the density of x on the fit scale (a parameter without a
       prior is uniform on its fit scale; a prior on the SI value includes |d theta/d x|). These
-      return -inf outside the bounds or where a simulation fails, as samplers expect.
+      return -inf outside the bounds or where a simulation fails, as samplers expect. Given a
+      (k, n) array they return k values, the rows evaluated in parallel over ``threads`` OpenMP
+      threads (default: OMP_NUM_THREADS or all cores), one evaluator per thread.
 
     Wrong lengths and values outside the bounds raise ValueError; a failed simulation raises
     :class:`calcikin.SolverError` from :meth:`residuals`, :meth:`cost`, :meth:`gradient` and
     :meth:`jacobian`. Bad problem files raise :class:`calcikin.ScenarioError` (file:line:col).
     """
 
-    def __init__(self, problem: str | os.PathLike, *, gradient: str | None = None, fd_step: float = 1e-4):
-        self._native = _calcikin.FitProblem(os.fspath(problem), gradient or "", float(fd_step))
+    def __init__(self, problem: str | os.PathLike, *, gradient: str | None = None, fd_step: float = 1e-4,
+                 threads: int | None = None):
+        if threads is not None and (isinstance(threads, bool) or int(threads) < 1):
+            raise ValueError(f"threads must be an int >= 1, not {threads!r}")
+        self._native = _calcikin.FitProblem(os.fspath(problem), gradient or "", float(fd_step), int(threads or 0))
         info = self._native.info
         self._info = info
         self.file: str = info["problem_file"]
@@ -476,10 +481,12 @@ def open_fit(path: str | os.PathLike) -> FitResult:
 
 
 def sample_emcee(problem, n_walkers: int = 16, n_steps: int = 500, *, seed: int | None = None,
-                 x0=None, spread=None, burn_in: int | None = None, progress: bool = False):
+                 x0=None, spread=None, burn_in: int | None = None, progress: bool = False,
+                 threads: int | None = None):
     """Posterior samples of a calibration problem with emcee (Foreman-Mackey et al. 2013, PASP
     125:306), the affine-invariant ensemble sampler, on the C++ log-posterior
-    (:meth:`Problem.log_posterior`: all walkers of a step in one call).
+    (:meth:`Problem.log_posterior`: all walkers of a step in one call, in parallel over the
+    problem's threads; ``threads`` when ``problem`` is a file).
 
     ``problem``: a :class:`Problem` or a problem file. The walkers start in a small Gaussian ball
     around ``x0`` (fit scale; default the problem's catalogue defaults; pass ``result.scaled`` of a
@@ -494,7 +501,7 @@ def sample_emcee(problem, n_walkers: int = 16, n_steps: int = 500, *, seed: int 
     except ImportError as e:  # pragma: no cover
         raise ImportError("sample_emcee needs emcee: pip install emcee") from e
     import xarray as xr
-    pb = problem if isinstance(problem, Problem) else Problem(problem)
+    pb = problem if isinstance(problem, Problem) else Problem(problem, threads=threads)
     n = pb.n_parameters
     if int(n_walkers) < 2 * n:
         raise ValueError(f"emcee needs at least 2 x {n} walkers, not {n_walkers}")
