@@ -11,6 +11,7 @@
 #include "models/kinetics/acp_equilibration.hpp"
 #include "models/kinetics/autocatalytic_model.hpp"
 #include "models/kinetics/mechanistic_model.hpp"
+#include "models/kinetics/memo_chemistry.hpp"
 #include "models/kinetics/parameter_catalogue.hpp"
 #include "models/kinetics/speciator_chemistry.hpp"
 #include "models/kinetics/trajectory.hpp"
@@ -493,6 +494,7 @@ struct TrajectoryEvaluator::Impl final : private kinetics::ObservationSink {
 
   kinetics::KineticsModel& build(const PointInputs& in) {
     const kinetics::KineticParameters& params = in.kinetics;
+    memo_.reset();
     fill_totals(in);
     thermo::Speciator& speciator = chemistry_.speciator();
     for (std::size_t i = 0; i < sim_.thermo_slots_.size(); ++i) {
@@ -567,7 +569,7 @@ struct TrajectoryEvaluator::Impl final : private kinetics::ObservationSink {
     // ---- model
     const scenario::SolverSpec& solver = sim_.scenario_.solver;
     if (sim_.autocatalytic_) {
-      kinetics::AutocatalyticSetup a;
+      kinetics::AutocatalyticSetup& a = auto_setup_;
       a.dissolved = dissolved;
       a.acp_phase = 0;
       a.crystal_phase = 1;
@@ -577,7 +579,7 @@ struct TrajectoryEvaluator::Impl final : private kinetics::ObservationSink {
       a.atol = solver.atol_scale;
       model_ = std::make_unique<kinetics::AutocatalyticModel>(chemistry_, a);
     } else {
-      kinetics::MechanisticSetup m;
+      kinetics::MechanisticSetup& m = mech_setup_;
       m.temperature = in.temperature;
       m.dissolved = dissolved;
       m.acp_phase = 0;
@@ -592,6 +594,22 @@ struct TrajectoryEvaluator::Impl final : private kinetics::ObservationSink {
       model_ = std::move(mech);
     }
     return *model_;
+  }
+
+  // The model of the last build() with other kinetic parameters (sensitivities).
+  std::unique_ptr<kinetics::KineticsModel> rebuild(const kinetics::KineticParameters& p) {
+    if (model_ == nullptr) throw std::logic_error("model_with_parameters before build_model");
+    const scenario::SolverSpec& solver = sim_.scenario_.solver;
+    if (sim_.autocatalytic_) {
+      kinetics::AutocatalyticSetup a = auto_setup_;
+      a.parameters = p;
+      return std::make_unique<kinetics::AutocatalyticModel>(memo_, a);
+    }
+    kinetics::MechanisticSetup m = mech_setup_;
+    m.parameters = p;
+    auto mech = std::make_unique<kinetics::MechanisticModel>(memo_, m);
+    mech->set_steady_stop(solver.stop_when_steady, solver.steady_tolerance);
+    return mech;
   }
 
   void run(const PointInputs& in, io::RunRecord& out) {
@@ -649,6 +667,9 @@ struct TrajectoryEvaluator::Impl final : private kinetics::ObservationSink {
   std::vector<kinetics::CrystalSetup> crystals_;
   std::vector<kinetics::CrystalKind> crystal_kinds_;  // per phase (ACP's entry unused)
   std::unique_ptr<kinetics::KineticsModel> model_;
+  kinetics::AutocatalyticSetup auto_setup_;  // of the last build()
+  kinetics::MechanisticSetup mech_setup_;
+  kinetics::MemoChemistry memo_{chemistry_};  // for rebuild(): shares chemistry_
   double temperature_ = std::numeric_limits<double>::quiet_NaN();
   double acp_amount_ = 0.0;
   std::array<double, kinetics::kComponentCount> element_totals_{};
@@ -677,6 +698,18 @@ void TrajectoryEvaluator::evaluate(const PointInputs& inputs, io::RunRecord& out
 
 kinetics::KineticsModel& TrajectoryEvaluator::build_model(const PointInputs& inputs) {
   return impl_->build(inputs);
+}
+
+std::unique_ptr<kinetics::KineticsModel> TrajectoryEvaluator::model_with_parameters(
+    const kinetics::KineticParameters& parameters) {
+  return impl_->rebuild(parameters);
+}
+
+bool TrajectoryEvaluator::setup_reads(const ParameterBinding& binding) noexcept {
+  if (binding.target() != BindingTarget::KineticParameter) return true;
+  static const int acp_distribution =
+      kinetics::KineticParameters::slot_of("ACP.mg.distribution_coefficient");
+  return static_cast<int>(binding.index()) == acp_distribution;
 }
 
 sweep::EvaluatorFactory Simulation::evaluator_factory() const {

@@ -176,6 +176,17 @@ class TrajectoryEvaluator final : public sweep::PointEvaluator {
   // what `evaluate` integrates. Owned by the evaluator, valid until the next call. For integrating
   // with sensitivities (issue 11). Throws on a failed set-up (e.g. no charge balance).
   kinetics::KineticsModel& build_model(const PointInputs& inputs);
+  // For sensitivities (issue 11): the model of the last build_model() with other kinetic
+  // parameters, from the same set-up (no speciation, charge balance or ACP equilibration; the
+  // chemistry is shared with that model, memoised at the set-up's solution). Valid for parameters
+  // the set-up does not read (setup_reads); the caller owns it, and it must not outlive the next
+  // build_model() or this evaluator. std::logic_error before any build_model().
+  std::unique_ptr<kinetics::KineticsModel> model_with_parameters(
+      const kinetics::KineticParameters& parameters);
+  // Whether build_model's set-up reads the binding's value (thermodynamic offsets, solution and
+  // mineral inputs, the ACP Mg distribution coefficient of the ACP equilibration): then only a full
+  // build_model() at the changed inputs carries its effect.
+  static bool setup_reads(const ParameterBinding& binding) noexcept;
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "models/fit/problem.hpp"
+#include "models/kinetics/mechanistic_directional.hpp"
 #include "models/kinetics/observation.hpp"
 
 namespace calcikin::fit {
@@ -12,15 +13,34 @@ namespace calcikin::fit {
 class ConditionSensitivity::System final : public ode::SensitivitySystem {
  public:
   System(kinetics::KineticsModel& nominal, std::vector<kinetics::KineticsModel*> plus,
-         std::vector<kinetics::KineticsModel*> minus, double delta)
+         std::vector<kinetics::KineticsModel*> minus, const std::vector<char>& full, double delta,
+         bool directional)
       : m_(nominal),
         plus_(std::move(plus)),
         minus_(std::move(minus)),
+        full_(full),
         delta_(delta),
         fp_(nominal.size()),
         fm_(nominal.size()),
         gp_(nominal.root_count()),
-        gm_(nominal.root_count()) {}
+        gm_(nominal.root_count()) {
+    const std::size_t np = plus_.size();
+    if (directional) {
+      mech_ = dynamic_cast<kinetics::MechanisticModel*>(&nominal);
+      for (std::size_t j = 0; j < np && mech_ != nullptr; ++j) {
+        if (full_[j]) {
+          mech_plus_.push_back(nullptr);
+          mech_minus_.push_back(nullptr);
+          continue;
+        }
+        mech_plus_.push_back(dynamic_cast<kinetics::MechanisticModel*>(plus_[j]));
+        mech_minus_.push_back(dynamic_cast<kinetics::MechanisticModel*>(minus_[j]));
+        if (mech_plus_.back() == nullptr || mech_minus_.back() == nullptr) mech_ = nullptr;
+      }
+    }
+    explicit_.assign(np * nominal.size(), 0.0);
+    dtotals_.assign(np * kinetics::kComponentCount, 0.0);
+  }
 
   std::size_t size() const noexcept override { return m_.size(); }
   void rhs(double t, const double* y, double* ydot) override { m_.rhs(t, y, ydot); }
@@ -44,6 +64,37 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
       for (std::size_t i = 0; i < n; ++i) dfdp[j * n + i] = (fp_[i] - fm_[i]) / (2.0 * delta_);
     }
   }
+
+  bool has_sensitivity_rhs() const noexcept override { return mech_ != nullptr; }
+  // out_j = J s_j + df/dx_j: the explicit parts first (rates of the copies at the nominal
+  // chemistry, with the change of the chemistry totals they make; full right-hand sides of the
+  // full copies), then J s_j and the totals' change through the chemistry in one dual pass.
+  void sensitivity_rhs(double t, const double* y, const double*, const double* const* s,
+                       double* const* out) override {
+    const std::size_t n = size(), np = plus_.size();
+    const double h2 = 2.0 * delta_;
+    double tp[kinetics::kComponentCount], tm[kinetics::kComponentCount];
+    for (std::size_t j = 0; j < np; ++j) {
+      double* dT = dtotals_.data() + j * kinetics::kComponentCount;
+      if (full_[j]) {
+        plus_[j]->rhs(t, y, fp_.data());
+        minus_[j]->rhs(t, y, fm_.data());
+        for (std::size_t k = 0; k < kinetics::kComponentCount; ++k) dT[k] = 0.0;
+      } else {
+        kinetics::MechanisticDirectional::rates_at(*mech_plus_[j], *mech_, t, y, fp_.data(), tp);
+        kinetics::MechanisticDirectional::rates_at(*mech_minus_[j], *mech_, t, y, fm_.data(), tm);
+        for (std::size_t k = 0; k < kinetics::kComponentCount; ++k) dT[k] = (tp[k] - tm[k]) / h2;
+      }
+      double* e = explicit_.data() + j * n;
+      for (std::size_t i = 0; i < n; ++i) e[i] = (fp_[i] - fm_[i]) / h2;
+    }
+    kinetics::MechanisticDirectional::jacobian_times(*mech_, t, y, np, s, dtotals_.data(), out);
+    for (std::size_t j = 0; j < np; ++j) {
+      const double* e = explicit_.data() + j * n;
+      for (std::size_t i = 0; i < n; ++i) out[j][i] += e[i];
+    }
+  }
+
   void initial_sensitivities(double* s0) const override {
     const std::size_t n = m_.size();
     std::vector<double> a(n), b(n);
@@ -66,26 +117,33 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
  private:
   kinetics::KineticsModel& m_;
   std::vector<kinetics::KineticsModel*> plus_, minus_;
+  const std::vector<char>& full_;
   double delta_;
-  std::vector<double> fp_, fm_, gp_, gm_;
+  kinetics::MechanisticModel* mech_ = nullptr;  // set: directional sensitivity right-hand sides
+  std::vector<kinetics::MechanisticModel*> mech_plus_, mech_minus_;  // nullptr for full copies
+  std::vector<double> fp_, fm_, gp_, gm_, explicit_, dtotals_;
 };
 
 ConditionSensitivity::ConditionSensitivity(const api::Simulation& simulation,
                                            const std::vector<api::ParameterBinding>& bindings,
                                            const std::vector<FitParameter>& parameters,
-                                           double delta)
+                                           double delta, Path path)
     : sim_(simulation),
       bindings_(bindings),
       parameters_(parameters),
       delta_(delta),
+      path_(path),
       nominal_(simulation),
       in_(simulation.base_inputs()),
       in_p_(simulation.base_inputs()),
       in_m_(simulation.base_inputs()) {
   for (std::size_t j = 0; j < bindings.size(); ++j) {
-    plus_.push_back(std::make_unique<api::TrajectoryEvaluator>(simulation));
-    minus_.push_back(std::make_unique<api::TrajectoryEvaluator>(simulation));
+    full_.push_back(api::TrajectoryEvaluator::setup_reads(bindings[j]) ? 1 : 0);
+    plus_.push_back(full_[j] ? std::make_unique<api::TrajectoryEvaluator>(simulation) : nullptr);
+    minus_.push_back(full_[j] ? std::make_unique<api::TrajectoryEvaluator>(simulation) : nullptr);
   }
+  own_plus_.resize(bindings.size());
+  own_minus_.resize(bindings.size());
   x_.resize(bindings.size());
 }
 
@@ -95,6 +153,7 @@ bool ConditionSensitivity::run(const double* x) {
   try {
     const std::size_t np = bindings_.size();
     model_ = nullptr;
+    system_.reset();
     in_ = sim_.base_inputs();
     for (std::size_t j = 0; j < np; ++j) {
       x_[j] = x[j];
@@ -108,12 +167,19 @@ bool ConditionSensitivity::run(const double* x) {
       in_m_ = in_;
       bindings_[j].apply(in_p_, from_scaled(parameters_[j], x[j] + delta_));
       bindings_[j].apply(in_m_, from_scaled(parameters_[j], x[j] - delta_));
-      mp_[j] = &plus_[j]->build_model(in_p_);
-      mm_[j] = &minus_[j]->build_model(in_m_);
+      if (full_[j]) {
+        mp_[j] = &plus_[j]->build_model(in_p_);
+        mm_[j] = &minus_[j]->build_model(in_m_);
+      } else {
+        own_plus_[j] = nominal_.model_with_parameters(in_p_.kinetics);
+        own_minus_[j] = nominal_.model_with_parameters(in_m_.kinetics);
+        mp_[j] = own_plus_[j].get();
+        mm_[j] = own_minus_[j].get();
+      }
       if (mp_[j]->size() != m.size() || mm_[j]->size() != m.size()) return false;
     }
     model_ = &m;
-    system_ = std::make_unique<System>(m, mp_, mm_, delta_);
+    system_ = std::make_unique<System>(m, mp_, mm_, full_, delta_, path_ == Path::Directional);
     std::vector<double> y0(m.size());
     m.initial_state(y0.data());
     ode::SensitivityOptions opt;

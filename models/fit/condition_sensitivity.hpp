@@ -4,16 +4,22 @@
 //
 //   s_j' = J(t, y) s_j + df/dx_j,   s_j(0) = dy0/dx_j          (CVODES, solver/ode)
 //
-// J is the model's own Jacobian (exact: dual numbers chained through the speciation's
-// sensitivities). df/dx_j and dy0/dx_j are central differences of the model's right-hand side and
-// initial state between two copies of the model built with x_j +- delta (same state y: the
-// speciation inside each copy carries the parameter's effect, so thermodynamic offsets enter too).
+// Model copies at x_j +- delta give df/dx_j (central differences of one right-hand side at one
+// state: no integration noise, accurate to O(delta^2)) and dy0/dx_j:
+//  - a kinetic parameter the set-up does not read: a copy of the nominal model from the same
+//    set-up with the changed parameter (TrajectoryEvaluator::model_with_parameters: no speciation,
+//    no ACP equilibration);
+//  - a thermodynamic offset (or a parameter the set-up reads): a full set-up at x_j +- delta (its
+//    own speciation carries the offset).
+// Mechanistic model (Path::Directional, the default): the sensitivity right-hand sides come from
+// forward-mode directional derivatives, all N_p at once (models/kinetics/mechanistic_directional):
+// J s_j with duals of width N_p through the chemistry solved by the preceding rhs() call and its
+// exact d q / d totals, plus the copies' rate laws at the nominal chemistry (kinetic parameters)
+// or the full copies' right-hand sides (thermodynamic offsets). Path::FullJacobian: the model's
+// exact Jacobian (duals of width size()) and df/dx from the copies' right-hand sides (the check).
 // Event times: dt*/dx_j = -(dg/dy s_j + dg/dx_j)/(dg/dt) (solver/ode/cvodes_sensitivity.hpp).
 // Observables: the directional derivative along the sensitivity,
 //   dv/dx_j = [v_{x+delta e_j}(y + delta s_j) - v_{x-delta e_j}(y - delta s_j)] / (2 delta).
-// The kinetic rate laws are templates on their state scalar, not (yet) on their parameters, so
-// df/dp is not from dual numbers; the differences are of one right-hand side at one state (no
-// integration noise), accurate to O(delta^2).
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -30,9 +36,11 @@ struct FitParameter;
 class ConditionSensitivity {
  public:
   // `parameters` and `bindings` align (one per fitted parameter).
+  enum class Path { Directional, FullJacobian };
   ConditionSensitivity(const api::Simulation& simulation,
                        const std::vector<api::ParameterBinding>& bindings,
-                       const std::vector<FitParameter>& parameters, double delta = 1e-4);
+                       const std::vector<FitParameter>& parameters, double delta = 1e-4,
+                       Path path = Path::Directional);
   ~ConditionSensitivity();
 
   // Integrates at scaled parameters x. False when a set-up or the integration failed.
@@ -52,8 +60,11 @@ class ConditionSensitivity {
   const std::vector<api::ParameterBinding>& bindings_;
   const std::vector<FitParameter>& parameters_;
   double delta_;
+  Path path_;
   api::TrajectoryEvaluator nominal_;
-  std::vector<std::unique_ptr<api::TrajectoryEvaluator>> plus_, minus_;
+  std::vector<char> full_;  // per parameter: the set-up reads it (full copies)
+  std::vector<std::unique_ptr<api::TrajectoryEvaluator>> plus_, minus_;  // full copies' set-ups
+  std::vector<std::unique_ptr<kinetics::KineticsModel>> own_plus_, own_minus_;  // the other copies
   api::PointInputs in_, in_p_, in_m_;
   ode::CvodesSensitivityIntegrator integrator_;
   std::unique_ptr<System> system_;

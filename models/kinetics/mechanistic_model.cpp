@@ -548,4 +548,18 @@ void MechanisticModel::observe_amounts(double t, const double* y, Observation& o
 template void MechanisticModel::dissolved_totals<double>(double, const double*, double*) const;
 template void MechanisticModel::rates<double>(const double*, const double*, double*) const;
 
+// Directional derivatives for forward sensitivities (mechanistic_directional.cpp): the widths it
+// uses.
+template void MechanisticModel::chemistry_totals<double>(double, const double*, double*) const;
+#define CALCIKIN_DIRECTIONAL_WIDTH(N)                                                             \
+  template void MechanisticModel::rates<Dual<N>>(const Dual<N>*, const Dual<N>*, Dual<N>*) const; \
+  template void MechanisticModel::chemistry_totals<Dual<N>>(double, const Dual<N>*, Dual<N>*) const;
+CALCIKIN_DIRECTIONAL_WIDTH(1)
+CALCIKIN_DIRECTIONAL_WIDTH(2)
+CALCIKIN_DIRECTIONAL_WIDTH(3)
+CALCIKIN_DIRECTIONAL_WIDTH(4)
+CALCIKIN_DIRECTIONAL_WIDTH(6)
+CALCIKIN_DIRECTIONAL_WIDTH(8)
+#undef CALCIKIN_DIRECTIONAL_WIDTH
+
 }  // namespace calcikin::kinetics

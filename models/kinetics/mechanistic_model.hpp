@@ -115,6 +115,7 @@ class MechanisticModel final : public KineticsModel {
     std::array<double, kComponentCount> stoich{};
   };
 
+  friend class MechanisticDirectional;  // forward sensitivities (mechanistic_directional.hpp)
   void evaluate_chemistry(double t, const double* y);
   // Exact Jacobian with dual numbers of width N >= size() (the narrowest width that fits is used).
   template <std::size_t N>

@@ -54,10 +54,12 @@ struct CvodesSensitivityIntegrator::Workspace {
 
   // Per-run state seen by the callbacks (sized once per workspace: nothing allocates in them).
   SensitivitySystem* system = nullptr;
-  std::vector<double> jac;     // n * n, column-major
-  std::vector<double> dfdp;    // n * np
-  std::vector<double> work_y;  // n (difference-quotient J s when the system has no Jacobian)
-  std::vector<double> work_f;  // n
+  std::vector<double> jac;           // n * n, column-major
+  std::vector<double> dfdp;          // n * np
+  std::vector<double> work_y;        // n (difference-quotient J s when the system has no Jacobian)
+  std::vector<double> work_f;        // n
+  std::vector<const double*> s_ptr;  // np: the sensitivity vectors (sensitivity_rhs)
+  std::vector<double*> out_ptr;      // np: their right-hand sides
   std::string callback_error;
   CvodeMessageLog cvode_messages;
 
@@ -136,6 +138,14 @@ static int calcikin_cvodes_sens_rhs(int ns, realtype t, N_Vector y, N_Vector ydo
     const std::size_t n = w->n;
     const double* yv = N_VGetArrayPointer(y);
     const double* fv = N_VGetArrayPointer(ydot);
+    if (sys.has_sensitivity_rhs()) {
+      for (int jj = 0; jj < ns; ++jj) {
+        w->s_ptr[static_cast<std::size_t>(jj)] = N_VGetArrayPointer(yS[jj]);
+        w->out_ptr[static_cast<std::size_t>(jj)] = N_VGetArrayPointer(ySdot[jj]);
+      }
+      sys.sensitivity_rhs(t, yv, fv, w->s_ptr.data(), w->out_ptr.data());
+      return;
+    }
     std::fill(w->dfdp.begin(), w->dfdp.end(), 0.0);
     sys.parameter_jacobian(t, yv, w->dfdp.data());
     const bool analytic = sys.has_jacobian();
@@ -250,6 +260,8 @@ SensitivityResult CvodesSensitivityIntegrator::integrate(SensitivitySystem& syst
     w.dfdp.assign(n * np, 0.0);
     w.work_y.assign(n, 0.0);
     w.work_f.assign(n, 0.0);
+    w.s_ptr.assign(np, nullptr);
+    w.out_ptr.assign(np, nullptr);
   }
   std::copy(y0, y0 + n, N_VGetArrayPointer(w.y));
   {

@@ -4,8 +4,9 @@
 // rule used by AMICI (Froehlich et al. 2017, Bioinformatics 33:1049):
 //     dt*/dp_j = -(dg/dy . s_j(t*) + dg/dp_j) / (dg/dt + dg/dy . f(t*, y*)).
 // The sensitivity right-hand side is s_j' = J(t, y) s_j + df/dp_j (CVODES' all-at-once fS
-// callback, staggered corrector with error control on the sensitivities): J comes from the
-// system's Jacobian (or a difference quotient when it has none), df/dp from the system.
+// callback, staggered corrector with error control on the sensitivities): from the system's own
+// sensitivity_rhs when it offers one (directional derivatives), else J from the system's Jacobian
+// (or a difference quotient when it has none) and df/dp from the system.
 // Generic numerics: nothing here knows about chemistry. One instance per thread; the workspace is
 // reused while the system and parameter counts stay the same (the right-hand sides allocate
 // nothing).
@@ -25,6 +26,14 @@ class SensitivitySystem : public OdeSystem {
   // df/dp at (t, y): dfdp[j * size() + i] = d f_i / d p_j (column j = parameter j). Arrives zeroed.
   // Must not allocate.
   virtual void parameter_jacobian(double t, const double* y, double* dfdp) = 0;
+  // Optional, preferred when offered: every sensitivity right-hand side at once,
+  //   out[j][i] = (J(t, y) s_j)_i + df_i/dp_j,   j < parameter_count(), i < size(),
+  // with ydot = f(t, y) (CVODES has just evaluated rhs() at this state). A model can then apply
+  // its Jacobian to the directions (forward mode, N_p directional derivatives) instead of forming
+  // J and df/dp. Must not allocate.
+  virtual bool has_sensitivity_rhs() const noexcept { return false; }
+  virtual void sensitivity_rhs(double /*t*/, const double* /*y*/, const double* /*ydot*/,
+                               const double* const* /*s*/, double* const* /*out*/) {}
   // s_j(t0) = dy0/dp_j (same layout as dfdp); default: zero (initial state independent of p).
   virtual void initial_sensitivities(double* /*s0*/) const {}
   // Gradient of root function `i` at (t, y): dg_i/dy (size()) and the explicit parts dg_i/dt and

@@ -141,6 +141,10 @@ LeastSquaresResult run_ceres(ResidualProblem& p, const std::vector<double>& x0,
   so.logging_type = ceres::SILENT;
   so.minimizer_progress_to_stdout = false;
   so.num_threads = 1;
+  // With bounds Ceres projects each trust-region step by an Armijo line search; its default cubic
+  // interpolation asks for the gradient at every trial point, i.e. a full Jacobian (a sensitivity
+  // run of every condition) per candidate step. Quadratic interpolation needs only the cost.
+  so.line_search_interpolation_type = ceres::QUADRATIC;
   Trace trace(out);
   so.callbacks.push_back(&trace);
   ceres::Solver::Summary summary;

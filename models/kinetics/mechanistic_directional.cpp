@@ -1,0 +1,98 @@
+#include "models/kinetics/mechanistic_directional.hpp"
+
+#include <array>
+#include <stdexcept>
+#include <type_traits>
+
+#include "models/kinetics/dual.hpp"
+
+namespace calcikin::kinetics {
+
+namespace {
+
+// Chemistry quantities q = [SI of each phase..., log10 a_Ca, log10 a_Mg] at their values.
+template <class S>
+void quantities(const ChemistryResult& r, std::size_t m, S* q) {
+  for (std::size_t i = 0; i < m; ++i) q[i] = S(r.saturation_index[i]);
+  q[quantity_ca(m)] = S(r.log10_activity_ca);
+  q[quantity_mg(m)] = S(r.log10_activity_mg);
+}
+
+}  // namespace
+
+// One pass of up to N directions j0 .. j0 + nj - 1.
+template <std::size_t N>
+static void directional_pass(const MechanisticModel& m, const ChemistryResult& chem,
+                             const double* dq_dtotals, std::size_t n_quantities, double t,
+                             const double* y, std::size_t n, std::size_t j0, std::size_t nj,
+                             const double* const* s, const double* dtotals, double* const* out) {
+  using D = Dual<N>;
+  std::array<D, kMaxStates> yd{};
+  for (std::size_t i = 0; i < n; ++i) {
+    yd[i] = D(y[i]);
+    for (std::size_t c = 0; c < nj; ++c) yd[i].d[c] = s[j0 + c][i];
+  }
+  std::array<D, kComponentCount> totals{};
+  m.chemistry_totals(t, yd.data(), totals.data());
+  if (dtotals != nullptr)
+    for (std::size_t k = 0; k < kComponentCount; ++k)
+      for (std::size_t c = 0; c < nj; ++c)
+        totals[k].d[c] += dtotals[(j0 + c) * kComponentCount + k];
+  const std::size_t phases = m.chemistry().phase_count();
+  std::array<D, kMaxPhases + 2> q{};
+  quantities(chem, phases, q.data());
+  for (std::size_t jq = 0; jq < n_quantities; ++jq)
+    for (std::size_t k = 0; k < kComponentCount; ++k) {
+      const double dqdt = dq_dtotals[jq * kComponentCount + k];
+      if (dqdt == 0.0) continue;
+      for (std::size_t c = 0; c < nj; ++c) q[jq].d[c] += dqdt * totals[k].d[c];
+    }
+  std::array<D, kMaxStates> ydot{};
+  m.rates(yd.data(), q.data(), ydot.data());
+  for (std::size_t c = 0; c < nj; ++c)
+    for (std::size_t i = 0; i < n; ++i) out[j0 + c][i] = ydot[i].d[c];
+}
+
+void MechanisticDirectional::jacobian_times(MechanisticModel& m, double t, const double* y,
+                                            std::size_t np, const double* const* s,
+                                            const double* dtotals, double* const* out) {
+  // The chemistry at (t, y): the preceding rhs() solved it (evaluate_chemistry keeps it), and its
+  // exact sensitivities from the converged speciation.
+  m.evaluate_chemistry(t, y);
+  m.chemistry_.sensitivities(m.totals_.data(), m.chem_, m.dq_dtotals_.data());
+  const std::size_t n = m.n_states_;
+  for (std::size_t j0 = 0; j0 < np; j0 += kChunk) {
+    const std::size_t nj = np - j0 < kChunk ? np - j0 : kChunk;
+    auto pass = [&](auto width) {
+      directional_pass<decltype(width)::value>(m, m.chem_, m.dq_dtotals_.data(), m.n_quantities_, t,
+                                               y, n, j0, nj, s, dtotals, out);
+    };
+    if (nj <= 1)
+      pass(std::integral_constant<std::size_t, 1>{});
+    else if (nj <= 2)
+      pass(std::integral_constant<std::size_t, 2>{});
+    else if (nj <= 3)
+      pass(std::integral_constant<std::size_t, 3>{});
+    else if (nj <= 4)
+      pass(std::integral_constant<std::size_t, 4>{});
+    else if (nj <= 6)
+      pass(std::integral_constant<std::size_t, 6>{});
+    else
+      pass(std::integral_constant<std::size_t, 8>{});
+  }
+}
+
+void MechanisticDirectional::rates_at(const MechanisticModel& copy, MechanisticModel& nominal,
+                                      double t, const double* y, double* ydot,
+                                      double* chemistry_totals) {
+  if (copy.n_states_ != nominal.n_states_ ||
+      copy.chemistry().phase_count() != nominal.chemistry().phase_count())
+    throw std::invalid_argument("MechanisticDirectional::rates_at: models of different set-ups");
+  nominal.evaluate_chemistry(t, y);
+  std::array<double, kMaxPhases + 2> q{};
+  quantities(nominal.chem_, nominal.chemistry().phase_count(), q.data());
+  copy.rates(y, q.data(), ydot);
+  copy.chemistry_totals(t, y, chemistry_totals);
+}
+
+}  // namespace calcikin::kinetics

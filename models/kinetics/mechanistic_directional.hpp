@@ -1,0 +1,39 @@
+#pragma once
+// Forward-mode directional derivatives of the mechanistic right-hand side, for the sensitivity
+// right-hand sides s_j' = J(t, y) s_j + df/dp_j of CVODES (models/fit/condition_sensitivity):
+// all N_p directions in one evaluation of the rate laws with dual numbers of width N_p (chunks of
+// kChunk), instead of the full Jacobian (width size()) and 2 N_p perturbed right-hand sides with
+// a speciation solve each.
+//
+//   states:     y + eps s_j (the duals' slot j carries s_j);
+//   chemistry:  q(T(y)) + eps dq/dT (dT/dy s_j + dT_j), with dq/dT the speciation's exact
+//               sensitivities at the chemistry the preceding rhs() solved at (t, y) (no new solve),
+//               and dT_j an optional extra change of the chemistry totals along p_j;
+//   rates:      the model's rate-law template on the seeded states and quantities.
+//
+// A kinetic parameter's explicit effect df/dp_j|_q comes from rates_at(): the rate laws of a model
+// copy with the changed parameter evaluated at the nominal model's chemistry (no speciation
+// solve). Nothing allocates.
+#include <cstddef>
+
+#include "models/kinetics/mechanistic_model.hpp"
+
+namespace calcikin::kinetics {
+
+class MechanisticDirectional {
+ public:
+  static constexpr std::size_t kChunk = 8;  // widest dual; more directions go in chunks
+
+  // out[j] = J(t, y) s[j] + dR/dq dq/dT dtotals[j] for j < np (s[j], out[j]: size() values;
+  // dtotals: np x kComponentCount, row j = direction j, or nullptr for none).
+  static void jacobian_times(MechanisticModel& model, double t, const double* y, std::size_t np,
+                             const double* const* s, const double* dtotals, double* const* out);
+
+  // The rates of `copy` (same set-up as `nominal`, other kinetic parameters) at (t, y) with the
+  // chemistry of `nominal` there, and the copy's chemistry totals (kComponentCount values). The
+  // two models must have the same states (std::invalid_argument otherwise).
+  static void rates_at(const MechanisticModel& copy, MechanisticModel& nominal, double t,
+                       const double* y, double* ydot, double* chemistry_totals);
+};
+
+}  // namespace calcikin::kinetics

@@ -1,0 +1,143 @@
+// The directional sensitivity right-hand side of the mechanistic model (forward mode, N_p
+// directions at once, models/kinetics/mechanistic_directional) against the full-Jacobian path it
+// replaces: J s_j to round-off, and whole trajectories' sensitivities to the integration tolerance.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "models/api/simulation.hpp"
+#include "models/fit/condition_sensitivity.hpp"
+#include "models/fit/problem.hpp"
+#include "models/kinetics/mechanistic_directional.hpp"
+#include "models/kinetics/mechanistic_model.hpp"
+#include "models/scenario/loader.hpp"
+
+using namespace calcikin;
+
+namespace {
+
+const std::string kAssay = std::string(CALCIKIN_SOURCE_DIR) + "/scenarios/t50_assay.yaml";
+
+// A state in the middle of a conversion: ACP partly gone, every crystal population present.
+std::vector<double> mid_conversion_state(const kinetics::MechanisticModel& m) {
+  std::vector<double> y(m.size());
+  m.initial_state(y.data());
+  y[0] *= 0.6;
+  y[1] *= 0.5;
+  for (std::size_t c = 0; c < m.crystal_count(); ++c) {
+    const double mu[4] = {2e-3, 1.5e-3, 1.2e-3, 0.1 / static_cast<double>(c + 1)};
+    for (std::size_t k = 0; k < 4; ++k) y[2 + 4 * c + k] = mu[k];
+  }
+  return y;
+}
+
+}  // namespace
+
+TEST(SensitivityRhs, DirectionalDerivativesEqualTheFullJacobianTimesEachDirection) {
+  auto sim = api::Simulation::prepare(scenario::load_file(kAssay));
+  api::TrajectoryEvaluator ev(*sim);
+  auto* m = dynamic_cast<kinetics::MechanisticModel*>(&ev.build_model(sim->base_inputs()));
+  ASSERT_NE(m, nullptr);
+  const std::size_t n = m->size();
+  const double t = 1800.0;
+  const std::vector<double> y = mid_conversion_state(*m);
+  std::vector<double> f(n), jac(n * n, 0.0);
+  m->rhs(t, y.data(), f.data());
+  m->jacobian(t, y.data(), f.data(), ode::DenseMatrixView(jac.data(), n));
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  // 1..11 directions: every dual width (1, 2, 3, 4, 6, 8) and chunks of 8.
+  for (std::size_t np = 1; np <= 11; ++np) {
+    std::vector<std::vector<double>> s(np, std::vector<double>(n)), out(np, std::vector<double>(n));
+    std::vector<const double*> sp;
+    std::vector<double*> op;
+    for (std::size_t j = 0; j < np; ++j) {
+      for (double& v : s[j]) v = normal(rng);
+      sp.push_back(s[j].data());
+      op.push_back(out[j].data());
+    }
+    m->rhs(t, y.data(), f.data());  // as CVODES does before the sensitivity right-hand side
+    kinetics::MechanisticDirectional::jacobian_times(*m, t, y.data(), np, sp.data(), nullptr,
+                                                     op.data());
+    for (std::size_t j = 0; j < np; ++j)
+      for (std::size_t i = 0; i < n; ++i) {
+        double js = 0.0, scale = 0.0;
+        for (std::size_t k = 0; k < n; ++k) {
+          js += jac[k * n + i] * s[j][k];
+          scale += std::fabs(jac[k * n + i] * s[j][k]);
+        }
+        EXPECT_LE(std::fabs(out[j][i] - js), 1e-13 * scale + 1e-300)
+            << "np " << np << " direction " << j << " state " << i;
+      }
+  }
+}
+
+TEST(SensitivityRhs, RatesOfACopyWithTheSameParametersEqualTheRightHandSide) {
+  auto sim = api::Simulation::prepare(scenario::load_file(kAssay));
+  api::TrajectoryEvaluator ev(*sim);
+  auto* m = dynamic_cast<kinetics::MechanisticModel*>(&ev.build_model(sim->base_inputs()));
+  ASSERT_NE(m, nullptr);
+  auto copy = ev.model_with_parameters(sim->base_inputs().kinetics);
+  auto* c = dynamic_cast<kinetics::MechanisticModel*>(copy.get());
+  ASSERT_NE(c, nullptr);
+  const std::vector<double> y = mid_conversion_state(*m);
+  std::vector<double> f(m->size()), g(m->size()), y0m(m->size()), y0c(m->size());
+  double totals[kinetics::kComponentCount];
+  m->rhs(100.0, y.data(), f.data());
+  kinetics::MechanisticDirectional::rates_at(*c, *m, 100.0, y.data(), g.data(), totals);
+  for (std::size_t i = 0; i < f.size(); ++i) EXPECT_EQ(f[i], g[i]) << i;
+  m->initial_state(y0m.data());
+  c->initial_state(y0c.data());
+  EXPECT_EQ(y0m, y0c);
+}
+
+TEST(SensitivityRhs, DirectionalPathGivesTheFullJacobianPathsSensitivities) {
+  scenario::Scenario s = scenario::load_file(kAssay);
+  s.solver.rtol = 1e-9;
+  s.time.end = 12 * 3600.0;
+  auto sim = api::Simulation::prepare(s, {{"thermodynamics.parameters.HAP.log_k_offset"}});
+  const std::vector<std::string> names = {"HAP.growth.rate_constant",
+                                          "HAP.nucleation.heterogeneous_prefactor",
+                                          "thermodynamics.parameters.HAP.log_k_offset"};
+  std::vector<api::ParameterBinding> b;
+  std::vector<fit::FitParameter> p;
+  std::vector<double> x;
+  for (const std::string& name : names) {
+    b.push_back(sim->bind(name));
+    fit::FitParameter f;
+    f.name = name;
+    f.scale = name.rfind("thermo", 0) == 0 ? fit::Scale::Linear : fit::Scale::Log10;
+    p.push_back(f);
+    const double v = b.back().value(sim->base_inputs());
+    x.push_back(f.scale == fit::Scale::Log10 ? std::log10(v) : v);
+  }
+  fit::ConditionSensitivity dir(*sim, b, p, 1e-5, fit::ConditionSensitivity::Path::Directional);
+  fit::ConditionSensitivity full(*sim, b, p, 1e-5, fit::ConditionSensitivity::Path::FullJacobian);
+  ASSERT_TRUE(dir.run(x.data()));
+  ASSERT_TRUE(full.run(x.data()));
+  const ode::SensitivityResult& a = dir.result();
+  const ode::SensitivityResult& r = full.result();
+  ASSERT_EQ(a.times.size(), r.times.size());
+  const std::size_t n = r.n, np = r.np;
+  for (std::size_t j = 0; j < np; ++j) {
+    // Per parameter and state: the largest |s| over the outputs sets the scale.
+    for (std::size_t i = 0; i < n; ++i) {
+      double largest = 0.0, worst = 0.0;
+      for (std::size_t k = 0; k < r.times.size(); ++k)
+        largest = std::max(largest, std::fabs(r.s[(k * np + j) * n + i]));
+      for (std::size_t k = 0; k < r.times.size(); ++k)
+        worst = std::max(worst, std::fabs(a.s[(k * np + j) * n + i] - r.s[(k * np + j) * n + i]));
+      EXPECT_LE(worst, 1e-5 * largest + 1e-12) << "parameter " << j << " state " << i;
+    }
+  }
+  const auto* ea = dir.event(1);
+  const auto* er = full.event(1);
+  ASSERT_NE(er, nullptr);
+  ASSERT_NE(ea, nullptr);
+  for (std::size_t j = 0; j < np; ++j)
+    EXPECT_NEAR(ea->dt_dp[j], er->dt_dp[j], 1e-6 * std::fabs(er->dt_dp[j])) << j;
+}
