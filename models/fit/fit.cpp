@@ -61,6 +61,16 @@ std::string duration_text(double s) {
   return b;
 }
 
+// The objective the optimiser sees: the problem's residuals, with the robust loss (fit.loss) on
+// the measurements' rows.
+std::unique_ptr<optimize::ResidualProblem> fitted_objective(const PreparedFit& fit,
+                                                            double fd_step) {
+  const optimize::RobustLoss& loss = fit.problem().settings.loss;
+  if (loss.kind == optimize::LossKind::Linear) return fit.make_objective(fd_step);
+  return std::make_unique<optimize::RobustResiduals>(fit.make_objective(fd_step), loss,
+                                                     fit.problem().measurements.size());
+}
+
 }  // namespace
 
 std::unique_ptr<optimize::LogDensity> make_log_posterior(const PreparedFit& fit, double fd_step) {
@@ -103,8 +113,9 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
         std::to_string(p.measurements.size()) + " measurements, " +
         std::to_string(p.conditions.size()) + " conditions, " + std::to_string(out.threads) +
         " threads");
-  out.multistart = optimize::multistart(fit.factory(options.fd_step), starts, out.seed, lso,
-                                        fit.nominal(), out.threads);
+  const double fd = options.fd_step;
+  out.multistart = optimize::multistart([&fit, fd] { return fitted_objective(fit, fd); }, starts,
+                                        out.seed, lso, fit.nominal(), out.threads);
   const optimize::LeastSquaresResult& best = out.multistart.starts[out.multistart.best];
   if (!best.usable)
     throw std::runtime_error("no start reached a finite cost: every simulation failed");
@@ -120,7 +131,7 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
   }
 
   // Laplace covariance from the Jacobian at the best fit.
-  std::unique_ptr<optimize::ResidualProblem> obj = fit.make_objective(options.fd_step);
+  std::unique_ptr<optimize::ResidualProblem> obj = fitted_objective(fit, options.fd_step);
   const std::size_t m = fit.residual_count();
   std::vector<double> r(m), J(m * n);
   if (!obj->evaluate(out.best_x.data(), r.data(), J.data()))
@@ -137,7 +148,7 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     const int nt = out.threads;
 #pragma omp parallel num_threads(nt)
     {
-      std::unique_ptr<optimize::ResidualProblem> po = fit.make_objective(options.fd_step);
+      std::unique_ptr<optimize::ResidualProblem> po = fitted_objective(fit, options.fd_step);
 #pragma omp for schedule(dynamic, 1)
       for (long j = 0; j < static_cast<long>(n); ++j) {
         // First step a quarter of the Laplace 95 % half-width (when the data determine it).
@@ -501,6 +512,8 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
                           "the induction time; df/dp by central differences of the right-hand "
                           "side)"
                         : "central differences of whole simulations"));
+    io::h5::write_attribute(root, "loss", std::string(optimize::loss_name(p.settings.loss.kind)));
+    io::h5::write_attribute(root, "loss_scale", p.settings.loss.scale);
     io::h5::write_attribute(root, "problem_file", p.source_file);
     io::h5::write_attribute(root, "problem_text", p.source_text);
     io::h5::write_attribute(root, "measurements_file", p.measurements_file);

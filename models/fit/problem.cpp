@@ -611,6 +611,26 @@ CalibrationProblem load_problem_text(const std::string& text, const std::string&
                           : m == "levenberg_marquardt" ? FitSettings::Method::LevenbergMarquardt
                                                        : FitSettings::Method::NelderMead;
     }
+    if (auto l = f->get("loss")) {
+      // {type: huber, scale: 2} or just huber
+      const Node type = l->is_map() ? l->at("type") : *l;
+      const std::string t = type.choice({"linear", "huber", "soft_l1", "cauchy", "arctan"});
+      using optimize::LossKind;
+      p.settings.loss.kind = t == "linear"    ? LossKind::Linear
+                             : t == "huber"   ? LossKind::Huber
+                             : t == "soft_l1" ? LossKind::SoftL1
+                             : t == "cauchy"  ? LossKind::Cauchy
+                                              : LossKind::Arctan;
+      if (l->is_map()) {
+        if (auto sc = l->get("scale")) {
+          p.settings.loss.scale = sc->number();
+          if (!(p.settings.loss.scale > 0.0))
+            sc->fail("the loss scale must be positive, got " + sc->text(),
+                     "it is in units of the residual (sigmas): e.g. 'scale: 2'");
+        }
+        l->check_known_keys();
+      }
+    }
     if (auto s = f->get("rtol")) {
       p.settings.rtol = s->number();
       if (!(p.settings.rtol > 0.0 && p.settings.rtol < 1e-2)) s->fail("rtol must lie in (0, 0.01)");

@@ -42,6 +42,7 @@
 #include "models/fit/likelihood.hpp"
 #include "models/scenario/scenario.hpp"
 #include "solver/input/input_error.hpp"
+#include "solver/optimize/robust_loss.hpp"
 
 namespace calcikin::fit {
 
@@ -109,6 +110,9 @@ struct FitSettings {
   // Local method (`fit.method`): auto = Levenberg-Marquardt, or Nelder-Mead when no measurement
   // has a usable gradient (only categorical phase outcomes).
   enum class Method { Auto, LevenbergMarquardt, NelderMead } method = Method::Auto;
+  // Robust loss on the measurements' residuals (`fit.loss: {type, scale}`; priors stay quadratic):
+  // linear (default) | huber | soft_l1 | cauchy | arctan, scale in residual units (sigmas).
+  optimize::RobustLoss loss;
 };
 
 // `sampling:` settings of the affine-invariant ensemble sampler (solver/optimize/ensemble_sampler).

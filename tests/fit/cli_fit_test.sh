@@ -29,6 +29,8 @@ bad unknown_parameter 's/autocatalytic.k1/autocatalytic.k2/' recovery.yaml "unkn
 bad missing_units 's/time \[h\]/time/' recovery.csv "missing units"
 bad sigma_zero 's/^base,T50,,330,,/base,T50,,330,0,/' recovery.csv "sigma must be positive"
 bad empty_data '2,$d' recovery.csv "no measurements"
+bad loss_type 's/max_iterations: 50}/max_iterations: 50, loss: {type: hubber}}/' recovery.yaml "did you mean 'huber'"
+bad fit_method 's/max_iterations: 50}/max_iterations: 50, method: simplex}/' recovery.yaml "nelder_mead"
 bad sampling_walkers '$a sampling: {walkers: 5, steps: 10}' recovery.yaml "walkers must be even"
 
 cp "$data/recovery.yaml" recovery.yaml && cp "$data/recovery.csv" recovery.csv

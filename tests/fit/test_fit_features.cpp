@@ -1,6 +1,6 @@
 // Whole-fit features of `calcikin fit` on the autocatalytic T50 model: posterior sampling into the
 // fit file (natural units, dimension scales, reproducible with the seed for any thread count);
-// the derivative-free method chosen for categorical-only problems.
+// the derivative-free method chosen for categorical-only problems; a robust loss.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
@@ -169,4 +169,37 @@ TEST(FitNelderMead, ACategoricalOnlyProblemIsFittedDerivativeFreeToItsKnownOptim
     EXPECT_NE(std::string(e.what()).find('^'), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("nelder_mead"), std::string::npos) << e.what();
   }
+}
+
+TEST(FitRobustLoss, AnOutlyingT50IsDownWeightedByACauchyLoss) {
+  Folder f("loss");
+  fit::FitRunOptions o;
+  o.threads = 1;
+  o.starts = 1;  // from the catalogue defaults
+  const fit::FitOutcome clean = fit::fit_problem(f.problem(), o);
+  // A replicate T50 ten times the others' (46 sigma on the log scale).
+  std::ofstream(f.dir / "recovery.csv", std::ios::app) << "base,T50,,3300,,outlier\n";
+  const fit::FitOutcome ls = fit::fit_problem(f.problem(), o);
+  std::string text;
+  {
+    std::ifstream in(f.problem());
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  text.replace(text.find("max_iterations: 50}"), 19,
+               "max_iterations: 50, loss: {type: cauchy, scale: 2}}");
+  std::ofstream(f.problem()) << text;
+  const fit::FitOutcome robust = fit::fit_problem(f.problem(), o);
+  EXPECT_EQ(robust.prepared->problem().settings.loss.kind, optimize::LossKind::Cauchy);
+  double shift_ls = 0.0, shift_robust = 0.0;
+  for (std::size_t j = 0; j < 2; ++j) {
+    shift_ls = std::max(shift_ls, std::fabs(ls.result.best_x[j] - clean.result.best_x[j]));
+    shift_robust =
+        std::max(shift_robust, std::fabs(robust.result.best_x[j] - clean.result.best_x[j]));
+  }
+  std::printf("log10 shift of the fit by the outlier: least squares %.3f, Cauchy %.3f\n", shift_ls,
+              shift_robust);
+  EXPECT_GT(shift_ls, 0.1);
+  EXPECT_LT(shift_robust, 0.25 * shift_ls);
 }

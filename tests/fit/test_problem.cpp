@@ -195,3 +195,21 @@ TEST(FitProblem, SamplingSettingsLoadWithDefaultsAndBadOnesPointAtTheirValue) {
                "thin must lie between 1");
   expect_error([&] { f.load(replaced(with, "seed: 9", "sede: 9"), kCsv); }, "p.yaml", 14, "sede");
 }
+
+TEST(FitProblem, ARobustLossLoadsAndABadOnePointsAtItsValue) {
+  Folder f;
+  const fit::CalibrationProblem p =
+      f.load(kProblem + "fit: {loss: {type: huber, scale: 2.5}, method: nelder_mead}\n", kCsv);
+  EXPECT_EQ(p.settings.loss.kind, optimize::LossKind::Huber);
+  EXPECT_DOUBLE_EQ(p.settings.loss.scale, 2.5);
+  EXPECT_EQ(p.settings.method, fit::FitSettings::Method::NelderMead);
+  EXPECT_EQ(f.load(kProblem + "fit: {loss: soft_l1}\n", kCsv).settings.loss.kind,
+            optimize::LossKind::SoftL1);
+  EXPECT_EQ(f.load(kProblem, kCsv).settings.loss.kind, optimize::LossKind::Linear);
+  expect_error([&] { f.load(kProblem + "fit: {loss: {type: hubber}}\n", kCsv); }, "p.yaml", 13,
+               "did you mean 'huber'");
+  expect_error([&] { f.load(kProblem + "fit: {loss: {type: cauchy, scale: 0}}\n", kCsv); },
+               "p.yaml", 13, "the loss scale must be positive");
+  expect_error([&] { f.load(kProblem + "fit: {loss: {type: cauchy, scael: 1}}\n", kCsv); },
+               "p.yaml", 13, "scael");
+}
