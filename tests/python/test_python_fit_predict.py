@@ -92,3 +92,14 @@ def test_open_fit_reads_the_file_back_and_predicts_the_same(result, folder):
     b = again.predict(folder / "t50_auto.yaml", n_draws=8, seed=4, variables=["t50"])
     assert float(a.t50_lower) == pytest.approx(float(b.t50_lower), rel=1e-12)
     assert list(again.measurements()["condition"][:3]) == ["base", "mg1", "mg2"]
+
+
+def test_an_undetermined_direction_is_drawn_uniformly_within_the_bounds(result):
+    cov = result.covariance.copy()
+    cov[0, :] = cov[:, 0] = np.nan  # k0 not determined by the data
+    x, source = dataclasses.replace(result, covariance=cov).draws(400, seed=5)
+    assert source == "laplace"
+    lo, hi = result.lower[0], result.upper[0]
+    assert np.all((x[:, 0] >= lo) & (x[:, 0] <= hi))
+    assert np.std(x[:, 0]) == pytest.approx((hi - lo) / np.sqrt(12), rel=0.15)  # uniform
+    assert np.std(x[:, 1]) == pytest.approx(np.sqrt(result.covariance[1, 1]), rel=0.2)  # still Gaussian

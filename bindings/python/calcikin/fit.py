@@ -293,8 +293,12 @@ class FitResult:
         cov = np.asarray(self.covariance, dtype=float)
         lo, hi = self.lower, self.upper
         free = ~np.isfinite(np.diag(cov))
-        for j in range(n):
-            free[j] |= not np.all(np.isfinite(cov[j]))
+        while True:  # the determined block must be finite: free the rows with NaN inside it
+            fixed_rows = np.flatnonzero(~free)
+            bad = [j for j in fixed_rows if not np.all(np.isfinite(cov[j, fixed_rows]))]
+            if not bad:
+                break
+            free[bad[0]] = True
         fixed = ~free
         out = np.empty((n_draws, n))
         out[:, free] = rng.uniform(lo[free], hi[free], size=(n_draws, int(free.sum())))
