@@ -137,7 +137,8 @@ class Problem:
         return self._evaluate(x, True)[1]
 
     def cost(self, x) -> float:
-        """1/2 sum r^2: the optimiser's objective (-log posterior without constants and Jacobians)."""
+        """1/2 sum r^2: the optimiser's objective without a robust ``fit.loss`` (-log posterior without
+        constants and Jacobians)."""
         r = self.residuals(x)
         return float(0.5 * r @ r)
 
