@@ -132,6 +132,7 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
 
   // Laplace covariance from the Jacobian at the best fit.
   std::unique_ptr<optimize::ResidualProblem> obj = fitted_objective(fit, options.fd_step);
+  obj->set_threads(out.threads);  // conditions in parallel
   const std::size_t m = fit.residual_count();
   std::vector<double> r(m), J(m * n);
   if (!obj->evaluate(out.best_x.data(), r.data(), J.data()))
@@ -145,10 +146,15 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
 
   if (profiles) {
     out.profiles.resize(n);
-    const int nt = out.threads;
+    // Fewer profiles than threads: the spare threads run conditions in parallel (nested).
+    const int nt = std::max(1, std::min(out.threads, static_cast<int>(n)));
+    const int inner = out.threads / nt;
+    const int levels = omp_get_max_active_levels();
+    if (inner > 1) omp_set_max_active_levels(std::max(levels, 2));
 #pragma omp parallel num_threads(nt)
     {
       std::unique_ptr<optimize::ResidualProblem> po = fitted_objective(fit, options.fd_step);
+      po->set_threads(inner);
 #pragma omp for schedule(dynamic, 1)
       for (long j = 0; j < static_cast<long>(n); ++j) {
         // First step a quarter of the Laplace 95 % half-width (when the data determine it).
@@ -159,6 +165,7 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
             optimize::profile(*po, out.best_x, out.cost, jj, lso, 16, kProfileThreshold, first);
       }
     }
+    omp_set_max_active_levels(levels);
   }
 
   if (options.sample.value_or(p.settings.sample)) {

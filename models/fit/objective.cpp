@@ -115,15 +115,32 @@ class FitObjective final : public optimize::ResidualProblem {
     dr_dm_.resize(fit.problem().measurements.size());
     dr_df_.resize(fit.problem().measurements.size() * kMaxShares);
     sensitivity_.resize(fit.conditions().size());
+    scratch_.resize(fit.conditions().size());
+    last_x_.resize(fit.parameter_count());
+    last_r_.resize(fit.residual_count());
   }
   std::size_t parameter_count() const override { return fit_.parameter_count(); }
   std::size_t residual_count() const override { return fit_.residual_count(); }
 
+  void set_threads(int threads) override { threads_ = std::max(1, threads); }
+
   bool evaluate(const double* x, double* r, double* J) override {
-    if (!residuals(x, r)) return false;
+    const std::size_t n = parameter_count(), m = residual_count();
+    // The optimiser asks for the Jacobian at a point whose residuals it has just evaluated (an
+    // accepted step): the residuals of the last point are kept (and the sensitivities need the
+    // dr/dm of that point, which residuals() leaves behind).
+    if (use_sensitivities_ && last_valid_ && std::equal(x, x + n, last_x_.begin())) {
+      std::copy(last_r_.begin(), last_r_.end(), r);
+    } else {
+      last_valid_ = false;
+      if (!residuals(x, r)) return false;
+      std::copy(x, x + n, last_x_.begin());
+      std::copy(r, r + m, last_r_.begin());
+      last_valid_ = true;
+    }
     if (J == nullptr) return true;
     if (use_sensitivities_) return sensitivity_jacobian(x, J);
-    const std::size_t n = parameter_count(), m = residual_count();
+    last_valid_ = false;  // the differences below overwrite dr/dm
     std::copy(x, x + n, xw_.begin());
     for (std::size_t j = 0; j < n; ++j) {
       // Central differences inside the bounds (one-sided at a bound).
@@ -144,14 +161,23 @@ class FitObjective final : public optimize::ResidualProblem {
     const CalibrationProblem& p = fit_.problem();
     for (std::size_t j = 0; j < p.parameters.size(); ++j)
       theta_[j] = from_scaled(p.parameters[j], x[j]);
-    for (std::size_t c = 0; c < evaluators_.size(); ++c) {
+    // Every condition runs (also after a failure), each on its own evaluator, so the result does
+    // not depend on the number of threads.
+    int failed = 0;
+    const long nc = static_cast<long>(evaluators_.size());
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1) \
+    reduction(|                                                     \
+              : failed) if (threads_ > 1)
+    for (long ci = 0; ci < nc; ++ci) {
+      const auto c = static_cast<std::size_t>(ci);
       const PreparedFit::ConditionPlan& plan = fit_.conditions()[c];
       inputs_[c] = plan.simulation->base_inputs();
       api::apply(plan.bindings, theta_.data(), inputs_[c]);
       records_[c].reset(0);
       evaluators_[c]->evaluate(inputs_[c], records_[c]);
-      if (records_[c].status != io::RunStatus::Ok) return false;
+      if (records_[c].status != io::RunStatus::Ok) failed |= 1;
     }
+    if (failed != 0) return false;
     residuals_from_records(fit_, records_, theta_, r, nullptr, nullptr, dr_dm_.data(),
                            dr_df_.data());
     for (std::size_t i = 0; i < residual_count(); ++i)
@@ -164,81 +190,14 @@ class FitObjective final : public optimize::ResidualProblem {
     const CalibrationProblem& p = fit_.problem();
     const std::size_t n = parameter_count();
     std::fill(J, J + residual_count() * n, 0.0);
-    for (std::size_t c = 0; c < fit_.conditions().size(); ++c) {
-      const PreparedFit::ConditionPlan& plan = fit_.conditions()[c];
-      if (!sensitivity_[c])
-        sensitivity_[c] = std::make_unique<ConditionSensitivity>(*plan.simulation, plan.bindings,
-                                                                 p.parameters, h_);
-      ConditionSensitivity& cs = *sensitivity_[c];
-      if (!cs.run(x)) return false;
-      const std::size_t nphase = plan.simulation->phases().size();
-      const std::size_t nout = cs.output_count();
-      observed_.assign(nout, 0);
-      values_.resize(nout);
-      derivatives_.resize(nout);
-      auto observation = [&](std::size_t k) {
-        if (!observed_[k]) {
-          cs.observe(k, values_[k], derivatives_[k]);
-          observed_[k] = 1;
-        }
-      };
-      for (std::size_t q = 0; q < plan.measurements.size(); ++q) {
-        const std::size_t mi = plan.measurements[q];
-        const Measurement& m = p.measurements[mi];
-        const Observable& o = p.observables[m.observable];
-        const PreparedFit::ConditionPlan::Access& a = plan.access[q];
-        double* row = J + mi * n;
-        switch (o.kind) {
-          case ObservableKind::T50:
-          case ObservableKind::InductionTime: {
-            const auto* e = cs.event(o.kind == ObservableKind::T50 ? 1 : 0);
-            if (e == nullptr) break;
-            for (std::size_t j = 0; j < n; ++j) row[j] = dr_dm_[mi] * e->dt_dp[j];
-            break;
-          }
-          case ObservableKind::TimeSeries: {
-            const std::size_t width = o.variable == "dissolved_total" ? 3
-                                      : o.selector.empty()            ? 1
-                                                                      : nphase;
-            const std::size_t k = a.offset / width, sel = a.offset % width;
-            observation(k);
-            for (std::size_t j = 0; j < n; ++j)
-              row[j] = dr_dm_[mi] * derivative_of(o, values_[k], derivatives_[k][j], sel);
-            break;
-          }
-          case ObservableKind::FinalShare:
-          case ObservableKind::FinalPhase: {
-            const std::size_t k = nout - 1;
-            observation(k);
-            const kinetics::Observation& v = values_[k];
-            double total = 0.0;
-            for (std::size_t l = 0; l < nphase; ++l)
-              total += std::max(v.solid[l][kinetics::kP], 0.0);
-            if (!(total > 0.0)) break;
-            for (std::size_t j = 0; j < n; ++j) {
-              const kinetics::Observation& d = derivatives_[k][j];
-              double dtotal = 0.0;
-              for (std::size_t l = 0; l < nphase; ++l)
-                dtotal += v.solid[l][kinetics::kP] > 0.0 ? d.solid[l][kinetics::kP] : 0.0;
-              auto dshare = [&](std::size_t l) {
-                const double pl = std::max(v.solid[l][kinetics::kP], 0.0);
-                const double dpl = v.solid[l][kinetics::kP] > 0.0 ? d.solid[l][kinetics::kP] : 0.0;
-                return (dpl * total - pl * dtotal) / (total * total);
-              };
-              if (o.kind == ObservableKind::FinalShare) {
-                row[j] = dr_dm_[mi] * dshare(a.offset);
-              } else {
-                double sum = 0.0;
-                for (std::size_t l = 0; l < nphase && l < kMaxShares; ++l)
-                  sum += dr_df_[mi * kMaxShares + l] * dshare(l);
-                row[j] = sum;
-              }
-            }
-            break;
-          }
-        }
-      }
-    }
+    int failed = 0;
+    const long nc = static_cast<long>(fit_.conditions().size());
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1) \
+    reduction(|                                                     \
+              : failed) if (threads_ > 1)
+    for (long c = 0; c < nc; ++c)
+      if (!condition_jacobian(static_cast<std::size_t>(c), x, J)) failed |= 1;
+    if (failed != 0) return false;
     // Priors: analytic.
     std::size_t row = p.measurements.size();
     for (std::size_t j = 0; j < n; ++j) {
@@ -250,6 +209,87 @@ class FitObjective final : public optimize::ResidualProblem {
     }
     for (std::size_t i = 0; i < residual_count() * n; ++i)
       if (!std::isfinite(J[i])) return false;
+    return true;
+  }
+
+  // The Jacobian rows of condition c's measurements (each condition writes only its own rows and
+  // its own scratch: the conditions run in parallel).
+  bool condition_jacobian(std::size_t c, const double* x, double* J) {
+    const CalibrationProblem& p = fit_.problem();
+    const std::size_t n = parameter_count();
+    const PreparedFit::ConditionPlan& plan = fit_.conditions()[c];
+    Scratch& sc = scratch_[c];
+    if (!sensitivity_[c])
+      sensitivity_[c] =
+          std::make_unique<ConditionSensitivity>(*plan.simulation, plan.bindings, p.parameters, h_);
+    ConditionSensitivity& cs = *sensitivity_[c];
+    if (!cs.run(x)) return false;
+    const std::size_t nphase = plan.simulation->phases().size();
+    const std::size_t nout = cs.output_count();
+    sc.observed.assign(nout, 0);
+    sc.values.resize(nout);
+    sc.derivatives.resize(nout);
+    auto observation = [&](std::size_t k) {
+      if (!sc.observed[k]) {
+        cs.observe(k, sc.values[k], sc.derivatives[k]);
+        sc.observed[k] = 1;
+      }
+    };
+    for (std::size_t q = 0; q < plan.measurements.size(); ++q) {
+      const std::size_t mi = plan.measurements[q];
+      const Measurement& m = p.measurements[mi];
+      const Observable& o = p.observables[m.observable];
+      const PreparedFit::ConditionPlan::Access& a = plan.access[q];
+      double* row = J + mi * n;
+      switch (o.kind) {
+        case ObservableKind::T50:
+        case ObservableKind::InductionTime: {
+          const auto* e = cs.event(o.kind == ObservableKind::T50 ? 1 : 0);
+          if (e == nullptr) break;
+          for (std::size_t j = 0; j < n; ++j) row[j] = dr_dm_[mi] * e->dt_dp[j];
+          break;
+        }
+        case ObservableKind::TimeSeries: {
+          const std::size_t width = o.variable == "dissolved_total" ? 3
+                                    : o.selector.empty()            ? 1
+                                                                    : nphase;
+          const std::size_t k = a.offset / width, sel = a.offset % width;
+          observation(k);
+          for (std::size_t j = 0; j < n; ++j)
+            row[j] = dr_dm_[mi] * derivative_of(o, sc.values[k], sc.derivatives[k][j], sel);
+          break;
+        }
+        case ObservableKind::FinalShare:
+        case ObservableKind::FinalPhase: {
+          const std::size_t k = nout - 1;
+          observation(k);
+          const kinetics::Observation& v = sc.values[k];
+          double total = 0.0;
+          for (std::size_t l = 0; l < nphase; ++l) total += std::max(v.solid[l][kinetics::kP], 0.0);
+          if (!(total > 0.0)) break;
+          for (std::size_t j = 0; j < n; ++j) {
+            const kinetics::Observation& d = sc.derivatives[k][j];
+            double dtotal = 0.0;
+            for (std::size_t l = 0; l < nphase; ++l)
+              dtotal += v.solid[l][kinetics::kP] > 0.0 ? d.solid[l][kinetics::kP] : 0.0;
+            auto dshare = [&](std::size_t l) {
+              const double pl = std::max(v.solid[l][kinetics::kP], 0.0);
+              const double dpl = v.solid[l][kinetics::kP] > 0.0 ? d.solid[l][kinetics::kP] : 0.0;
+              return (dpl * total - pl * dtotal) / (total * total);
+            };
+            if (o.kind == ObservableKind::FinalShare) {
+              row[j] = dr_dm_[mi] * dshare(a.offset);
+            } else {
+              double sum = 0.0;
+              for (std::size_t l = 0; l < nphase && l < kMaxShares; ++l)
+                sum += dr_df_[mi * kMaxShares + l] * dshare(l);
+              row[j] = sum;
+            }
+          }
+          break;
+        }
+      }
+    }
     return true;
   }
 
@@ -280,9 +320,15 @@ class FitObjective final : public optimize::ResidualProblem {
   bool use_sensitivities_ = true;
   std::vector<double> dr_dm_, dr_df_;
   std::vector<std::unique_ptr<ConditionSensitivity>> sensitivity_;
-  std::vector<char> observed_;
-  std::vector<kinetics::Observation> values_;
-  std::vector<std::vector<kinetics::Observation>> derivatives_;
+  struct Scratch {  // per condition: the observations at its outputs and their derivatives
+    std::vector<char> observed;
+    std::vector<kinetics::Observation> values;
+    std::vector<std::vector<kinetics::Observation>> derivatives;
+  };
+  std::vector<Scratch> scratch_;
+  int threads_ = 1;                      // conditions in parallel within one evaluation
+  std::vector<double> last_x_, last_r_;  // the last point whose residuals were evaluated
+  bool last_valid_ = false;
 };
 
 [[noreturn]] void fail_in_problem(const CalibrationProblem& p, const input::SourceLocation& where,

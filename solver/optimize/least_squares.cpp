@@ -198,14 +198,21 @@ MultistartResult multistart(const ProblemFactory& make_problem, std::size_t star
   if (!x_first.empty() && !x0.empty()) x0[0] = x_first;
   out.starts.resize(x0.size());
   const int nt = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel num_threads(nt)
+  // Fewer starts than threads: the spare threads work inside each start's evaluations (nested).
+  const int outer = std::max(1, std::min(nt, static_cast<int>(x0.size())));
+  const int inner = nt / outer;
+  const int levels = omp_get_max_active_levels();
+  if (inner > 1) omp_set_max_active_levels(std::max(levels, 2));
+#pragma omp parallel num_threads(outer)
   {
     std::unique_ptr<ResidualProblem> p = make_problem();
+    p->set_threads(inner);
 #pragma omp for schedule(dynamic, 1)
     for (long i = 0; i < static_cast<long>(x0.size()); ++i)
       out.starts[static_cast<std::size_t>(i)] =
           run_ceres(*p, x0[static_cast<std::size_t>(i)], options, -1);
   }
+  omp_set_max_active_levels(levels);
   double best = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < out.starts.size(); ++i)
     if (out.starts[i].usable && out.starts[i].cost < best) {

@@ -24,6 +24,9 @@ class ResidualProblem {
   // parameter_count). Returns false when the model cannot be evaluated at x (the solver then
   // shrinks its step). Must not throw.
   virtual bool evaluate(const double* x, double* residuals, double* jacobian) = 0;
+  // OpenMP threads one evaluation may use (e.g. independent experiments in parallel); the result
+  // must not depend on it. Default: ignored (serial).
+  virtual void set_threads(int /*threads*/) {}
 };
 
 // One problem per thread (starts and profiles run in parallel).

@@ -37,6 +37,7 @@ class RobustResiduals final : public ResidualProblem {
   std::size_t parameter_count() const override { return inner_->parameter_count(); }
   std::size_t residual_count() const override { return inner_->residual_count(); }
   bool evaluate(const double* x, double* residuals, double* jacobian) override;
+  void set_threads(int threads) override { inner_->set_threads(threads); }
 
  private:
   std::unique_ptr<ResidualProblem> inner_;

@@ -1,20 +1,24 @@
 // The directional sensitivity right-hand side of the mechanistic model (forward mode, N_p
 // directions at once, models/kinetics/mechanistic_directional) against the full-Jacobian path it
-// replaces: J s_j to round-off, and whole trajectories' sensitivities to the integration tolerance.
+// replaces: J s_j to round-off, and whole trajectories' sensitivities to the integration tolerance;
+// the objective with its conditions in parallel equals the serial one bit for bit.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <vector>
 
 #include "models/api/simulation.hpp"
 #include "models/fit/condition_sensitivity.hpp"
+#include "models/fit/objective.hpp"
 #include "models/fit/problem.hpp"
 #include "models/kinetics/mechanistic_directional.hpp"
 #include "models/kinetics/mechanistic_model.hpp"
 #include "models/scenario/loader.hpp"
+#include "tests/fit/test_folder.hpp"
 
 using namespace calcikin;
 
@@ -140,4 +144,55 @@ TEST(SensitivityRhs, DirectionalPathGivesTheFullJacobianPathsSensitivities) {
   ASSERT_NE(ea, nullptr);
   for (std::size_t j = 0; j < np; ++j)
     EXPECT_NEAR(ea->dt_dp[j], er->dt_dp[j], 1e-6 * std::fabs(er->dt_dp[j])) << j;
+}
+
+TEST(FitObjective, ResidualsAndJacobianAreBitIdenticalForOneAndTwoThreadsOverConditions) {
+  test::TestFolder f("calcikin_fit_threads", "objective");
+  f.copy_in(std::string(CALCIKIN_TEST_DATA_DIR) + "/t50_auto.yaml");
+  f.copy_in(kAssay);
+  std::ofstream(f.dir / "p.yaml") << R"(schema: calcikin/calibration/1
+conditions:
+  - {id: a0, scenario: t50_auto.yaml}
+  - {id: a1, scenario: t50_auto.yaml, set: {solution.totals.Mg: 1 mmol/kgw}}
+  - {id: a2, scenario: t50_auto.yaml, set: {solution.totals.Mg: 2 mmol/kgw}}
+  - {id: mech, scenario: t50_assay.yaml, set: {time.end: 6 h}}
+observables:
+  - {id: T50, expr: t50, noise: lognormal, sigma: 0.05, unit: min}
+  - {id: alpha, expr: crystalline_fraction, noise: normal, sigma: 0.02}
+measurements: data.csv
+parameters:
+  - {name: autocatalytic.k0, bounds: [1e-9 1/s, 1e-4 1/s]}
+  - {name: autocatalytic.mg.effectiveness, scale: lin}
+  - {name: HAP.growth.rate_constant}
+  - {name: thermodynamics.parameters.ACP.log_k_offset, scale: lin, bounds: [-0.5, 0.5]}
+)";
+  std::ofstream(f.dir / "data.csv") << R"(condition,observable,time [h],value,sigma,source
+a0,T50,,330,,
+a1,T50,,400,,
+a2,alpha,6,0.4,,
+mech,alpha,2,0.1,,
+mech,alpha,5,0.5,,
+)";
+  const auto prepared = fit::PreparedFit::prepare(fit::load_problem((f.dir / "p.yaml").string()));
+  const std::vector<double> x = prepared->nominal();
+  const std::size_t n = prepared->parameter_count(), m = prepared->residual_count();
+  auto one = prepared->make_objective(1e-5, fit::FitSettings::Gradient::Sensitivities);
+  auto two = prepared->make_objective(1e-5, fit::FitSettings::Gradient::Sensitivities);
+  two->set_threads(2);
+  std::vector<double> r1(m), r2(m), j1(m * n), j2(m * n), r3(m), j3(m * n);
+  ASSERT_TRUE(one->evaluate(x.data(), r1.data(), j1.data()));
+  ASSERT_TRUE(two->evaluate(x.data(), r2.data(), nullptr));  // residuals first: kept for the J
+  ASSERT_TRUE(two->evaluate(x.data(), r3.data(), j2.data()));
+  for (std::size_t i = 0; i < m; ++i) {
+    EXPECT_EQ(r1[i], r2[i]) << i;
+    EXPECT_EQ(r1[i], r3[i]) << i;
+  }
+  for (std::size_t i = 0; i < m * n; ++i) EXPECT_EQ(j1[i], j2[i]) << i;
+  // Finite differences over whole simulations, likewise.
+  auto fd1 = prepared->make_objective(1e-3, fit::FitSettings::Gradient::FiniteDifferences);
+  auto fd2 = prepared->make_objective(1e-3, fit::FitSettings::Gradient::FiniteDifferences);
+  fd2->set_threads(2);
+  ASSERT_TRUE(fd1->evaluate(x.data(), r1.data(), j1.data()));
+  ASSERT_TRUE(fd2->evaluate(x.data(), r2.data(), j2.data()));
+  for (std::size_t i = 0; i < m * n; ++i) EXPECT_EQ(j1[i], j2[i]) << i;
 }
