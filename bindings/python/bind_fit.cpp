@@ -70,10 +70,12 @@ py::dict problem_info(const fit::PreparedFit& prepared) {
   d["lower_si"] = vector(lower_si);
   d["upper_si"] = vector(upper_si);
   d["nominal_si"] = vector(nominal_si);
-  py::list conditions, scenario_files, observables, observable_units, observable_exprs;
+  py::list conditions, scenario_files, condition_sets, observables, observable_units,
+      observable_exprs;
   for (const fit::Condition& c : p.conditions) {
     conditions.append(c.id);
     scenario_files.append(c.scenario_file);
+    condition_sets.append(py::cast(c.sets));  // "path=value" as applied
   }
   for (const fit::Observable& o : p.observables) {
     observables.append(o.id);
@@ -82,6 +84,7 @@ py::dict problem_info(const fit::PreparedFit& prepared) {
   }
   d["conditions"] = conditions;
   d["scenario_files"] = scenario_files;
+  d["condition_sets"] = condition_sets;
   d["observables"] = observables;
   d["observable_exprs"] = observable_exprs;
   d["observable_units"] = observable_units;

@@ -35,6 +35,14 @@ def test_plot_fit_draws_one_panel_per_observable(result, tmp_path):
     assert [ax.get_title() for ax in visible] == ["T50", "alpha"]
     assert [t.get_text() for t in visible[0].get_xticklabels()] == ["base", "mg1", "mg2"]
     fig.savefig(tmp_path / "fit.png")
+    # the model curve (the condition run at the best fit) passes through the simulated values
+    line = next(l for l in visible[1].get_lines() if l.get_label() == "base fit")
+    table = result.measurements()
+    rows = table[(table["condition"] == "base") & (table["observable"] == "alpha")]
+    curve = np.interp(rows["time"] / 3600, line.get_xdata(), line.get_ydata())
+    np.testing.assert_allclose(curve, rows["simulated"], rtol=0.02, atol=2e-3)
+    plt.close(fig)
+    fig = ckplot.plot_fit(result, curves=False)
     plt.close(fig)
 
 

@@ -38,13 +38,62 @@ def _display(values: np.ndarray, unit: str) -> tuple[np.ndarray, str]:
     return np.asarray(values, dtype=float) * factor, shown
 
 
-def plot_fit(result, *, time_unit: str = "h", event_unit: str = "min"):
+def _condition_curves(result, last_time: dict) -> dict:
+    """Each condition's run at the best fit (its scenario, its `set:` overrides and the fitted
+    values) on 150 output times up to its last measured time (``last_time``, s), for smooth model
+    curves; {} when the problem's scenario files are not known."""
+    import os
+    from .results import run
+    from .scenario import load_scenario, scenario_from_dict
+    files = result.problem.get("scenario_files")
+    sets = result.problem.get("condition_sets")
+    if not files or sets is None:
+        return {}
+    fitted = {path: (float(v) if unit in ("", "1") else f"{float(v)!r} {unit}")
+              for path, v, unit in zip(result.paths, result.value, result.units)}
+    runs = {}
+    for cond, file, applied in zip(result.problem["conditions"], files, sets):
+        if cond not in last_time:
+            continue
+        stop = float(last_time[cond])  # <= time.end (the problem file is checked for that)
+        overrides = {k: v for k, v in (a.split("=", 1) for a in applied) if k != "time.end"}
+        overrides.update(fitted)
+        data = load_scenario(file).to_dict(overrides=False)
+        data.setdefault("time", {})["end"] = f"{stop!r} s"
+        data["time"]["output"] = {"linspace": ["0 s", f"{stop!r} s"], "points": 150}
+        data.pop("sweep", None)
+        sc = scenario_from_dict(data, name=file, base_dir=os.path.dirname(file))
+        runs[cond] = run(sc.with_overrides(overrides), quiet=True)
+    return runs
+
+
+def _curve(ds, expr: str):
+    """The run variable an observable expression names (``dissolved_total.Ca`` ...), or None."""
+    name, _, label = expr.partition(".")
+    if name not in ds or "time" not in ds[name].dims:
+        return None
+    var = ds[name]
+    if label:
+        dim = next((d for d in var.dims if d != "time"), None)
+        if dim is None or label not in [str(v) for v in var[dim].values]:
+            return None
+        var = var.sel({dim: label})
+    return var
+
+
+def plot_fit(result, *, time_unit: str = "h", event_unit: str = "min", curves: bool = True):
     """Measured values (error bars: their sigma; log-normal sigma as a factor) and the best fit's
     simulated values, one panel per observable: time courses against time, one colour per
-    condition; event times (T50, induction time) and other end-point data against the condition.
+    condition (``curves``: the model's whole trajectory at the best fit, each condition run once
+    with its scenario's output times; else lines through the simulated values at the measured
+    times); event times (T50, induction time) and other end-point data against the condition.
     Censored data are drawn as open triangles at their bound."""
     import matplotlib.pyplot as plt
     table = result.measurements()
+    exprs = dict(zip(result.problem.get("observables", []), result.problem.get("observable_exprs", [])))
+    timed = table[table["time"].notna()]
+    runs = _condition_curves(result, timed.groupby("condition")["time"].max().to_dict()) \
+        if curves and len(timed) else {}
     units = dict(zip(result.problem.get("observables", []), result.problem.get("observable_units", [])))
     observables = list(dict.fromkeys(table["observable"]))
     conditions = list(dict.fromkeys(table["condition"]))
@@ -66,8 +115,15 @@ def plot_fit(result, *, time_unit: str = "h", event_unit: str = "min"):
                 y = r["value"].to_numpy(dtype=float) * scale
                 sig = r["sigma"].to_numpy(dtype=float) * scale
                 ax.errorbar(t, y, yerr=sig, fmt="o", ms=4, color=colours[cond], label=f"{cond} data")
-                ax.plot(t, r["simulated"].to_numpy(dtype=float) * scale, "-", color=colours[cond],
-                        label=f"{cond} fit")
+                curve = _curve(runs[cond], exprs.get(obs, "")) if cond in runs else None
+                if curve is not None:
+                    tc = np.asarray(curve["time"].values, dtype=float) / _TIME[time_unit]
+                    ax.plot(tc, np.asarray(curve.values, dtype=float) * scale, "-", color=colours[cond],
+                            label=f"{cond} fit")
+                    ax.plot(t, r["simulated"].to_numpy(dtype=float) * scale, "x", ms=4, color=colours[cond])
+                else:
+                    ax.plot(t, r["simulated"].to_numpy(dtype=float) * scale, "-", color=colours[cond],
+                            label=f"{cond} fit")
             ax.set_xlabel(f"time ({time_unit})")
         else:
             x = np.array([conditions.index(c) for c in rows["condition"]], dtype=float)
