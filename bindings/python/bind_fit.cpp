@@ -287,6 +287,8 @@ void bind_fit(py::module_& m) {
               const CoreLock lock;
               const py::gil_scoped_release release;
               const std::lock_guard<std::mutex> guard(h.mutex);
+              // One point: its conditions in parallel.
+              h.posterior->set_threads(h.threads > 0 ? h.threads : omp_get_max_threads());
               ok = h.posterior->evaluate(x.data(), r.data(), jacobian ? J.data() : nullptr);
               failure = h.posterior->last_failure();
             }
@@ -312,6 +314,11 @@ void bind_fit(py::module_& m) {
                   1,
                   std::min(h.threads > 0 ? h.threads : omp_get_max_threads(), static_cast<int>(k)));
               h.ensure_workers(static_cast<std::size_t>(threads));
+              // Several rows: the rows in parallel, each row's conditions in sequence; one row:
+              // its conditions in parallel.
+              const int all = h.threads > 0 ? h.threads : omp_get_max_threads();
+              for (int t = 0; t < threads; ++t)
+                h.worker(static_cast<std::size_t>(t)).set_threads(k == 1 ? all : 1);
               const double* data = x.data();
 #pragma omp parallel for num_threads(threads) schedule(dynamic)
               for (std::size_t i = 0; i < k; ++i) {

@@ -53,6 +53,8 @@ class Posterior {
   double log_posterior(const double* x);
   // sum over measurements of c_i (-log L = sum r^2/2 + this).
   double likelihood_constant() const noexcept { return constant_; }
+  // Threads over the conditions within one evaluation (the objective's; default 1).
+  void set_threads(int threads) { objective_->set_threads(threads); }
   // The failure message of the last evaluation's conditions ("" when it succeeded).
   const std::string& last_failure() const noexcept { return failure_; }
 

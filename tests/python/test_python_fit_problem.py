@@ -20,7 +20,7 @@ def _copy(tmp_path):
 
 @pytest.fixture(scope="module")
 def problem(tmp_path_factory):
-    return ck.Problem(_copy(tmp_path_factory.mktemp("problem")))
+    return ck.Problem(_copy(tmp_path_factory.mktemp("problem")), threads=1)
 
 
 def test_problem_knows_its_parameters_bounds_and_data(problem):
@@ -117,5 +117,9 @@ def test_rows_evaluated_in_parallel_equal_the_serial_ones(problem):
     serial = np.array([problem.log_posterior(x) for x in X])
     np.testing.assert_array_equal(parallel.log_posterior(X), serial)
     np.testing.assert_array_equal(parallel.log_likelihood(X[:3]), [problem.log_likelihood(x) for x in X[:3]])
+    # one point: its conditions in parallel, the same numbers
+    x = problem.nominal + 0.1
+    np.testing.assert_array_equal(parallel.residuals(x), problem.residuals(x))
+    np.testing.assert_array_equal(parallel.gradient(x), problem.gradient(x))
     with pytest.raises(ValueError, match="threads"):
         ck.Problem(problem.file, threads=0)

@@ -49,7 +49,8 @@ class Problem:
       prior is uniform on its fit scale; a prior on the SI value includes |d theta/d x|). These
       return -inf outside the bounds or where a simulation fails, as samplers expect. Given a
       (k, n) array they return k values, the rows evaluated in parallel over ``threads`` OpenMP
-      threads (default: OMP_NUM_THREADS or all cores), one evaluator per thread.
+      threads (default: OMP_NUM_THREADS or all cores), one evaluator per thread; a single point
+      runs its conditions in parallel instead. Results do not depend on the thread count.
 
     Wrong lengths and values outside the bounds raise ValueError; a failed simulation raises
     :class:`calcikin.SolverError` from :meth:`residuals`, :meth:`cost`, :meth:`gradient` and
