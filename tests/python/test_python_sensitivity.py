@@ -48,6 +48,8 @@ def test_parameters_default_to_the_catalogue_and_bad_ones_are_named():
     assert space[1]["unit"] == "1" and not space[1]["log"] and space[1]["low"] < space[1]["high"]
     with pytest.raises(ValueError, match="no range"):
         sensitivity.parameter_space(["thermodynamics.parameters.HAP.log_k_offset"])
+    full = sensitivity.parameter_space(["kinetics.parameters.autocatalytic.k1"])[0]
+    assert full["name"] == "autocatalytic.k1" and full["path"] == space[0]["path"]
     with pytest.raises(ValueError, match="did you mean"):
         sensitivity.parameter_space(["autocatalytic.k2"])
     with pytest.raises(ValueError, match="needs a range"):

@@ -49,6 +49,8 @@ def parameter_space(parameters: Sequence[str] | Mapping[str, Any]) -> list[dict]
     kinetic = thermo = None
     out = []
     for name, spec in items.items():
+        if name.startswith("kinetics.parameters."):  # the full scenario path of a catalogue name
+            name = name[len("kinetics.parameters."):]
         spec = {} if spec is None else ({"range": tuple(spec)} if not isinstance(spec, Mapping) else dict(spec))
         entry = {"name": name}
         if name.startswith("thermodynamics.parameters."):
@@ -59,7 +61,7 @@ def parameter_space(parameters: Sequence[str] | Mapping[str, Any]) -> list[dict]
             row = thermo.loc[key] if key in thermo.index else None
             entry.update(path=name, unit="1", low=None if row is None else float(row["min"]),
                          high=None if row is None else float(row["max"]))
-        elif name.split(".")[0] in ("solution", "minerals", "time", "solver", "kinetics"):
+        elif name.split(".")[0] in ("solution", "minerals", "time", "solver"):
             entry.update(path=name, unit=spec.get("unit", "1"), low=None, high=None)
             if "range" not in spec:
                 raise ValueError(f"{name}: a scenario path needs a range, e.g. {{'range': (0, 2), 'unit': 'mmol/kgw'}}")
