@@ -3,7 +3,11 @@
 // parameters; medians of repeated runs. Also the model set-up (speciation, ACP equilibration)
 // alone, since the sensitivities rebuild the model at x_j +- delta for df/dp. Not a test.
 //
-//   build/bin/bench_sensitivity_cost [repeats]
+//   build/bin/bench_sensitivity_cost [repeats] [auto|mech] [N_p]
+//
+// Wall-clock medians on a shared machine are noisy; for instruction counts run one model and one
+// N_p under callgrind and compare the inclusive costs of TrajectoryEvaluator::evaluate and
+// ConditionSensitivity::run (bench/fit/sensitivity_cost_callgrind.sh does this for every N_p).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,7 +42,7 @@ double time_median(int repeats, F&& f) {
 }
 
 void bench(const std::string& label, const std::string& scenario_file,
-           const std::vector<std::string>& names, int repeats) {
+           const std::vector<std::string>& names, int repeats, std::size_t only_np) {
   scenario::Scenario s = scenario::load_file(scenario_file);
   auto sim = api::Simulation::prepare(s);
   api::TrajectoryEvaluator ev(*sim);
@@ -49,9 +53,14 @@ void bench(const std::string& label, const std::string& scenario_file,
     ev.evaluate(in, rec);
   });
   const double build = time_median(repeats, [&] { ev.build_model(in); });
-  std::printf("%s: one trajectory %.3f ms (model set-up alone %.3f ms), %zu outputs\n",
-              label.c_str(), 1e3 * plain, 1e3 * build, sim->output_times().size());
+  const io::RunLayout& L = sim->layout();
+  std::printf(
+      "%s: one trajectory %.3f ms (model set-up alone %.3f ms), %zu outputs, %.0f steps, "
+      "%.0f rhs\n",
+      label.c_str(), 1e3 * plain, 1e3 * build, sim->output_times().size(),
+      rec.data(L.variable_index("steps"))[0], rec.data(L.variable_index("rhs_evaluations"))[0]);
   for (std::size_t np = 1; np <= names.size(); ++np) {
+    if (only_np != 0 && np != only_np) continue;
     std::vector<api::ParameterBinding> b;
     std::vector<fit::FitParameter> p;
     std::vector<double> x;
@@ -66,9 +75,11 @@ void bench(const std::string& label, const std::string& scenario_file,
     fit::ConditionSensitivity cs(*sim, b, p);
     bool ok = true;
     const double with = time_median(repeats, [&] { ok = cs.run(x.data()) && ok; });
-    std::printf("  N_p = %zu: with sensitivities %.3f ms = %.2f x (goal <= %.1f)%s\n", np,
-                1e3 * with, with / plain, 1.0 + 0.3 * static_cast<double>(np),
-                ok ? "" : "  [a run failed]");
+    const ode::IntegratorStatistics& st = cs.result().statistics;
+    std::printf(
+        "  N_p = %zu: with sensitivities %.3f ms = %.2f x (goal <= %.1f), %ld steps, %ld rhs%s\n",
+        np, 1e3 * with, with / plain, 1.0 + 0.3 * static_cast<double>(np), st.steps,
+        st.rhs_evaluations, ok ? "" : "  [a run failed]");
   }
 }
 
@@ -76,16 +87,20 @@ void bench(const std::string& label, const std::string& scenario_file,
 
 int main(int argc, char** argv) {
   const int repeats = argc > 1 ? std::atoi(argv[1]) : 5;
+  const std::string which = argc > 2 ? argv[2] : "all";
+  const std::size_t only_np = argc > 3 ? static_cast<std::size_t>(std::atoi(argv[3])) : 0;
   const std::string src = CALCIKIN_SOURCE_DIR;
-  bench("autocatalytic T50 assay", src + "/bench/fit/t50_auto.yaml",
-        {"autocatalytic.k0", "autocatalytic.k1", "autocatalytic.ph_slope",
-         "autocatalytic.mg.langmuir_constant", "autocatalytic.mg.effectiveness",
-         "autocatalytic.reference_pH"},
-        repeats);
-  bench("mechanistic T50 assay", src + "/scenarios/t50_assay.yaml",
-        {"HAP.growth.rate_constant", "HAP.nucleation.heterogeneous_prefactor",
-         "HAP.nucleation.interfacial_energy", "ACP.rate_constant", "inhibitor.binding_constant",
-         "HAP.mg.langmuir_constant"},
-        repeats);
+  if (which == "all" || which == "auto")
+    bench("autocatalytic T50 assay", src + "/bench/fit/t50_auto.yaml",
+          {"autocatalytic.k0", "autocatalytic.k1", "autocatalytic.ph_slope",
+           "autocatalytic.mg.langmuir_constant", "autocatalytic.mg.effectiveness",
+           "autocatalytic.reference_pH"},
+          repeats, only_np);
+  if (which == "all" || which == "mech")
+    bench("mechanistic T50 assay", src + "/scenarios/t50_assay.yaml",
+          {"HAP.growth.rate_constant", "HAP.nucleation.heterogeneous_prefactor",
+           "HAP.nucleation.interfacial_energy", "ACP.rate_constant", "inhibitor.binding_constant",
+           "HAP.mg.langmuir_constant"},
+          repeats, only_np);
   return 0;
 }

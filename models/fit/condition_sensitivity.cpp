@@ -184,6 +184,7 @@ bool ConditionSensitivity::run(const double* x) {
     m.initial_state(y0.data());
     ode::SensitivityOptions opt;
     opt.integrator = sim_.integrator_options(in_);
+    opt.error_control = error_control_;
     result_ = integrator_.integrate(*system_, 0.0, y0.data(), sim_.output_times(), opt);
     return result_.status != ode::IntegrationStatus::Failed &&
            result_.times.size() == sim_.output_times().size();

@@ -241,6 +241,9 @@ SensitivityResult CvodesSensitivityIntegrator::integrate(SensitivitySystem& syst
     w.np = np;
     const auto nn = static_cast<sunindextype>(n);
     w.y = N_VNew_Serial(nn, w.context);
+    // Fused and vector-array operations: CVODES then treats the N_p sensitivity vectors in one
+    // call per operation instead of one N_VLinearSum per vector (clones inherit the setting).
+    if (w.y != nullptr) N_VEnableFusedOps_Serial(w.y, SUNTRUE);
     w.atol = N_VNew_Serial(nn, w.context);
     w.constraints = N_VNew_Serial(nn, w.context);
     w.matrix = SUNDenseMatrix(nn, nn, w.context);
