@@ -241,7 +241,12 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
                  std::fabs(e.scaled - fit.upper()[j]) < 1e-6 * span;
     const double var = out.covariance.covariance[j * n + j];
     e.std_error = var >= 0.0 ? std::sqrt(var) : kNaN;
-    e.identifiable = std::isfinite(e.std_error);
+    // Not identifiable (Laplace): an undetermined direction, or a 95 % interval that reaches past
+    // both bounds (the data do not restrict the parameter inside its range; a near-null direction
+    // of J^T J whose eigenvalue the integration noise keeps above the rank tolerance).
+    e.identifiable =
+        std::isfinite(e.std_error) && !(e.scaled - kZ95 * e.std_error < fit.lower()[j] &&
+                                        e.scaled + kZ95 * e.std_error > fit.upper()[j]);
     e.ci_lower = std::isfinite(e.std_error) ? from_scaled(f, e.scaled - kZ95 * e.std_error) : kNaN;
     e.ci_upper = std::isfinite(e.std_error) ? from_scaled(f, e.scaled + kZ95 * e.std_error) : kNaN;
     if (profiles) {

@@ -1,6 +1,7 @@
 #include "solver/optimize/least_squares.hpp"
 
 #include <ceres/ceres.h>
+#include <glog/logging.h>
 #include <omp.h>
 
 #include <Eigen/Dense>
@@ -116,6 +117,13 @@ LeastSquaresResult run_ceres(ResidualProblem& p, const std::vector<double>& x0,
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
   }
+  // Ceres reports a failed evaluation (a simulation that did not finish: the trust region then
+  // shrinks) through glog at ERROR level on stderr; the result carries the message instead.
+  static const bool quiet = [] {
+    FLAGS_minloglevel = google::GLOG_FATAL;
+    return true;
+  }();
+  (void)quiet;
   ceres::Problem problem;
   double* x = out.x.data();
   problem.AddResidualBlock(new CostAdapter(p, &out.evaluations), nullptr, x);
