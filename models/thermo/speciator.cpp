@@ -613,8 +613,14 @@ bool Speciator::linear_prediction_possible(Mode mode, double pH_or_toth,
 // (computed near the previous solution). Exact to first order in dT, at the cost of one solve with
 // the stored factors.
 void Speciator::predict_linear(Mode mode, const double* totals, double pH_or_toth) {
-  for (std::size_t i = 0; i < ne_; ++i)
-    delta_(ix(i)) = inactive_(ix(i)) ? 0.0 : (totals[i] - totals_(ix(i))) * lu_inv_scale_(ix(i));
+  // The change of each total in log space, T ln(T_new/T): first order like T_new - T, but exact
+  // for an element whose species are all linear in its master activity.
+  for (std::size_t i = 0; i < ne_; ++i) {
+    const double t_old = totals_(ix(i)), t_new = totals[i];
+    const double change =
+        t_old > 0.0 && t_new > 0.0 ? t_old * std::log(t_new / t_old) : t_new - t_old;
+    delta_(ix(i)) = inactive_(ix(i)) ? 0.0 : change * lu_inv_scale_(ix(i));
+  }
   delta_(ix(ne_)) = 0.0;
   delta_(ix(ne_ + 1)) = 0.0;
   delta_(ix(ne_ + 2)) =

@@ -8,7 +8,10 @@
 // Newton's method with the analytic Jacobian (activity-coefficient derivatives included), steps
 // limited to 2 log units, warm start from the previous solution: after a solve at the same pH (or
 // in free-pH mode), a linear prediction with the last factorised Newton matrix, x += J^-1
-// d(inputs); otherwise a per-element prediction from the change of each total and of the pH.
+// d(inputs), with each total's change taken in log space, T ln(T_new/T): exact for an element held
+// in species linear in its master activity, where T_new - T is off by (dT/T)^2/2 (along a T50
+// trajectory the first residual falls from ~1e-4 to ~1e-6, residual evaluations per solve 2.4
+// -> 2.15); otherwise a per-element prediction from the change of each total and of the pH.
 //
 // TOTH (proton balance, solve_free_pH): the excess of protons relative to the component master
 // species and H2O,   TOTH = sum_j nu_H,j m_j   over all aqueous species j, where nu_H,j is the
