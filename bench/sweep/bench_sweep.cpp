@@ -23,6 +23,7 @@
 #include "calcikin_build_info.hpp"
 #include "models/api/run.hpp"
 #include "models/scenario/loader.hpp"
+#include "models/scenario/overrides.hpp"
 #include "solver/io/sweep_writer.hpp"
 #ifdef CALCIKIN_BENCH_ENGINE_MODEL
 #include "logistic_sweep.hpp"
@@ -76,8 +77,7 @@ int child_model(int threads, std::size_t points, const std::string& out, const s
   scenario::Scenario s = scenario::load_file(file);
   s.sweep = {};
   s.sweep.mode = scenario::SweepMode::Zip;
-  scenario::SweepParameter mg;
-  mg.path = "solution.totals.Mg";
+  scenario::SweepParameter mg = scenario::sweep_parameter(s, "solution.totals.Mg", {});
   mg.unit_text = "mmol/kgw";
   for (std::size_t i = 0; i < points; ++i)
     mg.values.push_back(5e-3 * static_cast<double>(i) /

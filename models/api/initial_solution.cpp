@@ -9,10 +9,6 @@
 namespace calcikin::api {
 namespace {
 
-constexpr std::string_view kTotalsPrefix = "solution.totals.";
-
-bool is_total_path(const std::string& path) { return path.rfind(kTotalsPrefix, 0) == 0; }
-
 const char* basis_name(scenario::ConcentrationBasis b) {
   return b == scenario::ConcentrationBasis::Molal ? "molal" : "molar";
 }
@@ -30,7 +26,8 @@ void check_one_basis(const scenario::Scenario& s) {
   for (const scenario::TotalEntry& t : sol.totals)
     written.push_back({t.basis, t.where, "solution.totals." + t.element});
   for (const scenario::SweepParameter& p : s.sweep.parameters)
-    if (is_total_path(p.path)) written.push_back({p.basis, p.where, "sweep " + p.path});
+    if (p.target == scenario::PathTarget::Total)
+      written.push_back({p.basis, p.where, "sweep " + p.path});
   if (written.empty()) return;
   const Written& first = written.front();
   for (const Written& w : written) {
@@ -64,7 +61,7 @@ void check_temperatures(const scenario::Scenario& s, const thermo::Database& db)
                       "use a database made for this temperature (a PHREEQC .dat file with "
                       "analytical log K expressions)");
   for (const scenario::SweepParameter& p : s.sweep.parameters) {
-    if (p.path != "solution.temperature") continue;
+    if (p.target != scenario::PathTarget::Temperature) continue;
     for (double v : p.values)
       if (!temperature_in_range(v, db))
         scenario::fail_at(s, p.where, "sweep.parameters." + p.path, temperature_problem(v, db));
@@ -86,11 +83,12 @@ void check_density(const scenario::Scenario& s, const thermo::Database& db) {
   const scenario::SweepParameter* culprit = nullptr;
   for (const scenario::SweepParameter& p : s.sweep.parameters) {
     if (p.values.empty()) continue;
-    if (p.path == "solution.density") {
+    if (p.target == scenario::PathTarget::Density) {
       heaviest.density = *std::min_element(p.values.begin(), p.values.end());
       culprit = &p;
-    } else if (is_total_path(p.path) && p.basis == scenario::ConcentrationBasis::Molar) {
-      const std::string element = p.path.substr(kTotalsPrefix.size());
+    } else if (p.target == scenario::PathTarget::Total &&
+               p.basis == scenario::ConcentrationBasis::Molar) {
+      const std::string& element = p.key;
       const double largest = *std::max_element(p.values.begin(), p.values.end());
       auto it = std::find_if(heaviest.totals.begin(), heaviest.totals.end(),
                              [&](const scenario::TotalEntry& t) { return t.element == element; });

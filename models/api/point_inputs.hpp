@@ -1,9 +1,11 @@
 #pragma once
 // The inputs of one trajectory (one sweep point, one evaluation of a fit), SI, and the bindings
-// that set them. A prepared problem (api::Simulation, simulation.hpp) holds the base inputs and
-// resolves every swept or fitted path once into a ParameterBinding: a target kind and an index (a
-// total's position, a kinetic parameter's slot in KineticParameters, a thermodynamic offset's
-// slot). Applying a value is then one assignment -- no string, no Scenario, no unit conversion:
+// that set them. A path is resolved once, when it is read (scenario::ResolvedPath: its
+// scenario::PathTarget, key and SI unit); the prepared problem (api::Simulation, simulation.hpp)
+// holds the base inputs and turns each resolved swept or fitted path into a ParameterBinding: the
+// same target kind plus an index (a total's position, a kinetic parameter's slot in
+// KineticParameters, a thermodynamic offset's slot). Applying a value is then one assignment -- no
+// string, no Scenario, no unit conversion:
 //
 //   api::PointInputs in = problem->base_inputs();        // once per thread (allocates)
 //   in = problem->base_inputs();                         // per point: copy (no allocation)
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "models/kinetics/kinetic_parameters.hpp"
+#include "models/scenario/scenario.hpp"
 
 namespace calcikin::api {
 
@@ -41,97 +44,89 @@ struct PointInputs {
   kinetics::KineticParameters kinetics;  // every catalogue parameter, SI
 };
 
-enum class BindingTarget {
-  Temperature,
-  PH,
-  Density,
-  Total,
-  BufferTotal,
-  MineralAmount,
-  MineralRadius,
-  SolverRtol,
-  KineticParameter,
-  ThermoOffset,
-};
-
-// One swept or fitted path, resolved once (Simulation::bind). Cheap to copy; valid for the
-// PointInputs of the problem that made it.
+// One swept or fitted path bound to the inputs (Simulation::bind, from its scenario::ResolvedPath).
+// Cheap to copy; valid for the PointInputs of the problem that made it. Never targets time.end.
 class ParameterBinding {
  public:
   ParameterBinding() = default;
   const std::string& path() const noexcept { return path_; }  // "kinetics.parameters.HAP..."
   const std::string& unit() const noexcept { return unit_; }  // SI; "1" when dimensionless
-  BindingTarget target() const noexcept { return target_; }
+  scenario::PathTarget target() const noexcept { return target_; }
   std::size_t index() const noexcept { return index_; }
 
   // Sets the value (SI, `unit()`); no check, no allocation.
   void apply(PointInputs& in, double value) const noexcept {
     switch (target_) {
-      case BindingTarget::Temperature:
+      case scenario::PathTarget::Temperature:
         in.temperature = value;
         return;
-      case BindingTarget::PH:
+      case scenario::PathTarget::PH:
         in.pH = value;
         return;
-      case BindingTarget::Density:
+      case scenario::PathTarget::Density:
         in.density = value;
         return;
-      case BindingTarget::Total:
+      case scenario::PathTarget::Total:
         in.totals[index_] = value;
         return;
-      case BindingTarget::BufferTotal:
+      case scenario::PathTarget::BufferTotal:
         in.buffer_total = value;
         return;
-      case BindingTarget::MineralAmount:
+      case scenario::PathTarget::MineralAmount:
         in.minerals[index_].amount = value;
         in.minerals[index_].equilibrate = false;
         return;
-      case BindingTarget::MineralRadius:
+      case scenario::PathTarget::MineralRadius:
         in.minerals[index_].radius = value;
         return;
-      case BindingTarget::SolverRtol:
+      case scenario::PathTarget::SolverRtol:
         in.rtol = value;
         return;
-      case BindingTarget::KineticParameter:
+      case scenario::PathTarget::KineticParameter:
         in.kinetics.at(index_) = value;
         return;
-      case BindingTarget::ThermoOffset:
+      case scenario::PathTarget::ThermoParameter:
         in.thermo_offsets[index_] = value;
+        return;
+      case scenario::PathTarget::TimeEnd:  // never bound (one time axis): Simulation::bind
         return;
     }
   }
   // The value the inputs hold (e.g. the base value a fit starts from).
   double value(const PointInputs& in) const noexcept {
     switch (target_) {
-      case BindingTarget::Temperature:
+      case scenario::PathTarget::Temperature:
         return in.temperature;
-      case BindingTarget::PH:
+      case scenario::PathTarget::PH:
         return in.pH;
-      case BindingTarget::Density:
+      case scenario::PathTarget::Density:
         return in.density;
-      case BindingTarget::Total:
+      case scenario::PathTarget::Total:
         return in.totals[index_];
-      case BindingTarget::BufferTotal:
+      case scenario::PathTarget::BufferTotal:
         return in.buffer_total;
-      case BindingTarget::MineralAmount:
+      case scenario::PathTarget::MineralAmount:
         return in.minerals[index_].amount;
-      case BindingTarget::MineralRadius:
+      case scenario::PathTarget::MineralRadius:
         return in.minerals[index_].radius;
-      case BindingTarget::SolverRtol:
+      case scenario::PathTarget::SolverRtol:
         return in.rtol;
-      case BindingTarget::KineticParameter:
+      case scenario::PathTarget::KineticParameter:
         return in.kinetics.at(index_);
-      case BindingTarget::ThermoOffset:
+      case scenario::PathTarget::ThermoParameter:
         return in.thermo_offsets[index_];
+      case scenario::PathTarget::TimeEnd:
+        break;
     }
     return std::numeric_limits<double>::quiet_NaN();
   }
 
  private:
   friend class Simulation;
-  ParameterBinding(BindingTarget target, std::size_t index, std::string path, std::string unit)
+  ParameterBinding(scenario::PathTarget target, std::size_t index, std::string path,
+                   std::string unit)
       : target_(target), index_(index), path_(std::move(path)), unit_(std::move(unit)) {}
-  BindingTarget target_ = BindingTarget::PH;
+  scenario::PathTarget target_ = scenario::PathTarget::PH;
   std::size_t index_ = 0;
   std::string path_;
   std::string unit_;

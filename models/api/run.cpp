@@ -12,7 +12,6 @@
 #include "calcikin_git_commit.hpp"
 #include "models/api/output_parameters.hpp"
 #include "models/api/simulation.hpp"
-#include "models/scenario/overrides.hpp"
 #include "solver/input/exit_codes.hpp"
 #include "solver/input/input_error.hpp"
 #include "solver/io/io_error.hpp"
@@ -43,14 +42,6 @@ sweep::PlanMode plan_mode(scenario::SweepMode mode) {
   return sweep::PlanMode::Single;
 }
 
-// SI unit of the values a sweep path takes (what the output's `units` attribute says).
-std::string si_unit_of(const scenario::Scenario& s, const scenario::SweepParameter& p) {
-  const scenario::ResolvedPath path = scenario::resolve_path(s, p.path, p.where, p.source_line);
-  if (path.target == scenario::PathTarget::Total)
-    return p.basis == scenario::ConcentrationBasis::Molal ? "mol/kg" : "mol/m3";
-  return path.unit;
-}
-
 io::TimeSeriesOutput time_series_mode(scenario::TimeSeriesMode m) {
   switch (m) {
     case scenario::TimeSeriesMode::All:
@@ -70,9 +61,9 @@ sweep::SweepPlan make_plan(const scenario::Scenario& s) {
   spec.mode = plan_mode(s.sweep.mode);
   spec.samples = s.sweep.samples;
   spec.seed = s.sweep.seed;
-  for (const auto& p : s.sweep.parameters) {
-    spec.parameters.push_back({p.path, si_unit_of(s, p), p.values, p.log_scale});
-  }
+  // Each path was resolved when the file was read: its SI unit is the output's units attribute.
+  for (const scenario::SweepParameter& p : s.sweep.parameters)
+    spec.parameters.push_back({p.path, p.unit, p.values, p.log_scale});
   try {
     return sweep::SweepPlan(std::move(spec));
   } catch (const std::invalid_argument& e) {

@@ -69,6 +69,15 @@ io::Variable var(std::string name, std::vector<std::string> dims, std::string un
   return v;
 }
 
+// A bare kinetic catalogue name ("HAP.growth.rate_constant") as its path.
+std::string qualified_path(std::string_view path) {
+  const auto starts = [&](std::string_view prefix) { return path.rfind(prefix, 0) == 0; };
+  if (path.find("parameters.") == std::string_view::npos && !starts("solution.") &&
+      !starts("minerals.") && !starts("solver.") && !starts("time."))
+    return "kinetics.parameters." + std::string(path);
+  return std::string(path);
+}
+
 }  // namespace
 
 std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s,
@@ -151,23 +160,11 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(
       elements.emplace_back(e);
       where.emplace_back();
     }
-  // Swept (or fitted) paths, resolved once; applying one point is then an assignment.
-  std::vector<scenario::ResolvedPath> bound;
-  for (const scenario::SweepParameter& p : s.sweep.parameters) {
-    bound.push_back(scenario::resolve_path(s, p.path, p.where, p.source_line));
-    bound.back().basis = p.basis;
-    if (bound.back().target == scenario::PathTarget::TimeEnd)
-      fail_at(p.where, p.path,
-              "time.end cannot be swept: every run of a sweep shares one time axis",
-              "sweep a parameter of the chemistry or the kinetics, and set time.end once");
-  }
-  for (const BoundPath& f : fitted) {
-    std::string path = f.path;
-    if (path.find("parameters.") == std::string::npos && path.find("solution.") != 0 &&
-        path.find("minerals.") != 0 && path.find("solver.") != 0 && path.find("time.") != 0)
-      path = "kinetics.parameters." + path;  // a bare kinetic catalogue name
-    bound.push_back(scenario::resolve_path(s, path, f.where, f.source_line));
-  }
+  // Swept paths were resolved when the file was read (a SweepParameter is its ResolvedPath); fitted
+  // paths are resolved here, once. Applying one point is then an assignment.
+  std::vector<scenario::ResolvedPath> bound(s.sweep.parameters.begin(), s.sweep.parameters.end());
+  for (const BoundPath& f : fitted)
+    bound.push_back(scenario::resolve_path(s, qualified_path(f.path), f.where, f.source_line));
   for (const scenario::ResolvedPath& r : bound)
     if (r.target == scenario::PathTarget::Total &&
         std::find(elements.begin(), elements.end(), r.key) == elements.end()) {
@@ -266,7 +263,7 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(
                      [&](const ThermoSlot& t) { return t.name == r.key; }))
       add_thermo(r.key, r.where, {}, std::nullopt);
   for (const scenario::SweepParameter& p : s.sweep.parameters)
-    sim->sweep_bindings_.push_back(sim->bind(p.path, p.where, p.source_line));
+    sim->sweep_bindings_.push_back(sim->bind(p));
 
   // ---- output layout
   sim->output_times_ = make_output_times(s.time);
@@ -349,35 +346,31 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(
   return sim;
 }
 
-ParameterBinding Simulation::bind(std::string_view path_in, const input::SourceLocation& where,
+ParameterBinding Simulation::bind(std::string_view path, const input::SourceLocation& where,
                                   const std::string& source_line) const {
-  std::string path(path_in);
-  if (path.find("parameters.") == std::string::npos && path.rfind("solution.", 0) != 0 &&
-      path.rfind("minerals.", 0) != 0 && path.rfind("solver.", 0) != 0 &&
-      path.rfind("time.", 0) != 0)
-    path = "kinetics.parameters." + path;  // a bare kinetic catalogue name
+  return bind(scenario::resolve_path(scenario_, qualified_path(path), where, source_line));
+}
+
+ParameterBinding Simulation::bind(const scenario::ResolvedPath& r) const {
+  const std::string& path = r.path;
   const auto fail = [&](const std::string& problem, const std::string& hint = {}) -> void {
-    throw input::InputError(where, path, problem, source_line, hint);
+    throw input::InputError(r.where, r.key_path.empty() ? r.path : r.key_path, problem,
+                            r.source_line, hint);
   };
-  const scenario::ResolvedPath r = scenario::resolve_path(scenario_, path, where, source_line);
   switch (r.target) {
     case scenario::PathTarget::Temperature:
-      return {BindingTarget::Temperature, 0, path, "K"};
     case scenario::PathTarget::PH:
-      return {BindingTarget::PH, 0, path, "1"};
     case scenario::PathTarget::Density:
-      return {BindingTarget::Density, 0, path, "kg/L"};
     case scenario::PathTarget::BufferTotal:
-      return {BindingTarget::BufferTotal, 0, path, "mol/kg"};
     case scenario::PathTarget::SolverRtol:
-      return {BindingTarget::SolverRtol, 0, path, "1"};
+      return {r.target, 0, path, r.unit};
     case scenario::PathTarget::TimeEnd:
       fail("time.end cannot be bound: every run shares one time axis");
       break;
     case scenario::PathTarget::Total:
       for (std::size_t i = 0; i < totals_.size(); ++i)
         if (totals_[i].element == r.key)
-          return {BindingTarget::Total, i, path,
+          return {r.target, i, path,
                   totals_[i].basis == scenario::ConcentrationBasis::Molal ? "mol/kg" : "mol/m3"};
       fail("'" + r.key + "' is not a total of this problem",
            "set it in solution.totals (or sweep it)");
@@ -385,22 +378,17 @@ ParameterBinding Simulation::bind(std::string_view path_in, const input::SourceL
     case scenario::PathTarget::MineralAmount:
     case scenario::PathTarget::MineralRadius:
       for (std::size_t i = 0; i < minerals_.size(); ++i)
-        if (minerals_[i].phase == r.key)
-          return r.target == scenario::PathTarget::MineralAmount
-                     ? ParameterBinding{BindingTarget::MineralAmount, i, path, "mol/kg"}
-                     : ParameterBinding{BindingTarget::MineralRadius, i, path, "m"};
+        if (minerals_[i].phase == r.key) return {r.target, i, path, r.unit};
       fail("'" + r.key + "' is not a mineral of this problem", "list it under minerals");
       break;
     case scenario::PathTarget::KineticParameter: {
-      const kinetics::ParameterInfo& info =
-          kinetics::ParameterCatalogue::builtin().at(r.key, where, path, source_line);
-      const int slot = kinetics::KineticParameters::slot_of(info.name);
+      const int slot = kinetics::KineticParameters::slot_of(r.key);
       if (slot < 0) fail("kinetic parameter '" + r.key + "' is not bound to a field (a bug)");
-      return {BindingTarget::KineticParameter, static_cast<std::size_t>(slot), path, info.unit};
+      return {r.target, static_cast<std::size_t>(slot), path, r.unit};
     }
     case scenario::PathTarget::ThermoParameter:
       for (std::size_t i = 0; i < thermo_slots_.size(); ++i)
-        if (thermo_slots_[i].name == r.key) return {BindingTarget::ThermoOffset, i, path, "1"};
+        if (thermo_slots_[i].name == r.key) return {r.target, i, path, r.unit};
       fail("thermodynamic parameter '" + r.key + "' has no slot in this problem",
            "set it in thermodynamics.parameters, sweep it, or pass it to prepare as fitted");
       break;
@@ -706,7 +694,7 @@ std::unique_ptr<kinetics::KineticsModel> TrajectoryEvaluator::model_with_paramet
 }
 
 bool TrajectoryEvaluator::setup_reads(const ParameterBinding& binding) noexcept {
-  if (binding.target() != BindingTarget::KineticParameter) return true;
+  if (binding.target() != scenario::PathTarget::KineticParameter) return true;
   static const int acp_distribution =
       kinetics::KineticParameters::slot_of("ACP.mg.distribution_coefficient");
   return static_cast<int>(binding.index()) == acp_distribution;

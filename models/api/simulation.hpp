@@ -2,7 +2,8 @@
 // Simulation: the prepared problem. The one C++ entry point for trajectories, shared by the CLI
 // (`calcikin run`, `validate`), the sweep runner, the Python module and `calcikin fit`:
 //
-//   Scenario (SI, every path resolved once, origin kept)
+//   Scenario (SI, every swept path resolved once at load into a scenario::ResolvedPath, origin
+//   kept)
 //     -> Simulation::prepare: initial solution described and checked once, chemical system,
 //        output layout, base PointInputs (point_inputs.hpp), one ParameterBinding per swept path
 //        (and per fitted path given to prepare)
@@ -107,11 +108,13 @@ class Simulation {
   // One binding per scenario().sweep.parameters entry (same order).
   const std::vector<ParameterBinding>& sweep_bindings() const noexcept { return sweep_bindings_; }
 
-  // Resolves a path once (InputError at `where`, with did-you-mean, for an unknown one):
-  // kinetics.parameters.<name> or the bare catalogue name, thermodynamics.parameters.<name> (a slot
-  // of the problem), solution.temperature, solution.pH, solution.density, solution.totals.<El> (a
-  // total of the problem), solution.buffer.total, minerals.<Phase>.amount|radius (a mineral of the
-  // problem), solver.rtol.
+  // Binds a path resolved once (scenario::resolve_path; a SweepParameter is one): its target kind
+  // plus an index into the PointInputs. InputError at the path's location when the problem has no
+  // such entry: a total (solution.totals.<El>) or mineral (minerals.<Phase>.amount|radius) not in
+  // the problem, a thermodynamic offset without a slot, time.end (one time axis).
+  ParameterBinding bind(const scenario::ResolvedPath& path) const;
+  // The same for a path named in code or in a fit file: resolve_path (InputError at `where`, with
+  // did-you-mean, for an unknown one), then bind. The bare kinetic catalogue name is accepted.
   ParameterBinding bind(std::string_view path, const input::SourceLocation& where = {},
                         const std::string& source_line = {}) const;
 

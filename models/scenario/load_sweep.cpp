@@ -19,10 +19,14 @@ class ValueCollector {
  public:
   ValueCollector(const Scenario& s, const input::Entry& entry, std::string default_unit)
       : default_unit_(std::move(default_unit)) {
-    param_.path = entry.key;
-    param_.where = entry.key_node.location();
-    param_.source_line = entry.key_node.source_line();
-    path_ = resolve_path(s, entry.key, param_.where, param_.source_line, entry.key_node.path());
+    // The one resolution of the path: make_plan and Simulation::prepare consume it as it is.
+    static_cast<ResolvedPath&>(param_) =
+        resolve_path(s, entry.key, entry.key_node.location(), entry.key_node.source_line(),
+                     entry.key_node.path());
+    if (param_.target == PathTarget::TimeEnd)
+      entry.key_node.fail("time.end cannot be swept: every run of a sweep shares one time axis",
+                          "sweep a parameter of the chemistry or the kinetics, and set time.end "
+                          "once");
     param_.unit_text = default_unit_;
   }
 
@@ -36,16 +40,17 @@ class ValueCollector {
     if (param_.values.size() >= static_cast<std::size_t>(kMaxValuesPerParameter)) {
       at.fail("too many values for one parameter (the limit is 1000000)");
     }
-    ResolvedPath path = path_;
+    ResolvedPath path = param_;
     path.key_path = at.path();
     const double v =
         convert_value(path, number, unit, at.location(), at.source_line(), unit_offset);
-    if (path_.target == PathTarget::Total) {
+    if (param_.target == PathTarget::Total) {
       if (!param_.values.empty() && path.basis != param_.basis) {
         at.fail("mixing molal and molar units in one sweep parameter",
                 input::kConcentrationUnitsHint);
       }
       param_.basis = path.basis;
+      param_.unit = path.unit;  // mol/kg or mol/m3
     }
     if (param_.values.empty()) param_.unit_text = unit;
     param_.values.push_back(v);
@@ -55,7 +60,6 @@ class ValueCollector {
 
  private:
   std::string default_unit_;
-  ResolvedPath path_;
   SweepParameter param_;
 };
 

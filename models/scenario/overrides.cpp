@@ -181,6 +181,7 @@ ResolvedPath resolve_path(const Scenario& s, std::string_view path, const Source
   r.path = std::string(path);
   r.key_path = key_path.empty() ? r.path : std::string(key_path);
   r.where = where;
+  r.source_line = source_line;
   for (const FixedPath& f : kFixedPaths) {
     if (path == f.path) {
       r.target = f.target;
@@ -454,6 +455,19 @@ void apply(Scenario& s, const ResolvedPath& path, double value) {
       return;
     }
   }
+}
+
+SweepParameter sweep_parameter(const Scenario& s, std::string_view path, std::vector<double> values,
+                               ConcentrationBasis basis) {
+  SweepParameter p;
+  static_cast<ResolvedPath&>(p) = resolve_path(s, path, {});
+  if (p.target == PathTarget::Total) {
+    p.basis = basis;
+    p.unit = basis == ConcentrationBasis::Molal ? "mol/kg" : "mol/m3";
+  }
+  p.values = std::move(values);
+  p.unit_text = p.unit;
+  return p;
 }
 
 SetOverride parse_set(std::string_view argument) {

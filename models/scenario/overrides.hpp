@@ -31,34 +31,6 @@
 
 namespace calcikin::scenario {
 
-enum class PathTarget {
-  Temperature,
-  PH,
-  Density,
-  Total,
-  BufferTotal,
-  MineralAmount,
-  MineralRadius,
-  TimeEnd,
-  SolverRtol,
-  KineticParameter,
-  ThermoParameter,
-};
-
-struct ResolvedPath {
-  std::string path;  // as written: "solution.totals.Mg"
-  std::string
-      key_path;  // shown in messages (e.g. "sweep.parameters.solution.pH.values[1]"); "" = path
-  PathTarget target = PathTarget::PH;
-  std::string
-      key;  // element (Total), phase (Mineral*), parameter name (Kinetic/ThermoParameter); else ""
-  // Storage unit (udunits2 text, "1" = dimensionless). For Total it follows `basis`; for
-  // KineticParameter it is the catalogue's SI unit.
-  std::string unit;
-  ConcentrationBasis basis = ConcentrationBasis::Molal;  // Total only; set by convert_value
-  SourceLocation where;
-};
-
 // Every path the scenario accepts (including one per element/phase/parameter present), for
 // did-you-mean and documentation.
 std::vector<std::string> known_paths(const Scenario& s);
@@ -93,6 +65,11 @@ struct SetOverride {
 SetOverride parse_set(std::string_view argument);
 // parse_set + resolve_path + convert_value + apply.
 void apply_set(Scenario& s, std::string_view argument);
+
+// A sweep parameter built in code (tests, benches): `path` resolved once, `values` already SI in
+// the path's unit (for a total: in `basis`). Throws InputError for an unknown path.
+SweepParameter sweep_parameter(const Scenario& s, std::string_view path, std::vector<double> values,
+                               ConcentrationBasis basis = ConcentrationBasis::Molal);
 
 // The kinetic catalogue's entry of `name`, or InputError at `where` with did-you-mean.
 const kinetics::ParameterInfo& kinetic_parameter(std::string_view name, const SourceLocation& where,

@@ -134,15 +134,43 @@ struct OutputSpec {
 
 enum class SweepMode { None, Grid, Zip, List, LatinHypercube };
 
-struct SweepParameter {
-  std::string path;            // dotted path of a scalar, e.g. "solution.totals.Mg"
-  std::vector<double> values;  // SI (for LHS: the two bounds), converted when read
+// A dotted path into the scenario (what a sweep, `--set` or a fit changes), resolved once, when the
+// file is read (scenario::resolve_path, overrides.hpp): its target kind, key and SI storage unit.
+// make_plan (the output's units attribute) and Simulation::prepare (the point's binding) consume it
+// as it is; nobody parses the path string again.
+enum class PathTarget {
+  Temperature,
+  PH,
+  Density,
+  Total,
+  BufferTotal,
+  MineralAmount,
+  MineralRadius,
+  TimeEnd,
+  SolverRtol,
+  KineticParameter,
+  ThermoParameter,
+};
+
+struct ResolvedPath {
+  std::string path;      // as written: "solution.totals.Mg"
+  std::string key_path;  // shown in messages ("sweep.parameters.solution.pH"); "" = path
+  PathTarget target = PathTarget::PH;
+  // element (Total), phase (Mineral*), parameter name (Kinetic/ThermoParameter); else ""
+  std::string key;
+  // SI storage unit (udunits2 text, "1" = dimensionless). Total: mol/kg (molal) or mol/m3 (molar),
+  // following `basis`; KineticParameter: the catalogue's unit.
+  std::string unit;
+  ConcentrationBasis basis = ConcentrationBasis::Molal;  // Total only; set by convert_value
+  SourceLocation where;
+  std::string source_line;  // the line `where` points at (for the caret), "" when unknown
+};
+
+// A swept path (resolved at load) and its values.
+struct SweepParameter : ResolvedPath {
+  std::vector<double> values;  // SI in `unit` (for LHS: the two bounds), converted when read
   std::string unit_text;       // as written
   bool log_scale = false;      // LHS/logspace
-  // For solution.totals.* paths: the basis of the values (molal mol/kg or molar mol/m3).
-  ConcentrationBasis basis = ConcentrationBasis::Molal;
-  SourceLocation where;
-  std::string source_line;
 };
 
 struct SweepSpec {

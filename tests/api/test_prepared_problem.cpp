@@ -54,7 +54,7 @@ std::string error_of(const std::function<void()>& f) {
 TEST(PreparedProblem, KineticParameterBoundByNameGivesTheRunWithTheValueInTheScenario) {
   const auto sim = api::Simulation::prepare(t50_assay());
   const api::ParameterBinding k = sim->bind("HAP.growth.rate_constant");
-  EXPECT_EQ(k.target(), api::BindingTarget::KineticParameter);
+  EXPECT_EQ(k.target(), scenario::PathTarget::KineticParameter);
   EXPECT_EQ(k.unit(), "mol/m2/s");
   EXPECT_EQ(k.path(), "kinetics.parameters.HAP.growth.rate_constant");
   EXPECT_DOUBLE_EQ(k.value(sim->base_inputs()), sim->parameters().hap.growth_rate_constant);
@@ -83,7 +83,7 @@ TEST(PreparedProblem, FittedThermodynamicOffsetStartsAtTheDatabaseDefaultAndActs
   const auto sim = api::Simulation::prepare(t50_assay({"solution.totals.Mg=3 mmol/kgw"}),
                                             {{"thermodynamics.parameters.WH.dlogK_stab"}});
   const api::ParameterBinding wh = sim->bind("thermodynamics.parameters.WH.dlogK_stab");
-  EXPECT_EQ(wh.target(), api::BindingTarget::ThermoOffset);
+  EXPECT_EQ(wh.target(), scenario::PathTarget::ThermoParameter);
   EXPECT_EQ(wh.unit(), "1");
   EXPECT_DOUBLE_EQ(wh.value(sim->base_inputs()), -12.0);  // builtin database default
 
@@ -110,9 +110,9 @@ TEST(PreparedProblem, FittedThermodynamicOffsetStartsAtTheDatabaseDefaultAndActs
 TEST(PreparedProblem, SolutionPathsBindToTheirEntries) {
   const auto sim = api::Simulation::prepare(t50_assay());
   const api::ParameterBinding ca = sim->bind("solution.totals.Ca");
-  EXPECT_EQ(ca.target(), api::BindingTarget::Total);
+  EXPECT_EQ(ca.target(), scenario::PathTarget::Total);
   EXPECT_EQ(sim->totals()[ca.index()].element, "Ca");
-  EXPECT_EQ(sim->bind("solution.pH").target(), api::BindingTarget::PH);
+  EXPECT_EQ(sim->bind("solution.pH").target(), scenario::PathTarget::PH);
   EXPECT_EQ(sim->bind("solution.temperature").unit(), "K");
   api::PointInputs in = sim->base_inputs();
   ca.apply(in, 1e-3);
@@ -138,13 +138,11 @@ TEST(PreparedProblem, UnknownOrUnpreparedNamesAreInputErrorsAtBindTime) {
 TEST(PreparedProblem, SweepPointsApplyTheirBindingsToACopyOfTheBaseInputs) {
   scenario::Scenario s = t50_assay();
   s.sweep.mode = scenario::SweepMode::List;
-  scenario::SweepParameter k;
-  k.path = "kinetics.parameters.HAP.growth.rate_constant";
-  k.values = {3e-9, 1e-8};
-  s.sweep.parameters.push_back(k);
+  s.sweep.parameters.push_back(
+      scenario::sweep_parameter(s, "kinetics.parameters.HAP.growth.rate_constant", {3e-9, 1e-8}));
   const auto sim = api::Simulation::prepare(s);
   ASSERT_EQ(sim->sweep_bindings().size(), 1u);
-  EXPECT_EQ(sim->sweep_bindings()[0].target(), api::BindingTarget::KineticParameter);
+  EXPECT_EQ(sim->sweep_bindings()[0].target(), scenario::PathTarget::KineticParameter);
   api::TrajectoryEvaluator evaluator(*sim);
   io::RunRecord a(sim->layout()), b(sim->layout()), a_again(sim->layout());
   const double slow = 3e-9, fast = 1e-8;

@@ -179,11 +179,39 @@ TEST(Loader, GridSweepValuesAreConvertedToSiAtLoadTime) {
 }
 
 TEST(Loader, LogspaceSweepIsEvenlySpacedInLog10) {
-  const cs::Scenario s =
-      load("sweep:\n  mode: grid\n  parameters:\n    time.end: {logspace: [1, 100, 3], unit: h}\n");
+  const cs::Scenario s = load(
+      "sweep:\n  mode: grid\n  parameters:\n    solution.totals.Mg: {logspace: [0.1, 10, 3], "
+      "unit: mmol/kgw}\n");
   ASSERT_EQ(s.sweep.parameters[0].values.size(), 3u);
-  EXPECT_NEAR(s.sweep.parameters[0].values[1], 36000.0, 1e-6);
+  EXPECT_NEAR(s.sweep.parameters[0].values[1], 1e-3, 1e-15);
   EXPECT_TRUE(s.sweep.parameters[0].log_scale);
+}
+
+TEST(Loader, SweptPathIsResolvedOnceAtLoadWithItsTargetUnitAndBasis) {
+  const cs::Scenario s = load(
+      "sweep:\n  mode: grid\n  parameters:\n    solution.totals.Mg: {values: [1, 2], unit: mM}\n"
+      "    kinetics.parameters.HAP.growth.rate_constant: {values: [1, 2], unit: nmol/m2/s}\n");
+  ASSERT_EQ(s.sweep.parameters.size(), 2u);
+  const cs::SweepParameter& mg = s.sweep.parameters[0];
+  EXPECT_EQ(mg.target, cs::PathTarget::Total);
+  EXPECT_EQ(mg.key, "Mg");
+  EXPECT_EQ(mg.basis, cs::ConcentrationBasis::Molar);
+  EXPECT_EQ(mg.unit, "mol/m3");  // what make_plan writes as the units attribute
+  EXPECT_EQ(mg.where.line, 14);
+  EXPECT_NE(mg.source_line.find("solution.totals.Mg"), std::string::npos);
+  const cs::SweepParameter& k = s.sweep.parameters[1];
+  EXPECT_EQ(k.target, cs::PathTarget::KineticParameter);
+  EXPECT_EQ(k.key, "HAP.growth.rate_constant");
+  EXPECT_EQ(k.unit, "mol/m2/s");
+}
+
+TEST(Loader, SweepingTheEndTimeIsRefusedAtLoadWithCaret) {
+  const std::string text = error_of(
+      std::string(kSolution) +
+      "sweep:\n  mode: grid\n  parameters:\n    time.end: {logspace: [1, 100, 3], unit: h}\n");
+  EXPECT_NE(text.find("t.yaml:14:5"), std::string::npos) << text;
+  EXPECT_NE(text.find("one time axis"), std::string::npos) << text;
+  EXPECT_NE(text.find("    ^"), std::string::npos) << text;
 }
 
 TEST(Loader, LatinHypercubeKeepsBoundsSamplesAndSeed) {
