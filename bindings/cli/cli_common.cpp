@@ -10,6 +10,8 @@
 #include "bindings/cli/commands.hpp"
 #include "calcikin_build_info.hpp"
 #include "calcikin_git_commit.hpp"
+#include "models/scenario/loader.hpp"
+#include "models/scenario/overrides.hpp"
 #include "solver/input/exit_codes.hpp"
 #include "solver/input/input_error.hpp"
 #include "solver/io/io_error.hpp"
@@ -25,6 +27,14 @@ void register_all(CLI::App& app, CommandTable& table) {
   register_merge(app, table);
   register_params(app, table);
   register_fit(app, table);
+}
+
+scenario::Scenario load_scenario(const std::string& file,
+                                 const std::vector<std::string>& overrides) {
+  scenario::Scenario s = scenario::load_file(file);
+  for (const std::string& set : overrides) scenario::apply_set(s, set);
+  for (const std::string& w : s.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  return s;
 }
 
 std::string version_text() {

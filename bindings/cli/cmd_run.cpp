@@ -55,8 +55,7 @@ int refuse_mpi_launch_without_mpi() {
 
 int run_run(const RunCommandOptions& o) {
   if (const int rc = refuse_mpi_launch_without_mpi(); rc != kExitOk) return rc;
-  scenario::Scenario s = scenario::load_file(o.file);
-  for (const std::string& set : o.overrides) scenario::apply_set(s, set);
+  scenario::Scenario s = load_scenario(o.file, o.overrides);
 
   api::RunOptions options;
   options.output = o.output;

@@ -71,8 +71,7 @@ int run_speciate(const SpeciateOptions& options) {
         stderr);
     return kExitUsage;
   }
-  scenario::Scenario s = scenario::load_file(options.file);
-  for (const std::string& o : options.overrides) scenario::apply_set(s, o);
+  scenario::Scenario s = load_scenario(options.file, options.overrides);
   api::SpeciateOptions choices;
   for (const auto& t : options.phase_offsets)
     choices.phase_log_k_offsets.push_back(name_value("--log-k-offset", t));

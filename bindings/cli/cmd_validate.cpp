@@ -36,8 +36,7 @@ int run_validate(const ValidateOptions& options) {
   int rc = kExitOk;
   for (const std::string& file : options.files) {
     try {
-      scenario::Scenario s = scenario::load_file(file);
-      for (const std::string& o : options.overrides) scenario::apply_set(s, o);
+      scenario::Scenario s = load_scenario(file, options.overrides);
       const api::PreparedRun prepared = api::prepare_run(s, options.yes);
       const std::uint64_t bytes = api::expected_output_bytes(prepared, options.overrides);
       std::printf("ok: %s (%s; output file about %s%s)\n", file.c_str(),

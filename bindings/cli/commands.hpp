@@ -8,6 +8,10 @@
 #include <utility>
 #include <vector>
 
+namespace calcikin::scenario {
+struct Scenario;
+}
+
 namespace calcikin::cli {
 
 class CommandTable {
@@ -25,6 +29,10 @@ class CommandTable {
 void register_all(CLI::App& app, CommandTable& table);
 std::string version_text();
 std::string exit_code_help();
+// `validate`, `speciate` and `run`: loads the scenario file, applies the --set overrides (in order)
+// and prints the scenario's warnings (Scenario::warnings) on stderr.
+scenario::Scenario load_scenario(const std::string& file,
+                                 const std::vector<std::string>& overrides);
 
 // One per subcommand file.
 void register_validate(CLI::App& app, CommandTable& table);

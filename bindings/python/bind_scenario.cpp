@@ -30,6 +30,13 @@ Scenario apply_overrides(const Scenario& base,
   return s;
 }
 
+// Scenario::warnings as Python UserWarnings (the CLI prints them on stderr).
+Scenario warned(Scenario s) {
+  for (const std::string& w : s.warnings)
+    if (PyErr_WarnEx(PyExc_UserWarning, w.c_str(), 2) != 0) throw py::error_already_set();
+  return s;
+}
+
 }  // namespace
 
 void bind_scenario(py::module_& m) {
@@ -40,21 +47,30 @@ void bind_scenario(py::module_& m) {
       .def_readonly("source_file", &Scenario::source_file)
       .def_readonly("source_text", &Scenario::source_text)
       .def_readonly("base_dir", &Scenario::base_dir)
+      .def_readonly("warnings", &Scenario::warnings)
       .def("__copy__", [](const Scenario& s) { return Scenario(s); });
 
   // Loading parses units (udunits2, single-threaded): one core call at a time (core_lock.hpp).
   m.def(
       "load_file",
       [](const std::string& path) {
-        const CoreLock lock;
-        return scenario::load_file(path);
+        Scenario s;
+        {
+          const CoreLock lock;
+          s = scenario::load_file(path);
+        }
+        return warned(std::move(s));
       },
       py::arg("path"), "Reads and validates a scenario file.");
   m.def(
       "load_text",
       [](const std::string& text, const std::string& name, const std::string& base_dir) {
-        const CoreLock lock;
-        return scenario::load_text(text, name, base_dir);
+        Scenario s;
+        {
+          const CoreLock lock;
+          s = scenario::load_text(text, name, base_dir);
+        }
+        return warned(std::move(s));
       },
       py::arg("text"), py::arg("name_for_messages"), py::arg("base_dir") = std::string(),
       "Reads and validates scenario YAML text.");

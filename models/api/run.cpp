@@ -91,6 +91,10 @@ std::string scenario_hash(const scenario::Scenario& s, const std::vector<std::st
     }
   };
   mix(s.source_text);
+  // The values a kinetics.parameter_set brings in are part of the problem (absent: the hash of the
+  // scenario text alone, as before).
+  if (!s.kinetics.parameter_set_text.empty())
+    mix("\n--parameter-set\n" + s.kinetics.parameter_set_text);
   for (const auto& o : overrides) mix("\n--set " + o);
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
@@ -166,6 +170,10 @@ RunResult run(const scenario::Scenario& scenario_in, const RunOptions& options) 
       {"hdf5_version", CALCIKIN_HDF5_VERSION},
       {"created_utc", io::utc_now()},
   };
+  if (!s.kinetics.parameter_set.empty()) {
+    setup.text_attributes["parameter_set"] = s.kinetics.parameter_set_text;
+    setup.text_attributes["parameter_set_file"] = s.kinetics.parameter_set;
+  }
   std::string overrides;
   for (const auto& o : options.overrides) overrides += (overrides.empty() ? "" : "\n") + o;
   setup.text_attributes["overrides"] = overrides;

@@ -555,8 +555,8 @@ std::string parameter_set_yaml(const PreparedFit& fit, const FitResult& res) {
   s << "# Fitted by calcikin fit " << CALCIKIN_VERSION << " (" << CALCIKIN_GIT_COMMIT << ") from "
     << fit.problem().source_file << "\n"
     << "# cost " << res.cost << ", negative log-likelihood " << res.negative_log_likelihood
-    << "; tag: calibrated. Paste into a scenario (kinetics.parameters / "
-       "thermodynamics.parameters).\n"
+    << "; tag: calibrated. Load it in a scenario with 'kinetics: {parameter_set: FILE}', or "
+       "paste the blocks (kinetics.parameters / thermodynamics.parameters).\n"
     << "# A parameter marked 'not identifiable' is NOT a calibrated value: the data do not "
        "determine it.\n";
   std::ostringstream kin, thermo;
@@ -575,6 +575,16 @@ std::string parameter_set_yaml(const PreparedFit& fit, const FitResult& res) {
   }
   if (!kin.str().empty()) s << "kinetics:\n  parameters:\n" << kin.str();
   if (!thermo.str().empty()) s << "thermodynamics:\n  parameters:\n" << thermo.str();
+  // For scenarios that load this file (kinetics.parameter_set, models/scenario/
+  // load_parameter_set.cpp): the not identifiable parameters as paths, so the loader can warn.
+  std::string unidentified;
+  for (const ParameterEstimate& e : res.parameters)
+    if (!e.identifiable)
+      unidentified +=
+          (unidentified.empty() ? "" : ", ") + (e.name.rfind("thermodynamics.parameters.", 0) == 0
+                                                    ? e.name
+                                                    : "kinetics.parameters." + e.name);
+  if (!unidentified.empty()) s << "not_identifiable: [" << unidentified << "]\n";
   return s.str();
 }
 

@@ -20,7 +20,28 @@ bool is_parameter_name(const std::string& name) {
 
 }  // namespace
 
-void load_kinetics(const input::Node& node, KineticsSpec& out) {
+ParameterOverride read_kinetic_parameter(const input::Entry& e) {
+  if (!is_parameter_name(e.key)) {
+    e.key_node.fail("'" + e.key + "' is not a parameter name", "e.g. HAP.growth.rate_constant");
+  }
+  const input::Quantity q = e.value.quantity_text();
+  ParameterOverride p;
+  p.name = e.key;
+  p.where = e.value.location();
+  p.source_line = e.value.source_line();
+  // Converted as read, with the catalogue's unit (Cantera's UnitSystem::convert).
+  ResolvedPath path;
+  path.path = path.key_path = "kinetics.parameters." + p.name;
+  path.target = PathTarget::KineticParameter;
+  path.key = p.name;
+  path.where = p.where;
+  path.unit = kinetic_parameter(p.name, p.where, path.key_path, p.source_line).unit;
+  p.value = convert_value(path, q.value, q.unit, p.where, p.source_line, q.unit_offset);
+  return p;
+}
+
+void load_kinetics(const input::Node& node, const std::string& base_dir, Scenario& s) {
+  KineticsSpec& out = s.kinetics;
   if (auto n = node.get("model")) out.model = n->choice({"mechanistic", "autocatalytic"});
   if (auto n = node.get("phases")) {
     out.phases_where = n->location();
@@ -41,27 +62,10 @@ void load_kinetics(const input::Node& node, KineticsSpec& out) {
       out.phase_where.push_back(item.location());
     }
   }
-  if (auto n = node.get("parameters")) {
-    for (const input::Entry& e : n->entries()) {
-      if (!is_parameter_name(e.key)) {
-        e.key_node.fail("'" + e.key + "' is not a parameter name", "e.g. HAP.growth.rate_constant");
-      }
-      const input::Quantity q = e.value.quantity_text();
-      ParameterOverride p;
-      p.name = e.key;
-      p.where = e.value.location();
-      p.source_line = e.value.source_line();
-      // Converted as read, with the catalogue's unit (Cantera's UnitSystem::convert).
-      ResolvedPath path;
-      path.path = path.key_path = "kinetics.parameters." + p.name;
-      path.target = PathTarget::KineticParameter;
-      path.key = p.name;
-      path.where = p.where;
-      path.unit = kinetic_parameter(p.name, p.where, path.key_path, p.source_line).unit;
-      p.value = convert_value(path, q.value, q.unit, p.where, p.source_line, q.unit_offset);
-      out.parameters.push_back(p);
-    }
-  }
+  if (auto n = node.get("parameters"))
+    for (const input::Entry& e : n->entries()) out.parameters.push_back(read_kinetic_parameter(e));
+  // After the scenario's own parameters: they take precedence over the set's.
+  if (auto n = node.get("parameter_set")) load_parameter_set(*n, base_dir, s);
   node.check_known_keys();
 }
 

@@ -11,23 +11,26 @@
 
 namespace calcikin::scenario::detail {
 
+ThermoParameterSetting read_thermo_parameter(const input::Entry& e,
+                                             const ThermoParameterCatalogue& catalogue) {
+  require_thermo_parameter(catalogue, e.key, e.key_node.location(), e.key_node.path(),
+                           e.key_node.source_line());
+  ThermoParameterSetting p;
+  p.name = e.key;
+  p.value = e.value.number();  // log10 units: a plain number, a unit is an error
+  if (auto problem = range_problem(PathTarget::ThermoParameter, p.value))
+    e.value.fail(*problem + " (got '" + e.value.text() + "')");
+  p.where = e.value.location();
+  p.source_line = e.value.source_line();
+  return p;
+}
+
 void load_thermodynamics(const input::Node& node, Scenario& s) {
   std::shared_ptr<const ThermoParameterCatalogue> catalogue =
       thermo_parameter_catalogue(s.database);
-  if (auto n = node.get("parameters")) {
-    for (const input::Entry& e : n->entries()) {
-      require_thermo_parameter(*catalogue, e.key, e.key_node.location(), e.key_node.path(),
-                               e.key_node.source_line());
-      ThermoParameterSetting p;
-      p.name = e.key;
-      p.value = e.value.number();  // log10 units: a plain number, a unit is an error
-      if (auto problem = range_problem(PathTarget::ThermoParameter, p.value))
-        e.value.fail(*problem + " (got '" + e.value.text() + "')");
-      p.where = e.value.location();
-      p.source_line = e.value.source_line();
-      s.thermodynamics.parameters.push_back(std::move(p));
-    }
-  }
+  if (auto n = node.get("parameters"))
+    for (const input::Entry& e : n->entries())
+      s.thermodynamics.parameters.push_back(read_thermo_parameter(e, *catalogue));
   if (auto n = node.get("optional_species")) {
     s.thermodynamics.optional_species_where = n->location();
     const std::vector<std::string>& known = catalogue->optional_species();

@@ -72,7 +72,7 @@ Scenario load_document(const input::Document& doc, const std::string& base_dir) 
   detail::load_solution(root.at("solution"), s.solution);
   if (auto n = root.get("minerals")) detail::load_minerals(*n, s.minerals);
   if (auto n = root.get("thermodynamics")) detail::load_thermodynamics(*n, s);
-  if (auto n = root.get("kinetics")) detail::load_kinetics(*n, s.kinetics);
+  if (auto n = root.get("kinetics")) detail::load_kinetics(*n, base_dir, s);
   if (auto n = root.get("time")) detail::load_time(*n, s.time);
   if (auto n = root.get("solver")) detail::load_solver(*n, s.solver);
   if (auto n = root.get("output")) detail::load_output(*n, base_dir, s.output);

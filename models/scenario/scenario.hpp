@@ -77,6 +77,13 @@ struct KineticsSpec {
   SourceLocation phases_where;
   std::vector<SourceLocation> phase_where;  // each item of `phases`
   std::vector<ParameterOverride> parameters;
+  // kinetics.parameter_set: the parameter-set YAML `calcikin fit` writes (absolute path, "" = none)
+  // and its text (stored in every output file and part of the scenario hash). Its kinetic entries
+  // are in `parameters` and its thermodynamic ones in thermodynamics.parameters (both after the
+  // scenario's own entries, which take precedence), with `where` in the set's file.
+  std::string parameter_set;
+  std::string parameter_set_text;
+  SourceLocation parameter_set_where;  // the key's value in the scenario
 };
 
 // thermodynamics.parameters: {"WH.dlogK_stab": -10, "NaHPO4-.log_k_offset": -0.78}. Names come from
@@ -200,6 +207,10 @@ struct Scenario {
   std::string source_file;  // path as given
   std::string base_dir;     // folder relative paths were resolved against ("" = current directory)
   std::string source_text;  // the full YAML text (stored in every output file)
+  // Problems that do not stop a run, each a full message ("warning: FILE:LINE:COL: ..." with its
+  // line and caret), shown by `validate`, `speciate`, `run` and the Python loader: a parameter of
+  // kinetics.parameter_set that its fit marked not identifiable.
+  std::vector<std::string> warnings;
   // The parsed file, kept so that an error found after loading (by the model's preparation) still
   // quotes the line with a caret at the right token (scenario::fail_at in loader.hpp). Shared by
   // copies; read-only after loading.

@@ -134,3 +134,18 @@ def test_dict_values_may_be_numpy_numbers(ck, scenarios_dir):
     data = ck.load_scenario(scenarios_dir / "sbf.yaml").to_dict()
     data["solution"]["pH"] = np.float64(7.2)
     assert ck.speciate(ck.scenario_from_dict(data)).pH == 7.2
+
+
+def test_parameter_set_values_load_and_not_identifiable_ones_warn(ck, tmp_path):
+    (tmp_path / "fit.yaml").write_text(
+        "kinetics:\n  parameters:\n    HAP.growth.rate_constant: 2e-8 mol/m2/s\n"
+        "    WH.growth.rate_constant: 3e-9 mol/m2/s   # not identifiable\n"
+        "not_identifiable: [kinetics.parameters.WH.growth.rate_constant]\n")
+    text = ("schema: calcikin/scenario/1\nname: t\nsolution:\n  temperature: 37 degC\n  pH: 7.4\n"
+            "  totals: {Ca: 2.5 mmol/kgw, P: 1 mmol/kgw}\n"
+            "kinetics:\n  phases: [ACP, HAP, WH]\n  parameter_set: fit.yaml\n")
+    with pytest.warns(UserWarning, match=r"fit\.yaml:4:.*not identifiable"):
+        ck.scenario_from_text(text, "t.yaml", tmp_path)
+    (tmp_path / "fit.yaml").write_text("kinetics:\n  parameters:\n    HAP.growth.rate_constant: 2e-8 mol/L\n")
+    with pytest.raises(ck.ScenarioError, match=r"fit\.yaml:3:"):
+        ck.scenario_from_text(text, "t.yaml", tmp_path)
