@@ -39,6 +39,7 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
       }
     }
     explicit_.assign(np * nominal.size(), 0.0);
+    explicit_y_.assign(nominal.size(), 0.0);
     dtotals_.assign(np * kinetics::kComponentCount, 0.0);
   }
 
@@ -74,7 +75,12 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
     const std::size_t n = size(), np = plus_.size();
     const double h2 = 2.0 * delta_;
     double tp[kinetics::kComponentCount], tm[kinetics::kComponentCount];
-    for (std::size_t j = 0; j < np; ++j) {
+    // CVODES' staggered corrector calls this several times at one state: the explicit parts
+    // depend on (t, y) only.
+    const bool same =
+        explicit_valid_ && t == explicit_t_ && std::equal(y, y + n, explicit_y_.begin());
+    explicit_valid_ = false;
+    for (std::size_t j = 0; j < np && !same; ++j) {
       double* dT = dtotals_.data() + j * kinetics::kComponentCount;
       if (full_[j]) {
         plus_[j]->rhs(t, y, fp_.data());
@@ -88,7 +94,11 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
       double* e = explicit_.data() + j * n;
       for (std::size_t i = 0; i < n; ++i) e[i] = (fp_[i] - fm_[i]) / h2;
     }
-    kinetics::MechanisticDirectional::jacobian_times(*mech_, t, y, np, s, dtotals_.data(), out);
+    explicit_t_ = t;
+    std::copy(y, y + n, explicit_y_.begin());
+    explicit_valid_ = true;
+    kinetics::MechanisticDirectional::jacobian_times(*mech_, t, y, np, s, dtotals_.data(), out,
+                                                     &cache_);
     for (std::size_t j = 0; j < np; ++j) {
       const double* e = explicit_.data() + j * n;
       for (std::size_t i = 0; i < n; ++i) out[j][i] += e[i];
@@ -121,6 +131,10 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   double delta_;
   kinetics::MechanisticModel* mech_ = nullptr;  // set: directional sensitivity right-hand sides
   std::vector<kinetics::MechanisticModel*> mech_plus_, mech_minus_;  // nullptr for full copies
+  kinetics::MechanisticDirectional::Cache cache_;
+  double explicit_t_ = 0.0;  // where explicit_ and dtotals_ were computed
+  std::vector<double> explicit_y_;
+  bool explicit_valid_ = false;
   std::vector<double> fp_, fm_, gp_, gm_, explicit_, dtotals_;
 };
 

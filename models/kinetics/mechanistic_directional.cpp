@@ -55,17 +55,30 @@ static void directional_pass(const MechanisticModel& m, const ChemistryResult& c
 
 void MechanisticDirectional::jacobian_times(MechanisticModel& m, double t, const double* y,
                                             std::size_t np, const double* const* s,
-                                            const double* dtotals, double* const* out) {
+                                            const double* dtotals, double* const* out,
+                                            Cache* cache) {
   // The chemistry at (t, y): the preceding rhs() solved it (evaluate_chemistry keeps it), and its
-  // exact sensitivities from the converged speciation.
+  // exact sensitivities from the converged speciation (kept in the cache for the same totals).
   m.evaluate_chemistry(t, y);
-  m.chemistry_.sensitivities(m.totals_.data(), m.chem_, m.dq_dtotals_.data());
+  const double* dq = nullptr;
+  if (cache != nullptr) {
+    if (!cache->valid || cache->totals != m.totals_) {
+      cache->valid = false;
+      m.chemistry_.sensitivities(m.totals_.data(), m.chem_, cache->dq_dtotals.data());
+      cache->totals = m.totals_;
+      cache->valid = true;
+    }
+    dq = cache->dq_dtotals.data();
+  } else {
+    m.chemistry_.sensitivities(m.totals_.data(), m.chem_, m.dq_dtotals_.data());
+    dq = m.dq_dtotals_.data();
+  }
   const std::size_t n = m.n_states_;
   for (std::size_t j0 = 0; j0 < np; j0 += kChunk) {
     const std::size_t nj = np - j0 < kChunk ? np - j0 : kChunk;
     auto pass = [&](auto width) {
-      directional_pass<decltype(width)::value>(m, m.chem_, m.dq_dtotals_.data(), m.n_quantities_, t,
-                                               y, n, j0, nj, s, dtotals, out);
+      directional_pass<decltype(width)::value>(m, m.chem_, dq, m.n_quantities_, t, y, n, j0, nj, s,
+                                               dtotals, out);
     };
     if (nj <= 1)
       pass(std::integral_constant<std::size_t, 1>{});

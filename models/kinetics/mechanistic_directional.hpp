@@ -14,6 +14,7 @@
 // A kinetic parameter's explicit effect df/dp_j|_q comes from rates_at(): the rate laws of a model
 // copy with the changed parameter evaluated at the nominal model's chemistry (no speciation
 // solve). Nothing allocates.
+#include <array>
 #include <cstddef>
 
 #include "models/kinetics/mechanistic_model.hpp"
@@ -24,10 +25,20 @@ class MechanisticDirectional {
  public:
   static constexpr std::size_t kChunk = 8;  // widest dual; more directions go in chunks
 
+  // The chemistry's d q / d totals where it was last computed: CVODES' staggered corrector calls
+  // the sensitivity right-hand side several times at one state (only the s_j change), and the
+  // speciation's sensitivities are the costliest part of it. One per model (caller-owned).
+  struct Cache {
+    std::array<double, (kMaxPhases + 2) * kComponentCount> dq_dtotals{};
+    std::array<double, kComponentCount> totals{};
+    bool valid = false;
+  };
+
   // out[j] = J(t, y) s[j] + dR/dq dq/dT dtotals[j] for j < np (s[j], out[j]: size() values;
   // dtotals: np x kComponentCount, row j = direction j, or nullptr for none).
   static void jacobian_times(MechanisticModel& model, double t, const double* y, std::size_t np,
-                             const double* const* s, const double* dtotals, double* const* out);
+                             const double* const* s, const double* dtotals, double* const* out,
+                             Cache* cache = nullptr);
 
   // The rates of `copy` (same set-up as `nominal`, other kinetic parameters) at (t, y) with the
   // chemistry of `nominal` there, and the copy's chemistry totals (kComponentCount values). The
