@@ -43,11 +43,12 @@ class ConditionSensitivity {
                        Path path = Path::Directional);
   ~ConditionSensitivity();
 
-  // Sensitivities in CVODES' local error test (default: off). Off, the steps are those the states
-  // need and the sensitivities ride on them (CVODES' errconS = false): at the fit's
-  // rtol the objective's Jacobian still equals central differences to 1e-5 relative
-  // (tests/fit/test_gradients.cpp), in 0.4-0.5 of the steps (mechanistic T50 assay, N_p = 6:
-  // 209 steps instead of 561; docs/fit.md).
+  // Sensitivities in CVODES' local error test (default: on). Off (CVODES' errconS = false), the
+  // steps are those the states need and the sensitivities ride on them: 0.4 of the steps and half
+  // the cost (mechanistic T50 assay, N_p = 6: 209 steps instead of 517), but at rtol 1e-9 the
+  // state sensitivities are then off by up to 5e-4 of their largest value (Mg in ACP; 1e-5..7e-5
+  // elsewhere) instead of 1e-6 (against rtol 1e-12; tests/fit/test_sensitivity_rhs.cpp). The
+  // objective's Jacobian still meets central differences to 1e-5 either way.
   void set_error_control(bool on) noexcept { error_control_ = on; }
 
   // Integrates at scaled parameters x. False when a set-up or the integration failed.
@@ -68,7 +69,7 @@ class ConditionSensitivity {
   const std::vector<FitParameter>& parameters_;
   double delta_;
   Path path_;
-  bool error_control_ = false;
+  bool error_control_ = true;
   api::TrajectoryEvaluator nominal_;
   std::vector<char> full_;  // per parameter: the set-up reads it (full copies)
   std::vector<std::unique_ptr<api::TrajectoryEvaluator>> plus_, minus_;  // full copies' set-ups
