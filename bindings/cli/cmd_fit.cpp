@@ -12,6 +12,7 @@
 #include "bindings/cli/commands.hpp"
 #include "models/fit/fit.hpp"
 #include "solver/input/exit_codes.hpp"
+#include "solver/sweep/cancel.hpp"
 
 namespace calcikin::cli {
 namespace {
@@ -39,7 +40,18 @@ int run_fit(const FitCliOptions& o) {
   if (o.sample) opt.sample = true;
   if (!o.quiet)
     opt.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
-  const fit::FitOutcome out = fit::fit_problem(o.problem, opt);
+  // Ctrl-C: the starts in flight finish, the checkpoint keeps every finished start, exit 130;
+  // the same command continues from there.
+  sweep::CancelToken cancel;
+  sweep::InterruptGuard guard(cancel);
+  opt.cancelled = [&cancel] { return cancel.requested(); };
+  fit::FitOutcome out;
+  try {
+    out = fit::fit_problem(o.problem, opt);
+  } catch (const fit::Interrupted& e) {
+    std::fprintf(stderr, "calcikin fit: %s\n", e.what());
+    return kExitInterrupted;
+  }
   const fit::FitResult& r = out.result;
   std::printf("%-44s %14s %14s %14s %s\n", "parameter", "estimate", "ci95_lower", "ci95_upper",
               "unit");

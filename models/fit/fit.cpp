@@ -20,6 +20,7 @@
 #include "solver/io/hdf5_util.hpp"
 #include "solver/io/io_error.hpp"
 #include "solver/io/output_guard.hpp"
+#include "solver/optimize/start_checkpoint.hpp"
 
 namespace calcikin::fit {
 
@@ -114,8 +115,56 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
         std::to_string(p.conditions.size()) + " conditions, " + std::to_string(out.threads) +
         " threads");
   const double fd = options.fd_step;
+  // Checkpoint of finished starts; progress with an ETA after each start.
+  std::unique_ptr<optimize::StartCheckpoint> checkpoint;
+  optimize::MultistartHooks hooks;
+  if (!options.checkpoint.empty()) {
+    std::ostringstream key;
+    key << CALCIKIN_GIT_COMMIT << "\n" << p.source_text << "\n" << p.measurements_text << "\n";
+    for (const Condition& c : p.conditions) {
+      std::ifstream in(c.scenario_file, std::ios::binary);
+      key << c.id << "\n" << in.rdbuf() << "\n";
+      for (const std::string& set : c.sets) key << set << "\n";
+    }
+    key << "starts " << starts << " seed " << out.seed << " method " << static_cast<int>(out.method)
+        << " fd " << fd;
+    checkpoint = std::make_unique<optimize::StartCheckpoint>(options.checkpoint,
+                                                             optimize::fnv1a_hex(key.str()), n);
+    hooks.finished = checkpoint->finished();
+    if (options.progress && checkpoint->stale())
+      options.progress("fit: the checkpoint " + options.checkpoint +
+                       " belongs to another problem or settings: starting afresh");
+  }
+  hooks.cancelled = options.cancelled;
+  const auto t_starts = std::chrono::steady_clock::now();
+  std::size_t done_now = 0, resumable = 0;
+  for (const auto& [i, r] : hooks.finished) resumable += i < starts ? 1 : 0;
+  if (options.progress && resumable > 0)
+    options.progress("fit: resuming: " + std::to_string(resumable) + " of " +
+                     std::to_string(starts) + " starts finished in " + options.checkpoint);
+  hooks.on_finished = [&](std::size_t i, const optimize::LeastSquaresResult& r) {
+    if (checkpoint) checkpoint->append(i, r);
+    ++done_now;
+    if (!options.progress) return;
+    const double el =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_starts).count();
+    const std::size_t left = starts - resumable - done_now;
+    char line[200];
+    std::snprintf(
+        line, sizeof line, "fit: start %zu done (%zu/%zu), cost %.6g%s; %s elapsed, ETA %s", i,
+        resumable + done_now, starts, r.cost, r.converged ? "" : " (not converged)",
+        duration_text(el).c_str(),
+        duration_text(el / static_cast<double>(done_now) * static_cast<double>(left)).c_str());
+    options.progress(line);
+  };
   out.multistart = optimize::multistart([&fit, fd] { return fitted_objective(fit, fd); }, starts,
-                                        out.seed, lso, fit.nominal(), out.threads);
+                                        out.seed, lso, fit.nominal(), out.threads, &hooks);
+  if (out.multistart.cancelled)
+    throw Interrupted("interrupted: " + std::to_string(resumable + done_now) + " of " +
+                      std::to_string(starts) + " starts finished" +
+                      (checkpoint ? "; they are kept in " + options.checkpoint +
+                                        ": run the same command again to continue"
+                                  : ""));
   const optimize::LeastSquaresResult& best = out.multistart.starts[out.multistart.best];
   if (!best.usable)
     throw std::runtime_error("no start reached a finite cost: every simulation failed");
@@ -144,7 +193,15 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     out.negative_log_likelihood +=
         0.5 * out.best.residuals[i] * out.best.residuals[i] + out.best.constants[i];
 
+  auto stop_if_cancelled = [&](const char* before) {
+    if (options.cancelled && options.cancelled())
+      throw Interrupted(std::string("interrupted before ") + before + " (every start finished" +
+                        (checkpoint ? " and is kept in " + options.checkpoint +
+                                          ": run the same command again to continue)"
+                                    : ")"));
+  };
   if (profiles) {
+    stop_if_cancelled("the profiles");
     out.profiles.resize(n);
     // Fewer profiles than threads: the spare threads run conditions in parallel (nested).
     const int nt = std::max(1, std::min(out.threads, static_cast<int>(n)));
@@ -169,6 +226,7 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
   }
 
   if (options.sample.value_or(p.settings.sample)) {
+    stop_if_cancelled("sampling");
     SamplingSettings ss = p.sampling;
     if (ss.walkers == 0) ss.walkers = std::max<std::size_t>(32, 4 * n);
     ss.walkers += ss.walkers % 2;
@@ -611,7 +669,10 @@ FitOutcome fit_problem(const std::string& problem_file, const FitRunOptions& opt
     }
   }
   out.prepared = PreparedFit::prepare(std::move(problem));
-  out.result = run(*out.prepared, options);
+  FitOptions run_options = options;
+  if (run_options.checkpoint.empty() && !out.output_path.empty())
+    run_options.checkpoint = out.output_path + ".checkpoint";
+  out.result = run(*out.prepared, run_options);
   if (!out.output_path.empty()) {
     write_fit_file(out.output_path, *out.prepared, out.result);
     const std::string partial = out.parameter_set_path + ".partial";
@@ -621,6 +682,10 @@ FitOutcome fit_problem(const std::string& problem_file, const FitRunOptions& opt
       if (!f) throw io::IoError("cannot write '" + partial + "'");
     }
     fs::rename(partial, out.parameter_set_path);
+  }
+  if (!run_options.checkpoint.empty()) {
+    std::error_code ec;
+    fs::remove(run_options.checkpoint, ec);  // the fit is complete
   }
   return out;
 }

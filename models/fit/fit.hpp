@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,18 @@ struct FitOptions {
   std::optional<bool> sample;         // overrides fit.sample (posterior sampling)
   double fd_step = 1e-4;              // central-difference step in the scaled parameters
   std::function<void(const std::string&)> progress;  // optional progress lines
+  // Checkpoint of finished starts ("" = none; fit_problem uses OUTPUT.checkpoint): a rerun with
+  // the same problem and settings takes the starts finished there and gives the identical result.
+  std::string checkpoint;
+  // Asked before each start, and before profiles and sampling: true stops the fit with
+  // Interrupted (the checkpoint keeps the finished starts).
+  std::function<bool()> cancelled;
+};
+
+// The fit was stopped through FitOptions::cancelled (CLI: Ctrl-C, exit 130).
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 struct ParameterEstimate {

@@ -200,14 +200,29 @@ std::vector<std::vector<double>> latin_hypercube(std::size_t n, const std::vecto
 
 MultistartResult multistart(const ProblemFactory& make_problem, std::size_t starts,
                             std::uint64_t seed, const LeastSquaresOptions& options,
-                            const std::vector<double>& x_first, int threads) {
+                            const std::vector<double>& x_first, int threads,
+                            const MultistartHooks* hooks) {
   MultistartResult out;
   std::vector<std::vector<double>> x0 = latin_hypercube(starts, options.lower, options.upper, seed);
   if (!x_first.empty() && !x0.empty()) x0[0] = x_first;
   out.starts.resize(x0.size());
+  // Starts finished before (a checkpoint) are taken as they are when they began at the same point.
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < x0.size(); ++i) {
+    if (hooks != nullptr) {
+      const auto it = hooks->finished.find(i);
+      if (it != hooks->finished.end() && it->second.x0 == x0[i]) {
+        out.starts[i] = it->second;
+        ++out.resumed;
+        continue;
+      }
+    }
+    todo.push_back(i);
+  }
+  bool cancelled = false;
   const int nt = threads > 0 ? threads : omp_get_max_threads();
   // Fewer starts than threads: the spare threads work inside each start's evaluations (nested).
-  const int outer = std::max(1, std::min(nt, static_cast<int>(x0.size())));
+  const int outer = std::max(1, std::min(nt, static_cast<int>(todo.size())));
   const int inner = nt / outer;
   const int levels = omp_get_max_active_levels();
   if (inner > 1) omp_set_max_active_levels(std::max(levels, 2));
@@ -216,10 +231,25 @@ MultistartResult multistart(const ProblemFactory& make_problem, std::size_t star
     std::unique_ptr<ResidualProblem> p = make_problem();
     p->set_threads(inner);
 #pragma omp for schedule(dynamic, 1)
-    for (long i = 0; i < static_cast<long>(x0.size()); ++i)
-      out.starts[static_cast<std::size_t>(i)] =
-          run_ceres(*p, x0[static_cast<std::size_t>(i)], options, -1);
+    for (long k = 0; k < static_cast<long>(todo.size()); ++k) {
+      const std::size_t i = todo[static_cast<std::size_t>(k)];
+      bool skip = false;
+      if (hooks != nullptr && hooks->cancelled) {
+#pragma omp critical(calcikin_multistart_hooks)
+        {
+          if (!cancelled && hooks->cancelled()) cancelled = true;
+          skip = cancelled;
+        }
+      }
+      if (skip) continue;
+      out.starts[i] = run_ceres(*p, x0[i], options, -1);
+      if (hooks != nullptr && hooks->on_finished) {
+#pragma omp critical(calcikin_multistart_hooks)
+        hooks->on_finished(i, out.starts[i]);
+      }
+    }
   }
+  out.cancelled = cancelled;
   omp_set_max_active_levels(levels);
   double best = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < out.starts.size(); ++i)

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +71,17 @@ std::vector<std::vector<double>> latin_hypercube(std::size_t n, const std::vecto
 struct MultistartResult {
   std::vector<LeastSquaresResult> starts;  // in start order
   std::size_t best = 0;                    // index of the lowest cost
+  std::size_t resumed = 0;                 // starts taken from MultistartHooks::finished
+  bool cancelled = false;  // MultistartHooks::cancelled stopped it: some starts did not run
+};
+
+// Resuming and watching a multistart: starts already finished (a checkpoint) are not run again;
+// on_finished sees each start finished now (one call at a time, any thread); cancelled is asked
+// before each start (true: the remaining starts are skipped, the result says `cancelled`).
+struct MultistartHooks {
+  std::map<std::size_t, LeastSquaresResult> finished;
+  std::function<void(std::size_t, const LeastSquaresResult&)> on_finished;
+  std::function<bool()> cancelled;
 };
 
 // `starts` local fits from a seeded Latin hypercube in the bounds (the first start is x_first when
@@ -77,7 +89,8 @@ struct MultistartResult {
 // per thread.
 MultistartResult multistart(const ProblemFactory& make_problem, std::size_t starts,
                             std::uint64_t seed, const LeastSquaresOptions& options,
-                            const std::vector<double>& x_first = {}, int threads = 0);
+                            const std::vector<double>& x_first = {}, int threads = 0,
+                            const MultistartHooks* hooks = nullptr);
 
 // Laplace approximation at an optimum: covariance (J^T J)^-1 of the parameters (row-major), its
 // eigenvalues (ascending) and eigenvectors (columns, row-major), and the number of directions the

@@ -44,6 +44,25 @@ rc=$?
 [ $rc -eq 5 ] || fail "existing output: exit $rc (expected 5)"
 "$calcikin" fit recovery.yaml -o out/fit.h5 --starts 1 -q --overwrite >stdout.txt 2>stderr.txt
 [ $? -eq 0 ] || fail "--overwrite: $(cat stderr.txt)"
+# Ctrl-C after the first finished start: exit 130, only the checkpoint written; the same command
+# continues from it. (When the machine is fast enough to finish before the signal: exit 0.)
+rm -f out/*
+"$calcikin" fit recovery.yaml -o out/int.h5 --starts 24 -j 1 >stdout.txt 2>stderr.txt &
+pid=$!
+for _ in $(seq 1 600); do grep -q "^fit: start" stderr.txt && break; sleep 0.05; done
+kill -INT $pid
+wait $pid
+rc=$?
+if [ $rc -eq 130 ]; then
+  [ -f out/int.h5.checkpoint ] && [ ! -f out/int.h5 ] || fail "interrupted: $(ls out)"
+  grep -q "run the same command again" stderr.txt || fail "interrupted: $(cat stderr.txt)"
+  "$calcikin" fit recovery.yaml -o out/int.h5 --starts 24 -j 1 >stdout.txt 2>stderr.txt
+  [ $? -eq 0 ] || fail "resume: $(cat stderr.txt)"
+  grep -q "resuming:" stderr.txt || fail "resume: no 'resuming' in $(cat stderr.txt)"
+  [ -f out/int.h5 ] && [ ! -f out/int.h5.checkpoint ] || fail "resume: $(ls out)"
+elif [ $rc -ne 0 ]; then
+  fail "interrupt: exit $rc: $(cat stderr.txt)"
+fi
 echo "sampling: {walkers: 4, steps: 6, burn: 2}" >> recovery.yaml
 "$calcikin" fit recovery.yaml -o out/fit.h5 --starts 1 -q --overwrite --sample >stdout.txt 2>stderr.txt
 [ $? -eq 0 ] || fail "--sample: $(cat stderr.txt)"

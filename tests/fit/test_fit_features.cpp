@@ -1,6 +1,7 @@
 // Whole-fit features of `calcikin fit` on the autocatalytic T50 model: posterior sampling into the
 // fit file (natural units, dimension scales, reproducible with the seed for any thread count);
-// the derivative-free method chosen for categorical-only problems; a robust loss.
+// the derivative-free method chosen for categorical-only problems; a robust loss; resuming an
+// interrupted fit from its checkpoint.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
@@ -13,6 +14,7 @@
 #include "models/fit/fit.hpp"
 #include "solver/input/input_error.hpp"
 #include "solver/io/hdf5_util.hpp"
+#include "solver/optimize/start_checkpoint.hpp"
 #include "tests/fit/test_folder.hpp"
 
 using namespace calcikin;
@@ -202,4 +204,95 @@ TEST(FitRobustLoss, AnOutlyingT50IsDownWeightedByACauchyLoss) {
               shift_robust);
   EXPECT_GT(shift_ls, 0.1);
   EXPECT_LT(shift_robust, 0.25 * shift_ls);
+}
+
+TEST(FitResume, AnInterruptedFitContinuesFromItsCheckpointToTheIdenticalResult) {
+  Folder f("resume");
+  fit::FitRunOptions o;
+  o.threads = 1;
+  o.starts = 4;
+  o.seed = 5;
+  // Reference: one uninterrupted fit.
+  o.output = (f.dir / "ref.h5").string();
+  const fit::FitOutcome ref = fit::fit_problem(f.problem(), o);
+  EXPECT_FALSE(fs::exists(f.dir / "ref.h5.checkpoint"));  // removed once the fit is complete
+
+  // Stopped after two starts: nothing but the checkpoint is written.
+  o.output = (f.dir / "fit.h5").string();
+  std::vector<std::string> lines;
+  o.progress = [&](const std::string& line) { lines.push_back(line); };
+  auto finished = [&] {
+    std::size_t k = 0;
+    for (const std::string& l : lines) k += l.find("fit: start ") == 0 ? 1 : 0;
+    return k;
+  };
+  o.cancelled = [&] { return finished() >= 2; };
+  EXPECT_THROW(fit::fit_problem(f.problem(), o), fit::Interrupted);
+  EXPECT_FALSE(fs::exists(f.dir / "fit.h5"));
+  EXPECT_FALSE(fs::exists(f.dir / "fit.yaml"));
+  ASSERT_TRUE(fs::exists(f.dir / "fit.h5.checkpoint"));
+  EXPECT_EQ(finished(), 2u);
+  EXPECT_NE(lines.back().find("ETA"), std::string::npos) << lines.back();
+
+  // The same command again: two starts resumed, two computed, the identical result.
+  lines.clear();
+  o.cancelled = nullptr;
+  const fit::FitOutcome again = fit::fit_problem(f.problem(), o);
+  EXPECT_EQ(again.result.multistart.resumed, 2u);
+  EXPECT_EQ(finished(), 2u);
+  bool said = false;
+  for (const std::string& l : lines) said |= l.find("resuming: 2 of 4 starts") != std::string::npos;
+  EXPECT_TRUE(said);
+  ASSERT_EQ(again.result.multistart.starts.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(again.result.multistart.starts[i].x, ref.result.multistart.starts[i].x) << i;
+    EXPECT_EQ(again.result.multistart.starts[i].cost, ref.result.multistart.starts[i].cost) << i;
+  }
+  EXPECT_EQ(again.result.best_x, ref.result.best_x);
+  EXPECT_EQ(again.result.cost, ref.result.cost);
+  EXPECT_TRUE(fs::exists(f.dir / "fit.h5"));
+  EXPECT_FALSE(fs::exists(f.dir / "fit.h5.checkpoint"));
+
+  // A checkpoint of other settings (another seed) is not used.
+  o.cancelled = [&] { return finished() >= 1; };
+  o.output = (f.dir / "other.h5").string();
+  lines.clear();
+  EXPECT_THROW(fit::fit_problem(f.problem(), o), fit::Interrupted);
+  o.seed = 6;
+  o.cancelled = nullptr;
+  lines.clear();
+  const fit::FitOutcome other = fit::fit_problem(f.problem(), o);
+  EXPECT_EQ(other.result.multistart.resumed, 0u);
+  said = false;
+  for (const std::string& l : lines) said |= l.find("starting afresh") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+TEST(FitResume, CheckpointRecordsRoundTripBitExactlyAndACutLineIsIgnored) {
+  optimize::LeastSquaresResult r;
+  r.x0 = {0.1, -1.0 / 3.0};
+  r.x = {std::nextafter(1.0, 2.0), -7.25e-300};
+  r.cost = 15.054789123456789;
+  r.iterations = 12;
+  r.evaluations = 30;
+  r.converged = true;
+  r.usable = true;
+  r.message = "Function tolerance reached.\nsecond line";
+  r.seconds = 1.5;
+  r.trace_cost = {20.0, 15.5};
+  r.trace_seconds = {0.1, 0.2};
+  const std::string line = optimize::StartCheckpoint::format(3, r);
+  std::size_t index = 0;
+  optimize::LeastSquaresResult back;
+  ASSERT_TRUE(optimize::StartCheckpoint::parse(line, 2, index, back)) << line;
+  EXPECT_EQ(index, 3u);
+  EXPECT_EQ(back.x0, r.x0);
+  EXPECT_EQ(back.x, r.x);
+  EXPECT_EQ(back.cost, r.cost);
+  EXPECT_EQ(back.trace_cost, r.trace_cost);
+  EXPECT_EQ(back.iterations, 12);
+  EXPECT_TRUE(back.converged);
+  EXPECT_EQ(back.message, "Function tolerance reached. second line");
+  EXPECT_FALSE(optimize::StartCheckpoint::parse(line.substr(0, line.size() - 7), 2, index, back));
+  EXPECT_FALSE(optimize::StartCheckpoint::parse(line, 3, index, back));  // another dimension
 }

@@ -1,0 +1,147 @@
+#include "solver/optimize/start_checkpoint.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+namespace calcikin::optimize {
+
+namespace {
+
+const char* kMagic = "calcikin-fit-checkpoint/1";
+
+void put(std::string& s, double v) {
+  char b[40];
+  std::snprintf(b, sizeof b, " %a", v);
+  s += b;
+}
+
+// Reads the next number (hex float, inf, nan) from p; false at the end or on garbage.
+bool take(const char*& p, double& v) {
+  char* end = nullptr;
+  v = std::strtod(p, &end);
+  if (end == p) return false;
+  p = end;
+  return true;
+}
+
+bool take_count(const char*& p, std::size_t& v) {
+  double d = 0.0;
+  if (!take(p, d) || !(d >= 0.0) || d > 1e15) return false;
+  v = static_cast<std::size_t>(d);
+  return true;
+}
+
+}  // namespace
+
+std::string fnv1a_hex(const std::string& text) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char b[20];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(h));
+  return b;
+}
+
+std::string StartCheckpoint::format(std::size_t index, const LeastSquaresResult& r) {
+  std::string s = "start";
+  put(s, static_cast<double>(index));
+  put(s, r.usable ? 1.0 : 0.0);
+  put(s, r.converged ? 1.0 : 0.0);
+  put(s, r.iterations);
+  put(s, r.evaluations);
+  put(s, r.cost);
+  put(s, r.seconds);
+  put(s, static_cast<double>(r.x0.size()));
+  for (double v : r.x0) put(s, v);
+  for (double v : r.x) put(s, v);
+  put(s, static_cast<double>(r.trace_cost.size()));
+  for (double v : r.trace_cost) put(s, v);
+  for (double v : r.trace_seconds) put(s, v);
+  std::string msg = r.message;
+  for (char& c : msg)
+    if (c == '\n' || c == '\r') c = ' ';
+  s += " |" + msg + "|end";
+  return s;
+}
+
+bool StartCheckpoint::parse(const std::string& line, std::size_t parameters, std::size_t& index,
+                            LeastSquaresResult& r) {
+  if (line.rfind("start ", 0) != 0) return false;
+  const std::size_t bar = line.find('|');
+  if (bar == std::string::npos || line.size() < 4 || line.compare(line.size() - 4, 4, "|end") != 0)
+    return false;
+  const std::string numbers = line.substr(5, bar - 5);
+  const char* p = numbers.c_str();
+  double usable = 0, converged = 0, iterations = 0, evaluations = 0;
+  std::size_t n = 0, nt = 0;
+  r = LeastSquaresResult{};
+  if (!take_count(p, index) || !take(p, usable) || !take(p, converged) || !take(p, iterations) ||
+      !take(p, evaluations) || !take(p, r.cost) || !take(p, r.seconds) || !take_count(p, n) ||
+      n != parameters)
+    return false;
+  r.x0.resize(n);
+  r.x.resize(n);
+  for (double& v : r.x0)
+    if (!take(p, v)) return false;
+  for (double& v : r.x)
+    if (!take(p, v)) return false;
+  if (!take_count(p, nt)) return false;
+  r.trace_cost.resize(nt);
+  r.trace_seconds.resize(nt);
+  for (double& v : r.trace_cost)
+    if (!take(p, v)) return false;
+  for (double& v : r.trace_seconds)
+    if (!take(p, v)) return false;
+  r.usable = usable != 0.0;
+  r.converged = converged != 0.0;
+  r.iterations = static_cast<int>(iterations);
+  r.evaluations = static_cast<int>(evaluations);
+  r.message = line.substr(bar + 1, line.size() - 4 - bar - 1);
+  return true;
+}
+
+StartCheckpoint::StartCheckpoint(std::string path, std::string key, std::size_t parameters)
+    : path_(std::move(path)), key_(std::move(key)), n_(parameters) {
+  {
+    std::ifstream in(path_);
+    std::string line;
+    if (in && std::getline(in, line)) {
+      if (line == std::string(kMagic) + " " + key_) {
+        while (std::getline(in, line)) {
+          std::size_t index = 0;
+          LeastSquaresResult r;
+          if (parse(line, n_, index, r)) finished_[index] = std::move(r);
+        }
+      } else {
+        stale_ = true;
+      }
+    }
+  }
+  std::ofstream out(path_, std::ios::trunc);
+  out << kMagic << " " << key_ << "\n";
+  for (const auto& [i, r] : finished_) out << format(i, r) << "\n";
+  out.flush();
+  if (!out) throw std::runtime_error("cannot write the checkpoint '" + path_ + "'");
+}
+
+void StartCheckpoint::append(std::size_t index, const LeastSquaresResult& r) {
+  const std::string line = format(index, r) + "\n";
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::ofstream out(path_, std::ios::app);
+  out << line;
+  out.flush();
+}
+
+void StartCheckpoint::remove() {
+  std::error_code ec;
+  std::filesystem::remove(path_, ec);
+}
+
+}  // namespace calcikin::optimize
