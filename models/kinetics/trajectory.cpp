@@ -19,19 +19,29 @@ namespace {
 class Observer final : public ode::IntegrationObserver {
  public:
   Observer(KineticsModel& model, ObservationSink* sink, TrajectoryResult& result,
-           std::size_t output_count)
+           std::size_t output_count, double rtol)
       : model_(model), sink_(sink), result_(result), output_count_(output_count), n_(model.size()) {
     pending_.reserve(output_count);
     states_.reserve(output_count * n_);
-    // A dissolved total or a phase amount may dip below zero by the integration error, not more:
-    // one part in 1e6 of the element's total (the default rtol), at least 1e-12 mol/kg.
+    // A dissolved total or a phase amount may dip below zero by the integration error, not more.
+    // CVODE controls the local error of each step (weighted RMS over all states <= 1, so one
+    // component may carry sqrt(n) of it); the global error of a long stiff run is typically one to
+    // two decades above the local tolerance (Hindmarsh et al. 2005, ACM TOMS 31:363; CVODE user
+    // guide, "choice of tolerances"). A dissolved total is its element's total minus the solids,
+    // so its error scales with rtol x the element's total: the floor is 100 rtol of that (1e-4 of
+    // the total at the default rtol 1e-6), at least 1e-12 mol/kg. One rtol (the earlier floor)
+    // failed 1-3 % of plausible parameter sets whose Mg solids (Mg-ACP, WH) had taken up all Mg
+    // at -3e-6 of the Mg total; real failures (a phase growing beyond the element it consumes)
+    // go below zero by percent of the total. Never below 1e-6 of the total: at tight rtol the
+    // absolute tolerances dominate (a dissolved ACP pool rests at -2e-10 mol/kg at rtol 1e-12).
+    const double relative = std::max(1e-6, 100.0 * rtol);
     const auto& totals = model_.element_totals();
     double largest = 0.0;
     for (std::size_t k = 0; k < kComponentCount; ++k) {
-      floor_[k] = -(1e-6 * std::abs(totals[k]) + 1e-12);
+      floor_[k] = -(relative * std::abs(totals[k]) + 1e-12);
       largest = std::max(largest, std::abs(totals[k]));
     }
-    amount_floor_ = -(1e-6 * largest + 1e-12);
+    amount_floor_ = -(relative * largest + 1e-12);
   }
 
   // The first output whose dissolved totals or phase amounts are below zero beyond the tolerance:
@@ -150,7 +160,7 @@ TrajectoryResult run_trajectory(KineticsModel& model, ode::CvodeIntegrator& inte
   TrajectoryResult result;
   std::array<double, 64> y0{};
   model.initial_state(y0.data());
-  Observer observer(model, sink, result, output_times.size());
+  Observer observer(model, sink, result, output_times.size(), options.rtol);
   result.integration = integrator.integrate(model, 0.0, y0.data(), output_times, options, observer);
   if (!observer.unphysical().empty()) {
     result.integration.status = ode::IntegrationStatus::Failed;
