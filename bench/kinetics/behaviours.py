@@ -17,6 +17,8 @@ Behaviours (ids of the model review's trend table, with their literature basis):
   T12 Abbona order HAP -> WH -> ACP along Mg, all three present (same)
   BROWN +1 mM Mg slows seeded HAP growth at low supersaturation > 10x (Brown 1981)
   PH  protein-free ACP conversion slows from pH 6.8 to 10 (Boskey & Posner 1973)
+  CHENG heterogeneous cells (Ca 1 mM, no ACP): OCP -> apatite for Mg/Ca <= 1, brushite above, no WH
+        (Cheng, Grabher & LeGeros 1988)
 """
 import os
 import subprocess
@@ -245,8 +247,34 @@ def ph_sign(R):
     return ok, "T50 pH 6.8 %.2f h, pH 10 %.2f h (Level 1: %.2f, %.2f h)" % (t[0], t[1], level1[0], level1[1])
 
 
+def cheng_cells(R):
+    """Cheng et al. 1988 heterogeneous cells (scenarios/cheng_cells.yaml, Mg/Ca 0, 0.5, 1, 2, 3): OCP is
+    the first crystalline phase and apatite the final one for Mg/Ca <= 1, brushite for Mg/Ca > 1,
+    never whitlockite."""
+    r = R.run("cheng_cells.yaml")
+    names = _phase_names(r)
+    p_solid = r["solid_element"][..., 2]  # (point, time, phase) phosphate held by each phase
+    first, ok = [], True
+    for point in range(5):
+        peak_ocp = float(np.max(p_solid[point, :, names.index("OCP")]))
+        peak_dcpd = float(np.max(p_solid[point, :, names.index("DCPD")]))
+        first.append("O" if peak_ocp > peak_dcpd else "B")
+        apatite = _frac(r, point, "HAP") + _frac(r, point, "OCP")
+        if _frac(r, point, "WH") > 0.05:
+            ok = False
+        if point <= 2:
+            ok = ok and peak_ocp > 10 * peak_dcpd and apatite > 0.9
+        else:
+            ok = ok and _frac(r, point, "DCPD") > 0.9
+    final = "".join("HOBWAN"[int(np.argmax([_frac(r, p, n) for n in ("HAP", "OCP", "DCPD", "WH", "ACP",
+                                                                       "newberyite")]))]
+                    for p in range(5))
+    return ok, "first %s, final %s (Mg/Ca 0, 0.5, 1, 2, 3)" % ("".join(first), final)
+
+
 BEHAVIOURS = {"T1": t1, "T2": t2, "T3": t3, "T4": t4, "T5": t5, "T6": t6, "T7": t7, "T8": t8, "T9": t9,
-              "T10": t10, "T11": t11, "T12": t12, "BROWN": brown, "PH": ph_sign}
+              "T10": t10, "T11": t11, "T12": t12, "BROWN": brown, "PH": ph_sign,
+              "CHENG": cheng_cells}
 PHASE_SELECTION = ("T6", "T7", "T8", "T9", "T10", "T11", "T12")
 
 
