@@ -214,18 +214,22 @@ def main():
     ap.add_argument("--calibrate", action="store_true",
                     help="re-calibrate %s on the T50 target in every hypercube sample" % CALIBRATED)
     ap.add_argument("--first", type=int, default=0, help="start at hypercube sample FIRST (resume)")
+    ap.add_argument("--count", type=int, default=0, help="run COUNT hypercube samples from FIRST (0: all)")
+    ap.add_argument("--no-defaults", action="store_true", help="skip the defaults table")
     ap.add_argument("--all", action="store_true", help="one at a time over every sampled parameter")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
     cat = catalogue()
     with cf.ProcessPoolExecutor(a.jobs) as ex:
-        table("defaults", list(ex.map(evaluate, [("defaults", [])])))
+        if not a.no_defaults:
+            table("defaults", list(ex.map(evaluate, [("defaults", [])])))
         if a.oat:
             names = a.params.split(",") if a.params else (sampled_names(cat) + list(THERMO) if a.all else DEFAULT_OAT)
             table("one at a time (x2, /2; interfacial energies +-5 %)", list(ex.map(evaluate, moves(cat, names))))
         if a.lhs:
-            cases = [c + ((cat if a.calibrate else None),) for c in lhs(cat, a.lhs, a.seed)[a.first:]]
-            title = "Latin hypercube, seed %d%s" % (a.seed, ", T50 re-calibrated" if a.calibrate else "")
+            cases = [c + ((cat if a.calibrate else None),) for c in lhs(cat, a.lhs, a.seed)[a.first:(a.first + a.count) if a.count else None]]
+            title = "Latin hypercube, seed %d, samples %d-%d of %d%s" % (
+                a.seed, a.first, a.first + len(cases) - 1, a.lhs, ", T50 re-calibrated" if a.calibrate else "")
             table(title, list(ex.map(evaluate, cases)))
 
 
