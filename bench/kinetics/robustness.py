@@ -85,11 +85,19 @@ def moves(cat, names):
                 out.append(("%s = %g" % (n, v), ["thermodynamics.parameters.%s=%g" % (n, v)]))
             continue
         v, u = si_value(cat[n]["default"], cat[n]["unit"])
+        lo, _ = si_value(cat[n]["range"][0], cat[n]["unit"])
+        hi, _ = si_value(cat[n]["range"][1], cat[n]["unit"])
         if v == 0.0:
             continue  # off by default: x2 and /2 do not move it
         five = "interfacial_energy" in n
         for f in ((1.05, 0.95) if five else (2.0, 0.5)):
-            out.append(("%s x%g" % (n, f), ["kinetics.parameters.%s=%.6g %s" % (n, v * f, u)]))
+            # A move stays within the catalogue range (a fraction such as an effectiveness of 1
+            # doubled is outside its physical domain); a move the range does not allow is dropped.
+            w = min(hi, max(lo, v * f))
+            if w == v:
+                continue
+            tag = "x%g" % f if w == v * f else "x%g (to the range end %.3g)" % (f, w)
+            out.append(("%s %s" % (n, tag), ["kinetics.parameters.%s=%.6g %s" % (n, w, u)]))
     return out
 
 
