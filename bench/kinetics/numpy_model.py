@@ -108,14 +108,15 @@ class NumpyModel:
             area_acp = (36 * np.pi * self.Nacp) ** (1 / 3) * (npos * acp["molar_volume"]) ** (2 / 3)
         S = 10 ** (si[0] / acp["ion_count"])
         dn = p["ACP.rate_constant"] * area_acp * (S - 1)
+        alive = smooth_step(n, p["numerics.vanishing_amount"])  # a vanished pool is at rest
         if S < 1:
-            dn *= npos / (npos + p["numerics.vanishing_amount"])
+            dn *= alive
         x = soft_cap(smooth_positive(mg, 1e-20 * nref) / (3 * npos), 1.0, 8.0)
         D = p["ACP.mg.distribution_coefficient"]
         xnew = D * amg / (aca + D * amg + 1e-300)
         w = smooth_step(S - 1, p["ACP.mg.composition_switch_width"])
         dy[0] = dn / nref
-        kex = p["ACP.mg.exchange_rate_constant"] * area_acp
+        kex = p["ACP.mg.exchange_rate_constant"] * area_acp * alive
         dy[1] = (3 * (w * xnew + (1 - w) * x) * dn + kex * (xnew - x)) / nref
         # size of the gross terms of dy[1]: the exchange term cancels near the partition
         self.gross_mg_rate = (abs(3 * (w * xnew + (1 - w) * x) * dn) + kex * (xnew + x)) / nref
