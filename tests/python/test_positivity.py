@@ -23,10 +23,11 @@ def test_every_ok_run_keeps_dissolved_totals_and_phase_amounts_non_negative(ck, 
     assert ok.size - ok.sum() <= 5  # few runs fail (2-3 of 140, at the zero crossing of P)
     dissolved = ds["dissolved_total"].values[ok]  # run, time, element
     amounts = ds["phase_amount"].values[ok]       # run, time, phase
-    # The tolerance of the check in the trajectory: 1e-6 of an element's total (Ca ~ 11 mM here).
+    # The tolerance of the check in the trajectory: max(1e-6, 100 rtol) of an element's total (the
+    # global error of a stiff run; rtol 1e-6 here, Ca ~ 11 mM).
     scale = np.nanmax(dissolved, axis=(1, 2))[:, None, None]
-    assert np.all(dissolved >= -1e-6 * scale), np.nanmin(dissolved)
-    assert np.all(amounts >= -1e-6 * scale), np.nanmin(amounts)
+    assert np.all(dissolved >= -1e-4 * scale), np.nanmin(dissolved)
+    assert np.all(amounts >= -1e-4 * scale), np.nanmin(amounts)
     assert np.nanmin(dissolved) > -1e-7  # was -0.40 mol/kg (status ok) before the check
     for message in ds["message"].values[~ok]:
         assert "unphysical state" in message or "CV_" in message, message
