@@ -40,12 +40,14 @@ def test_no_runaway_when_a_crystal_exhausts_an_element_at_a_looser_tolerance(ck,
     the predictor and the steps extrapolated HAP growth beyond the Ca and P that exist (-0.53 mol/kg
     Ca at rtol 1e-5 without the check; with it 21 of these 140 runs failed). The model now has CVODE re-evaluate the
     Jacobian at such a crossing; at rtol 1e-5 only the noise of the difference remains (a few runs
-    fail the check by ~rtol x total, none runs away)."""
+    fail the check, none runs away). The check allows 100 rtol of the element's total (the global
+    error of a stiff run, models/kinetics/trajectory.cpp): at rtol 1e-5 up to 1e-3 of it, ~1e-6 mol/kg,
+    five decades short of a runaway."""
     ds = ck.run(_region(ck, scenarios_dir).with_overrides({"solver.rtol": "1e-5"}), threads=2,
                 quiet=True)
     ok = ds["status"].values == 0
     assert ok.size - ok.sum() <= 8, [m for m in ds["message"].values[~ok]]
-    assert np.nanmin(ds["dissolved_total"].values[ok]) > -1e-7
+    assert np.nanmin(ds["dissolved_total"].values[ok]) > -1e-3 * 11.2e-3
 
 
 def test_a_run_that_crosses_zero_fails_with_the_reason_and_tighter_tolerances_recover_it(ck, scenarios_dir):
@@ -53,11 +55,11 @@ def test_a_run_that_crosses_zero_fails_with_the_reason_and_tighter_tolerances_re
     crossing = {"solution.pH": 9, "solution.totals.Mg": "0 mmol/kgw",
                 "solution.totals.P": "3.4855279842558473 mmol/kgw"}
     # At the default tolerance dissolved P (total - solids, ~1e-10 mol/kg at HAP equilibrium) is
-    # resolved only to rtol x total: the run either stays within the tolerance (ok) or fails with
-    # the reason -- never ok with a negative total.
+    # resolved only to about rtol x total: the run either stays within the positivity check (100 rtol
+    # of the total, the global error of a stiff run) or fails with the reason.
     try:
         ds = ck.run(t50.with_overrides(crossing), quiet=True)
-        assert np.nanmin(ds["dissolved_total"].values) >= -1e-6 * 3.4855279842558473e-3
+        assert np.nanmin(ds["dissolved_total"].values) >= -1e-4 * 3.4855279842558473e-3
     except ck.SolverError as e:
         assert "unphysical state: dissolved" in str(e) or "CV_" in str(e), str(e)
     tight = ck.run(t50.with_overrides({**crossing, "solver.rtol": "1e-8"}), quiet=True)
