@@ -264,6 +264,8 @@ std::shared_ptr<const Simulation> Simulation::prepare_checked(
       add_thermo(r.key, r.where, {}, std::nullopt);
   for (const scenario::SweepParameter& p : s.sweep.parameters)
     sim->sweep_bindings_.push_back(sim->bind(p));
+  for (std::size_t i = s.sweep.parameters.size(); i < bound.size(); ++i)
+    sim->fitted_bindings_.push_back(sim->bind(bound[i]));
 
   // ---- output layout
   sim->output_times_ = make_output_times(s.time);

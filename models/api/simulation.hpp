@@ -69,7 +69,7 @@ class Simulation {
  public:
   // Every check (kinetic phases and parameters, initial solution, database range, thermodynamic
   // parameters, output layout); InputError with the scenario line and caret. `fitted`: further
-  // paths to give a slot (thermodynamic offsets a fit will set). Single-threaded.
+  // paths a fit will set (a slot for thermodynamic offsets; fitted_bindings()). Single-threaded.
   static std::shared_ptr<const Simulation> prepare(scenario::Scenario scenario,
                                                    const std::vector<BoundPath>& fitted = {});
 
@@ -107,6 +107,8 @@ class Simulation {
   const std::vector<ThermoSlot>& thermo_slots() const noexcept { return thermo_slots_; }
   // One binding per scenario().sweep.parameters entry (same order).
   const std::vector<ParameterBinding>& sweep_bindings() const noexcept { return sweep_bindings_; }
+  // One binding per `fitted` path given to prepare (same order), resolved there once.
+  const std::vector<ParameterBinding>& fitted_bindings() const noexcept { return fitted_bindings_; }
 
   // Binds a path resolved once (scenario::resolve_path; a SweepParameter is one): its target kind
   // plus an index into the PointInputs. InputError at the path's location when the problem has no
@@ -151,6 +153,7 @@ class Simulation {
   std::vector<MineralEntry> minerals_;
   std::vector<ThermoSlot> thermo_slots_;
   std::vector<ParameterBinding> sweep_bindings_;
+  std::vector<ParameterBinding> fitted_bindings_;
   int buffer_index_ = -1;          // system element of the buffer; -1 without one
   int charge_balance_index_ = -1;  // system element adjusted to electroneutrality; -1 without one
   bool free_pH_ = false;

@@ -380,13 +380,12 @@ std::shared_ptr<const PreparedFit> PreparedFit::prepare(CalibrationProblem probl
     s.time.list = times;
     s.output.time_series = scenario::TimeSeriesMode::All;
     s.solver.rtol = std::min(s.solver.rtol, p.settings.rtol);
-    // Thermodynamic offsets need a slot in the prepared problem; kinetic parameters all have one.
+    // Every fitted path is resolved and bound once, by prepare (thermodynamic offsets get their
+    // slot there).
     std::vector<api::BoundPath> fitted;
-    for (const FitParameter& f : p.parameters)
-      if (f.path.rfind("thermodynamics.parameters.", 0) == 0) fitted.push_back({f.path, f.where});
+    for (const FitParameter& f : p.parameters) fitted.push_back({f.path, f.where});
     plan.simulation = api::Simulation::prepare(std::move(s), fitted);
-    for (const FitParameter& f : p.parameters)
-      plan.bindings.push_back(plan.simulation->bind(f.path, f.where));
+    plan.bindings = plan.simulation->fitted_bindings();
     plan.time_end = cond.scenario.time.end;
     const io::RunLayout& L = plan.simulation->layout();
     const std::vector<std::string>& phases = plan.simulation->phases();
