@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
 import sys
 
 import pytest
@@ -56,3 +57,18 @@ def ck():
     import calcikin
 
     return calcikin
+
+
+@pytest.fixture(scope="session")
+def copy_recovery_problem():
+    """copy(folder) -> problem path: the synthetic recovery fit problem of tests/fit/data (its
+    scenario, problem file and measurements) copied into `folder`, so a fit writes nothing into
+    the source tree."""
+    data = REPO_ROOT / "tests" / "fit" / "data"
+
+    def copy(folder: pathlib.Path) -> pathlib.Path:
+        for name in ("t50_auto.yaml", "recovery.yaml", "recovery.csv"):
+            shutil.copy(data / name, folder / name)
+        return folder / "recovery.yaml"
+
+    return copy

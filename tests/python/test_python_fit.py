@@ -1,6 +1,5 @@
 """ck.fit: the same C++ entry point as `calcikin fit` (same numbers), errors as ScenarioError with
 the CLI's caret text and nothing written, the result file opens in xarray."""
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -8,14 +7,10 @@ import pytest
 
 import calcikin as ck
 
-DATA = Path(__file__).resolve().parents[1] / "fit" / "data"
-
 
 @pytest.fixture
-def problem(tmp_path):
-    for name in ("t50_auto.yaml", "recovery.yaml", "recovery.csv"):
-        shutil.copy(DATA / name, tmp_path / name)
-    return tmp_path / "recovery.yaml"
+def problem(tmp_path, copy_recovery_problem):
+    return copy_recovery_problem(tmp_path)
 
 
 def test_fit_returns_parameters_intervals_and_writes_an_xarray_file(problem, tmp_path):

@@ -1,22 +1,17 @@
 """FitResult.predict(scenario): prediction bands from parameter draws (the posterior chain, else the
 Laplace Gaussian truncated to the bounds), run as one list sweep; ck.open_fit reads a fit file."""
 import dataclasses
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import calcikin as ck
 
-DATA = Path(__file__).resolve().parents[1] / "fit" / "data"
-
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
+def folder(tmp_path_factory, copy_recovery_problem):
     d = tmp_path_factory.mktemp("predict")
-    for name in ("t50_auto.yaml", "recovery.yaml", "recovery.csv"):
-        shutil.copy(DATA / name, d / name)
+    copy_recovery_problem(d)
     return d
 
 

@@ -1,26 +1,16 @@
 """ck.Problem: the C++ objective of `calcikin fit` evaluated pointwise from Python (residuals,
 cost, exact gradient from the sensitivities, log-likelihood, log-prior, log-posterior), with
 clear errors for wrong lengths and values outside the bounds."""
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import calcikin as ck
 
-DATA = Path(__file__).resolve().parents[1] / "fit" / "data"
-
-
-def _copy(tmp_path):
-    for name in ("t50_auto.yaml", "recovery.yaml", "recovery.csv"):
-        shutil.copy(DATA / name, tmp_path / name)
-    return tmp_path / "recovery.yaml"
-
 
 @pytest.fixture(scope="module")
-def problem(tmp_path_factory):
-    return ck.Problem(_copy(tmp_path_factory.mktemp("problem")), threads=1)
+def problem(tmp_path_factory, copy_recovery_problem):
+    return ck.Problem(copy_recovery_problem(tmp_path_factory.mktemp("problem")), threads=1)
 
 
 def test_problem_knows_its_parameters_bounds_and_data(problem):
@@ -87,8 +77,8 @@ def test_wrong_lengths_and_values_outside_the_bounds_are_clear_errors(problem):
         problem.log_posterior(np.zeros((2, 3)))
 
 
-def test_priors_enter_the_residuals_and_the_log_prior_on_the_fit_scale(tmp_path):
-    path = _copy(tmp_path)
+def test_priors_enter_the_residuals_and_the_log_prior_on_the_fit_scale(tmp_path, copy_recovery_problem):
+    path = copy_recovery_problem(tmp_path)
     path.write_text(path.read_text().replace(
         "bounds: [1e-6 1/s, 1e-2 1/s]}", "bounds: [1e-6 1/s, 1e-2 1/s], prior: {lognormal: [3e-4 1/s, 0.5]}}"))
     pb = ck.Problem(path)
@@ -102,8 +92,8 @@ def test_priors_enter_the_residuals_and_the_log_prior_on_the_fit_scale(tmp_path)
     assert pb.log_prior(x) == pytest.approx(expected, rel=1e-12)
 
 
-def test_a_bad_problem_file_raises_scenario_error(tmp_path):
-    path = _copy(tmp_path)
+def test_a_bad_problem_file_raises_scenario_error(tmp_path, copy_recovery_problem):
+    path = copy_recovery_problem(tmp_path)
     path.write_text(path.read_text().replace("autocatalytic.k1", "autocatalytic.k9"))
     with pytest.raises(ck.ScenarioError) as e:
         ck.Problem(path)

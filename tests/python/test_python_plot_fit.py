@@ -1,7 +1,5 @@
 """calcikin.plot's fit figures (data vs fit, multistart waterfall, profiles with the 95 % threshold,
 corner of a chain, prediction bands) each return a Figure under Agg."""
-import shutil
-from pathlib import Path
 
 import matplotlib
 
@@ -13,14 +11,11 @@ import pytest  # noqa: E402
 import calcikin as ck  # noqa: E402
 import calcikin.plot as ckplot  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1] / "fit" / "data"
-
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
+def folder(tmp_path_factory, copy_recovery_problem):
     d = tmp_path_factory.mktemp("plotfit")
-    for name in ("t50_auto.yaml", "recovery.yaml", "recovery.csv"):
-        shutil.copy(DATA / name, d / name)
+    copy_recovery_problem(d)
     return d
 
 
