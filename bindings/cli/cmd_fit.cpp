@@ -59,6 +59,12 @@ int run_fit(const FitCliOptions& o) {
     std::printf("%-44s %14.6g %14.6g %14.6g %s%s\n", e.name.c_str(), e.value, e.ci_lower,
                 e.ci_upper, e.unit.empty() ? "1" : e.unit.c_str(),
                 e.identifiable ? "" : "  NOT IDENTIFIABLE (not a calibrated value)");
+  if (!r.covariance_available)
+    std::printf(
+        "no Laplace covariance (Nelder-Mead fit: categorical outcomes have no usable "
+        "Jacobian); %s\n",
+        r.profiles.empty() ? "intervals need --profiles or --sample"
+                           : "the intervals above are the profiles'");
   std::printf("cost %.8g  -log L %.8g  best start %zu of %zu  %.2f s\n", r.cost,
               r.negative_log_likelihood, r.multistart.best, r.multistart.starts.size(), r.seconds);
   if (r.sampled) {

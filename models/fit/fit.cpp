@@ -72,6 +72,18 @@ std::unique_ptr<optimize::ResidualProblem> fitted_objective(const PreparedFit& f
                                                      fit.problem().measurements.size());
 }
 
+// The covariance of a fit that has none (Nelder-Mead): every entry NaN, rank 0.
+optimize::Covariance absent_covariance(std::size_t n) {
+  optimize::Covariance c;
+  c.n = n;
+  c.fisher.assign(n * n, kNaN);
+  c.covariance.assign(n * n, kNaN);
+  c.eigenvalues.assign(n, kNaN);
+  c.eigenvectors.assign(n * n, kNaN);
+  c.rank = 0;
+  return c;
+}
+
 }  // namespace
 
 std::unique_ptr<optimize::LogDensity> make_log_posterior(const PreparedFit& fit, double fd_step) {
@@ -179,14 +191,25 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     options.progress(line);
   }
 
-  // Laplace covariance from the Jacobian at the best fit.
-  std::unique_ptr<optimize::ResidualProblem> obj = fitted_objective(fit, options.fd_step);
-  obj->set_threads(out.threads);  // conditions in parallel
+  // Laplace covariance from the Jacobian at the best fit. Not for Nelder-Mead: its objective
+  // (categorical outcomes only) is flat where one phase dominates and has no Jacobian worth
+  // inverting; J^T J there is rank-deficient noise, not a curvature. It is reported as absent.
   const std::size_t m = fit.residual_count();
-  std::vector<double> r(m), J(m * n);
-  if (!obj->evaluate(out.best_x.data(), r.data(), J.data()))
-    throw std::runtime_error("the best fit cannot be re-evaluated");
-  out.covariance = optimize::laplace_covariance(J, m, n);
+  if (out.method == FitSettings::Method::NelderMead) {
+    out.covariance_available = false;
+    out.covariance = absent_covariance(n);
+    if (options.progress)
+      options.progress(
+          "fit: no Laplace covariance for a Nelder-Mead fit (no usable Jacobian): intervals come "
+          "from --profiles or --sample");
+  } else {
+    std::unique_ptr<optimize::ResidualProblem> obj = fitted_objective(fit, options.fd_step);
+    obj->set_threads(out.threads);  // conditions in parallel
+    std::vector<double> r(m), J(m * n);
+    if (!obj->evaluate(out.best_x.data(), r.data(), J.data()))
+      throw std::runtime_error("the best fit cannot be re-evaluated");
+    out.covariance = optimize::laplace_covariance(J, m, n);
+  }
   out.best = fit.predict(out.best_x);
   out.negative_log_likelihood = 0.0;
   for (std::size_t i = 0; i < m; ++i)
@@ -513,10 +536,19 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
                               res.best.residuals.begin() + static_cast<long>(nd));
     w.numbers("residual", {"datum"}, resid, "1", "residual r (-log L = r^2/2 + const)");
 
-    w.numbers("covariance", {"parameter", "parameter_b"}, res.covariance.covariance, "1",
-              "Laplace covariance of the scaled parameters (NaN: undetermined)");
+    const std::string absent =
+        res.covariance_available
+            ? std::string()
+            : std::string(
+                  " (absent, all NaN: a Nelder-Mead fit of categorical outcomes has no "
+                  "usable Jacobian; use profiles or the posterior sample)");
+    Handle cov =
+        w.numbers("covariance", {"parameter", "parameter_b"}, res.covariance.covariance, "1",
+                  "Laplace covariance of the scaled parameters (NaN: undetermined)" + absent);
+    io::h5::write_attribute(cov.get(), "available",
+                            static_cast<std::int64_t>(res.covariance_available ? 1 : 0));
     w.numbers("fisher", {"parameter", "parameter_b"}, res.covariance.fisher, "1",
-              "J^T J of the scaled parameters");
+              "J^T J of the scaled parameters" + absent);
     w.numbers("fisher_eigenvalue", {"direction"}, res.covariance.eigenvalues, "1",
               "eigenvalues of J^T J, ascending");
     w.numbers("fisher_eigenvector", {"parameter", "direction"}, res.covariance.eigenvectors, "1",
@@ -588,6 +620,8 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
     io::h5::write_attribute(root, "problem_text", p.source_text);
     io::h5::write_attribute(root, "measurements_file", p.measurements_file);
     io::h5::write_attribute(root, "measurements_text", p.measurements_text);
+    io::h5::write_attribute(root, "covariance_available",
+                            static_cast<std::int64_t>(res.covariance_available ? 1 : 0));
     io::h5::write_attribute(root, "cost", res.cost);
     io::h5::write_attribute(root, "negative_log_likelihood", res.negative_log_likelihood);
     io::h5::write_attribute(root, "seed", static_cast<std::int64_t>(res.seed));

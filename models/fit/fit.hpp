@@ -60,7 +60,10 @@ struct FitResult {
   double cost = 0.0;           // 1/2 sum r^2 at the best fit
   double negative_log_likelihood = 0.0;
   optimize::MultistartResult multistart;
-  optimize::Covariance covariance;  // of the scaled parameters
+  optimize::Covariance covariance;  // of the scaled parameters (all NaN when not available)
+  // false for Nelder-Mead fits (categorical outcomes only): their cost has no usable Jacobian, so
+  // no Laplace covariance exists; intervals come from profiles or the posterior sample.
+  bool covariance_available = true;
   std::vector<optimize::Profile> profiles;
   // Posterior sample (when sampling ran): the chain in the fitted scale, log posterior per sample
   // and walker; `sampling_settings` as run (walkers resolved).

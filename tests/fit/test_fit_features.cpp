@@ -142,6 +142,7 @@ TEST(FitNelderMead, ACategoricalOnlyProblemIsFittedDerivativeFreeToItsKnownOptim
   EXPECT_EQ(fit::resolved_method(problem), fit::FitSettings::Method::NelderMead);
   fit::FitRunOptions o;
   o.threads = 1;
+  o.output = (f.dir / "cat_fit.h5").string();
   const fit::FitOutcome out = fit::fit_problem((f.dir / "cat.yaml").string(), o);
   EXPECT_EQ(out.result.method, fit::FitSettings::Method::NelderMead);
   const optimize::LeastSquaresResult& best =
@@ -151,6 +152,26 @@ TEST(FitNelderMead, ACategoricalOnlyProblemIsFittedDerivativeFreeToItsKnownOptim
   EXPECT_NEAR(out.result.best.simulated[0], 0.5, 2e-3);
   EXPECT_NEAR(out.result.best.simulated[1], 0.5, 2e-3);
   EXPECT_NEAR(out.result.cost, 2.0 * std::log(2.0), 1e-5);
+  // No Laplace covariance for a derivative-free fit: absent (NaN, flagged), no standard error or
+  // Laplace interval, and the parameter is not reported as identified by it.
+  EXPECT_FALSE(out.result.covariance_available);
+  EXPECT_EQ(out.result.covariance.rank, 0u);
+  EXPECT_TRUE(std::isnan(out.result.covariance.covariance[0]));
+  const fit::ParameterEstimate& k1 = out.result.parameters[0];
+  EXPECT_TRUE(std::isnan(k1.std_error));
+  EXPECT_TRUE(std::isnan(k1.ci_lower) && std::isnan(k1.ci_upper));
+  EXPECT_FALSE(k1.identifiable);
+  {
+    io::h5::Handle file =
+        io::h5::check(H5Fopen(o.output.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+    long long available = -1;
+    io::h5::Handle attr =
+        io::h5::check(H5Aopen(file.get(), "covariance_available", H5P_DEFAULT), "attribute");
+    H5Aread(attr.get(), H5T_NATIVE_LLONG, &available);
+    EXPECT_EQ(available, 0);
+    EXPECT_TRUE(std::isnan(read_doubles(file.get(), "covariance")[0]));
+    EXPECT_TRUE(std::isnan(read_doubles(file.get(), "std_error_scaled")[0]));
+  }
 
   // Asked for explicitly, and the automatic choice stays Levenberg-Marquardt with any
   // differentiable datum.
