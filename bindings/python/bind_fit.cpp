@@ -3,6 +3,12 @@
 // FitResult. FitProblem: the same prepared problem and objective evaluated pointwise
 // (fit::Posterior: residuals, Jacobian from the sensitivities, log-likelihood, log-posterior);
 // calcikin/fit.py wraps it in ck.Problem (argument checks and errors there).
+//
+// The fit runs on a worker thread without the GIL (run_in_background): the calling thread polls
+// Python's signal handlers and draws the progress lines. Ctrl-C sets FitOptions::cancelled: the
+// starts in flight finish, the checkpoint (OUTPUT.checkpoint) keeps every finished start, no
+// output file is written, and KeyboardInterrupt is raised with the fit's own message; the same
+// call again resumes from the checkpoint.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -10,13 +16,17 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bindings/python/bindings.hpp"
 #include "bindings/python/core_lock.hpp"
+#include "bindings/python/run_in_background.hpp"
 #include "models/fit/fit.hpp"
 #include "models/fit/posterior.hpp"
 
@@ -36,6 +46,23 @@ py::array_t<double> vector(const std::vector<double>& v) {
   std::copy(v.begin(), v.end(), a.mutable_data());
   return a;
 }
+
+// Progress lines posted by the fit (from any thread) and drawn by the polling Python thread.
+class LineMailbox {
+ public:
+  void post(const std::string& line) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    lines_.push_back(line);
+  }
+  std::vector<std::string> take() {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return std::exchange(lines_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
 
 using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 
@@ -146,7 +173,8 @@ void bind_fit(py::module_& m) {
   m.def(
       "fit_problem",
       [](const std::string& problem, const std::string& output, int threads, long starts,
-         long long seed, py::object profiles, bool overwrite, py::object sample) {
+         long long seed, py::object profiles, bool overwrite, py::object sample,
+         const py::object& on_progress) {
         fit::FitRunOptions o;
         o.output = output;
         o.overwrite = overwrite;
@@ -155,12 +183,45 @@ void bind_fit(py::module_& m) {
         if (seed >= 0) o.seed = static_cast<std::uint64_t>(seed);
         if (!profiles.is_none()) o.profiles = profiles.cast<bool>();
         if (!sample.is_none()) o.sample = sample.cast<bool>();
+        std::atomic<bool> cancel{false};
+        o.cancelled = [&cancel] { return cancel.load(); };
+        LineMailbox lines;
+        if (!on_progress.is_none()) o.progress = [&lines](const std::string& l) { lines.post(l); };
+        auto draw = [&] {
+          for (const std::string& l : lines.take()) on_progress(l);
+        };
+        BackgroundOptions background;
+        if (!on_progress.is_none()) background.on_poll = draw;
+        background.request_cancel = [&cancel] { cancel.store(true); };
         fit::FitOutcome out;
+        std::string interrupted;  // the fit's message when Ctrl-C stopped it
         {
           const CoreLock lock;  // reads scenario and database files (single-threaded parsing)
-          const py::gil_scoped_release release;
-          out = fit::fit_problem(problem, o);
+          try {
+            run_in_background(
+                [&] {
+                  try {
+                    out = fit::fit_problem(problem, o);
+                  } catch (const fit::Interrupted& e) {
+                    if (!cancel.load()) throw;
+                    interrupted = e.what();
+                  }
+                },
+                background);
+          } catch (py::error_already_set& e) {
+            if (!e.matches(PyExc_KeyboardInterrupt)) throw;
+            if (!on_progress.is_none()) draw();  // the starts that finished after Ctrl-C
+            // Ctrl-C: say what was kept (or that the fit had finished and was written anyway).
+            const std::string message =
+                !interrupted.empty() ? interrupted
+                : out.output_path.empty()
+                    ? std::string("interrupted after the fit had finished")
+                    : "interrupted after the fit had finished; its result is in " + out.output_path;
+            PyErr_SetString(PyExc_KeyboardInterrupt, message.c_str());
+            throw py::error_already_set();
+          }
         }
+        if (!on_progress.is_none()) draw();  // the lines after the last poll
         const fit::FitResult& r = out.result;
         const fit::CalibrationProblem& p = out.prepared->problem();
         const std::size_t n = r.parameters.size();
@@ -242,8 +303,11 @@ void bind_fit(py::module_& m) {
       },
       py::arg("problem"), py::arg("output") = "", py::arg("threads") = 0, py::arg("starts") = 0,
       py::arg("seed") = -1, py::arg("profiles") = py::none(), py::arg("overwrite") = false,
-      py::arg("sample") = py::none(),
-      "Fit a calibration problem file (the entry point of `calcikin fit`).");
+      py::arg("sample") = py::none(), py::arg("on_progress") = py::none(),
+      "Fit a calibration problem file (the entry point of `calcikin fit`). on_progress(line) "
+      "is called from the calling thread with each progress line; Ctrl-C stops the fit after "
+      "the starts in flight (the checkpoint keeps the finished ones) and raises "
+      "KeyboardInterrupt.");
 
   py::class_<FitProblemHandle>(m, "FitProblem")
       .def(py::init([](const std::string& problem, const std::string& gradient, double fd_step,

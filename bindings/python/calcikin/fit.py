@@ -23,6 +23,7 @@ The objective itself, pointwise (the same C++ objective; x on the fit scale, log
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -356,7 +357,7 @@ class FitResult:
 
 def fit(problem, output: str | os.PathLike | None = None, *, threads: int = 0,
         starts: int | None = None, seed: int | None = None, profiles: bool | None = None,
-        sample: bool | None = None, overwrite: bool = False) -> FitResult:
+        sample: bool | None = None, overwrite: bool = False, progress=False) -> FitResult:
     """Fit the calibration problem file ``problem``.
 
     ``output``: write the HDF5 result file (and a parameter-set YAML beside it), as
@@ -365,10 +366,28 @@ def fit(problem, output: str | os.PathLike | None = None, *, threads: int = 0,
     the fit, as ``calcikin fit --sample``: ``chain`` (kept samples x walkers x parameters, SI),
     ``chain_log_posterior``, ``acceptance_fraction`` and ``autocorrelation_time`` in ``raw``, and
     :meth:`FitResult.predict` draws from the chain. Bad problem files raise :class:`calcikin.ScenarioError` with the CLI's message.
+
+    ``progress``: True prints the fit's progress lines (one per finished start, with an ETA) to
+    stderr, as ``calcikin fit`` does; a callable is called with each line instead.
+
+    Ctrl-C (KeyboardInterrupt) stops the fit once the starts in flight have finished. With
+    ``output=``, the finished starts are kept in ``output + ".checkpoint"`` and no result file is
+    written; the same call again resumes from there and gives the same result as an uninterrupted
+    fit. The KeyboardInterrupt's message says what was kept.
     """
+    if progress is True:
+        def on_progress(line: str) -> None:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+    elif callable(progress):
+        on_progress = progress
+    elif progress in (False, None):
+        on_progress = None
+    else:
+        raise TypeError(f"progress must be True, False or a callable, not {progress!r}")
     d = _calcikin.fit_problem(os.fspath(problem), "" if output is None else os.fspath(output),
                               int(threads), int(starts or 0), -1 if seed is None else int(seed),
-                              profiles, bool(overwrite), sample)
+                              profiles, bool(overwrite), sample, on_progress)
     fields = {k: d[k] for k in FitResult.__dataclass_fields__ if k in d and k != "raw"}
     return FitResult(**fields, raw=d)
 
