@@ -4,6 +4,7 @@
 // alone, since the sensitivities rebuild the model at x_j +- delta for df/dp. Not a test.
 //
 //   build/bin/bench_sensitivity_cost [repeats] [auto|mech] [N_p]
+//   build/bin/bench_sensitivity_cost 0 [auto|mech]      accuracy against rtol 1e-12 (all N_p)
 //
 // Wall-clock medians on a shared machine are noisy; for instruction counts run one model and one
 // N_p under callgrind and compare the inclusive costs of TrajectoryEvaluator::evaluate and
@@ -41,9 +42,102 @@ double time_median(int repeats, F&& f) {
   return median(t);
 }
 
+// Sensitivity settings from the environment (for measurements of the alternatives):
+// CALCIKIN_SENS_TOL_FACTOR, CALCIKIN_SENS_SIMULTANEOUS=1, CALCIKIN_SENS_ERRCON=0, CALCIKIN_RTOL.
+void configure(fit::ConditionSensitivity& cs) {
+  if (const char* v = std::getenv("CALCIKIN_SENS_TOL_FACTOR"))
+    cs.set_sensitivity_tolerance_factor(std::atof(v));
+  if (const char* v = std::getenv("CALCIKIN_SENS_SIMULTANEOUS"))
+    cs.set_simultaneous_corrector(std::atoi(v) != 0);
+  if (const char* v = std::getenv("CALCIKIN_SENS_ERRCON")) cs.set_error_control(std::atoi(v) != 0);
+}
+
+scenario::Scenario load(const std::string& file) {
+  scenario::Scenario s = scenario::load_file(file);
+  if (const char* v = std::getenv("CALCIKIN_RTOL")) s.solver.rtol = std::atof(v);
+  return s;
+}
+
+// Accuracy of the sensitivities (all N_p at once) against a reference at rtol 1e-12 (atol scale
+// 1e-14, the default sensitivity settings): per parameter and state the largest error over the
+// outputs relative to the largest |s| there; the worst of these, and of the T50 dt*/dp.
+void accuracy(const std::string& label, const std::string& scenario_file,
+              const std::vector<std::string>& names) {
+  scenario::Scenario s = load(scenario_file);
+  scenario::Scenario r = s;
+  r.solver.rtol = 1e-12;
+  r.solver.atol_scale = 1e-14;
+  auto sim = api::Simulation::prepare(s);
+  auto ref = api::Simulation::prepare(r);
+  std::vector<api::ParameterBinding> b, rb;
+  std::vector<fit::FitParameter> p;
+  std::vector<double> x;
+  for (const std::string& name : names) {
+    b.push_back(sim->bind(name));
+    rb.push_back(ref->bind(name));
+    fit::FitParameter f;
+    f.name = name;
+    f.scale = fit::Scale::Log10;
+    p.push_back(f);
+    x.push_back(std::log10(b.back().value(sim->base_inputs())));
+  }
+  fit::ConditionSensitivity cs(*sim, b, p), cr(*ref, rb, p);
+  configure(cs);
+  if (!cs.run(x.data()) || !cr.run(x.data())) {
+    std::printf("%s: a run failed\n", label.c_str());
+    return;
+  }
+  const ode::SensitivityResult& a = cs.result();
+  const ode::SensitivityResult& e = cr.result();
+  const std::size_t n = a.n, np = a.np;
+  double worst = 0.0;
+  std::size_t wj = 0, wi = 0;
+  for (std::size_t j = 0; j < np; ++j)
+    for (std::size_t i = 0; i < n; ++i) {
+      double largest = 0.0, err = 0.0;
+      for (std::size_t k = 0; k < e.times.size(); ++k)
+        largest = std::max(largest, std::fabs(e.s[(k * np + j) * n + i]));
+      for (std::size_t k = 0; k < e.times.size(); ++k)
+        err = std::max(err, std::fabs(a.s[(k * np + j) * n + i] - e.s[(k * np + j) * n + i]));
+      if (largest > 0.0 && err / largest > worst) {
+        worst = err / largest;
+        wj = j;
+        wi = i;
+      }
+    }
+  // The states' own error, for comparison: per state the largest error over the outputs relative
+  // to the largest |y|.
+  double state_worst = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    double largest = 0.0, err = 0.0;
+    for (std::size_t k = 0; k < e.times.size(); ++k) {
+      largest = std::max(largest, std::fabs(e.y[k * n + i]));
+      err = std::max(err, std::fabs(a.y[k * n + i] - e.y[k * n + i]));
+    }
+    if (largest > 0.0) state_worst = std::max(state_worst, err / largest);
+  }
+  double t50 = 0.0;
+  const auto* ea = cs.event(1);
+  const auto* er = cr.event(1);
+  if (ea != nullptr && er != nullptr)
+    for (std::size_t j = 0; j < np; ++j)
+      t50 = std::max(t50, std::fabs(ea->dt_dp[j] - er->dt_dp[j]) / std::fabs(er->dt_dp[j]));
+  std::printf(
+      "%s, N_p = %zu, rtol %g: largest sensitivity error %.2e of the largest value (parameter %zu, "
+      "state %s), T50 dt*/dp %.2e; states %.2e, T50 %.2e; %ld steps, %ld rhs (reference %ld "
+      "steps)\n",
+      label.c_str(), np, s.solver.rtol, worst, wj, cs.model_state_name(wi).c_str(), t50,
+      state_worst, ea && er ? std::fabs(ea->t - er->t) / er->t : -1.0, a.statistics.steps,
+      a.statistics.rhs_evaluations, e.statistics.steps);
+}
+
 void bench(const std::string& label, const std::string& scenario_file,
            const std::vector<std::string>& names, int repeats, std::size_t only_np) {
-  scenario::Scenario s = scenario::load_file(scenario_file);
+  if (repeats == 0) {
+    accuracy(label, scenario_file, names);
+    return;
+  }
+  scenario::Scenario s = load(scenario_file);
   auto sim = api::Simulation::prepare(s);
   api::TrajectoryEvaluator ev(*sim);
   io::RunRecord rec(sim->layout());
@@ -73,6 +167,7 @@ void bench(const std::string& label, const std::string& scenario_file,
       x.push_back(std::log10(b.back().value(in)));
     }
     fit::ConditionSensitivity cs(*sim, b, p);
+    configure(cs);
     bool ok = true;
     const double with = time_median(repeats, [&] { ok = cs.run(x.data()) && ok; });
     const ode::IntegratorStatistics& st = cs.result().statistics;

@@ -199,6 +199,9 @@ bool ConditionSensitivity::run(const double* x) {
     ode::SensitivityOptions opt;
     opt.integrator = sim_.integrator_options(in_);
     opt.error_control = error_control_;
+    opt.sensitivity_tolerance_factor = tolerance_factor_;
+    opt.simultaneous_corrector = simultaneous_;
+    if (rtol_ > 0.0) opt.integrator.rtol = rtol_;
     result_ = integrator_.integrate(*system_, 0.0, y0.data(), sim_.output_times(), opt);
     return result_.status != ode::IntegrationStatus::Failed &&
            result_.times.size() == sim_.output_times().size();

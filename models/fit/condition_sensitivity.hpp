@@ -22,6 +22,7 @@
 //   dv/dx_j = [v_{x+delta e_j}(y + delta s_j) - v_{x-delta e_j}(y - delta s_j)] / (2 delta).
 #include <cstddef>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "models/api/point_inputs.hpp"
@@ -50,6 +51,11 @@ class ConditionSensitivity {
   // elsewhere) instead of 1e-6 (against rtol 1e-12; tests/fit/test_sensitivity_rhs.cpp). The
   // objective's Jacobian still meets central differences to 1e-5 either way.
   void set_error_control(bool on) noexcept { error_control_ = on; }
+  // Sensitivity tolerances relative to the states' (ode::SensitivityOptions).
+  void set_sensitivity_tolerance_factor(double f) noexcept { tolerance_factor_ = f; }
+  void set_simultaneous_corrector(bool on) noexcept { simultaneous_ = on; }
+  // The integrator tolerance of the runs (default: the simulation's); 0 = the simulation's.
+  void set_rtol(double rtol) noexcept { rtol_ = rtol; }
 
   // Integrates at scaled parameters x. False when a set-up or the integration failed.
   bool run(const double* x);
@@ -61,6 +67,8 @@ class ConditionSensitivity {
   void observe(std::size_t k, kinetics::Observation& value,
                std::vector<kinetics::Observation>& derivative);
   std::size_t output_count() const noexcept { return result_.times.size(); }
+  // Name of state i of the model built by the last run.
+  std::string model_state_name(std::size_t i) const { return model_->state_name(i); }
 
  private:
   class System;
@@ -70,6 +78,9 @@ class ConditionSensitivity {
   double delta_;
   Path path_;
   bool error_control_ = true;
+  double tolerance_factor_ = 1.0;
+  bool simultaneous_ = false;
+  double rtol_ = 0.0;
   api::TrajectoryEvaluator nominal_;
   std::vector<char> full_;  // per parameter: the set-up reads it (full copies)
   std::vector<std::unique_ptr<api::TrajectoryEvaluator>> plus_, minus_;  // full copies' set-ups

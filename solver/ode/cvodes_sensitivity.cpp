@@ -275,18 +275,18 @@ SensitivityResult CvodesSensitivityIntegrator::integrate(SensitivitySystem& syst
                 s0.begin() + static_cast<std::ptrdiff_t>((j + 1) * n), N_VGetArrayPointer(w.yS[j]));
   }
   int flag = 0;
+  const int ism = options.simultaneous_corrector ? CV_SIMULTANEOUS : CV_STAGGERED;
   if (!w.initialised) {
     flag = CVodeInit(w.cvode, calcikin_cvodes_rhs, t0, w.y);
     if (flag == CV_SUCCESS) flag = CVodeSetLinearSolver(w.cvode, w.linear_solver, w.matrix);
     // Before CVodeSensInit: CVODES hands the user data to fS as it is at CVodeSensInit.
     if (flag == CV_SUCCESS) flag = CVodeSetUserData(w.cvode, &w);
     if (flag == CV_SUCCESS)
-      flag = CVodeSensInit(w.cvode, static_cast<int>(np), CV_STAGGERED, calcikin_cvodes_sens_rhs,
-                           w.yS);
+      flag = CVodeSensInit(w.cvode, static_cast<int>(np), ism, calcikin_cvodes_sens_rhs, w.yS);
     if (flag == CV_SUCCESS) w.initialised = true;
   } else {
     flag = CVodeReInit(w.cvode, t0, w.y);
-    if (flag == CV_SUCCESS) flag = CVodeSensReInit(w.cvode, CV_STAGGERED, w.yS);
+    if (flag == CV_SUCCESS) flag = CVodeSensReInit(w.cvode, ism, w.yS);
   }
   if (flag == CV_SUCCESS) flag = CVodeSetErrHandlerFn(w.cvode, calcikin_cvodes_error_handler, &w);
   if (flag == CV_SUCCESS) flag = CVodeSetUserData(w.cvode, &w);
@@ -306,9 +306,11 @@ SensitivityResult CvodesSensitivityIntegrator::integrate(SensitivitySystem& syst
                             : std::max(std::fabs(options.parameter_scale[j]), 1e-300);
     double* a = N_VGetArrayPointer(w.atolS[j]);
     const double* ay = N_VGetArrayPointer(w.atol);
-    for (std::size_t i = 0; i < n; ++i) a[i] = ay[i] / pbar;
+    for (std::size_t i = 0; i < n; ++i) a[i] = options.sensitivity_tolerance_factor * ay[i] / pbar;
   }
-  if (flag == CV_SUCCESS) flag = CVodeSensSVtolerances(w.cvode, options.integrator.rtol, w.atolS);
+  if (flag == CV_SUCCESS)
+    flag = CVodeSensSVtolerances(
+        w.cvode, options.sensitivity_tolerance_factor * options.integrator.rtol, w.atolS);
   if (flag == CV_SUCCESS) flag = CVodeSetSensErrCon(w.cvode, options.error_control ? 1 : 0);
   const bool constrained = system.has_nonnegative_states();
   if (constrained) {

@@ -49,6 +49,12 @@ struct SensitivityOptions {
   // 1 for every parameter. Sensitivities are error-controlled with atol_j = atol / pbar_j.
   std::vector<double> parameter_scale;
   bool error_control = true;  // include the sensitivities in the local error test
+  // Sensitivity tolerances relative to the states': rtol_s = factor * rtol, atol_s = factor *
+  // atol / pbar_j.
+  double sensitivity_tolerance_factor = 1.0;
+  // CVODES' corrector for the sensitivities: staggered (states first, then the sensitivities,
+  // each with its own Newton iteration) or simultaneous (one Newton iteration on both).
+  bool simultaneous_corrector = false;
 };
 
 // States and sensitivities at each output time, and every event (root crossing) with its time

@@ -156,3 +156,39 @@ TEST(CvodesSensitivity, InitialStateParametersAndTwoStatesMatchCentralDifference
     }
   }
 }
+
+// The options of the sensitivity error test and corrector: the simultaneous corrector meets the
+// closed form as the staggered one does (one integrator switching between them); a sensitivity
+// tolerance factor of 100 takes fewer steps and is less accurate, but still within 100 times the
+// default's error.
+TEST(CvodesSensitivity, SimultaneousCorrectorAndLooserSensitivityTolerancesMeetTheClosedForm) {
+  Autocatalytic m;
+  CvodesSensitivityIntegrator integ;
+  const double y0 = 0.0;
+  const std::vector<double> times = {0.0, 100.0, 150.0, 300.0};
+  auto worst_error = [&](const SensitivityResult& r) {
+    double worst = 0.0;
+    for (std::size_t k = 1; k < times.size(); ++k) {
+      const double t = times[k], h1 = 1e-6 * m.k1;
+      const double d1 =
+          (Autocatalytic::alpha(m.k0, m.k1 + h1, t) - Autocatalytic::alpha(m.k0, m.k1 - h1, t)) /
+          (2 * h1);
+      worst = std::max(worst, rel(r.s[(k * 2 + 1) * 1], d1));
+    }
+    return worst;
+  };
+  SensitivityOptions o = tight();
+  o.integrator.rtol = 1e-8;
+  const SensitivityResult staggered = integ.integrate(m, 0.0, &y0, times, o);
+  o.simultaneous_corrector = true;
+  const SensitivityResult simultaneous = integ.integrate(m, 0.0, &y0, times, o);
+  o.simultaneous_corrector = false;
+  o.sensitivity_tolerance_factor = 100.0;
+  const SensitivityResult loose = integ.integrate(m, 0.0, &y0, times, o);
+  for (const SensitivityResult* r : {&staggered, &simultaneous, &loose})
+    ASSERT_EQ(r->status, IntegrationStatus::Success) << r->message;
+  EXPECT_LT(worst_error(staggered), 1e-5);
+  EXPECT_LT(worst_error(simultaneous), 1e-5);
+  EXPECT_LE(loose.statistics.steps, staggered.statistics.steps);
+  EXPECT_LT(worst_error(loose), 100.0 * std::max(worst_error(staggered), 1e-7));
+}
