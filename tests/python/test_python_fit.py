@@ -54,3 +54,36 @@ def test_a_bad_problem_raises_scenario_error_with_a_caret_and_writes_nothing(pro
     assert "^" in str(e.value)
     assert e.value.line == 3
     assert list(out.iterdir()) == []
+
+
+CATEGORICAL = """schema: calcikin/calibration/1
+conditions:
+  - {id: mid, scenario: t50_auto.yaml, set: {time.end: 6 h}}
+observables:
+  - {id: phase, expr: final_phase, noise: categorical, temperature: 0.5}
+measurements: outcomes.csv
+parameters:
+  - {name: autocatalytic.k1, scale: log10, bounds: [1e-6 1/s, 1e-2 1/s]}
+fit: {starts: 3, seed: 2}
+"""
+
+
+def test_a_nelder_mead_fit_has_no_covariance_and_draws_only_from_a_chain(problem, tmp_path):
+    # Categorical outcomes only: fitted derivative-free, so there is no Laplace covariance; the
+    # result says so (None, not a NaN matrix), here and when read back from its file.
+    (tmp_path / "outcomes.csv").write_text("condition,observable,value\nmid,phase,ACP\nmid,phase,HAP\n")
+    (tmp_path / "cat.yaml").write_text(CATEGORICAL)
+    r = ck.fit(tmp_path / "cat.yaml", output=tmp_path / "cat_fit.h5", threads=1)
+    np.testing.assert_allclose(r.simulated, [0.5, 0.5], atol=2e-3)  # p(ACP) = p(HAP) at the optimum
+    back = ck.open_fit(tmp_path / "cat_fit.h5")
+    for result in (r, back):
+        assert result.covariance_available is False and result.covariance is None
+        assert np.isnan(result.std_error_scaled).all()
+        assert result.not_identifiable == ["autocatalytic.k1"]
+        with pytest.raises(ValueError, match="no Laplace covariance"):
+            result.draws(10, seed=1)
+    chain = np.full((4, 2, 1), r.value[0])
+    x, source = r.with_chain(chain).draws(5, seed=1)
+    assert source == "chain" and np.allclose(x, r.scaled)
+    lm = ck.fit(problem, starts=1, seed=3, threads=1)
+    assert lm.covariance_available is True and np.isfinite(lm.covariance).all()

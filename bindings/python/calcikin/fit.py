@@ -175,7 +175,14 @@ class Problem:
 
 @dataclass
 class FitResult:
-    """The outcome of a fit (values in SI; ``scaled`` on the fitted scale, log10 or linear)."""
+    """The outcome of a fit (values in SI; ``scaled`` on the fitted scale, log10 or linear).
+
+    ``covariance``: the Laplace covariance of the scaled parameters, or None when the fit has none
+    (``covariance_available`` False: a derivative-free Nelder-Mead fit, e.g. of categorical
+    outcomes only, whose cost has no usable Jacobian; its standard errors and Laplace intervals
+    are NaN and only a profile can mark a parameter identifiable). Then use ``profiles=True`` or
+    ``sample=True`` for intervals.
+    """
 
     names: list
     units: list
@@ -186,7 +193,7 @@ class FitResult:
     ci_lower: np.ndarray
     ci_upper: np.ndarray
     identifiable: np.ndarray
-    covariance: np.ndarray
+    covariance: np.ndarray | None
     cost: float
     negative_log_likelihood: float
     start_cost: np.ndarray
@@ -202,7 +209,12 @@ class FitResult:
     chain: np.ndarray | None = field(default=None, repr=False)
     chain_log_posterior: np.ndarray | None = field(default=None, repr=False)
     burn_in: int | None = None
+    covariance_available: bool = True
     raw: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if not self.covariance_available:
+            self.covariance = None  # the C++ fit leaves NaN there: absent, not a covariance
 
     @property
     def parameters(self) -> dict:
@@ -280,7 +292,8 @@ class FitResult:
         second half of the chain when no burn-in is recorded; drawn with replacement), else from the
         Laplace approximation: a Gaussian on the fit scale with the fit's covariance, truncated to
         the bounds (rejection). A direction the data do not determine (NaN variance) is drawn
-        uniformly within the bounds.
+        uniformly within the bounds. A fit without a covariance (``covariance_available`` False,
+        Nelder-Mead) and without a chain raises ValueError.
         """
         rng = np.random.default_rng(seed)
         n = len(self.names)
@@ -292,6 +305,10 @@ class FitResult:
             if len(flat) == 0:
                 raise ValueError("the chain has no finite samples after its burn-in")
             return self.to_scaled(flat[rng.integers(0, len(flat), size=n_draws)]), "chain"
+        if self.covariance is None:
+            raise ValueError("this fit has no Laplace covariance (a derivative-free Nelder-Mead fit): "
+                             "draw from a posterior chain instead (ck.fit(..., sample=True), or "
+                             "result.with_chain(calcikin.fit.sample_emcee(problem)))")
         x0 = np.asarray(self.scaled, dtype=float)
         cov = np.asarray(self.covariance, dtype=float)
         lo, hi = self.lower, self.upper
@@ -502,7 +519,8 @@ def open_fit(path: str | os.PathLike) -> FitResult:
         residuals=np.asarray(ds["residual"].values, dtype=float) if "residual" in ds else np.array([]),
         profiles=profiles, seconds=float(ds.attrs.get("wall_seconds", np.nan)), output=path,
         problem=problem, chain=chain, chain_log_posterior=chain_lp,
-        burn_in=None if burn is None else int(burn))
+        burn_in=None if burn is None else int(burn),
+        covariance_available=bool(int(ds.attrs.get("covariance_available", 1))))
 
 
 def sample_emcee(problem, n_walkers: int = 16, n_steps: int = 500, *, seed: int | None = None,
