@@ -248,14 +248,15 @@ def ph_sign(R):
 
 
 def cheng_cells(R):
-    """Cheng et al. 1988 heterogeneous cells (scenarios/cheng_cells.yaml, Mg/Ca 0, 0.5, 1, 2, 3): OCP is
-    the first crystalline phase and apatite the final one for Mg/Ca <= 1, brushite for Mg/Ca > 1,
-    never whitlockite."""
+    """Cheng et al. 1988 heterogeneous cells (scenarios/cheng_cells.yaml, Mg/Ca 0, 0.5, 1, 2, 3, 5, 9): OCP
+    is the first crystalline phase and apatite the final one for Mg/Ca <= 1, brushite for Mg/Ca > 1,
+    never whitlockite (nor newberyite: brushite > 90 % holds up to Mg/Ca 9)."""
     r = R.run("cheng_cells.yaml")
     names = _phase_names(r)
     p_solid = r["solid_element"][..., 2]  # (point, time, phase) phosphate held by each phase
     first, ok = [], True
-    for point in range(5):
+    points = len(r["status"])
+    for point in range(points):
         peak_ocp = float(np.max(p_solid[point, :, names.index("OCP")]))
         peak_dcpd = float(np.max(p_solid[point, :, names.index("DCPD")]))
         first.append("O" if peak_ocp > peak_dcpd else "B")
@@ -268,8 +269,8 @@ def cheng_cells(R):
             ok = ok and _frac(r, point, "DCPD") > 0.9
     final = "".join("HOBWAN"[int(np.argmax([_frac(r, p, n) for n in ("HAP", "OCP", "DCPD", "WH", "ACP",
                                                                        "newberyite")]))]
-                    for p in range(5))
-    return ok, "first %s, final %s (Mg/Ca 0, 0.5, 1, 2, 3)" % ("".join(first), final)
+                    for p in range(points))
+    return ok, "first %s, final %s (Mg/Ca 0, 0.5, 1, 2, 3, 5, 9)" % ("".join(first), final)
 
 
 BEHAVIOURS = {"T1": t1, "T2": t2, "T3": t3, "T4": t4, "T5": t5, "T6": t6, "T7": t7, "T8": t8, "T9": t9,
