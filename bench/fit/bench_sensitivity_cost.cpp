@@ -3,8 +3,9 @@
 // parameters; medians of repeated runs. Also the model set-up (speciation, ACP equilibration)
 // alone, since the sensitivities rebuild the model at x_j +- delta for df/dp. Not a test.
 //
-//   build/bin/bench_sensitivity_cost [repeats] [auto|mech] [N_p]
-//   build/bin/bench_sensitivity_cost 0 [auto|mech]      accuracy against rtol 1e-12 (all N_p)
+//   build/bin/bench_sensitivity_cost [repeats] [auto|mech|mecht] [N_p]
+//   build/bin/bench_sensitivity_cost 0 [auto|mech|mecht]   accuracy against rtol 1e-12 (all N_p)
+// (mecht: the mechanistic assay with the HAP and ACP log K offsets among the parameters.)
 //
 // Wall-clock medians on a shared machine are noisy; for instruction counts run one model and one
 // N_p under callgrind and compare the inclusive costs of TrajectoryEvaluator::evaluate and
@@ -58,6 +59,24 @@ scenario::Scenario load(const std::string& file) {
   return s;
 }
 
+// Thermodynamic offsets are fitted on a linear scale, kinetic parameters on log10.
+bool is_thermo(const std::string& name) { return name.rfind("thermodynamics.", 0) == 0; }
+std::vector<api::BoundPath> fitted_thermo(const std::vector<std::string>& names) {
+  std::vector<api::BoundPath> paths;
+  for (const std::string& name : names)
+    if (is_thermo(name)) paths.push_back({name});
+  return paths;
+}
+fit::FitParameter fitted(const std::string& name) {
+  fit::FitParameter f;
+  f.name = name;
+  f.scale = is_thermo(name) ? fit::Scale::Linear : fit::Scale::Log10;
+  return f;
+}
+double scaled(const fit::FitParameter& f, double v) {
+  return f.scale == fit::Scale::Log10 ? std::log10(v) : v;
+}
+
 // Accuracy of the sensitivities (all N_p at once) against a reference at rtol 1e-12 (atol scale
 // 1e-14, the default sensitivity settings): per parameter and state the largest error over the
 // outputs relative to the largest |s| there; the worst of these, and of the T50 dt*/dp.
@@ -67,19 +86,16 @@ void accuracy(const std::string& label, const std::string& scenario_file,
   scenario::Scenario r = s;
   r.solver.rtol = 1e-12;
   r.solver.atol_scale = 1e-14;
-  auto sim = api::Simulation::prepare(s);
-  auto ref = api::Simulation::prepare(r);
+  auto sim = api::Simulation::prepare(s, fitted_thermo(names));
+  auto ref = api::Simulation::prepare(r, fitted_thermo(names));
   std::vector<api::ParameterBinding> b, rb;
   std::vector<fit::FitParameter> p;
   std::vector<double> x;
   for (const std::string& name : names) {
     b.push_back(sim->bind(name));
     rb.push_back(ref->bind(name));
-    fit::FitParameter f;
-    f.name = name;
-    f.scale = fit::Scale::Log10;
-    p.push_back(f);
-    x.push_back(std::log10(b.back().value(sim->base_inputs())));
+    p.push_back(fitted(name));
+    x.push_back(scaled(p.back(), b.back().value(sim->base_inputs())));
   }
   fit::ConditionSensitivity cs(*sim, b, p), cr(*ref, rb, p);
   configure(cs);
@@ -138,7 +154,7 @@ void bench(const std::string& label, const std::string& scenario_file,
     return;
   }
   scenario::Scenario s = load(scenario_file);
-  auto sim = api::Simulation::prepare(s);
+  auto sim = api::Simulation::prepare(s, fitted_thermo(names));
   api::TrajectoryEvaluator ev(*sim);
   io::RunRecord rec(sim->layout());
   const api::PointInputs in = sim->base_inputs();
@@ -160,11 +176,8 @@ void bench(const std::string& label, const std::string& scenario_file,
     std::vector<double> x;
     for (std::size_t j = 0; j < np; ++j) {
       b.push_back(sim->bind(names[j]));
-      fit::FitParameter f;
-      f.name = names[j];
-      f.scale = fit::Scale::Log10;
-      p.push_back(f);
-      x.push_back(std::log10(b.back().value(in)));
+      p.push_back(fitted(names[j]));
+      x.push_back(scaled(p.back(), b.back().value(in)));
     }
     fit::ConditionSensitivity cs(*sim, b, p);
     configure(cs);
@@ -196,6 +209,13 @@ int main(int argc, char** argv) {
           {"HAP.growth.rate_constant", "HAP.nucleation.heterogeneous_prefactor",
            "HAP.nucleation.interfacial_energy", "ACP.rate_constant", "inhibitor.binding_constant",
            "HAP.mg.langmuir_constant"},
+          repeats, only_np);
+  // The same with two phase log K offsets among the parameters (N_p >= 2 and 4).
+  if (which == "all" || which == "mecht")
+    bench("mechanistic T50 assay with log K offsets", src + "/scenarios/t50_assay.yaml",
+          {"HAP.growth.rate_constant", "thermodynamics.parameters.HAP.log_k_offset",
+           "HAP.nucleation.heterogeneous_prefactor", "thermodynamics.parameters.ACP.log_k_offset",
+           "ACP.rate_constant", "inhibitor.binding_constant"},
           repeats, only_np);
   return 0;
 }

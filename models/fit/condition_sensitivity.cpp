@@ -12,9 +12,13 @@ namespace calcikin::fit {
 // The OdeSystem of the nominal model plus df/dx from the perturbed copies.
 class ConditionSensitivity::System final : public ode::SensitivitySystem {
  public:
+  // `offset_quantity[j]`: for a phase's log K offset (a full set-up), the index of that phase's
+  // saturation index among the nominal model's chemistry quantities (-1: the phase is not in the
+  // model), and `offset_slope[j]` = d offset / d x_j; -2 for every other parameter.
   System(kinetics::KineticsModel& nominal, std::vector<kinetics::KineticsModel*> plus,
          std::vector<kinetics::KineticsModel*> minus, const std::vector<char>& full, double delta,
-         bool directional)
+         bool directional, const std::vector<int>& offset_quantity,
+         const std::vector<double>& offset_slope)
       : m_(nominal),
         plus_(std::move(plus)),
         minus_(std::move(minus)),
@@ -25,17 +29,32 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
         gp_(nominal.root_count()),
         gm_(nominal.root_count()) {
     const std::size_t np = plus_.size();
+    full_rhs_.assign(np, 0);
     if (directional) {
       mech_ = dynamic_cast<kinetics::MechanisticModel*>(&nominal);
       for (std::size_t j = 0; j < np && mech_ != nullptr; ++j) {
-        if (full_[j]) {
+        auto* mp = dynamic_cast<kinetics::MechanisticModel*>(plus_[j]);
+        auto* mm = dynamic_cast<kinetics::MechanisticModel*>(minus_[j]);
+        const auto same_structure = [&](const kinetics::MechanisticModel* c) {
+          return c != nullptr && c->size() == mech_->size() &&
+                 c->chemistry().phase_count() == mech_->chemistry().phase_count();
+        };
+        const bool offset = full_[j] && offset_quantity[j] >= -1;
+        if (full_[j] && !(offset && same_structure(mp) && same_structure(mm))) {
+          full_rhs_[j] = 1;  // the full copies' right-hand sides
           mech_plus_.push_back(nullptr);
           mech_minus_.push_back(nullptr);
           continue;
         }
-        mech_plus_.push_back(dynamic_cast<kinetics::MechanisticModel*>(plus_[j]));
-        mech_minus_.push_back(dynamic_cast<kinetics::MechanisticModel*>(minus_[j]));
-        if (mech_plus_.back() == nullptr || mech_minus_.back() == nullptr) mech_ = nullptr;
+        if (!same_structure(mp) || !same_structure(mm)) mech_ = nullptr;
+        mech_plus_.push_back(mp);
+        mech_minus_.push_back(mm);
+        if (offset && offset_quantity[j] >= 0) {
+          if (dquantities_.empty())
+            dquantities_.assign(np * kinetics::MechanisticDirectional::kQuantityStride, 0.0);
+          dquantities_[j * kinetics::MechanisticDirectional::kQuantityStride +
+                       static_cast<std::size_t>(offset_quantity[j])] = -offset_slope[j];
+        }
       }
     }
     explicit_.assign(np * nominal.size(), 0.0);
@@ -69,7 +88,9 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   bool has_sensitivity_rhs() const noexcept override { return mech_ != nullptr; }
   // out_j = J s_j + df/dx_j: the explicit parts first (rates of the copies at the nominal
   // chemistry, with the change of the chemistry totals they make; full right-hand sides of the
-  // full copies), then J s_j and the totals' change through the chemistry in one dual pass.
+  // full copies other than phase log K offsets), then J s_j, the totals' change through the
+  // chemistry and a phase offset's exact change of its saturation index (d SI / d offset = -1 at
+  // fixed totals: a phase's log K does not enter the aqueous speciation) in one dual pass.
   void sensitivity_rhs(double t, const double* y, const double*, const double* const* s,
                        double* const* out) override {
     const std::size_t n = size(), np = plus_.size();
@@ -82,7 +103,7 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
     explicit_valid_ = false;
     for (std::size_t j = 0; j < np && !same; ++j) {
       double* dT = dtotals_.data() + j * kinetics::kComponentCount;
-      if (full_[j]) {
+      if (full_rhs_[j]) {
         plus_[j]->rhs(t, y, fp_.data());
         minus_[j]->rhs(t, y, fm_.data());
         for (std::size_t k = 0; k < kinetics::kComponentCount; ++k) dT[k] = 0.0;
@@ -97,8 +118,9 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
     explicit_t_ = t;
     std::copy(y, y + n, explicit_y_.begin());
     explicit_valid_ = true;
-    kinetics::MechanisticDirectional::jacobian_times(*mech_, t, y, np, s, dtotals_.data(), out,
-                                                     &cache_);
+    kinetics::MechanisticDirectional::jacobian_times(
+        *mech_, t, y, np, s, dtotals_.data(), out, &cache_,
+        dquantities_.empty() ? nullptr : dquantities_.data());
     for (std::size_t j = 0; j < np; ++j) {
       const double* e = explicit_.data() + j * n;
       for (std::size_t i = 0; i < n; ++i) out[j][i] += e[i];
@@ -130,7 +152,9 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   const std::vector<char>& full_;
   double delta_;
   kinetics::MechanisticModel* mech_ = nullptr;  // set: directional sensitivity right-hand sides
-  std::vector<kinetics::MechanisticModel*> mech_plus_, mech_minus_;  // nullptr for full copies
+  std::vector<kinetics::MechanisticModel*> mech_plus_, mech_minus_;  // nullptr: full_rhs_
+  std::vector<char> full_rhs_;       // per parameter: df/dx from the full copies' rhs
+  std::vector<double> dquantities_;  // np x kQuantityStride (phase offsets), or empty
   kinetics::MechanisticDirectional::Cache cache_;
   double explicit_t_ = 0.0;  // where explicit_ and dtotals_ were computed
   std::vector<double> explicit_y_;
@@ -193,7 +217,27 @@ bool ConditionSensitivity::run(const double* x) {
       if (mp_[j]->size() != m.size() || mm_[j]->size() != m.size()) return false;
     }
     model_ = &m;
-    system_ = std::make_unique<System>(m, mp_, mm_, full_, delta_, path_ == Path::Directional);
+    // Phase log K offsets: their phase among the model's chemistry quantities (by name).
+    std::vector<int> offset_quantity(np, -2);
+    std::vector<double> offset_slope(np, 0.0);
+    for (std::size_t j = 0; j < np; ++j) {
+      if (bindings_[j].target() != scenario::PathTarget::ThermoParameter) continue;
+      const api::Simulation::ThermoSlot& slot = sim_.thermo_slots().at(bindings_[j].index());
+      if (slot.kind != scenario::ThermoParameterKind::PhaseLogKOffset) continue;
+      offset_quantity[j] = -1;
+      offset_slope[j] = (from_scaled(parameters_[j], x[j] + delta_) -
+                         from_scaled(parameters_[j], x[j] - delta_)) /
+                        (2.0 * delta_);
+      const auto* mech = dynamic_cast<const kinetics::MechanisticModel*>(&m);
+      if (slot.system_index < 0 || mech == nullptr) continue;
+      const std::string& phase =
+          sim_.system()->phase_name(static_cast<std::size_t>(slot.system_index));
+      const kinetics::SolutionChemistry& chem = mech->chemistry();
+      for (std::size_t i = 0; i < chem.phase_count(); ++i)
+        if (chem.phase(i).name == phase) offset_quantity[j] = static_cast<int>(i);
+    }
+    system_ = std::make_unique<System>(m, mp_, mm_, full_, delta_, path_ == Path::Directional,
+                                       offset_quantity, offset_slope);
     std::vector<double> y0(m.size());
     m.initial_state(y0.data());
     ode::SensitivityOptions opt;

@@ -25,7 +25,8 @@ template <std::size_t N>
 static void directional_pass(const MechanisticModel& m, const ChemistryResult& chem,
                              const double* dq_dtotals, std::size_t n_quantities, double t,
                              const double* y, std::size_t n, std::size_t j0, std::size_t nj,
-                             const double* const* s, const double* dtotals, double* const* out) {
+                             const double* const* s, const double* dtotals,
+                             const double* dquantities, double* const* out) {
   using D = Dual<N>;
   std::array<D, kMaxStates> yd{};
   for (std::size_t i = 0; i < n; ++i) {
@@ -47,6 +48,10 @@ static void directional_pass(const MechanisticModel& m, const ChemistryResult& c
       if (dqdt == 0.0) continue;
       for (std::size_t c = 0; c < nj; ++c) q[jq].d[c] += dqdt * totals[k].d[c];
     }
+  if (dquantities != nullptr)
+    for (std::size_t c = 0; c < nj; ++c)
+      for (std::size_t jq = 0; jq < n_quantities; ++jq)
+        q[jq].d[c] += dquantities[(j0 + c) * MechanisticDirectional::kQuantityStride + jq];
   std::array<D, kMaxStates> ydot{};
   m.rates(yd.data(), q.data(), ydot.data());
   for (std::size_t c = 0; c < nj; ++c)
@@ -55,8 +60,8 @@ static void directional_pass(const MechanisticModel& m, const ChemistryResult& c
 
 void MechanisticDirectional::jacobian_times(MechanisticModel& m, double t, const double* y,
                                             std::size_t np, const double* const* s,
-                                            const double* dtotals, double* const* out,
-                                            Cache* cache) {
+                                            const double* dtotals, double* const* out, Cache* cache,
+                                            const double* dquantities) {
   // The chemistry at (t, y): the preceding rhs() solved it (evaluate_chemistry keeps it), and its
   // exact sensitivities from the converged speciation (kept in the cache for the same totals).
   m.evaluate_chemistry(t, y);
@@ -78,7 +83,7 @@ void MechanisticDirectional::jacobian_times(MechanisticModel& m, double t, const
     const std::size_t nj = np - j0 < kChunk ? np - j0 : kChunk;
     auto pass = [&](auto width) {
       directional_pass<decltype(width)::value>(m, m.chem_, dq, m.n_quantities_, t, y, n, j0, nj, s,
-                                               dtotals, out);
+                                               dtotals, dquantities, out);
     };
     if (nj <= 1)
       pass(std::integral_constant<std::size_t, 1>{});

@@ -34,11 +34,14 @@ class MechanisticDirectional {
     bool valid = false;
   };
 
-  // out[j] = J(t, y) s[j] + dR/dq dq/dT dtotals[j] for j < np (s[j], out[j]: size() values;
-  // dtotals: np x kComponentCount, row j = direction j, or nullptr for none).
+  // out[j] = J(t, y) s[j] + dR/dq (dq/dT dtotals[j] + dquantities[j]) for j < np (s[j], out[j]:
+  // size() values; dtotals: np x kComponentCount, row j = direction j, or nullptr for none;
+  // dquantities: np x kQuantityStride, an explicit change of the chemistry quantities q (e.g.
+  // -1 on a phase's saturation index for its log K offset), or nullptr for none).
+  static constexpr std::size_t kQuantityStride = kMaxPhases + 2;
   static void jacobian_times(MechanisticModel& model, double t, const double* y, std::size_t np,
                              const double* const* s, const double* dtotals, double* const* out,
-                             Cache* cache = nullptr);
+                             Cache* cache = nullptr, const double* dquantities = nullptr);
 
   // The rates of `copy` (same set-up as `nominal`, other kinetic parameters) at (t, y) with the
   // chemistry of `nominal` there, and the copy's chemistry totals (kComponentCount values). The

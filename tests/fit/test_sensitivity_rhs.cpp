@@ -103,10 +103,13 @@ TEST(SensitivityRhs, DirectionalPathGivesTheFullJacobianPathsSensitivities) {
   scenario::Scenario s = scenario::load_file(kAssay);
   s.solver.rtol = 1e-9;
   s.time.end = 12 * 3600.0;
-  auto sim = api::Simulation::prepare(s, {{"thermodynamics.parameters.HAP.log_k_offset"}});
-  const std::vector<std::string> names = {"HAP.growth.rate_constant",
-                                          "HAP.nucleation.heterogeneous_prefactor",
-                                          "thermodynamics.parameters.HAP.log_k_offset"};
+  // Two phase log K offsets: HAP's (its saturation index only) and ACP's (read by the set-up as
+  // well: the initial ACP equilibration), on the exact d SI / d offset path.
+  auto sim = api::Simulation::prepare(s, {{"thermodynamics.parameters.HAP.log_k_offset"},
+                                          {"thermodynamics.parameters.ACP.log_k_offset"}});
+  const std::vector<std::string> names = {
+      "HAP.growth.rate_constant", "HAP.nucleation.heterogeneous_prefactor",
+      "thermodynamics.parameters.HAP.log_k_offset", "thermodynamics.parameters.ACP.log_k_offset"};
   std::vector<api::ParameterBinding> b;
   std::vector<fit::FitParameter> p;
   std::vector<double> x;
