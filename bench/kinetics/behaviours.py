@@ -276,7 +276,7 @@ def cheng_cells(R):
 BEHAVIOURS = {"T1": t1, "T2": t2, "T3": t3, "T4": t4, "T5": t5, "T6": t6, "T7": t7, "T8": t8, "T9": t9,
               "T10": t10, "T11": t11, "T12": t12, "BROWN": brown, "PH": ph_sign,
               "CHENG": cheng_cells}
-PHASE_SELECTION = ("T6", "T7", "T8", "T9", "T10", "T11", "T12")
+PHASE_SELECTION = ("T6", "T7", "T8", "T9", "T10", "T11", "T12", "CHENG")
 
 
 def evaluate(overrides=(), names=None, cli=None):

@@ -18,10 +18,13 @@ What is sampled: every catalogue entry tagged estimate or calibrated whose range
     measure) carries that uncertainty; sigma_ref enters only as alpha_ref sigma_ref;
 plus the thermodynamic offsets with a literature range (THERMO)."""
 import argparse
+import atexit
 import concurrent.futures as cf
+import json
 import math
 import os
 import sys
+import tempfile
 
 import numpy as np
 import yaml
@@ -119,41 +122,94 @@ def lhs(cat, n, seed):
     return [("lhs %d" % i, [col[i].strip() for col in samples]) for i in range(n)]
 
 
-# The calibrated T50 clock. The serum T50 (cohort 233-329 min, Pasch et al. 2012; Bressendorff et al.
-# 2018) identifies one direction, the HAP nucleation barrier on ACP (elasticity of T50 ~ 7 in gamma,
-# ~ -1/4 in the prefactor; the catalogue calibrated the prefactor at gamma = 0.15 J/m2). With
-# --calibrate every hypercube sample re-runs that calibration on gamma_HAP (within its range), the
-# others at their sampled values, so the sample is a model calibrated as the defaults were; T5 then
-# holds by construction where the calibration succeeds.
+# Per-sample calibration: the directions the data identify are re-solved in every hypercube sample,
+# with everything else at its sampled value, as the defaults were calibrated. A calibrated behaviour
+# holds by construction where its calibration succeeds: it is a calibration target, not a prediction.
+#
+# (1) T50 clock, --calibrate t50: the serum T50 (cohort 233-329 min, Pasch et al. 2012; Bressendorff
+# et al. 2018) identifies the HAP nucleation barrier on ACP (elasticity of T50 ~ 7 in gamma, ~ -1/4 in
+# the prefactor; the catalogue calibrated the prefactor at gamma = 0.15 J/m2). Target of T5.
 CALIBRATED = "HAP.nucleation.interfacial_energy"
 CALIBRATED_ELASTICITY = 7.0
 T50_TARGET_H = 4.57  # geometric centre of T5's 3.8-5.5 h
+# (2) Mg strength on apatite, --calibrate mg (with (1)): the T50 response to mixture Mg (Bressendorff
+# et al. 2018: +73 min on 247 min, about +22 % in the high-Mg arm, Floege 2018) identifies the Mg
+# Langmuir constant of HAP growth sites (literature range 1e2-1e5 L/mol). Target of T2: +0.25 mM
+# mixture Mg raises T50 by 20 % (centre of 10-30 %).
+MG_CALIBRATED = "HAP.mg.langmuir_constant"
+MG_TARGET = 1.20
+# (3) WH barrier, --calibrate all (with (1) and (2)): no measured value (estimated 0.08-0.25 J/m2);
+# WH nucleation moves by tens of decades over that range (exponent f B/ln^2 Omega ~ 8-11 at the
+# defaults, times (gamma/gamma0)^3), while phase selection is decided at O(1) in the exponent.
+# Classification data bound it in each sample: WH holds more than half of the solid P
+#   - in Cheng's Ca 3 / P 20 / Mg 3 mM cell after 21 d (Cheng, Grabher & LeGeros 1988: WH from
+#     Mg/Ca 1; T9's first point) and
+#   - in the T50 mixture at pH 6.5 with 3 mM Mg after 14 d (acidic Mg-rich media give WH, Jang et
+#     al. 2014; T7)
+# -> upper bounds; WH holds less than half at Abbona's Mg 50 mM after 7 d (Abbona & Franchini-Angela
+# 1990: the amorphous phase persists; T10's WH part) -> a lower bound. The calibrated value is the
+# geometric centre of the interval; an empty interval is a failed calibration. Targets: T7, T9 (Mg 3),
+# T10 (WH part). The Abbona window (T12), HAP at low Mg (T11), no WH in the assay (T6) and without Mg
+# (T8), Cheng's heterogeneous cells stay predictions.
+WH_CALIBRATED = "WH.nucleation.interfacial_energy"
+WH_UPPER = (("cheng_whitlockite.yaml", {"solution.totals.Mg": "3 mmol/kgw", "solution.totals.P": "20 mmol/kgw"}),
+            ("t50_assay.yaml", {"solution.pH": "6.5", "solution.totals.Mg": "3 mmol/kgw", "time.end": "14 day"}))
+WH_LOWER = ("abbona_mg_series.yaml", {"solution.totals.Mg": "50 mmol/kgw"})
+CALIBRATION_MODES = ("t50", "mg", "all")
+# A calibration run over this wall time counts as failed (no conversion / no share); the behaviours
+# themselves run with the scenarios' limits.
+CALIBRATION_TIMEOUT_S = 30
 
 
-def calibrate(cat, sets, iterations=10):
+def _bounds(cat, name):
+    lo, u = si_value(cat[name]["range"][0], cat[name]["unit"])
+    hi, _ = si_value(cat[name]["range"][1], cat[name]["unit"])
+    return lo, hi, u
+
+
+def _get(cat, sets, name):
+    prefix = "kinetics.parameters.%s=" % name
+    return next((float(x[len(prefix):].split()[0]) for x in sets if x.startswith(prefix)),
+                si_value(cat[name]["default"], cat[name]["unit"])[0])
+
+
+def _put(cat, sets, name, value):
+    prefix = "kinetics.parameters.%s=" % name
+    return [x for x in sets if not x.startswith(prefix)] + ["%s%.6g %s" % (prefix, value, cat[name]["unit"])]
+
+
+_T50_MEMO = {}
+
+
+def _t50(sets, extra=()):
+    key = (tuple(sets), tuple(extra))
+    if key not in _T50_MEMO:
+        if len(_T50_MEMO) > 256:
+            _T50_MEMO.clear()
+        _T50_MEMO[key] = _t50_run(sets, extra)
+    return _T50_MEMO[key]
+
+
+def _t50_run(sets, extra):
+    try:
+        r = behaviours.Runner(None, sets, timeout=CALIBRATION_TIMEOUT_S).run(
+            "t50_assay.yaml", ["time.end=96 h"] + list(extra))
+        return float(r["t50"][0]) / 3600.0
+    except Exception:  # noqa: BLE001 - a failed run counts as no conversion
+        return float("nan")
+
+
+def calibrate_t50(cat, sets, iterations=10):
     """sets with CALIBRATED replaced by the value (within its range) that gives the T50 target, by a
     secant in ln p on ln T50 (elasticity about CALIBRATED_ELASTICITY); (sets, calibrated?)."""
-    lo, u = si_value(cat[CALIBRATED]["range"][0], cat[CALIBRATED]["unit"])
-    hi, _ = si_value(cat[CALIBRATED]["range"][1], cat[CALIBRATED]["unit"])
-    prefix = "kinetics.parameters.%s=" % CALIBRATED
-    base = [x for x in sets if not x.startswith(prefix)]
-    a = next((float(x[len(prefix):].split()[0]) for x in sets if x.startswith(prefix)),
-             si_value(cat[CALIBRATED]["default"], u)[0])
-
-    def t50(value):
-        try:
-            r = behaviours.Runner(None, base + ["%s%.6g %s" % (prefix, value, u)], timeout=120).run(
-                "t50_assay.yaml", ["time.end=96 h"])
-            return float(r["t50"][0]) / 3600.0
-        except Exception:  # noqa: BLE001 - a failed run counts as no conversion
-            return float("nan")
-
+    lo, hi, _ = _bounds(cat, CALIBRATED)
+    a = _get(cat, sets, CALIBRATED)
     slope = CALIBRATED_ELASTICITY
     prev = None
     for _ in range(iterations):
-        t = t50(a)
+        t = _t50(_put(cat, sets, CALIBRATED, a))
         if np.isfinite(t) and abs(math.log(t / T50_TARGET_H)) < 0.02:
-            return base + ["%s%.6g %s" % (prefix, a, u)], True
+            return _put(cat, sets, CALIBRATED, a), True
         if not np.isfinite(t) or t <= 0:
             step = -0.1 * math.copysign(1.0, slope)  # no half conversion within 96 h: lower barrier
         else:
@@ -167,15 +223,152 @@ def calibrate(cat, sets, iterations=10):
         if nxt == a:
             break
         a = nxt
-    return base + ["%s%.6g %s" % (prefix, a, u)], False
+    return _put(cat, sets, CALIBRATED, a), False
+
+
+def calibrate_mg(cat, sets, outer=10):
+    """(1) and (2) together: alternately gamma_HAP on the T50 target (secant, above) and a secant step
+    in ln K_Mg,HAP on ln(T50(+0.25 mM Mg)/T50 - 1) (the response rises with K; steps at most a decade,
+    within the catalogue range); (sets, calibrated?)."""
+    lo, hi, _ = _bounds(cat, MG_CALIBRATED)
+    k = _get(cat, sets, MG_CALIBRATED)
+    slope, prev = 0.5, None
+    for _ in range(outer):
+        sets, ok = calibrate_t50(cat, _put(cat, sets, MG_CALIBRATED, k))
+        base = _t50(sets)
+        if not ok or not np.isfinite(base):
+            return sets, False
+        r = _t50(sets, ["solution.totals.Mg=0.68 mmol/kgw"]) / base
+        if np.isfinite(r) and abs(math.log(r / MG_TARGET)) < 0.02:
+            return sets, True
+        if not np.isfinite(r):
+            step = -math.log(10.0)  # no conversion at +0.25 mM Mg: far too strong
+        elif r <= 1.0:
+            step = math.log(10.0)  # no Mg response: far too weak
+        else:
+            h = math.log(r - 1.0)
+            if prev is not None and h != prev[1] and k != prev[0]:
+                est = (h - prev[1]) / (math.log(k) - math.log(prev[0]))
+                if est > 0.05:
+                    slope = est
+            step = (math.log(MG_TARGET - 1.0) - h) / slope
+            prev = (k, h)
+        step = max(-math.log(10.0), min(math.log(10.0), step))
+        nxt = min(hi, max(lo, k * math.exp(step)))
+        if nxt == k:
+            return sets, False
+        k = nxt
+    return sets, False
+
+
+_POINT_FILES = {}
+
+
+def _single_point(scenario):
+    """The scenario without its sweep (a temporary file per process), so --set chooses the point."""
+    if scenario not in _POINT_FILES:
+        with open(os.path.join(behaviours.SCENARIOS, scenario)) as f:
+            text = f.read()
+        fd, path = tempfile.mkstemp(suffix=".yaml", prefix="robustness-")
+        with os.fdopen(fd, "w") as f:
+            f.write(text[:text.index("sweep:")] if "sweep:" in text else text)
+        atexit.register(os.remove, path)
+        _POINT_FILES[scenario] = path  # absolute: Runner's os.path.join keeps it
+    return _POINT_FILES[scenario]
+
+
+def _wh_share(sets, case):
+    scenario, point = case
+    try:
+        r = behaviours.Runner(None, sets, timeout=CALIBRATION_TIMEOUT_S).run(
+            _single_point(scenario), ["%s=%s" % kv for kv in point.items()])
+        return behaviours._frac(r, 0, "WH")
+    except Exception:  # noqa: BLE001 - a failed run gives no share
+        return float("nan")
+
+
+def _wh_bound(cat, sets, case, want_wh, lo, hi):
+    """The gamma_WH where the WH share of `case` crosses 1/2 (bisection in ln gamma; the share falls
+    as gamma rises): the largest gamma with WH > 1/2 (want_wh) or the smallest with WH < 1/2."""
+    def good(g):
+        f = _wh_share(_put(cat, sets, WH_CALIBRATED, g), case)
+        return np.isfinite(f) and ((f > 0.5) if want_wh else (f < 0.5))
+    if want_wh:
+        if good(hi):
+            return hi
+        if not good(lo):
+            return None
+        a, b = lo, hi  # good(a), not good(b)
+    else:
+        if good(lo):
+            return lo
+        if not good(hi):
+            return None
+        a, b = lo, hi  # not good(a), good(b)
+    while b / a > 1.01:
+        m = math.sqrt(a * b)
+        if good(m) == want_wh:
+            a = m
+        else:
+            b = m
+    return a if want_wh else b
+
+
+def calibrate_wh(cat, sets):
+    lo, hi, _ = _bounds(cat, WH_CALIBRATED)
+    lower = _wh_bound(cat, sets, WH_LOWER, False, lo, hi)
+    if lower is None:
+        return sets, False
+    upper = hi
+    for case in WH_UPPER:
+        u = _wh_bound(cat, sets, case, True, lower, upper)  # only [lower, upper] can still hold
+        if u is None:
+            return sets, False
+        upper = u
+    if lower > upper:
+        return sets, False
+    return _put(cat, sets, WH_CALIBRATED, math.sqrt(lower * upper)), True
+
+
+def calibrate(cat, sets, mode="t50"):
+    """sets re-calibrated per mode (CALIBRATION_MODES); (sets, [names whose calibration failed])."""
+    failed = []
+    if mode == "t50":
+        sets, ok = calibrate_t50(cat, sets)
+        return sets, ([] if ok else [CALIBRATED])
+    sets, ok = calibrate_mg(cat, sets)
+    if not ok:
+        failed.append(CALIBRATED + "/" + MG_CALIBRATED)
+    if mode == "all":
+        sets, ok = calibrate_wh(cat, sets)
+        if not ok:
+            failed.append(WH_CALIBRATED)
+    return sets, failed
 
 
 def evaluate(case):
     label, sets = case[:2]
+    failed = []
     if len(case) > 2 and case[2] is not None:
-        sets, ok = calibrate(case[2], sets)
-        label += "" if ok else " (T50 calibration failed within the range of %s)" % CALIBRATED
-    return label, behaviours.evaluate(sets)
+        cat, mode = case[2]
+        sets, failed = calibrate(cat, sets, mode)
+        if failed:
+            label += " (calibration failed within the range of %s)" % ", ".join(failed)
+    r = behaviours.evaluate(sets)
+    r["_sets"] = list(sets)
+    r["_calibration_failed"] = failed
+    return label, r
+
+
+def dump(path, title, results):
+    """Append one table's per-set results (label, overrides after calibration, pass/detail per
+    behaviour) as a JSON line, for analyses such as pass rate per third of a parameter's range."""
+    with open(path, "a") as f:
+        f.write(json.dumps({"title": title, "results": [
+            {"label": label, "sets": r["_sets"], "calibration_failed": r["_calibration_failed"],
+             "runs": r["_runs"], "reasons": r["_reasons"],
+             "behaviours": {b: [bool(r[b][0]), r[b][1]] for b in behaviours.BEHAVIOURS}}
+            for label, r in results]}) + "\n")
 
 
 def table(title, results):
@@ -190,8 +383,8 @@ def table(title, results):
     allp = sum(all(r[b][0] for b in names) for _, r in results)
     runs = sum(r["_runs"][0] for _, r in results)
     fails = sum(r["_runs"][1] for _, r in results)
-    print("| phase selection (T6-T12) together | %.0f %% |" % (100.0 * sel / n))
-    print("| all together | %.0f %% |" % (100.0 * allp / n))
+    print("| phase selection (%s) together | %.1f %% |" % (", ".join(behaviours.PHASE_SELECTION), 100.0 * sel / n))
+    print("| all together | %.1f %% |" % (100.0 * allp / n))
     print("| solver failures (points) | %d of %d points (%.1f %%) |" % (fails, runs, 100.0 * fails / max(runs, 1)))
     reasons = {}
     for _, r in results:
@@ -219,26 +412,37 @@ def main():
     ap.add_argument("--lhs", type=int, default=0)
     ap.add_argument("--seed", type=int, default=20261206)
     ap.add_argument("--params", default="")
-    ap.add_argument("--calibrate", action="store_true",
-                    help="re-calibrate %s on the T50 target in every hypercube sample" % CALIBRATED)
+    ap.add_argument("--calibrate", nargs="?", const="t50", default=None, choices=CALIBRATION_MODES,
+                    help="re-calibrate every hypercube sample: t50 (gamma_HAP on T50; the default), mg "
+                         "(also K_Mg,HAP on the T50 Mg response), all (also gamma_WH on Cheng/Abbona)")
     ap.add_argument("--first", type=int, default=0, help="start at hypercube sample FIRST (resume)")
     ap.add_argument("--count", type=int, default=0, help="run COUNT hypercube samples from FIRST (0: all)")
     ap.add_argument("--no-defaults", action="store_true", help="skip the defaults table")
     ap.add_argument("--all", action="store_true", help="one at a time over every sampled parameter")
+    ap.add_argument("--json", default="", help="append every table's per-set results to this JSON-lines file")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
     cat = catalogue()
     with cf.ProcessPoolExecutor(a.jobs) as ex:
         if not a.no_defaults:
-            table("defaults", list(ex.map(evaluate, [("defaults", [])])))
+            res = list(ex.map(evaluate, [("defaults", [])]))
+            table("defaults", res)
+            if a.json:
+                dump(a.json, "defaults", res)
         if a.oat:
             names = a.params.split(",") if a.params else (sampled_names(cat) + list(THERMO) if a.all else DEFAULT_OAT)
-            table("one at a time (x2, /2; interfacial energies +-5 %)", list(ex.map(evaluate, moves(cat, names))))
+            res = list(ex.map(evaluate, moves(cat, names)))
+            table("one at a time (x2, /2; interfacial energies +-5 %)", res)
+            if a.json:
+                dump(a.json, "one at a time", res)
         if a.lhs:
-            cases = [c + ((cat if a.calibrate else None),) for c in lhs(cat, a.lhs, a.seed)[a.first:(a.first + a.count) if a.count else None]]
+            cases = [c + (((cat, a.calibrate) if a.calibrate else None),) for c in lhs(cat, a.lhs, a.seed)[a.first:(a.first + a.count) if a.count else None]]
             title = "Latin hypercube, seed %d, samples %d-%d of %d%s" % (
-                a.seed, a.first, a.first + len(cases) - 1, a.lhs, ", T50 re-calibrated" if a.calibrate else "")
-            table(title, list(ex.map(evaluate, cases)))
+                a.seed, a.first, a.first + len(cases) - 1, a.lhs, ", calibrated (%s)" % a.calibrate if a.calibrate else "")
+            res = list(ex.map(evaluate, cases))
+            table(title, res)
+            if a.json:
+                dump(a.json, title, res)
 
 
 if __name__ == "__main__":

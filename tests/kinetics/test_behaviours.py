@@ -71,3 +71,24 @@ def test_plausible_set_whose_solids_take_up_all_magnesium_runs():
     r = runner.run("t50_assay.yaml", ["time.end=96 h"])
     assert runner.failures == 0, runner.reasons
     assert 0.5 < float(r["t50"][0]) / 3600.0 < 20.0
+
+
+def test_per_sample_calibration_of_the_defaults_meets_its_targets(runner):
+    """bench/kinetics/robustness.py --calibrate all re-solves, in each hypercube sample, the directions
+    the data identify: gamma_HAP on the serum T50, K_Mg,HAP on the T50 Mg response (Bressendorff et
+    al. 2018), gamma_WH between the WH data (Cheng 1988, the pH 6.5 mixture) and ACP at Abbona's Mg
+    50 mM. On the defaults it must land on its targets, and the behaviours it calibrates on must hold."""
+    import robustness
+
+    cat = robustness.catalogue()
+    sets, failed = robustness.calibrate(cat, [], "all")
+    assert failed == []
+    base = robustness._t50(sets)
+    assert abs(base / robustness.T50_TARGET_H - 1.0) < 0.03
+    assert abs(robustness._t50(sets, ["solution.totals.Mg=0.68 mmol/kgw"]) / base / robustness.MG_TARGET - 1.0) < 0.03
+    lo, hi, _ = robustness._bounds(cat, robustness.WH_CALIBRATED)
+    assert lo < robustness._get(cat, sets, robustness.WH_CALIBRATED) < hi
+    R = behaviours.Runner(None, sets)
+    for name in ("T5", "T2", "T7", "T9", "T10"):
+        passed, detail = behaviours.BEHAVIOURS[name](R)
+        assert passed, "%s: %s" % (name, detail)
