@@ -56,3 +56,27 @@ def test_parameters_default_to_the_catalogue_and_bad_ones_are_named():
         sensitivity.parameter_space(["solution.totals.Mg"])
     with pytest.raises(ValueError, match="unknown output"):
         sensitivity.morris(SCENARIO, {"autocatalytic.k1": {"range": (1e-4, 1e-3)}}, ["t5O"], trajectories=2, seed=1)
+
+
+def test_indices_are_stored_in_the_fit_file_beside_the_fit_and_read_back(tmp_path, copy_recovery_problem):
+    import calcikin as ck
+    import xarray as xr
+    out = tmp_path / "fit.h5"
+    ck.fit(copy_recovery_problem(tmp_path), output=out, starts=1, seed=3, threads=1)
+    m = sensitivity.morris(SCENARIO, PARAMETERS, ["t50"], trajectories=2, seed=1, threads=2)
+    assert m.attrs["program_version"] == ck.__version__ and m.attrs["salib_version"]
+    assert sensitivity.save(m, out) == "sensitivity/morris"
+    back = sensitivity.load(out, "morris")
+    xr.testing.assert_identical(back, m)
+    with xr.open_dataset(out, engine="h5netcdf") as fit_file:  # the fit at the root is untouched
+        assert fit_file.attrs["format"] == "calcikin-fit/1" and "estimate" in fit_file
+    assert ck.open_fit(out).names == ["autocatalytic.k0", "autocatalytic.k1"]
+    import h5py
+    with h5py.File(out) as f:  # netCDF-4 dimension ids unique over the file (netCDF-C readers need it)
+        ids = [int(v.attrs["_Netcdf4Dimid"]) for g in (f, f["sensitivity/morris"]) for v in g.values()
+               if isinstance(v, h5py.Dataset) and v.attrs.get("CLASS") == b"DIMENSION_SCALE"]
+        assert len(ids) == len(set(ids)) > 6
+    with pytest.raises(ValueError, match="already has the group"):
+        sensitivity.save(m, out)
+    sensitivity.save(m.assign_attrs(seed=7), out, overwrite=True)
+    assert sensitivity.load(out, "morris").attrs["seed"] == 7

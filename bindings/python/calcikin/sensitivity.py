@@ -21,9 +21,15 @@ Outputs are per-run variables of the result (``t50``, ``induction_time``; a vari
 is taken at the last output time) or ``{name: callable(ds) -> array over run}``. An event that is
 not reached by the last output time counts as that time (as ``calcikin fit`` takes ``time.end``); any other failed run is
 an error (SALib needs every model evaluation).
+
+:func:`save` stores the indices in the fit's HDF5 file (``calcikin fit -o`` / ``ck.fit(output=)``) as
+the group ``sensitivity/<method>``, beside the fit at the root; :func:`load` (or
+``xr.open_dataset(path, group="sensitivity/sobol", engine="h5netcdf")``) reads them back. Each
+Dataset carries the program version, git commit and SALib version it was made with.
 """
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -34,7 +40,7 @@ import xarray as xr
 from .results import run
 from .scenario import as_scenario
 
-__all__ = ["morris", "sobol", "parameter_space"]
+__all__ = ["morris", "sobol", "parameter_space", "save", "load"]
 
 _EVENTS = ("t50", "induction_time")
 
@@ -173,7 +179,53 @@ def _dataset(method: str, space, names, Y, values, results: list[dict], keys: di
               "log": ("parameter", [int(p["log"]) for p in space])}
     if results and "S2" in results[0]:
         coords["parameter_b"] = params
-    return xr.Dataset(data, coords=coords, attrs={"method": method, "runs": len(Y), **attrs})
+    from importlib.metadata import version
+
+    from . import _calcikin
+    info = dict(_calcikin.build_info())
+    provenance = {"program_version": str(info.get("version", "")), "git_commit": str(info.get("git_commit", "")),
+                  "salib_version": version("SALib")}
+    return xr.Dataset(data, coords=coords, attrs={"method": method, "runs": len(Y), **attrs, **provenance})
+
+
+def save(indices: xr.Dataset, path: str | os.PathLike, *, group: str | None = None,
+         overwrite: bool = False) -> str:
+    """Store Morris or Sobol indices (:func:`morris`, :func:`sobol`) in the HDF5 file ``path`` as the
+    group ``sensitivity/<method>`` (or ``group``): typically the fit's result file, whose root (the
+    fit) stays as it is; a new file when ``path`` does not exist. A group that is already there is
+    an error unless ``overwrite``. Returns the group's name."""
+    import h5py
+    path = os.fspath(path)
+    group = group or f"sensitivity/{indices.attrs.get('method', 'indices')}"
+    exists = os.path.exists(path)
+    if exists:
+        with h5py.File(path, "r+") as f:
+            if group in f:
+                if not overwrite:
+                    raise ValueError(f"{path} already has the group {group!r}: pass overwrite=True to replace it")
+                del f[group]
+            _number_dimensions(f)
+    indices.to_netcdf(path, mode="a" if exists else "w", group=group, engine="h5netcdf")
+    return group
+
+
+def _number_dimensions(f) -> None:
+    """Give the root's dimension scales netCDF-4 dimension ids (``_Netcdf4Dimid``)
+    when the file has none (calcikin's C++ writer leaves them out): without them the ids of a
+    group appended by h5netcdf (0, 1, ...) collide with the root's, and netCDF-C readers (ncdump)
+    then attach the root's variables to the group's dimensions. Values are not touched."""
+    import h5py
+    scales = [k for k in f if isinstance(f[k], h5py.Dataset) and f[k].attrs.get("CLASS") == b"DIMENSION_SCALE"]
+    if not scales or any("_Netcdf4Dimid" in f[k].attrs for k in scales):
+        return
+    for i, name in enumerate(scales):  # any unique numbers will do: the file's own link order
+        f[name].attrs["_Netcdf4Dimid"] = np.int32(i)
+
+
+def load(path: str | os.PathLike, method: str = "sobol", *, group: str | None = None) -> xr.Dataset:
+    """The indices :func:`save` stored in ``path`` (group ``sensitivity/<method>``, or ``group``)."""
+    with xr.open_dataset(os.fspath(path), group=group or f"sensitivity/{method}", engine="h5netcdf") as ds:
+        return ds.load()
 
 
 def morris(scenario, parameters, outputs: Sequence[str] | Mapping[str, Callable] = ("t50",), *,
