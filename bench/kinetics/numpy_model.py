@@ -169,7 +169,7 @@ class NumpyModel:
                 area_own = 4 * np.pi * smooth_positive(mu[2], 1e-30) * self.mu0ref[c] * L * L
                 ys = p["WH.nucleation.mg_composition_optimum"] if name == "WH" else 0.0
                 acp_factor = f_acp * np.exp(-p[pre + "nucleation.mg_mismatch"] * (x - ys) ** 2)
-                J = (p[pre + "nucleation.heterogeneous_prefactor"] * area_acp * acp_factor * nf(fc * B)
+                J = (p[pre + "nucleation.heterogeneous_prefactor"] * area_acp * alive * acp_factor * nf(fc * B)
                      + p[pre + "nucleation.secondary_prefactor"] * area_own * fg
                      * nf(p[pre + "nucleation.secondary_barrier_ratio"] * B)
                      + p[pre + "nucleation.homogeneous_prefactor"] * 1e-3 * nf(B)

@@ -345,7 +345,11 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
       // A foreign substrate (vessel walls; Cheng et al. 1988's heterogeneous cells, where no ACP
       // forms) carries no Mg-ACP terms: A_sub,s A_wall f(f_c B), with each phase's own A_sub,s
       // (OCP and brushite nucleate there; apatite and WH do not, Cheng et al. 1988).
-      nucleation = (cr.p.heterogeneous_prefactor * area_acp * acp_factor * f_het +
+      // Nucleation on ACP stops with the pool (factor `alive`, as dissolution and exchange): a
+      // vanished pool has no surface. Without it the regularised remainder (area of ~w, the
+      // vanishing amount) nucleated crystals for days after the ACP had dissolved, and a medium
+      // whose trace ACP dissolves (DMEM) took its HAP/WH split from that numerical remainder.
+      nucleation = (cr.p.heterogeneous_prefactor * area_acp * alive * acp_factor * f_het +
                     cr.p.substrate_prefactor * p_.substrate_area * f_het +
                     area_substrate * f_growth * f_het +
                     cr.p.secondary_prefactor * area_own * f_growth * f_sec +
