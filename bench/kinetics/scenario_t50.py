@@ -5,7 +5,7 @@ phase at the end with its share of the solid phosphate, and the solver status. T
 is present at t = 0 (heterogeneous or seeded growth: no amorphous-to-crystalline conversion to time). Output: a Markdown table
 (the one quoted in docs/model.md "T50 of every shipped scenario").
 
-    nice -n 10 .venv/bin/python bench/kinetics/scenario_t50.py [--threads N] [SCENARIO.yaml ...]
+    nice -n 10 .venv/bin/python bench/kinetics/scenario_t50.py [--threads N] [--set PATH=VALUE]... [SCENARIO.yaml ...]
 
 A benchmark-style script (not a test): it takes a few minutes on one core (the DMEM and map sweeps
 dominate). CALCIKIN_CLI selects the executable (default build/bin/calcikin).
@@ -25,11 +25,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from behaviours import ROOT, SCENARIOS, _phase_names, find_cli  # noqa: E402
 
 
-def run_scenario(cli, path, threads):
+def run_scenario(cli, path, threads, sets=()):
     fd, out = tempfile.mkstemp(suffix=".h5")
     os.close(fd)
     os.remove(out)
     cmd = [cli, "run", path, "-o", out, "-j", str(threads), "--no-progress", "--yes"]
+    for s in sets:
+        cmd += ["--set", s]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -67,6 +69,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("scenarios", nargs="*", help="scenario files (default: every scenarios/*.yaml)")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                    help="override for every scenario (as calcikin run --set), e.g. a kinetic parameter")
     args = ap.parse_args(argv)
     cli = find_cli()
     if cli is None:
@@ -75,7 +79,7 @@ def main(argv=None):
     print("| scenario | points | T50 h (dominant phase, share of solid P) per point | failed | wall s |")
     print("|---|---|---|---|---|")
     for path in paths:
-        r = run_scenario(cli, path, args.threads)
+        r = run_scenario(cli, path, args.threads, args.set)
         cells, failed = describe(r)
         name = os.path.relpath(path, ROOT)
         print("| %s | %d | %s | %d | %.1f |" % (os.path.basename(name)[:-5], len(cells), "; ".join(cells), failed,

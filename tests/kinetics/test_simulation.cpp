@@ -377,6 +377,26 @@ TEST(Simulation, DmemPhaseSplitDoesNotDependOnTheNumericsOfTheDissolvedTraceAcp)
   EXPECT_GT(run("dmem_mg_series.yaml", {}, 2).at_end("final_phase_fraction", "WH"), 0.9);
 }
 
+TEST(Simulation, ActivationEnergiesSlowTheKineticsBelowTheReferenceTemperatureOnly) {
+  // Arrhenius factors exp(-E_a/R (1/T - 1/T_ref)) on growth, ACP dissolution/exchange and the
+  // nucleation prefactors (T_ref = 37 C, where the prefactors were calibrated): at 37 C (T50
+  // assay) the activation energies change nothing; at 25 C (Abbona, Mg 0) higher activation
+  // energies slow the conversion.
+  auto all = [](const char* e) {
+    std::vector<std::string> sets;
+    for (const char* k : {"growth", "acp", "nucleation"})
+      sets.push_back(std::string("kinetics.parameters.temperature.") + k +
+                     "_activation_energy=" + e);
+    return sets;
+  };
+  const double assay_low = run("t50_assay.yaml", all("20 kJ/mol")).scalar("t50");
+  const double assay_high = run("t50_assay.yaml", all("80 kJ/mol")).scalar("t50");
+  EXPECT_DOUBLE_EQ(assay_low, assay_high);
+  const double abbona_low = run("abbona_mg_series.yaml", all("20 kJ/mol"), 0).scalar("t50");
+  const double abbona_high = run("abbona_mg_series.yaml", all("80 kJ/mol"), 0).scalar("t50");
+  EXPECT_GT(abbona_high, 1.5 * abbona_low);
+}
+
 TEST(Simulation, NewberyiteFormsFromACalciumFreeMagnesiumPhosphateSolution) {
   // Mg 9 mM, P 30 mM, no Ca (SI_newberyite 0.65): newberyite forms within the 21 days, slowly (its
   // kinetic prefactors carry the slow dehydration of Mg2+; at Mg 3 mM, SI 0.1, nothing forms).
