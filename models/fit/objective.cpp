@@ -6,6 +6,7 @@
 
 #include "models/api/simulation.hpp"
 #include "models/fit/condition_sensitivity.hpp"
+#include "models/kinetics/mechanistic_model.hpp"
 #include "solver/input/input_error.hpp"
 
 namespace calcikin::fit {
@@ -422,7 +423,7 @@ std::shared_ptr<const PreparedFit> PreparedFit::prepare(CalibrationProblem probl
           a.count = phases.size();
           if (m.value >= 0) {
             // The class index in the problem's phase list -> this condition's phase index.
-            static const std::vector<std::string> all = {"ACP", "HAP", "WH", "OCP"};
+            const std::vector<std::string>& all = kinetics::kinetic_phase_names();
             const std::size_t idx = phase_index(all[static_cast<std::size_t>(m.value)]);
             p.measurements[i].value = static_cast<double>(idx);
           }

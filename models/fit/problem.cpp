@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/kinetics/mechanistic_model.hpp"
 #include "models/kinetics/parameter_catalogue.hpp"
 #include "models/scenario/loader.hpp"
 #include "models/scenario/overrides.hpp"
@@ -28,7 +29,9 @@ namespace {
 const char* kSchema = "calcikin/calibration/1";
 const std::string kThermoPrefix = "thermodynamics.parameters.";
 const std::vector<std::string> kElements = {"Ca", "Mg", "P"};
-const std::vector<std::string> kPhases = {"ACP", "HAP", "WH", "OCP"};
+// Every kinetic phase of the model (ACP, HAP, WH, OCP, DCPD, newberyite): a condition's scenario
+// may have any of them (checked per condition when the objective is set up).
+const std::vector<std::string>& kPhases = kinetics::kinetic_phase_names();
 const std::vector<std::string> kExpressions = {"t50",
                                                "induction_time",
                                                "pH",

@@ -146,3 +146,42 @@ fit: {rtol: 1e-10}
     reference = (4.0 * j1 - j2) / 3.0
     assert np.all(np.abs(reference) > 1.0)  # every entry matters: no entry compared against ~0
     np.testing.assert_allclose(exact, reference, rtol=1e-5, atol=0.0)
+
+
+def test_every_kinetic_phase_can_be_observed_and_be_a_categorical_outcome(tmp_path):
+    # Brushite (DCPD) and newberyite data (e.g. Cheng's cells) fit like the apatite phases: amounts,
+    # final shares and outcomes name any phase of the condition's scenario.
+    (tmp_path / "cells.yaml").write_text("""schema: calcikin/scenario/1
+name: cells
+solution:
+  temperature: 37 degC
+  pH: 7.0
+  charge_balance: Cl
+  totals: {Ca: 1 mmol/kgw, Mg: 9 mmol/kgw, P: 20 mmol/kgw, Na: 140 mmol/kgw, Cl: 130 mmol/kgw}
+minerals:
+  ACP: {equilibrate: true, radius: 25 nm}
+kinetics:
+  model: mechanistic
+  phases: [ACP, HAP, DCPD, newberyite]
+  parameters: {substrate.area: 0.3 m2/kg}
+time: {end: 1 h, output: {logspace: [1 s, 1 h], points: 5}}
+""")
+    (tmp_path / "data.csv").write_text("condition,observable,time [h],value,sigma,source\n"
+                                       "c,dcpd,0.5,1e-4,,\nc,newb,,0.01,,\nc,outcome,,DCPD,,\nc,outcome,,newberyite,,\n")
+    (tmp_path / "p.yaml").write_text("""schema: calcikin/calibration/1
+conditions:
+  - {id: c, scenario: cells.yaml}
+observables:
+  - {id: dcpd, expr: phase_amount.DCPD, noise: normal, sigma: 1e-4 mmol/kgw, unit: mmol/kgw}
+  - {id: newb, expr: final_phase_fraction.newberyite, noise: normal, sigma: 0.05}
+  - {id: outcome, expr: final_phase, noise: categorical}
+measurements: data.csv
+parameters:
+  - {name: DCPD.growth.rate_constant}
+""")
+    p = ck.Problem(tmp_path / "p.yaml", threads=1)
+    assert list(p.measurements()["category"]) == ["", "", "DCPD", "newberyite"]
+    assert np.isfinite(p.cost(p.nominal))
+    (tmp_path / "data.csv").write_text("condition,observable,time [h],value,sigma,source\nc,outcome,,WH,,\n")
+    with pytest.raises(ck.ScenarioError, match="condition 'c' has no phase 'WH'"):
+        ck.Problem(tmp_path / "p.yaml")
