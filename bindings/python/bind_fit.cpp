@@ -249,8 +249,10 @@ void bind_fit(py::module_& m) {
         d["ci_upper"] = vector(hi);
         d["identifiable"] = vector(identifiable);
         d["covariance"] = matrix(r.covariance.covariance, n, n);
-        d["covariance_available"] = r.covariance_available;  // false: Nelder-Mead (all NaN)
-        d["fisher_eigenvalues"] = vector(r.covariance.eigenvalues);
+        d["covariance_available"] = r.covariance_available;          // false: Nelder-Mead (all NaN)
+        d["fisher_eigenvalues"] = vector(r.covariance.eigenvalues);  // ascending
+        // (parameter, direction): column k is the eigen-direction of eigenvalue k
+        d["fisher_eigenvectors"] = matrix(r.covariance.eigenvectors, n, n);
         d["cost"] = r.cost;
         d["negative_log_likelihood"] = r.negative_log_likelihood;
         d["best_start"] = r.multistart.best;

@@ -27,6 +27,13 @@ def test_fit_returns_parameters_intervals_and_writes_an_xarray_file(problem, tmp
     np.testing.assert_allclose(ds["estimate"].values, r.value)
     assert ds.attrs["format"] == "calcikin-fit/1"
     assert (tmp_path / "fit.yaml").read_text() == r.parameter_set_text
+    # eigen-directions of J^T J: ascending, and the covariance is their inverse (full rank here)
+    w, V = r.fisher_eigenvalues, r.fisher_eigenvectors
+    assert w.shape == (2,) and V.shape == (2, 2) and 0 < w[0] <= w[1]
+    np.testing.assert_allclose(V @ np.diag(1.0 / w) @ V.T, r.covariance, rtol=1e-8)
+    back = ck.open_fit(out)
+    np.testing.assert_array_equal(back.fisher_eigenvalues, w)
+    np.testing.assert_array_equal(back.fisher_eigenvectors, V)
 
 
 def test_fit_gives_the_same_numbers_as_the_cli(problem, tmp_path):
@@ -78,6 +85,7 @@ def test_a_nelder_mead_fit_has_no_covariance_and_draws_only_from_a_chain(problem
     back = ck.open_fit(tmp_path / "cat_fit.h5")
     for result in (r, back):
         assert result.covariance_available is False and result.covariance is None
+        assert result.fisher_eigenvalues is None and result.fisher_eigenvectors is None
         assert np.isnan(result.std_error_scaled).all()
         assert result.not_identifiable == ["autocatalytic.k1"]
         with pytest.raises(ValueError, match="no Laplace covariance"):

@@ -182,6 +182,10 @@ class FitResult:
     outcomes only, whose cost has no usable Jacobian; its standard errors and Laplace intervals
     are NaN and only a profile can mark a parameter identifiable). Then use ``profiles=True`` or
     ``sample=True`` for intervals.
+
+    ``fisher_eigenvalues`` (ascending) and ``fisher_eigenvectors`` (parameter x direction: column k
+    belongs to eigenvalue k) are the eigen-directions of JᵀJ on the fitted scale: a near-zero
+    eigenvalue is a combination of parameters the data do not determine (None without a covariance).
     """
 
     names: list
@@ -210,11 +214,13 @@ class FitResult:
     chain_log_posterior: np.ndarray | None = field(default=None, repr=False)
     burn_in: int | None = None
     covariance_available: bool = True
+    fisher_eigenvalues: np.ndarray | None = field(default=None, repr=False)
+    fisher_eigenvectors: np.ndarray | None = field(default=None, repr=False)
     raw: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
-        if not self.covariance_available:
-            self.covariance = None  # the C++ fit leaves NaN there: absent, not a covariance
+        if not self.covariance_available:  # the C++ fit leaves NaN there: absent, not a covariance
+            self.covariance = self.fisher_eigenvalues = self.fisher_eigenvectors = None
 
     @property
     def parameters(self) -> dict:
@@ -520,7 +526,10 @@ def open_fit(path: str | os.PathLike) -> FitResult:
         profiles=profiles, seconds=float(ds.attrs.get("wall_seconds", np.nan)), output=path,
         problem=problem, chain=chain, chain_log_posterior=chain_lp,
         burn_in=None if burn is None else int(burn),
-        covariance_available=bool(int(ds.attrs.get("covariance_available", 1))))
+        covariance_available=bool(int(ds.attrs.get("covariance_available", 1))),
+        fisher_eigenvalues=np.asarray(ds["fisher_eigenvalue"].values, dtype=float) if "fisher_eigenvalue" in ds else None,
+        fisher_eigenvectors=(np.asarray(ds["fisher_eigenvector"].transpose("parameter", "direction").values, dtype=float)
+                             if "fisher_eigenvector" in ds else None))
 
 
 def sample_emcee(problem, n_walkers: int = 16, n_steps: int = 500, *, seed: int | None = None,
