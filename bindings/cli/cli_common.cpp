@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <new>
 #include <string>
@@ -56,6 +57,26 @@ std::string exit_code_help() {
          "failed (recorded in the output), 5 output or I/O error, 130 interrupted (partial file "
          "kept,\n"
          "resumable). Logs go to stderr; stdout carries only the requested data.";
+}
+
+int refuse_mpi_launch_without_mpi(const char* what) {
+#ifndef CALCIKIN_WITH_MPI
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && std::atol(value) > 1) {
+      std::fprintf(stderr,
+                   "error: started as one of %s MPI ranks (%s=%s), but this calcikin was built "
+                   "without MPI: every rank would compute the whole %s. Run one process (-j for "
+                   "threads)%s, or build with the mpi preset.\n",
+                   value, name, value, what,
+                   std::string(what) == "sweep" ? ", use --shard K/N for job arrays" : "");
+      return kExitUsage;
+    }
+  }
+#else
+  (void)what;
+#endif
+  return kExitOk;
 }
 
 int CommandTable::run_selected() const {

@@ -13,6 +13,7 @@
 #include "models/fit/fit.hpp"
 #include "solver/input/exit_codes.hpp"
 #include "solver/sweep/cancel.hpp"
+#include "solver/sweep/mpi_runner.hpp"
 
 namespace calcikin::cli {
 namespace {
@@ -30,7 +31,9 @@ struct FitCliOptions {
 };
 
 int run_fit(const FitCliOptions& o) {
+  if (const int rc = refuse_mpi_launch_without_mpi("fit"); rc != kExitOk) return rc;
   fit::FitRunOptions opt;
+  opt.distribute = true;  // under mpirun: starts and profiles over the ranks
   opt.output = o.output;
   opt.overwrite = o.overwrite;
   opt.threads = o.threads;
@@ -49,10 +52,11 @@ int run_fit(const FitCliOptions& o) {
   try {
     out = fit::fit_problem(o.problem, opt);
   } catch (const fit::Interrupted& e) {
-    std::fprintf(stderr, "calcikin fit: %s\n", e.what());
+    if (sweep::mpi_world().rank == 0) std::fprintf(stderr, "calcikin fit: %s\n", e.what());
     return kExitInterrupted;
   }
   const fit::FitResult& r = out.result;
+  if (r.rank != 0) return kExitOk;  // MPI: rank 0 reports and writes
   std::printf("%-44s %14s %14s %14s %s\n", "parameter", "estimate", "ci95_lower", "ci95_upper",
               "unit");
   for (const fit::ParameterEstimate& e : r.parameters)

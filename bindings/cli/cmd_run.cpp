@@ -34,27 +34,8 @@ struct RunCommandOptions {
   double progress_interval = sweep::kDefaultProgressInterval;
 };
 
-// A binary built without MPI but started by mpirun/srun with several ranks would compute the whole
-// sweep on every rank and race for the output: refuse at once (usage error).
-int refuse_mpi_launch_without_mpi() {
-#ifndef CALCIKIN_WITH_MPI
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"}) {
-    const char* value = std::getenv(name);
-    if (value != nullptr && std::atol(value) > 1) {
-      std::fprintf(stderr,
-                   "error: started as one of %s MPI ranks (%s=%s), but this calcikin was built "
-                   "without MPI: every rank would compute the whole sweep. Run one process (-j for "
-                   "threads), use --shard K/N for job arrays, or build with the mpi preset.\n",
-                   value, name, value);
-      return kExitUsage;
-    }
-  }
-#endif
-  return kExitOk;
-}
-
 int run_run(const RunCommandOptions& o) {
-  if (const int rc = refuse_mpi_launch_without_mpi(); rc != kExitOk) return rc;
+  if (const int rc = refuse_mpi_launch_without_mpi("sweep"); rc != kExitOk) return rc;
   scenario::Scenario s = load_scenario(o.file, o.overrides);
 
   api::RunOptions options;

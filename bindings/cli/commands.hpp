@@ -29,6 +29,9 @@ class CommandTable {
 void register_all(CLI::App& app, CommandTable& table);
 std::string version_text();
 std::string exit_code_help();
+// A binary built without MPI but started by mpirun/srun as several ranks would do all the work on
+// every rank and race for the output: exit 2 with a message (`what`: "sweep", "fit"), else 0.
+int refuse_mpi_launch_without_mpi(const char* what);
 // `validate`, `speciate` and `run`: loads the scenario file, applies the --set overrides (in order)
 // and prints the scenario's warnings (Scenario::warnings) on stderr.
 scenario::Scenario load_scenario(const std::string& file,

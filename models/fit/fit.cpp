@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include <fstream>
@@ -21,6 +22,7 @@
 #include "solver/io/io_error.hpp"
 #include "solver/io/output_guard.hpp"
 #include "solver/optimize/start_checkpoint.hpp"
+#include "solver/sweep/rank_gather.hpp"
 
 namespace calcikin::fit {
 
@@ -72,6 +74,29 @@ std::unique_ptr<optimize::ResidualProblem> fitted_objective(const PreparedFit& f
                                                      fit.problem().measurements.size());
 }
 
+// Numbers as C99 hexadecimal floats (bit-exact) and back.
+std::string hex_numbers(const std::vector<double>& v) {
+  std::string s;
+  char b[40];
+  for (double x : v) {
+    std::snprintf(b, sizeof b, " %a", x);
+    s += b;
+  }
+  return s;
+}
+std::vector<double> parse_hex_numbers(const std::string& s) {
+  std::vector<double> v;
+  const char* p = s.c_str();
+  for (;;) {
+    char* end = nullptr;
+    const double x = std::strtod(p, &end);
+    if (end == p) break;
+    v.push_back(x);
+    p = end;
+  }
+  return v;
+}
+
 // The covariance of a fit that has none (Nelder-Mead): every entry NaN, rank 0.
 optimize::Covariance absent_covariance(std::size_t n) {
   optimize::Covariance c;
@@ -82,6 +107,35 @@ optimize::Covariance absent_covariance(std::size_t n) {
   c.eigenvectors.assign(n * n, kNaN);
   c.rank = 0;
   return c;
+}
+
+// At the best fit: the Laplace covariance from the Jacobian (none for Nelder-Mead: its objective,
+// categorical outcomes only, is flat where one phase dominates and has no Jacobian worth
+// inverting; J^T J there is rank-deficient noise, not a curvature: reported as absent), the
+// prediction and the negative log-likelihood.
+void laplace(const PreparedFit& fit, const FitOptions& options, FitResult& out,
+             const std::function<void(const std::string&)>& progress) {
+  const std::size_t m = fit.residual_count(), n = fit.parameter_count();
+  if (out.method == FitSettings::Method::NelderMead) {
+    out.covariance_available = false;
+    out.covariance = absent_covariance(n);
+    if (progress)
+      progress(
+          "fit: no Laplace covariance for a Nelder-Mead fit (no usable Jacobian): intervals come "
+          "from --profiles or --sample");
+  } else {
+    std::unique_ptr<optimize::ResidualProblem> obj = fitted_objective(fit, options.fd_step);
+    obj->set_threads(out.threads);  // conditions in parallel
+    std::vector<double> r(m), J(m * n);
+    if (!obj->evaluate(out.best_x.data(), r.data(), J.data()))
+      throw std::runtime_error("the best fit cannot be re-evaluated");
+    out.covariance = optimize::laplace_covariance(J, m, n);
+  }
+  out.best = fit.predict(out.best_x);
+  out.negative_log_likelihood = 0.0;
+  for (std::size_t i = 0; i < m; ++i)
+    out.negative_log_likelihood +=
+        0.5 * out.best.residuals[i] * out.best.residuals[i] + out.best.constants[i];
 }
 
 }  // namespace
@@ -107,6 +161,13 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
   const std::size_t starts = options.starts.value_or(p.settings.starts);
   const bool profiles = options.profiles.value_or(p.settings.profiles);
   const std::size_t n = fit.parameter_count();
+  // MPI (the CLI under mpirun): starts and profiles are dealt out over the ranks; rank 0 gathers,
+  // checkpoints, reports progress and alone computes the rest.
+  const sweep::MpiWorld world = options.distribute ? sweep::mpi_world() : sweep::MpiWorld{};
+  const bool root = world.rank == 0;
+  out.rank = world.rank;
+  out.ranks = world.size;
+  const std::function<void(const std::string&)> progress = root ? options.progress : nullptr;
 
   optimize::LeastSquaresOptions lso;
   lso.lower = fit.lower();
@@ -118,19 +179,21 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
   out.method = resolved_method(p);
   if (out.method == FitSettings::Method::NelderMead)
     lso.method = optimize::LeastSquaresOptions::Method::NelderMead;
-  if (options.progress)
-    options.progress(
+  if (progress)
+    progress(
         std::string("fit: ") +
         (out.method == FitSettings::Method::NelderMead ? "Nelder-Mead" : "Levenberg-Marquardt") +
         ", " + std::to_string(starts) + " starts, " + std::to_string(n) + " parameters, " +
         std::to_string(p.measurements.size()) + " measurements, " +
         std::to_string(p.conditions.size()) + " conditions, " + std::to_string(out.threads) +
-        " threads");
+        " threads" +
+        (world.size > 1 ? " x " + std::to_string(world.size) + " MPI ranks" : std::string()));
   const double fd = options.fd_step;
-  // Checkpoint of finished starts; progress with an ETA after each start.
+  // Checkpoint of finished starts and profiles (rank 0 only); progress with an ETA after each.
   std::unique_ptr<optimize::StartCheckpoint> checkpoint;
   optimize::MultistartHooks hooks;
-  if (!options.checkpoint.empty()) {
+  std::map<std::size_t, optimize::Profile> finished_profiles;
+  if (!options.checkpoint.empty() && root) {
     std::ostringstream key;
     key << CALCIKIN_GIT_COMMIT << "\n" << p.source_text << "\n" << p.measurements_text << "\n";
     for (const Condition& c : p.conditions) {
@@ -143,78 +206,244 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     checkpoint = std::make_unique<optimize::StartCheckpoint>(options.checkpoint,
                                                              optimize::fnv1a_hex(key.str()), n);
     hooks.finished = checkpoint->finished();
-    if (options.progress && checkpoint->stale())
-      options.progress("fit: the checkpoint " + options.checkpoint +
-                       " belongs to another problem or settings: starting afresh");
+    finished_profiles = checkpoint->profiles();
+    if (progress && checkpoint->stale())
+      progress("fit: the checkpoint " + options.checkpoint +
+               " belongs to another problem or settings: starting afresh");
+  }
+  if (world.size > 1) {
+    // Every rank deals out the same list of starts and profiles still to run: rank 0's checkpoint.
+    std::string records;
+    for (const auto& [i, r] : hooks.finished)
+      records += optimize::StartCheckpoint::format(i, r) + "\n";
+    for (const auto& [j, pr] : finished_profiles)
+      records += optimize::StartCheckpoint::format_profile(pr) + "\n";
+    sweep::broadcast_text(records);
+    if (!root) {
+      std::istringstream in(records);
+      std::string line;
+      while (std::getline(in, line)) {
+        std::size_t i = 0;
+        optimize::LeastSquaresResult r;
+        optimize::Profile pr;
+        if (optimize::StartCheckpoint::parse(line, n, i, r))
+          hooks.finished[i] = std::move(r);
+        else if (optimize::StartCheckpoint::parse_profile(line, pr))
+          finished_profiles[pr.index] = std::move(pr);
+      }
+    }
+    hooks.process = static_cast<std::size_t>(world.rank);
+    hooks.processes = static_cast<std::size_t>(world.size);
   }
   hooks.cancelled = options.cancelled;
   const auto t_starts = std::chrono::steady_clock::now();
   std::size_t done_now = 0, resumable = 0;
   for (const auto& [i, r] : hooks.finished) resumable += i < starts ? 1 : 0;
-  if (options.progress && resumable > 0)
-    options.progress("fit: resuming: " + std::to_string(resumable) + " of " +
-                     std::to_string(starts) + " starts finished in " + options.checkpoint);
-  hooks.on_finished = [&](std::size_t i, const optimize::LeastSquaresResult& r) {
+  if (progress && resumable > 0)
+    progress("fit: resuming: " + std::to_string(resumable) + " of " + std::to_string(starts) +
+             " starts finished in " + options.checkpoint);
+  // Rank 0 records a finished start, its own or another rank's (one at a time).
+  std::mutex record_mutex;
+  auto record_start = [&](std::size_t i, const optimize::LeastSquaresResult& r) {
     if (checkpoint) checkpoint->append(i, r);
     ++done_now;
-    if (!options.progress) return;
+    if (!progress) return;
     const double el =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_starts).count();
-    const std::size_t left = starts - resumable - done_now;
+    const std::size_t left = starts - std::min(starts, resumable + done_now);
     char line[200];
     std::snprintf(
         line, sizeof line, "fit: start %zu done (%zu/%zu), cost %.6g%s; %s elapsed, ETA %s", i,
         resumable + done_now, starts, r.cost, r.converged ? "" : " (not converged)",
         duration_text(el).c_str(),
         duration_text(el / static_cast<double>(done_now) * static_cast<double>(left)).c_str());
-    options.progress(line);
+    progress(line);
   };
-  out.multistart = optimize::multistart([&fit, fd] { return fitted_objective(fit, fd); }, starts,
-                                        out.seed, lso, fit.nominal(), out.threads, &hooks);
-  if (out.multistart.cancelled)
-    throw Interrupted("interrupted: " + std::to_string(resumable + done_now) + " of " +
-                      std::to_string(starts) + " starts finished" +
-                      (checkpoint ? "; they are kept in " + options.checkpoint +
-                                        ": run the same command again to continue"
-                                  : ""));
-  const optimize::LeastSquaresResult& best = out.multistart.starts[out.multistart.best];
-  if (!best.usable)
-    throw std::runtime_error("no start reached a finite cost: every simulation failed");
-  out.best_x = best.x;
-  out.cost = best.cost;
-  if (options.progress) {
-    std::size_t converged = 0;
-    for (const auto& s : out.multistart.starts) converged += s.converged ? 1 : 0;
-    char line[160];
-    std::snprintf(line, sizeof line, "fit: best cost %.6g (start %zu), %zu of %zu starts converged",
-                  out.cost, out.multistart.best, converged, starts);
-    options.progress(line);
+  std::map<std::size_t, optimize::LeastSquaresResult> remote_starts;
+  bool unreadable = false;
+  {
+    sweep::RankGather gather([&](std::size_t, const std::string& record) {
+      std::size_t i = 0;
+      optimize::LeastSquaresResult r;
+      std::lock_guard<std::mutex> lock(record_mutex);
+      if (!optimize::StartCheckpoint::parse(record, n, i, r) || i >= starts) {
+        unreadable = true;
+        return;
+      }
+      record_start(i, r);
+      remote_starts[i] = std::move(r);
+    });
+    hooks.on_finished = [&](std::size_t i, const optimize::LeastSquaresResult& r) {
+      if (!root) {
+        gather.send(i, optimize::StartCheckpoint::format(i, r));
+        return;
+      }
+      std::lock_guard<std::mutex> lock(record_mutex);
+      record_start(i, r);
+    };
+    out.multistart = optimize::multistart([&fit, fd] { return fitted_objective(fit, fd); }, starts,
+                                          out.seed, lso, fit.nominal(), out.threads, &hooks);
+    gather.finish();
   }
+  // Rank 0 completes the multistart with the other ranks' starts and decides for all ranks: go on
+  // (with the best fit and the first profile steps), stop (interrupted) or fail.
+  std::string verdict;         // "" = go on; else 'I' or 'E' and the message
+  std::vector<double> shared;  // cost, best x, first profile step of each parameter
+  auto stop_text = [&](std::size_t finished) {
+    return "interrupted: " + std::to_string(finished) + " of " + std::to_string(starts) +
+           " starts finished" +
+           (checkpoint ? "; they are kept in " + options.checkpoint +
+                             ": run the same command again to continue"
+                       : "");
+  };
+  if (root) {
+    for (auto& [i, r] : remote_starts) out.multistart.starts[i] = std::move(r);
+    optimize::choose_best(out.multistart);
+    std::size_t finished = 0;
+    for (const auto& s : out.multistart.starts) finished += s.x0.empty() ? 0 : 1;
+    try {
+      if (unreadable)
+        throw std::runtime_error("MPI: a start record from another rank is unreadable");
+      if (out.multistart.cancelled || finished < starts) {
+        verdict = "I" + stop_text(finished);
+      } else {
+        const optimize::LeastSquaresResult& best = out.multistart.starts[out.multistart.best];
+        if (!best.usable)
+          throw std::runtime_error("no start reached a finite cost: every simulation failed");
+        out.best_x = best.x;
+        out.cost = best.cost;
+        if (progress) {
+          std::size_t converged = 0;
+          for (const auto& s : out.multistart.starts) converged += s.converged ? 1 : 0;
+          char line[160];
+          std::snprintf(line, sizeof line,
+                        "fit: best cost %.6g (start %zu), %zu of %zu starts converged", out.cost,
+                        out.multistart.best, converged, starts);
+          progress(line);
+        }
+        laplace(fit, options, out, progress);
+        shared.push_back(out.cost);
+        shared.insert(shared.end(), out.best_x.begin(), out.best_x.end());
+        for (std::size_t j = 0; j < n; ++j) {
+          // First profile step a quarter of the Laplace 95 % half-width (when determined).
+          const double var = out.covariance.covariance[j * n + j];
+          shared.push_back(var > 0.0 ? 0.25 * kZ95 * std::sqrt(var) : 0.0);
+        }
+      }
+    } catch (const std::exception& e) {
+      if (world.size <= 1) throw;  // one process: the error as it is
+      verdict = std::string("E") + e.what();
+    }
+  }
+  if (world.size > 1) {
+    std::string text = verdict.empty() ? "O" + hex_numbers(shared) : verdict;
+    sweep::broadcast_text(text);
+    if (!root) {
+      verdict = text[0] == 'O' ? std::string() : text;
+      if (verdict.empty()) shared = parse_hex_numbers(text.substr(1));
+    }
+  }
+  if (!verdict.empty()) {
+    if (verdict[0] == 'I') throw Interrupted(verdict.substr(1));
+    throw std::runtime_error(verdict.substr(1));
+  }
+  if (!root) {
+    out.cost = shared.at(0);
+    out.best_x.assign(shared.begin() + 1, shared.begin() + 1 + static_cast<long>(n));
+  }
+  const std::vector<double> first_step(shared.begin() + 1 + static_cast<long>(n), shared.end());
 
-  // Laplace covariance from the Jacobian at the best fit. Not for Nelder-Mead: its objective
-  // (categorical outcomes only) is flat where one phase dominates and has no Jacobian worth
-  // inverting; J^T J there is rank-deficient noise, not a curvature. It is reported as absent.
-  const std::size_t m = fit.residual_count();
-  if (out.method == FitSettings::Method::NelderMead) {
-    out.covariance_available = false;
-    out.covariance = absent_covariance(n);
-    if (options.progress)
-      options.progress(
-          "fit: no Laplace covariance for a Nelder-Mead fit (no usable Jacobian): intervals come "
-          "from --profiles or --sample");
-  } else {
-    std::unique_ptr<optimize::ResidualProblem> obj = fitted_objective(fit, options.fd_step);
-    obj->set_threads(out.threads);  // conditions in parallel
-    std::vector<double> r(m), J(m * n);
-    if (!obj->evaluate(out.best_x.data(), r.data(), J.data()))
-      throw std::runtime_error("the best fit cannot be re-evaluated");
-    out.covariance = optimize::laplace_covariance(J, m, n);
+  if (profiles) {
+    out.profiles.resize(n);
+    // The profiles still to run (not in the checkpoint), dealt out over the ranks.
+    std::vector<std::size_t> todo, mine;
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto it = finished_profiles.find(j);
+      if (it != finished_profiles.end())
+        out.profiles[j] = it->second;
+      else
+        todo.push_back(j);
+    }
+    for (std::size_t k = 0; k < todo.size(); ++k)
+      if (sweep::owns_task(world, k)) mine.push_back(todo[k]);
+    if (progress && todo.size() < n)
+      progress("fit: resuming: " + std::to_string(n - todo.size()) + " of " + std::to_string(n) +
+               " profiles finished in " + options.checkpoint);
+    std::vector<bool> have(n, false);
+    for (std::size_t j = 0; j < n; ++j) have[j] = finished_profiles.count(j) > 0;
+    std::size_t profiles_done = n - todo.size();
+    bool cancelled = false;
+    auto record_profile = [&](const optimize::Profile& pr) {  // rank 0, under record_mutex
+      if (checkpoint) checkpoint->append_profile(pr);
+      have[pr.index] = true;
+      ++profiles_done;
+      if (progress)
+        progress("fit: profile of " + p.parameters[pr.index].name + " done (" +
+                 std::to_string(profiles_done) + "/" + std::to_string(n) + ")" +
+                 (pr.identifiable ? "" : ", not identifiable"));
+    };
+    {
+      sweep::RankGather gather([&](std::size_t, const std::string& record) {
+        optimize::Profile pr;
+        std::lock_guard<std::mutex> lock(record_mutex);
+        if (!optimize::StartCheckpoint::parse_profile(record, pr) || pr.index >= n) {
+          unreadable = true;
+          return;
+        }
+        out.profiles[pr.index] = pr;
+        record_profile(pr);
+      });
+      // Fewer profiles than threads: the spare threads run conditions in parallel (nested).
+      const int nt = std::max(1, std::min(out.threads, static_cast<int>(mine.size())));
+      const int inner = out.threads / nt;
+      const int levels = omp_get_max_active_levels();
+      if (inner > 1) omp_set_max_active_levels(std::max(levels, 2));
+#pragma omp parallel num_threads(nt)
+      {
+        std::unique_ptr<optimize::ResidualProblem> po = fitted_objective(fit, options.fd_step);
+        po->set_threads(inner);
+#pragma omp for schedule(dynamic, 1)
+        for (long k = 0; k < static_cast<long>(mine.size()); ++k) {
+          const std::size_t j = mine[static_cast<std::size_t>(k)];
+          bool skip = false;
+#pragma omp critical(calcikin_fit_profiles)
+          {
+            if (!cancelled && options.cancelled && options.cancelled()) cancelled = true;
+            skip = cancelled;
+          }
+          if (skip) continue;
+          optimize::Profile pr = optimize::profile(*po, out.best_x, out.cost, j, lso, 16,
+                                                   kProfileThreshold, first_step[j]);
+          if (!root) {
+            gather.send(j, optimize::StartCheckpoint::format_profile(pr));
+            continue;
+          }
+          std::lock_guard<std::mutex> lock(record_mutex);
+          out.profiles[j] = std::move(pr);
+          record_profile(out.profiles[j]);
+        }
+      }
+      omp_set_max_active_levels(levels);
+      gather.finish();
+    }
+    if (!root) {
+      // This rank's share is with rank 0, which writes the results: nothing more to do here.
+      out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return out;
+    }
+    if (unreadable)
+      throw std::runtime_error("MPI: a profile record from another rank is unreadable");
+    if (profiles_done < n)
+      throw Interrupted("interrupted: " + std::to_string(profiles_done) + " of " +
+                        std::to_string(n) + " profiles finished (every start finished" +
+                        (checkpoint ? "; both are kept in " + options.checkpoint +
+                                          ": run the same command again to continue)"
+                                    : ")"));
   }
-  out.best = fit.predict(out.best_x);
-  out.negative_log_likelihood = 0.0;
-  for (std::size_t i = 0; i < m; ++i)
-    out.negative_log_likelihood +=
-        0.5 * out.best.residuals[i] * out.best.residuals[i] + out.best.constants[i];
+  if (!root) {
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
+  }
 
   auto stop_if_cancelled = [&](const char* before) {
     if (options.cancelled && options.cancelled())
@@ -223,30 +452,6 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
                                           ": run the same command again to continue)"
                                     : ")"));
   };
-  if (profiles) {
-    stop_if_cancelled("the profiles");
-    out.profiles.resize(n);
-    // Fewer profiles than threads: the spare threads run conditions in parallel (nested).
-    const int nt = std::max(1, std::min(out.threads, static_cast<int>(n)));
-    const int inner = out.threads / nt;
-    const int levels = omp_get_max_active_levels();
-    if (inner > 1) omp_set_max_active_levels(std::max(levels, 2));
-#pragma omp parallel num_threads(nt)
-    {
-      std::unique_ptr<optimize::ResidualProblem> po = fitted_objective(fit, options.fd_step);
-      po->set_threads(inner);
-#pragma omp for schedule(dynamic, 1)
-      for (long j = 0; j < static_cast<long>(n); ++j) {
-        // First step a quarter of the Laplace 95 % half-width (when the data determine it).
-        const auto jj = static_cast<std::size_t>(j);
-        const double var = out.covariance.covariance[jj * n + jj];
-        const double first = var > 0.0 ? 0.25 * kZ95 * std::sqrt(var) : 0.0;
-        out.profiles[jj] =
-            optimize::profile(*po, out.best_x, out.cost, jj, lso, 16, kProfileThreshold, first);
-      }
-    }
-    omp_set_max_active_levels(levels);
-  }
 
   if (options.sample.value_or(p.settings.sample)) {
     stop_if_cancelled("sampling");
@@ -274,14 +479,13 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     so.thin = ss.thin;
     so.seed = ss.seed;
     so.threads = out.threads;
-    if (options.progress) {
-      options.progress("sample: " + std::to_string(ss.walkers) + " walkers x " +
-                       std::to_string(ss.steps) + " steps (burn " + std::to_string(ss.burn) +
-                       ", thin " + std::to_string(ss.thin) + ", seed " + std::to_string(ss.seed) +
-                       ")");
+    if (progress) {
+      progress("sample: " + std::to_string(ss.walkers) + " walkers x " + std::to_string(ss.steps) +
+               " steps (burn " + std::to_string(ss.burn) + ", thin " + std::to_string(ss.thin) +
+               ", seed " + std::to_string(ss.seed) + ")");
       const auto ts = std::chrono::steady_clock::now();
       auto last = ts;
-      so.progress = [&options, ts, last](std::size_t done, std::size_t total) mutable {
+      so.progress = [progress, ts, last](std::size_t done, std::size_t total) mutable {
         const auto now = std::chrono::steady_clock::now();
         if (done < total && std::chrono::duration<double>(now - last).count() < 10.0) return;
         last = now;
@@ -291,19 +495,19 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
         std::snprintf(line, sizeof line, "sample: step %zu/%zu (%.0f %%), %s elapsed, ETA %s", done,
                       total, 100.0 * static_cast<double>(done) / static_cast<double>(total),
                       duration_text(el).c_str(), duration_text(eta).c_str());
-        options.progress(line);
+        progress(line);
       };
     }
     out.sampling = optimize::ensemble_sample(
         [&fit, &options] { return make_log_posterior(fit, options.fd_step); }, initial, so);
     out.sampled = true;
-    if (options.progress) {
+    if (progress) {
       char line[200];
       std::snprintf(line, sizeof line,
                     "sample: acceptance fraction %.3f, %zu kept samples per walker, %.1f s",
                     out.sampling.acceptance_fraction, out.sampling.steps.size(),
                     out.sampling.seconds);
-      options.progress(line);
+      progress(line);
     }
   }
 
@@ -628,6 +832,7 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
     io::h5::write_attribute(root, "starts", static_cast<std::int64_t>(ns));
     io::h5::write_attribute(root, "best_start", static_cast<std::int64_t>(res.multistart.best));
     io::h5::write_attribute(root, "threads", static_cast<std::int64_t>(res.threads));
+    io::h5::write_attribute(root, "mpi_ranks", static_cast<std::int64_t>(res.ranks));
     io::h5::write_attribute(root, "wall_seconds", res.seconds);
     if (res.sampled) {
       io::h5::write_attribute(root, "acceptance_fraction", res.sampling.acceptance_fraction);
@@ -707,6 +912,11 @@ FitOutcome fit_problem(const std::string& problem_file, const FitRunOptions& opt
   if (run_options.checkpoint.empty() && !out.output_path.empty())
     run_options.checkpoint = out.output_path + ".checkpoint";
   out.result = run(*out.prepared, run_options);
+  if (out.result.rank != 0) {  // an MPI rank > 0: rank 0 writes the files
+    out.output_path.clear();
+    out.parameter_set_path.clear();
+    return out;
+  }
   if (!out.output_path.empty()) {
     write_fit_file(out.output_path, *out.prepared, out.result);
     const std::string partial = out.parameter_set_path + ".partial";

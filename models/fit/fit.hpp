@@ -33,6 +33,10 @@ struct FitOptions {
   // Asked before each start, and before profiles and sampling: true stops the fit with
   // Interrupted (the checkpoint keeps the finished starts).
   std::function<bool()> cancelled;
+  // Started by mpirun (a build with CALCIKIN_WITH_MPI): deal the starts and profiles out over the
+  // MPI ranks (the CLI sets it; Python does not). Every rank calls run; only rank 0's FitResult is
+  // whole (the others return after their share, with `rank` > 0).
+  bool distribute = false;
 };
 
 // The fit was stopped through FitOptions::cancelled (CLI: Ctrl-C, exit 130).
@@ -72,7 +76,8 @@ struct FitResult {
   SamplingSettings sampling_settings;
   Prediction best;
   std::uint64_t seed = 0;
-  int threads = 0;
+  int threads = 0;          // per rank
+  int rank = 0, ranks = 1;  // MPI: this process, processes that shared the starts and profiles
   FitSettings::Method method = FitSettings::Method::LevenbergMarquardt;  // as run (auto resolved)
   double seconds = 0.0;
 };

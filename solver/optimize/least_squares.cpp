@@ -219,6 +219,12 @@ MultistartResult multistart(const ProblemFactory& make_problem, std::size_t star
     }
     todo.push_back(i);
   }
+  if (hooks != nullptr && hooks->processes > 1) {  // this process' share, round-robin
+    std::vector<std::size_t> mine;
+    for (std::size_t k = hooks->process; k < todo.size(); k += hooks->processes)
+      mine.push_back(todo[k]);
+    todo.swap(mine);
+  }
   bool cancelled = false;
   const int nt = threads > 0 ? threads : omp_get_max_threads();
   // Fewer starts than threads: the spare threads work inside each start's evaluations (nested).
@@ -251,13 +257,18 @@ MultistartResult multistart(const ProblemFactory& make_problem, std::size_t star
   }
   out.cancelled = cancelled;
   omp_set_max_active_levels(levels);
+  choose_best(out);
+  return out;
+}
+
+void choose_best(MultistartResult& out) {
+  out.best = 0;
   double best = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < out.starts.size(); ++i)
     if (out.starts[i].usable && out.starts[i].cost < best) {
       best = out.starts[i].cost;
       out.best = i;
     }
-  return out;
 }
 
 Covariance laplace_covariance(const std::vector<double>& jacobian, std::size_t m, std::size_t n,

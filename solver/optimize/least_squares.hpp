@@ -78,10 +78,16 @@ struct MultistartResult {
 // Resuming and watching a multistart: starts already finished (a checkpoint) are not run again;
 // on_finished sees each start finished now (one call at a time, any thread); cancelled is asked
 // before each start (true: the remaining starts are skipped, the result says `cancelled`).
+// Several processes (MPI ranks) share one multistart: the starts still to run, in start order, are
+// dealt out round-robin, and this one runs those at positions process, process + processes, ...
+// of that list (a fixed assignment; every process must be given the same `finished`). The others
+// are left empty (x0 empty, not usable) for the caller to fill in from the other processes; then
+// choose_best.
 struct MultistartHooks {
   std::map<std::size_t, LeastSquaresResult> finished;
   std::function<void(std::size_t, const LeastSquaresResult&)> on_finished;
   std::function<bool()> cancelled;
+  std::size_t process = 0, processes = 1;
 };
 
 // `starts` local fits from a seeded Latin hypercube in the bounds (the first start is x_first when
@@ -91,6 +97,9 @@ MultistartResult multistart(const ProblemFactory& make_problem, std::size_t star
                             std::uint64_t seed, const LeastSquaresOptions& options,
                             const std::vector<double>& x_first = {}, int threads = 0,
                             const MultistartHooks* hooks = nullptr);
+
+// Sets `best` to the usable start of lowest cost (the first of equal ones).
+void choose_best(MultistartResult& result);
 
 // Laplace approximation at an optimum: covariance (J^T J)^-1 of the parameters (row-major), its
 // eigenvalues (ascending) and eigenvectors (columns, row-major), and the number of directions the

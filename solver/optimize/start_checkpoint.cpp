@@ -107,6 +107,47 @@ bool StartCheckpoint::parse(const std::string& line, std::size_t parameters, std
   return true;
 }
 
+std::string StartCheckpoint::format_profile(const Profile& pr) {
+  std::string s = "profile";
+  put(s, static_cast<double>(pr.index));
+  put(s, pr.lower);
+  put(s, pr.upper);
+  put(s, pr.lower_bounded ? 1.0 : 0.0);
+  put(s, pr.upper_bounded ? 1.0 : 0.0);
+  put(s, pr.identifiable ? 1.0 : 0.0);
+  put(s, static_cast<double>(pr.values.size()));
+  for (double v : pr.values) put(s, v);
+  for (double v : pr.costs) put(s, v);
+  s += " end";
+  return s;
+}
+
+bool StartCheckpoint::parse_profile(const std::string& line, Profile& pr) {
+  if (line.rfind("profile ", 0) != 0 || line.size() < 4 ||
+      line.compare(line.size() - 4, 4, " end") != 0)
+    return false;
+  const std::string numbers = line.substr(7, line.size() - 4 - 7);
+  const char* p = numbers.c_str();
+  double lb = 0, ub = 0, id = 0;
+  std::size_t count = 0;
+  pr = Profile{};
+  if (!take_count(p, pr.index) || !take(p, pr.lower) || !take(p, pr.upper) || !take(p, lb) ||
+      !take(p, ub) || !take(p, id) || !take_count(p, count) || count > 100000)
+    return false;
+  pr.values.resize(count);
+  pr.costs.resize(count);
+  for (double& v : pr.values)
+    if (!take(p, v)) return false;
+  for (double& v : pr.costs)
+    if (!take(p, v)) return false;
+  while (*p == ' ') ++p;
+  if (*p != '\0') return false;
+  pr.lower_bounded = lb != 0.0;
+  pr.upper_bounded = ub != 0.0;
+  pr.identifiable = id != 0.0;
+  return true;
+}
+
 StartCheckpoint::StartCheckpoint(std::string path, std::string key, std::size_t parameters)
     : path_(std::move(path)), key_(std::move(key)), n_(parameters) {
   {
@@ -117,7 +158,11 @@ StartCheckpoint::StartCheckpoint(std::string path, std::string key, std::size_t 
         while (std::getline(in, line)) {
           std::size_t index = 0;
           LeastSquaresResult r;
-          if (parse(line, n_, index, r)) finished_[index] = std::move(r);
+          Profile pr;
+          if (parse(line, n_, index, r))
+            finished_[index] = std::move(r);
+          else if (parse_profile(line, pr) && pr.index < n_)
+            profiles_[pr.index] = std::move(pr);
         }
       } else {
         stale_ = true;
@@ -127,12 +172,21 @@ StartCheckpoint::StartCheckpoint(std::string path, std::string key, std::size_t 
   std::ofstream out(path_, std::ios::trunc);
   out << kMagic << " " << key_ << "\n";
   for (const auto& [i, r] : finished_) out << format(i, r) << "\n";
+  for (const auto& [j, pr] : profiles_) out << format_profile(pr) << "\n";
   out.flush();
   if (!out) throw std::runtime_error("cannot write the checkpoint '" + path_ + "'");
 }
 
 void StartCheckpoint::append(std::size_t index, const LeastSquaresResult& r) {
   const std::string line = format(index, r) + "\n";
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::ofstream out(path_, std::ios::app);
+  out << line;
+  out.flush();
+}
+
+void StartCheckpoint::append_profile(const Profile& profile) {
+  const std::string line = format_profile(profile) + "\n";
   std::lock_guard<std::mutex> lock(mutex_);
   std::ofstream out(path_, std::ios::app);
   out << line;

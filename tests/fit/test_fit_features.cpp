@@ -289,6 +289,63 @@ TEST(FitResume, AnInterruptedFitContinuesFromItsCheckpointToTheIdenticalResult) 
   EXPECT_TRUE(said);
 }
 
+TEST(FitResume, AFitInterruptedInItsProfilesKeepsTheFinishedOnesAndResumesTheRest) {
+  Folder f("resume_profiles");
+  fit::FitRunOptions o;
+  o.threads = 1;
+  o.starts = 2;
+  o.profiles = true;
+  o.output = (f.dir / "ref.h5").string();
+  const fit::FitOutcome ref = fit::fit_problem(f.problem(), o);
+  ASSERT_EQ(ref.result.profiles.size(), 2u);
+
+  // Stopped after the first profile: the checkpoint keeps both starts and that profile.
+  o.output = (f.dir / "fit.h5").string();
+  std::vector<std::string> lines;
+  o.progress = [&](const std::string& line) { lines.push_back(line); };
+  auto count = [&](const std::string& prefix) {
+    std::size_t k = 0;
+    for (const std::string& l : lines) k += l.find(prefix) == 0 ? 1 : 0;
+    return k;
+  };
+  o.cancelled = [&] { return count("fit: profile of ") >= 1; };
+  EXPECT_THROW(fit::fit_problem(f.problem(), o), fit::Interrupted);
+  EXPECT_FALSE(fs::exists(f.dir / "fit.h5"));
+  ASSERT_TRUE(fs::exists(f.dir / "fit.h5.checkpoint"));
+  EXPECT_EQ(count("fit: profile of "), 1u);
+
+  // Again: no start and only the other profile computed, the identical result.
+  lines.clear();
+  o.cancelled = nullptr;
+  const fit::FitOutcome again = fit::fit_problem(f.problem(), o);
+  EXPECT_EQ(again.result.multistart.resumed, 2u);
+  EXPECT_EQ(count("fit: start "), 0u);
+  EXPECT_EQ(count("fit: profile of "), 1u);
+  bool said = false;
+  for (const std::string& l : lines)
+    said |= l.find("resuming: 1 of 2 profiles") != std::string::npos;
+  EXPECT_TRUE(said);
+  for (std::size_t j = 0; j < 2; ++j) {
+    const optimize::Profile &a = again.result.profiles[j], &b = ref.result.profiles[j];
+    EXPECT_EQ(a.index, j);
+    EXPECT_EQ(a.values, b.values) << j;
+    EXPECT_EQ(a.costs, b.costs) << j;
+    EXPECT_EQ(a.lower, b.lower) << j;
+    EXPECT_EQ(a.upper, b.upper) << j;
+    EXPECT_EQ(a.identifiable, b.identifiable) << j;
+    EXPECT_EQ(again.result.parameters[j].ci_lower, ref.result.parameters[j].ci_lower) << j;
+  }
+  EXPECT_FALSE(fs::exists(f.dir / "fit.h5.checkpoint"));
+
+  // A profile record round-trips bit-exactly; a cut one is not read.
+  const std::string line = optimize::StartCheckpoint::format_profile(ref.result.profiles[1]);
+  optimize::Profile back;
+  ASSERT_TRUE(optimize::StartCheckpoint::parse_profile(line, back));
+  EXPECT_EQ(back.values, ref.result.profiles[1].values);
+  EXPECT_EQ(back.costs, ref.result.profiles[1].costs);
+  EXPECT_FALSE(optimize::StartCheckpoint::parse_profile(line.substr(0, line.size() - 6), back));
+}
+
 TEST(FitResume, CheckpointRecordsRoundTripBitExactlyAndACutLineIsIgnored) {
   optimize::LeastSquaresResult r;
   r.x0 = {0.1, -1.0 / 3.0};

@@ -1,0 +1,156 @@
+// RankGather over MPI (point-to-point; only one thread per rank calls MPI at a time, the level
+// MPI_THREAD_SERIALIZED that mpi_world() asks for): ranks > 0 send with MPI_Isend under a mutex and
+// reap finished sends; rank 0's receiving thread polls with MPI_Iprobe and sleeps briefly when
+// nothing is there (a blocking receive busy-polls a core the computing threads need).
+#include "solver/sweep/rank_gather.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#ifdef CALCIKIN_WITH_MPI
+#include <mpi.h>
+#endif
+
+namespace calcikin::sweep {
+
+#ifdef CALCIKIN_WITH_MPI
+
+namespace {
+enum Tag : int { kTagRecord = 21, kTagDone = 22 };
+}  // namespace
+
+struct RankGather::State {
+  MpiWorld world;
+  std::function<void(std::size_t, const std::string&)> on_remote;
+  // Ranks > 0: sends in flight (their buffers must live until done).
+  std::mutex mutex;
+  std::deque<std::pair<std::vector<char>, MPI_Request>> sending;
+  // Rank 0: the receiving thread and what stops it.
+  std::thread receiver;
+  bool stop = false;  // under mutex
+  bool finished = false;
+
+  void reap() {  // under mutex
+    while (!sending.empty()) {
+      int done = 0;
+      MPI_Test(&sending.front().second, &done, MPI_STATUS_IGNORE);
+      if (done == 0) break;
+      sending.pop_front();
+    }
+  }
+
+  void receive_all() {
+    int running = world.size - 1;
+    std::vector<char> buffer;
+    while (running > 0) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (stop) return;
+      }
+      int flag = 0;
+      MPI_Status status;
+      MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
+      if (flag == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        continue;
+      }
+      int bytes = 0;
+      MPI_Get_count(&status, MPI_BYTE, &bytes);
+      buffer.resize(static_cast<std::size_t>(bytes));
+      MPI_Recv(buffer.data(), bytes, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD,
+               MPI_STATUS_IGNORE);
+      if (status.MPI_TAG == kTagDone) {
+        --running;
+      } else if (status.MPI_TAG == kTagRecord && buffer.size() >= sizeof(std::uint64_t)) {
+        std::uint64_t task = 0;
+        std::memcpy(&task, buffer.data(), sizeof task);
+        on_remote(static_cast<std::size_t>(task),
+                  std::string(buffer.data() + sizeof task, buffer.size() - sizeof task));
+      } else {
+        throw std::runtime_error("MPI: unexpected message tag " + std::to_string(status.MPI_TAG) +
+                                 " from rank " + std::to_string(status.MPI_SOURCE));
+      }
+    }
+  }
+};
+
+RankGather::RankGather(std::function<void(std::size_t, const std::string&)> on_remote)
+    : state_(std::make_unique<State>()) {
+  state_->world = mpi_world();
+  state_->on_remote = std::move(on_remote);
+  if (state_->world.size > 1 && state_->world.rank == 0) {
+    State* s = state_.get();
+    s->receiver = std::thread([s] { s->receive_all(); });
+  }
+}
+
+RankGather::~RankGather() {
+  if (state_->receiver.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(state_->mutex);
+      state_->stop = true;
+    }
+    state_->receiver.join();
+  }
+}
+
+void RankGather::send(std::size_t task, const std::string& record) {
+  State& s = *state_;
+  if (s.world.size <= 1 || s.world.rank == 0) return;
+  std::vector<char> bytes(sizeof(std::uint64_t) + record.size());
+  const auto index = static_cast<std::uint64_t>(task);
+  std::memcpy(bytes.data(), &index, sizeof index);
+  std::memcpy(bytes.data() + sizeof index, record.data(), record.size());
+  std::lock_guard<std::mutex> lock(s.mutex);
+  s.sending.emplace_back(std::move(bytes), MPI_REQUEST_NULL);
+  auto& [data, request] = s.sending.back();
+  MPI_Isend(data.data(), static_cast<int>(data.size()), MPI_BYTE, 0, kTagRecord, MPI_COMM_WORLD,
+            &request);
+  s.reap();
+}
+
+void RankGather::finish() {
+  State& s = *state_;
+  if (s.world.size <= 1 || s.finished) return;
+  s.finished = true;
+  if (s.world.rank == 0) {
+    s.receiver.join();
+    return;
+  }
+  std::lock_guard<std::mutex> lock(s.mutex);
+  for (auto& entry : s.sending) MPI_Wait(&entry.second, MPI_STATUS_IGNORE);
+  s.sending.clear();
+  char done = 0;
+  MPI_Send(&done, 1, MPI_BYTE, 0, kTagDone, MPI_COMM_WORLD);
+}
+
+void broadcast_text(std::string& text) {
+  const MpiWorld world = mpi_world();
+  if (world.size <= 1) return;
+  std::uint64_t size = text.size();
+  MPI_Bcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  text.resize(static_cast<std::size_t>(size));
+  if (size > 0) MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD);
+}
+
+#else  // one process: nothing to send or receive
+
+struct RankGather::State {};
+
+RankGather::RankGather(std::function<void(std::size_t, const std::string&)>)
+    : state_(std::make_unique<State>()) {}
+RankGather::~RankGather() = default;
+void RankGather::send(std::size_t, const std::string&) {}
+void RankGather::finish() {}
+void broadcast_text(std::string&) {}
+
+#endif
+
+}  // namespace calcikin::sweep
