@@ -187,7 +187,7 @@ ConditionSensitivity::ConditionSensitivity(const api::Simulation& simulation,
 
 ConditionSensitivity::~ConditionSensitivity() = default;
 
-bool ConditionSensitivity::run(const double* x) {
+bool ConditionSensitivity::run(const double* x, api::TrajectoryEvaluator* built_at_x) {
   try {
     const std::size_t np = bindings_.size();
     model_ = nullptr;
@@ -197,7 +197,10 @@ bool ConditionSensitivity::run(const double* x) {
       x_[j] = x[j];
       bindings_[j].apply(in_, from_scaled(parameters_[j], x[j]));
     }
-    kinetics::KineticsModel& m = nominal_.build_model(in_);
+    api::TrajectoryEvaluator& setup = built_at_x != nullptr ? *built_at_x : nominal_;
+    own_nominal_.reset();
+    if (built_at_x != nullptr) own_nominal_ = built_at_x->model_with_parameters(in_.kinetics);
+    kinetics::KineticsModel& m = built_at_x != nullptr ? *own_nominal_ : nominal_.build_model(in_);
     mp_.assign(np, nullptr);
     mm_.assign(np, nullptr);
     for (std::size_t j = 0; j < np; ++j) {
@@ -209,8 +212,8 @@ bool ConditionSensitivity::run(const double* x) {
         mp_[j] = &plus_[j]->build_model(in_p_);
         mm_[j] = &minus_[j]->build_model(in_m_);
       } else {
-        own_plus_[j] = nominal_.model_with_parameters(in_p_.kinetics);
-        own_minus_[j] = nominal_.model_with_parameters(in_m_.kinetics);
+        own_plus_[j] = setup.model_with_parameters(in_p_.kinetics);
+        own_minus_[j] = setup.model_with_parameters(in_m_.kinetics);
         mp_[j] = own_plus_[j].get();
         mm_[j] = own_minus_[j].get();
       }

@@ -58,7 +58,13 @@ class ConditionSensitivity {
   void set_rtol(double rtol) noexcept { rtol_ = rtol; }
 
   // Integrates at scaled parameters x. False when a set-up or the integration failed.
-  bool run(const double* x);
+  // `built_at_x` (optional): an evaluator of the same simulation whose last build_model() or
+  // evaluate() was at exactly these inputs (the fit's plain run at x, just before its Jacobian):
+  // the nominal model and the kinetic parameters' copies then come from its set-up
+  // (model_with_parameters: no new speciation, charge balance or ACP equilibration), one set-up
+  // fewer per condition and Jacobian. The results equal those of a new set-up to round-off (the
+  // speciation starts from where that evaluator left it).
+  bool run(const double* x, api::TrajectoryEvaluator* built_at_x = nullptr);
 
   const ode::SensitivityResult& result() const noexcept { return result_; }
   // d(event time)/dx for root 0 (induction) or 1 (T50), first rising crossing; nullptr if none.
@@ -85,6 +91,7 @@ class ConditionSensitivity {
   std::vector<char> full_;  // per parameter: the set-up reads it (full copies)
   std::vector<std::unique_ptr<api::TrajectoryEvaluator>> plus_, minus_;  // full copies' set-ups
   std::vector<std::unique_ptr<kinetics::KineticsModel>> own_plus_, own_minus_;  // the other copies
+  std::unique_ptr<kinetics::KineticsModel> own_nominal_;  // the nominal model from `built_at_x`
   api::PointInputs in_, in_p_, in_m_;
   ode::CvodesSensitivityIntegrator integrator_;
   std::unique_ptr<System> system_;

@@ -224,7 +224,9 @@ class FitObjective final : public optimize::ResidualProblem {
       sensitivity_[c] =
           std::make_unique<ConditionSensitivity>(*plan.simulation, plan.bindings, p.parameters, h_);
     ConditionSensitivity& cs = *sensitivity_[c];
-    if (!cs.run(x)) return false;
+    // residuals(x) has just built this condition's model at x: the sensitivity run starts from
+    // that set-up (one speciation and ACP equilibration fewer).
+    if (!cs.run(x, evaluators_[c].get())) return false;
     const std::size_t nphase = plan.simulation->phases().size();
     const std::size_t nout = cs.output_count();
     sc.observed.assign(nout, 0);

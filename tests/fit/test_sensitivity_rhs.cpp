@@ -160,6 +160,59 @@ TEST(SensitivityRhs, DirectionalPathGivesTheFullJacobianPathsSensitivities) {
     EXPECT_NEAR(ea->dt_dp[j], er->dt_dp[j], 1e-6 * std::fabs(er->dt_dp[j])) << j;
 }
 
+// The fit's sensitivity run starts from the set-up of its plain run at the same inputs
+// (ConditionSensitivity::run(x, evaluator)): the same sensitivities and T50 dt*/dp as from a
+// set-up of its own, to the integration tolerance, with a kinetic parameter and a phase offset.
+TEST(SensitivityRhs, StartingFromThePlainRunsSetUpGivesTheSameSensitivities) {
+  scenario::Scenario s = scenario::load_file(kAssay);
+  s.solver.rtol = 1e-9;
+  s.time.end = 12 * 3600.0;
+  auto sim = api::Simulation::prepare(s, {{"thermodynamics.parameters.HAP.log_k_offset"}});
+  const std::vector<std::string> names = {"HAP.growth.rate_constant",
+                                          "thermodynamics.parameters.HAP.log_k_offset"};
+  std::vector<api::ParameterBinding> b;
+  std::vector<fit::FitParameter> p;
+  for (const std::string& name : names) {
+    b.push_back(sim->bind(name));
+    fit::FitParameter f;
+    f.name = name;
+    f.scale = name.rfind("thermo", 0) == 0 ? fit::Scale::Linear : fit::Scale::Log10;
+    p.push_back(f);
+  }
+  const std::vector<double> x = {std::log10(b[0].value(sim->base_inputs())), 0.05};
+  api::PointInputs in = sim->base_inputs();
+  for (std::size_t j = 0; j < names.size(); ++j) b[j].apply(in, fit::from_scaled(p[j], x[j]));
+  // The plain run at x, as the objective's residuals() leaves it.
+  api::TrajectoryEvaluator plain(*sim);
+  io::RunRecord rec(sim->layout());
+  rec.reset(0);
+  plain.evaluate(in, rec);
+  ASSERT_EQ(rec.status, io::RunStatus::Ok);
+  fit::ConditionSensitivity own(*sim, b, p, 1e-5), shared(*sim, b, p, 1e-5);
+  ASSERT_TRUE(own.run(x.data()));
+  ASSERT_TRUE(shared.run(x.data(), &plain));
+  const ode::SensitivityResult& a = shared.result();
+  const ode::SensitivityResult& r = own.result();
+  ASSERT_EQ(a.times.size(), r.times.size());
+  const std::size_t n = r.n, np = r.np;
+  for (std::size_t j = 0; j < np; ++j)
+    for (std::size_t i = 0; i < n; ++i) {
+      double largest = 0.0, worst = 0.0;
+      for (std::size_t k = 0; k < r.times.size(); ++k) {
+        largest = std::max(largest, std::fabs(r.s[(k * np + j) * n + i]));
+        worst = std::max(worst, std::fabs(a.s[(k * np + j) * n + i] - r.s[(k * np + j) * n + i]));
+      }
+      EXPECT_LE(worst, 1e-5 * largest + 1e-12) << "parameter " << j << " state " << i;
+    }
+  const auto* ea = shared.event(1);
+  const auto* er = own.event(1);
+  ASSERT_NE(er, nullptr);
+  ASSERT_NE(ea, nullptr);
+  EXPECT_NEAR(ea->t, er->t, 1e-8 * er->t);
+  for (std::size_t j = 0; j < np; ++j)
+    EXPECT_NEAR(ea->dt_dp[j], er->dt_dp[j], 1e-6 * std::fabs(er->dt_dp[j])) << j;
+}
+
 TEST(FitObjective, ResidualsAndJacobianAreBitIdenticalForOneAndTwoThreadsOverConditions) {
   test::TestFolder f("calcikin_fit_threads", "objective");
   f.copy_in(std::string(CALCIKIN_TEST_DATA_DIR) + "/t50_auto.yaml");
