@@ -224,6 +224,7 @@ class FitObjective final : public optimize::ResidualProblem {
       sensitivity_[c] =
           std::make_unique<ConditionSensitivity>(*plan.simulation, plan.bindings, p.parameters, h_);
     ConditionSensitivity& cs = *sensitivity_[c];
+    cs.set_sensitivity_tolerance_factor(p.settings.sensitivity_tolerance_factor);
     // residuals(x) has just built this condition's model at x: the sensitivity run starts from
     // that set-up (one speciation and ACP equilibration fewer).
     if (!cs.run(x, evaluators_[c].get())) return false;

@@ -638,6 +638,14 @@ CalibrationProblem load_problem_text(const std::string& text, const std::string&
       p.settings.rtol = s->number();
       if (!(p.settings.rtol > 0.0 && p.settings.rtol < 1e-2)) s->fail("rtol must lie in (0, 0.01)");
     }
+    if (auto s = f->get("sensitivity_tolerance_factor")) {
+      p.settings.sensitivity_tolerance_factor = s->number();
+      if (!(p.settings.sensitivity_tolerance_factor >= 1.0 &&
+            p.settings.sensitivity_tolerance_factor <= 1000.0))
+        s->fail("sensitivity_tolerance_factor must lie between 1 and 1000, got " + s->text(),
+                "the sensitivities' tolerances are this factor times the states' (1: as accurate "
+                "as the states)");
+    }
     f->check_known_keys();
   }
 

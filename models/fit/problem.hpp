@@ -103,6 +103,9 @@ struct FitSettings {
   bool profiles = false;
   double rtol = 1e-8;  // integrator tolerance of every condition during the fit (at most the
                        // scenario's own)
+  // Sensitivity tolerances relative to the states' (`fit.sensitivity_tolerance_factor`, 1..1000):
+  // > 1 makes each Jacobian cheaper (fewer steps) and less accurate, about linearly.
+  double sensitivity_tolerance_factor = 1.0;
   // Jacobian of the residuals: forward sensitivities (CVODES, models/fit/condition_sensitivity)
   // or central differences of whole simulations.
   enum class Gradient { Sensitivities, FiniteDifferences } gradient = Gradient::Sensitivities;

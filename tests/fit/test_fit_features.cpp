@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "models/fit/fit.hpp"
@@ -344,6 +345,32 @@ TEST(FitResume, AFitInterruptedInItsProfilesKeepsTheFinishedOnesAndResumesTheRes
   EXPECT_EQ(back.values, ref.result.profiles[1].values);
   EXPECT_EQ(back.costs, ref.result.profiles[1].costs);
   EXPECT_FALSE(optimize::StartCheckpoint::parse_profile(line.substr(0, line.size() - 6), back));
+}
+
+TEST(FitSensitivityTolerance, ALooserFactorReachesTheObjectiveAndKeepsTheJacobianClose) {
+  Folder f("sens_tol");
+  auto jacobian = [&](const std::string& extra) {
+    std::ifstream in(f.problem());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("max_iterations: 50}"), 19, "max_iterations: 50" + extra + "}");
+    std::ofstream(f.dir / "tol.yaml") << text;
+    const auto prepared =
+        fit::PreparedFit::prepare(fit::load_problem((f.dir / "tol.yaml").string()));
+    const auto objective = prepared->make_objective(1e-4);
+    const std::size_t m = prepared->residual_count(), n = prepared->parameter_count();
+    std::vector<double> r(m), J(m * n);
+    EXPECT_TRUE(objective->evaluate(prepared->nominal().data(), r.data(), J.data()));
+    return J;
+  };
+  const std::vector<double> tight = jacobian(""),
+                            loose = jacobian(", sensitivity_tolerance_factor: 100");
+  double largest = 0.0, diff = 0.0;
+  for (std::size_t i = 0; i < tight.size(); ++i) {
+    largest = std::max(largest, std::fabs(tight[i]));
+    diff = std::max(diff, std::fabs(tight[i] - loose[i]));
+  }
+  EXPECT_GT(diff, 0.0);  // the factor reaches the sensitivities
+  EXPECT_LT(diff, 1e-2 * largest);
 }
 
 TEST(FitResume, CheckpointRecordsRoundTripBitExactlyAndACutLineIsIgnored) {

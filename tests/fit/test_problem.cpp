@@ -213,3 +213,13 @@ TEST(FitProblem, ARobustLossLoadsAndABadOnePointsAtItsValue) {
   expect_error([&] { f.load(kProblem + "fit: {loss: {type: cauchy, scael: 1}}\n", kCsv); },
                "p.yaml", 13, "scael");
 }
+
+TEST(FitProblem, ASensitivityToleranceFactorLoadsAndOneOutsideItsRangePointsAtItsValue) {
+  Folder f;
+  EXPECT_EQ(f.load(kProblem, kCsv).settings.sensitivity_tolerance_factor, 1.0);
+  EXPECT_EQ(f.load(kProblem + "fit: {sensitivity_tolerance_factor: 10}\n", kCsv)
+                .settings.sensitivity_tolerance_factor,
+            10.0);
+  expect_error([&] { f.load(kProblem + "fit: {sensitivity_tolerance_factor: 0.5}\n", kCsv); },
+               "p.yaml", 13, "must lie between 1 and 1000");
+}
