@@ -53,17 +53,20 @@ def report(title, results, carriers):
     targets = TARGETS.get(mode, ())
     ok = lambda r, b: r["behaviours"][b][0]  # noqa: E731
     print("\n## %s (%d sets)" % (title, n))
-    print("| " + " | ".join(names) + " | phase sel. | all | predictions together | solver failures |")
-    print("|" + "---|" * (len(names) + 4))
+    print("| " + " | ".join(names) + " | phase sel. T6-T12 | phase sel. (%s) | all | predictions together | "
+          "solver failures |" % ", ".join(behaviours.PHASE_SELECTION))
+    print("|" + "---|" * (len(names) + 5))
     rates = ["%.0f %%" % (100.0 * sum(ok(r, b) for r in results) / n) for b in names]
     sel = sum(all(ok(r, b) for b in behaviours.PHASE_SELECTION) for r in results)
+    t6_t12 = [b for b in behaviours.PHASE_SELECTION if b != "CHENG"]
+    sel_t = sum(all(ok(r, b) for b in t6_t12) for r in results)
     allp = sum(all(ok(r, b) for b in names) for r in results)
     pred = [b for b in names if b not in targets]
     predp = sum(all(ok(r, b) for b in pred) for r in results)
     runs = sum(r["runs"][0] for r in results)
     fails = sum(r["runs"][1] for r in results)
-    print("| " + " | ".join(rates) + " | %.1f %% | %.1f %% | %.1f %% | %d of %d points (%.2f %%) |" % (
-        100.0 * sel / n, 100.0 * allp / n, 100.0 * predp / n, fails, runs, 100.0 * fails / max(runs, 1)))
+    print("| " + " | ".join(rates) + " | %.1f %% | %.1f %% | %.1f %% | %.1f %% | %d of %d points (%.2f %%) |" % (
+        100.0 * sel_t / n, 100.0 * sel / n, 100.0 * allp / n, 100.0 * predp / n, fails, runs, 100.0 * fails / max(runs, 1)))
     if targets:
         psel = [b for b in behaviours.PHASE_SELECTION if b not in targets]
         pp = sum(all(ok(r, b) for b in psel) for r in results)
@@ -80,11 +83,12 @@ def report(title, results, carriers):
         if cal_ok:
             m = len(cal_ok)
             print("in the %d calibrated sets: %s; phase sel. %.1f %%, predictions together %.1f %%, "
-                  "phase-selection predictions %.1f %%" % (
+                  "phase-selection predictions %.1f %%, T6-T12 %.1f %%" % (
                       m, ", ".join("%s %.0f %%" % (b, 100.0 * sum(ok(r, b) for r in cal_ok) / m) for b in names),
                       100.0 * sum(all(ok(r, b) for b in behaviours.PHASE_SELECTION) for r in cal_ok) / m,
                       100.0 * sum(all(ok(r, b) for b in pred) for r in cal_ok) / m,
-                      100.0 * sum(all(ok(r, b) for b in psel) for r in cal_ok) / m))
+                      100.0 * sum(all(ok(r, b) for b in psel) for r in cal_ok) / m,
+                      100.0 * sum(all(ok(r, b) for b in t6_t12) for r in cal_ok) / m))
     causes = defaultdict(int)
     for r in results:
         for w in r["reasons"]:
