@@ -353,6 +353,7 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
   }
   const std::vector<double> first_step(shared.begin() + 1 + static_cast<long>(n), shared.end());
 
+  std::string stop;  // rank 0: why the fit ends here ('I' interrupted, 'E' error, and the text)
   if (profiles) {
     out.profiles.resize(n);
     // The profiles still to run (not in the checkpoint), dealt out over the ranks.
@@ -369,13 +370,10 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     if (progress && todo.size() < n)
       progress("fit: resuming: " + std::to_string(n - todo.size()) + " of " + std::to_string(n) +
                " profiles finished in " + options.checkpoint);
-    std::vector<bool> have(n, false);
-    for (std::size_t j = 0; j < n; ++j) have[j] = finished_profiles.count(j) > 0;
     std::size_t profiles_done = n - todo.size();
     bool cancelled = false;
     auto record_profile = [&](const optimize::Profile& pr) {  // rank 0, under record_mutex
       if (checkpoint) checkpoint->append_profile(pr);
-      have[pr.index] = true;
       ++profiles_done;
       if (progress)
         progress("fit: profile of " + p.parameters[pr.index].name + " done (" +
@@ -426,53 +424,75 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       omp_set_max_active_levels(levels);
       gather.finish();
     }
-    if (!root) {
-      // This rank's share is with rank 0, which writes the results: nothing more to do here.
-      out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      return out;
-    }
-    if (unreadable)
-      throw std::runtime_error("MPI: a profile record from another rank is unreadable");
-    if (profiles_done < n)
-      throw Interrupted("interrupted: " + std::to_string(profiles_done) + " of " +
-                        std::to_string(n) + " profiles finished (every start finished" +
-                        (checkpoint ? "; both are kept in " + options.checkpoint +
-                                          ": run the same command again to continue)"
-                                    : ")"));
+    if (root && unreadable) stop = "EMPI: a profile record from another rank is unreadable";
+    if (root && stop.empty() && profiles_done < n)
+      stop = "Iinterrupted: " + std::to_string(profiles_done) + " of " + std::to_string(n) +
+             " profiles finished (every start finished" +
+             (checkpoint ? "; both are kept in " + options.checkpoint +
+                               ": run the same command again to continue)"
+                         : ")");
   }
-  if (!root) {
+  const bool sample = options.sample.value_or(p.settings.sample);
+  auto finish_here = [&] {  // rank 0's decision to stop, on the ranks that got it
+    if (stop.empty()) return;
+    if (stop[0] == 'I') throw Interrupted(stop.substr(1));
+    throw std::runtime_error(stop.substr(1));
+  };
+  if (!root && !sample) {
+    // This rank's share is with rank 0, which writes the results: nothing more to do here.
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
   }
+  if (!sample) finish_here();
 
-  auto stop_if_cancelled = [&](const char* before) {
-    if (options.cancelled && options.cancelled())
-      throw Interrupted(std::string("interrupted before ") + before + " (every start finished" +
-                        (checkpoint ? " and is kept in " + options.checkpoint +
-                                          ": run the same command again to continue)"
-                                    : ")"));
-  };
-
-  if (options.sample.value_or(p.settings.sample)) {
-    stop_if_cancelled("sampling");
+  if (sample) {
     SamplingSettings ss = p.sampling;
     if (ss.walkers == 0) ss.walkers = std::max<std::size_t>(32, 4 * n);
     ss.walkers += ss.walkers % 2;
     out.sampling_settings = ss;
     // Walkers start around the best fit: the Laplace covariance where the data determine every
-    // direction, else a ball of 2 % of each parameter's range.
-    std::vector<double> fallback(n);
-    for (std::size_t j = 0; j < n; ++j) {
-      const double var = out.covariance.covariance[j * n + j];
-      const double span = fit.upper()[j] - fit.lower()[j];
-      fallback[j] =
-          std::isfinite(var) && var > 0.0 ? std::min(std::sqrt(var), 0.02 * span) : 0.02 * span;
+    // direction, else a ball of 2 % of each parameter's range (rank 0 draws them for every rank).
+    std::vector<double> initial;
+    if (root && stop.empty() && options.cancelled && options.cancelled())
+      stop = "Iinterrupted before sampling (every start" +
+             std::string(profiles ? " and profile" : "") + " finished" +
+             (checkpoint ? " and is kept in " + options.checkpoint +
+                               ": run the same command again to continue)"
+                         : ")");
+    if (root && stop.empty()) {
+      try {
+        std::vector<double> fallback(n);
+        for (std::size_t j = 0; j < n; ++j) {
+          const double var = out.covariance.covariance[j * n + j];
+          const double span = fit.upper()[j] - fit.lower()[j];
+          fallback[j] =
+              std::isfinite(var) && var > 0.0 ? std::min(std::sqrt(var), 0.02 * span) : 0.02 * span;
+        }
+        LogPosterior probe(fit, options.fd_step);
+        initial = optimize::initial_walkers(probe, out.best_x, out.covariance.covariance, fallback,
+                                            fit.lower(), fit.upper(), ss.walkers, ss.seed);
+      } catch (const std::exception& e) {
+        if (world.size <= 1) throw;
+        stop = std::string("E") + e.what();
+      }
     }
-    LogPosterior probe(fit, options.fd_step);
-    const std::vector<double> initial =
-        optimize::initial_walkers(probe, out.best_x, out.covariance.covariance, fallback,
-                                  fit.lower(), fit.upper(), ss.walkers, ss.seed);
+    if (world.size > 1) {
+      std::string text = stop.empty() ? "O" + hex_numbers(initial) : stop;
+      sweep::broadcast_text(text);
+      if (!root) {
+        if (text[0] == 'O')
+          initial = parse_hex_numbers(text.substr(1));
+        else
+          stop = text;
+      }
+    }
+    finish_here();
     optimize::SamplerOptions so;
+    if (world.size > 1) {  // the walkers of each half dealt out over the ranks
+      so.process = static_cast<std::size_t>(world.rank);
+      so.processes = static_cast<std::size_t>(world.size);
+      so.share = [](double* values, std::size_t count) { sweep::share_round_robin(values, count); };
+    }
     so.walkers = ss.walkers;
     so.steps = ss.steps;
     so.burn = ss.burn;
@@ -501,6 +521,10 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     out.sampling = optimize::ensemble_sample(
         [&fit, &options] { return make_log_posterior(fit, options.fd_step); }, initial, so);
     out.sampled = true;
+    if (!root) {
+      out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return out;
+    }
     if (progress) {
       char line[200];
       std::snprintf(line, sizeof line,

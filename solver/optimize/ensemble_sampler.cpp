@@ -75,6 +75,7 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
   std::vector<double> lp(w);
   std::vector<double> proposal(w * d);
   std::vector<std::size_t> accepted(w, 0);
+  std::vector<double> proposed_lp(w / 2), stretch(w / 2), uniform(w / 2);  // of the moving half
   const int nt = o.threads > 0 ? o.threads : omp_get_max_threads();
   const std::size_t half = w / 2;
   const double a = o.stretch;
@@ -82,15 +83,19 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
   out.chain.reserve(kept * w * d);
   out.log_density.reserve(kept * w);
 
+  if (o.processes > 1 && !o.share)
+    throw std::invalid_argument("ensemble sampler: several processes need `share`");
+  auto mine = [&o](std::size_t k) { return o.processes <= 1 || k % o.processes == o.process; };
 #pragma omp parallel num_threads(nt)
   {
     std::unique_ptr<LogDensity> density = make_density();
 #pragma omp for schedule(dynamic, 1)
     for (long k = 0; k < static_cast<long>(w); ++k) {
       const auto kk = static_cast<std::size_t>(k);
-      lp[kk] = density->log_density(&x[kk * d]);
+      if (mine(kk)) lp[kk] = density->log_density(&x[kk * d]);
     }
   }
+  if (o.processes > 1) o.share(lp.data(), w);
   for (std::size_t k = 0; k < w; ++k)
     if (!std::isfinite(lp[k]))
       throw std::invalid_argument("ensemble sampler: walker " + std::to_string(k) +
@@ -102,9 +107,11 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
     for (std::size_t step = 0; step < o.steps; ++step) {
       for (std::size_t h = 0; h < 2; ++h) {
         const std::size_t first = h * half, other = (1 - h) * half;
+        // Proposals of every walker of the half (cheap); log densities of this process' ones.
 #pragma omp for schedule(dynamic, 1)
         for (long k = 0; k < static_cast<long>(half); ++k) {
-          const std::size_t i = first + static_cast<std::size_t>(k);
+          const auto kk = static_cast<std::size_t>(k);
+          const std::size_t i = first + kk;
           KeyedRandom rng(o.seed, step, i);
           std::size_t j =
               other + static_cast<std::size_t>(rng.uniform() * static_cast<double>(half));
@@ -114,11 +121,23 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
           double* y = &proposal[i * d];
           for (std::size_t c = 0; c < d; ++c)
             y[c] = x[j * d + c] + z * (x[i * d + c] - x[j * d + c]);
-          const double lpy = density->log_density(y);
-          const double log_q = static_cast<double>(d - 1) * std::log(z) + lpy - lp[i];
-          const double r = rng.uniform();
-          if (lpy > kNegInf && (log_q >= 0.0 || std::log(r) < log_q)) {
-            for (std::size_t c = 0; c < d; ++c) x[i * d + c] = y[c];
+          stretch[kk] = z;
+          uniform[kk] = rng.uniform();
+          if (mine(kk)) proposed_lp[kk] = density->log_density(y);
+        }
+        if (o.processes > 1) {
+#pragma omp single
+          o.share(proposed_lp.data(), half);
+        }
+        // Accept or reject (after the barrier: every density of the half is known).
+#pragma omp for schedule(static)
+        for (long k = 0; k < static_cast<long>(half); ++k) {
+          const auto kk = static_cast<std::size_t>(k);
+          const std::size_t i = first + kk;
+          const double lpy = proposed_lp[kk];
+          const double log_q = static_cast<double>(d - 1) * std::log(stretch[kk]) + lpy - lp[i];
+          if (lpy > kNegInf && (log_q >= 0.0 || std::log(uniform[kk]) < log_q)) {
+            for (std::size_t c = 0; c < d; ++c) x[i * d + c] = proposal[i * d + c];
             lp[i] = lpy;
             ++accepted[i];
           }

@@ -38,6 +38,13 @@ struct SamplerOptions {
   // Called after each step (from one thread, between steps) with (steps done, steps): progress
   // lines.
   std::function<void(std::size_t, std::size_t)> progress;
+  // Several processes (MPI ranks) share the walkers: every process runs the same steps, but of
+  // each half it evaluates only the walkers at positions k = process, process + processes, ...;
+  // `share` (called from one thread) must then fill in the others' log densities of the half
+  // (count values, the k-th computed by process k mod processes). The chain is the same as one
+  // process's, bit for bit.
+  std::size_t process = 0, processes = 1;
+  std::function<void(double*, std::size_t)> share;
 };
 
 struct SamplerResult {

@@ -140,6 +140,16 @@ void broadcast_text(std::string& text) {
   if (size > 0) MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD);
 }
 
+void share_round_robin(double* values, std::size_t count) {
+  const MpiWorld world = mpi_world();
+  if (world.size <= 1 || count == 0) return;
+  std::vector<double> all(count * static_cast<std::size_t>(world.size));
+  MPI_Allgather(values, static_cast<int>(count), MPI_DOUBLE, all.data(), static_cast<int>(count),
+                MPI_DOUBLE, MPI_COMM_WORLD);
+  const auto size = static_cast<std::size_t>(world.size);
+  for (std::size_t k = 0; k < count; ++k) values[k] = all[(k % size) * count + k];
+}
+
 #else  // one process: nothing to send or receive
 
 struct RankGather::State {};
@@ -150,6 +160,7 @@ RankGather::~RankGather() = default;
 void RankGather::send(std::size_t, const std::string&) {}
 void RankGather::finish() {}
 void broadcast_text(std::string&) {}
+void share_round_robin(double*, std::size_t) {}
 
 #endif
 

@@ -45,4 +45,8 @@ class RankGather {
 // Rank 0's text on every rank (a single process: unchanged).
 void broadcast_text(std::string& text);
 
+// values[k] computed on rank k mod size (owns_task): afterwards every rank holds all of them, bit
+// for bit (a collective: every rank calls it with the same count).
+void share_round_robin(double* values, std::size_t count);
+
 }  // namespace calcikin::sweep

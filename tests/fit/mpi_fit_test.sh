@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `mpirun -n 2 calcikin fit` (MPI build): the starts and profiles dealt out over two ranks give the
-# bit-identical result file and parameter set of one process with two threads; SIGTERM to the
+# `mpirun -n 2 calcikin fit` (MPI build): the starts, profiles and sampler walkers dealt out over two
+# ranks give the bit-identical result file (chain included) and parameter set of one process with
+# two threads; SIGTERM to the
 # ranks (a batch system's time limit) lets the tasks in flight finish, exits 130 and keeps only the
 # checkpoint; the same command under mpirun continues from it to the identical result.
 set -uo pipefail
@@ -14,17 +15,18 @@ rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" || exit 1
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 cp "$data/t50_auto.yaml" "$data/recovery.yaml" "$data/recovery.csv" .
+echo "sampling: {walkers: 6, steps: 5, burn: 1}" >>recovery.yaml  # --sample: 3 walkers a half
 mpi=("$mpiexec" -n 2 --oversubscribe --allow-run-as-root "$calcikin")
 
-"$calcikin" fit recovery.yaml -o serial.h5 -j 2 --profiles -q >serial.txt 2>&1 || fail "serial: $(cat serial.txt)"
-"${mpi[@]}" fit recovery.yaml -o mpi.h5 -j 1 --profiles >mpi.txt 2>mpi.err || fail "mpi: $(cat mpi.err)"
+"$calcikin" fit recovery.yaml -o serial.h5 -j 2 --profiles --sample -q >serial.txt 2>&1 || fail "serial: $(cat serial.txt)"
+"${mpi[@]}" fit recovery.yaml -o mpi.h5 -j 1 --profiles --sample >mpi.txt 2>mpi.err || fail "mpi: $(cat mpi.err)"
 grep -q "x 2 MPI ranks" mpi.err || fail "mpi: no '2 MPI ranks' in $(cat mpi.err)"
-[ "$(grep -c '^parameter ' mpi.txt)" -eq 1 ] || fail "mpi: the table is not printed once: $(cat mpi.txt)"
+[ "$(grep -c '^cost ' mpi.txt)" -eq 1 ] || fail "mpi: the result is not printed once: $(cat mpi.txt)"
 "$python" "$compare" serial.h5 mpi.h5 || fail "mpi.h5 differs from serial.h5"
 cmp -s serial.yaml mpi.yaml || fail "mpi.yaml differs from serial.yaml: $(diff serial.yaml mpi.yaml)"
 
 # SIGTERM to both ranks after the first finished start.
-"${mpi[@]}" fit recovery.yaml -o int.h5 -j 1 --profiles >int.txt 2>int.err &
+"${mpi[@]}" fit recovery.yaml -o int.h5 -j 1 --profiles --sample >int.txt 2>int.err &
 launcher=$!
 for _ in $(seq 1 600); do grep -q "^fit: start" int.err && break; sleep 0.05; done
 for rank in $(pgrep -P "$launcher"); do kill -TERM "$rank"; done
@@ -33,7 +35,7 @@ rc=$?
 if [ $rc -eq 130 ]; then
   [ -f int.h5.checkpoint ] && [ ! -f int.h5 ] && [ ! -f int.yaml ] || fail "interrupted: $(ls)"
   grep -q "run the same command again" int.err || fail "interrupted: $(cat int.err)"
-  "${mpi[@]}" fit recovery.yaml -o int.h5 -j 1 --profiles >int.txt 2>int.err || fail "resume: $(cat int.err)"
+  "${mpi[@]}" fit recovery.yaml -o int.h5 -j 1 --profiles --sample >int.txt 2>int.err || fail "resume: $(cat int.err)"
   grep -q "resuming:" int.err || fail "resume: no 'resuming' in $(cat int.err)"
   [ ! -f int.h5.checkpoint ] || fail "resume: the checkpoint is left"
   "$python" "$compare" serial.h5 int.h5 || fail "the resumed int.h5 differs from serial.h5"
