@@ -41,6 +41,11 @@ def smooth_step(x, w):
     return 1 / (1 + np.exp(arg))
 
 
+def harmonic_mean(a, b):
+    # as rate::harmonic_mean: 2ab/(a + b), 0 where both are 0
+    return 2.0 * a * b / (a + b) if a + b > 0 else 0.0
+
+
 def soft_cap(s, cap, p):
     return s / (1.0 + (s / cap) ** p) ** (1.0 / p)
 
@@ -114,12 +119,18 @@ class NumpyModel:
         x = soft_cap(smooth_positive(mg, 1e-20 * nref) / (3 * npos), 1.0, 8.0)
         D = p["ACP.mg.distribution_coefficient"]
         xnew = D * amg / (aca + D * amg + 1e-300)
-        w = smooth_step(S - 1, p["ACP.mg.composition_switch_width"])
+        # flux composition: D_Mg rule growing, congruent dissolving, their harmonic mean at S = 1
+        width = p["ACP.mg.composition_switch_width"]
+        xmin = harmonic_mean(xnew, x)
+        if S >= 1:
+            xflux = xmin + smooth_step(S - 1, width) * (xnew - xmin)
+        else:
+            xflux = xmin + smooth_step(1 - S, width) * (x - xmin)
         dy[0] = dn / nref
         kex = p["ACP.mg.exchange_rate_constant"] * area_acp * alive
-        dy[1] = (3 * (w * xnew + (1 - w) * x) * dn + kex * (xnew - x)) / nref
+        dy[1] = (3 * xflux * dn + kex * (xnew - x)) / nref
         # size of the gross terms of dy[1]: the exchange term cancels near the partition
-        self.gross_mg_rate = (abs(3 * (w * xnew + (1 - w) * x) * dn) + kex * (xnew + x)) / nref
+        self.gross_mg_rate = (abs(3 * xflux * dn) + kex * (xnew + x)) / nref
         kc = p["ACP.mg.langmuir_constant"] * C0 * amg
         theta_acp = kc / (1 + kc + p["ACP.mg.calcium_langmuir_constant"] * C0 * aca)
         f_acp = np.exp(-p["ACP.mg.incorporation_inhibition"] * x) * soft_floor(

@@ -145,13 +145,21 @@ MgAcpInitial initial_mg_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
     return out;
   }
   // Root of g(x) = P(x) - x, P(x) = the partition with the solution left by an equilibration at
-  // fixed x (P = 0 where that solution has no Mg left). P varies
-  // slowly with x (a contraction), so secant steps from x = 0 and x = P(0) converge in a few
-  // iterations (each one equilibration and one speciation).
+  // fixed x (P = 0 where that solution has no Mg left). g falls monotonically (more Mg in the ACP
+  // leaves less in solution, and P falls with a_Mg), and g(0) = P(0) >= 0, so the root lies in
+  // [0, P(0)]: a safeguarded secant on that bracket (secant steps where they stay inside and
+  // |g| keeps falling at least twofold, else an Illinois step). P varies slowly with x where Mg is
+  // plentiful, so the secant converges in a few iterations (each one equilibration and one
+  // speciation). Where the Mg balance binds (large D_Mg, Ca exhausted: pH 10), g drops from P ~ x
+  // to -x within a sliver of x below the Mg-limited fraction; an unguarded secant jumped across it
+  // for 60 iterations and returned an x beyond it, an ACP that had taken all Mg and was still
+  // supersaturated (S_ACP 1.9): it grew at once, and the composition switch took Mg from a
+  // solution that had none (dissolved Mg -1e-7 mol/kg at any rtol).
   double x = given ? mg_fraction : 0.0;
   AcpEquilibrium eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x);
   auto residual = [&](const AcpEquilibrium& e, double at) {
-    if (e.saturation_index > 1e-8) return -0.5 * at;  // Mg ran out before SI_ACP = 0: x too high
+    // Mg ran out before SI_ACP = 0: the solution has no Mg left (P = 0).
+    if (e.saturation_index > 1e-8) return -at;
     // No cap at the Mg balance: capping made "all Mg in the ACP" a spurious root (dissolved Mg 0,
     // which the exchange partition itself never gives: x -> 0 as a_Mg -> 0), from which the run
     // started with no dissolved Mg and went negative at once. A solution emptied of Mg gives
@@ -159,24 +167,45 @@ MgAcpInitial initial_mg_acp(SolutionChemistry& chemistry, std::size_t acp_phase,
     return partition(e.dissolved) - at;
   };
   if (!given && eq.amount > 0.0) {
-    double x0 = 0.0, g0 = residual(eq, 0.0);
-    double x1 = std::min(std::max(g0, 0.0), 1.0 - 1e-12);
-    for (int it = 1; it <= 60; ++it) {
+    double lo = 0.0, g_lo = residual(eq, 0.0);
+    AcpEquilibrium eq_lo = eq;
+    double hi = std::min(g_lo, 1.0 - 1e-12), g_hi = 0.0;
+    bool hi_known = false;
+    double x0 = lo, g0 = g_lo, x1 = hi;
+    double previous_abs = std::fabs(g_lo);
+    int side = 0;
+    for (int it = 1; it <= 100 && g_lo > 1e-12; ++it) {
       out.iterations = it;
-      eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x1, eq.amount);
+      eq = equilibrate_acp(chemistry, acp_phase, totals, 1e-10, x1, eq_lo.amount);
       const double g1 = residual(eq, x1);
       x = x1;
       if (std::fabs(g1) < 1e-12 || eq.amount <= 0.0) break;
-      double next = (g1 != g0) ? x1 - g1 * (x1 - x0) / (g1 - g0) : x1 + g1;
-      if (!(next >= 0.0 && next < 1.0)) next = std::min(std::max(x1 + 0.5 * g1, 0.0), 1.0 - 1e-12);
-      x0 = x1;
-      g0 = g1;
-      x1 = next;
+      if (g1 > 0.0) {
+        lo = x1, g_lo = g1, eq_lo = eq;
+        if (side == 1) g_hi *= 0.5;
+        side = 1;
+      } else {
+        hi = x1, g_hi = g1, hi_known = true;
+        if (side == -1) g_lo *= 0.5;
+        side = -1;
+      }
+      if (hi - lo < 1e-14) {
+        // Converged in x: take the side where the ACP reached SI = 0 with Mg left in solution.
+        x = lo, eq = eq_lo;
+        break;
+      }
+      double next = g1 != g0 ? x1 - g1 * (x1 - x0) / (g1 - g0) : 0.5 * (lo + hi);
+      if (!(std::isfinite(next) && next > lo && next < hi && std::fabs(g1) < 0.5 * previous_abs)) {
+        next = hi_known ? (lo * g_hi - hi * g_lo) / (g_hi - g_lo) : 0.5 * (lo + hi);
+        if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      }
+      previous_abs = std::fabs(g1);
+      x0 = x1, g0 = g1, x1 = next;
     }
   }
-  // The last secant iterate may hold more Mg than the solution had where the Mg balance binds (a
-  // large D_Mg at low Mg/Ca): lower x to the Mg-limited value and re-equilibrate (the amount moves
-  // little, so a few rounds settle it), so no Mg total can start negative.
+  // Safety net: an iterate that holds more Mg than the solution had (the bracket keeps the root
+  // below the Mg-limited value, so this does not trigger in practice): lower x to the Mg-limited
+  // value and re-equilibrate, so no Mg total can start negative.
   for (int round = 0; round < 8 && eq.amount > 0.0; ++round) {
     const double limit = totals[kMg] / (3.0 * eq.amount);
     if (x <= limit * (1.0 + 1e-12)) break;

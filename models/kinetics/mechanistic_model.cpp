@@ -231,13 +231,24 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   // gives x = 1 with Mg, 0 without, not NaN).
   const S d_mg = p_.acp_mg_distribution * a_mg;
   const S x_new = d_mg / (a_ca + d_mg + 1e-300);
-  // Composition of the ACP flux: congruent (x_Mg) while dissolving, the D_Mg rule (x_new) when
-  // growing, switched by a one-sided C-infinity step over 0 < S - 1 < width. One-sided, so a
-  // dissolving pool never releases Mg at x_new > x_Mg: with a switch centred at S = 1, a pool that
-  // sits at S ~ 1 for days (Abbona at Mg 50 mM) drained its Mg below zero. x_flux is C-infinity in
-  // S (x_Mg on the whole dissolution side).
-  const S w = rate::smooth_step(s_acp - 1.0, p_.acp_composition_switch_width);
-  const S x_flux = w * x_new + (1.0 - w) * x_mg;
+  // Composition of the ACP flux, C-infinity in S: the D_Mg rule (x_new) where the pool grows by
+  // more than the switch width (S - 1 > width), congruent (x_Mg) where it dissolves by more
+  // (1 - S > width), and in between their harmonic mean m = 2 x_new x_Mg / (x_new + x_Mg), reached
+  // at S = 1 from either side by a one-sided C-infinity step:
+  //   x_flux = m + w_g (x_new - m)  (S >= 1),   m + w_d (x_Mg - m)  (S < 1).
+  // Since m <= 2 min(x_new, x_Mg), a growing pool takes Mg at no more than 2 x_new, which vanishes
+  // with the dissolved Mg, and a dissolving pool releases Mg at no more than 2 x_Mg, which vanishes
+  // with the ACP's Mg: the composition cannot drive either Mg amount below zero. At the partition
+  // (x_new = x_Mg) m is both. (A switch centred at S = 1 released Mg at x_new > x_Mg from a pool
+  // that sat at S ~ 1 for days, Abbona at Mg 50 mM, and drained the ACP's Mg below zero; the
+  // one-sided switch that followed took Mg at x_Mg into a pool growing at 0 < S - 1 < width from a
+  // solution that had none, Ca-exhausted at pH 10: dissolved Mg -1e-7 mol/kg at any rtol.)
+  const S x_min = rate::harmonic_mean(x_new, x_mg);
+  const S x_flux = s_acp >= 1.0
+                       ? x_min + rate::smooth_step(s_acp - 1.0, p_.acp_composition_switch_width) *
+                                     (x_new - x_min)
+                       : x_min + rate::smooth_step(1.0 - s_acp, p_.acp_composition_switch_width) *
+                                     (x_mg - x_min);
   ydot[0] = dn_acp / n_ref_;
   // Slow exchange of the standing pool towards the partition (Mg in, Ca out, or back), on top of
   // the composition of the net flux: dn_Mg/dt = k_ex A_ACP (x_eq - x_Mg).

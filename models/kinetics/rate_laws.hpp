@@ -69,6 +69,15 @@ S smooth_step(const S& x, double w) {
   return 1.0 / (1.0 + exp(arg));
 }
 
+// Harmonic mean 2ab/(a + b) of two non-negative numbers: equal to both where they agree, at most
+// twice the smaller, so it vanishes with either one (0 where both are 0). C-infinity for a + b > 0.
+template <class S>
+S harmonic_mean(const S& a, const S& b) {
+  const S sum = a + b;
+  if (!(sum > 0.0)) return S(0.0);
+  return 2.0 * a * b / sum;
+}
+
 // Kubota-Mullin growth factor 1 - alpha theta, floored (C1) at 0: alpha > 1 stops growth completely
 // once theta > 1/alpha (Kubota & Mullin 1995, J Cryst Growth 152:203).
 template <class S>
