@@ -111,6 +111,9 @@ class NumpyModel:
         area_acp = 0.0
         if self.Nacp > 0:
             area_acp = (36 * np.pi * self.Nacp) ** (1 / 3) * (npos * acp["molar_volume"]) ** (2 / 3)
+            tail = p["numerics.acp_tail_amount"]
+            if tail > 0:
+                area_acp *= (npos / (npos + tail)) ** (1 / 3)  # A ~ n below the tail amount
         S = 10 ** (si[0] / acp["ion_count"])
         dn = p["ACP.rate_constant"] * area_acp * (S - 1)
         alive = smooth_step(n, p["numerics.vanishing_amount"])  # a vanished pool is at rest

@@ -47,6 +47,7 @@ constexpr Binding kBindings[] = {
     {"numerics.minimum_nucleus_radius", &KP::minimum_nucleus_radius},
     {"numerics.moment_length_scale", &KP::moment_length_scale},
     {"numerics.vanishing_amount", &KP::vanishing_amount},
+    {"numerics.acp_tail_amount", &KP::acp_tail_amount},
     {"source.phosphate.rate", &KP::phosphate_source_rate},
     {"events.induction_fraction", &KP::induction_fraction},
     {"events.half_conversion_fraction", &KP::half_conversion_fraction},

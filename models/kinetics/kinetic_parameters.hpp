@@ -78,6 +78,7 @@ struct KineticParameters {
   double minimum_nucleus_radius = 0.0;  // m
   double moment_length_scale = 0.0;     // m, L_ref of the scaled moments
   double vanishing_amount = 0.0;        // mol/kg, regularisation of the ACP area at n -> 0
+  double acp_tail_amount = 0.0;         // mol/kg, A ~ n below it (exponential extinction)
 
   // sources and events
   double phosphate_source_rate =
