@@ -139,7 +139,7 @@ mg2,outcome,,HAP,,
   }
 }
 
-TEST(FitGradients, MechanisticT50AndCalciumTimeCourseEqualCentralDifferences) {
+TEST(FitGradients, MechanisticT50InductionTimeCourseShareOutcomeAndOffsetEqualCentralDifferences) {
   const std::string problem = R"(schema: calcikin/calibration/1
 conditions:
   - {id: assay, scenario: t50_assay.yaml}
@@ -147,6 +147,9 @@ observables:
   - {id: T50, expr: t50, noise: lognormal, sigma: 0.05, unit: min}
   - {id: Ca, expr: dissolved_total.Ca, noise: normal, sigma: 0.05 mmol/kgw, unit: mmol/kgw}
   - {id: pH, expr: saturation_index.HAP, noise: normal, sigma: 0.1}
+  - {id: ind, expr: induction_time, noise: lognormal, sigma: 0.1, unit: min}
+  - {id: hap, expr: final_phase_fraction.HAP, noise: normal, sigma: 0.05}
+  - {id: outcome, expr: final_phase, noise: categorical}
 measurements: data.csv
 parameters:
   - {name: HAP.growth.rate_constant}
@@ -158,13 +161,17 @@ assay,T50,,300,,
 assay,Ca,2,3,,
 assay,Ca,12,2,,
 assay,pH,12,5,,
+assay,ind,,100,,
+assay,hap,,0.9,,
+assay,outcome,,HAP,,
 )";
   std::vector<double> converged;
   const std::vector<double> err =
       compare(problem, csv, "mechanistic", "t50_assay.yaml", {}, &converged);
   // Every row to 1e-5: T50 (row 0), calcium before (1) and after the conversion (2, 12 h), the HAP
-  // saturation index at 12 h (3); the HAP log K offset is column 2.
-  ASSERT_EQ(err.size(), 4u);
+  // saturation index at 12 h (3), the induction time (4), the final HAP share (5) and the
+  // categorical outcome (6); the HAP log K offset is column 2.
+  ASSERT_EQ(err.size(), 7u);
   for (std::size_t i = 0; i < err.size(); ++i) {
     EXPECT_LT(converged[i], 1e-5) << "reference not converged in the step, row " << i;
     EXPECT_LT(err[i], 1e-5) << "row " << i;
