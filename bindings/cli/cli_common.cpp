@@ -54,9 +54,10 @@ std::string version_text() {
 std::string exit_code_help() {
   return "Exit codes: 0 ok, 2 usage error, 3 invalid input (nothing written), 4 finished but some "
          "points\n"
-         "failed (recorded in the output), 5 output or I/O error, 130 interrupted (partial file "
-         "kept,\n"
-         "resumable). Logs go to stderr; stdout carries only the requested data.";
+         "failed (recorded in the output; fit: every simulation failed, nothing written), 5 "
+         "output or I/O\n"
+         "error, 130 interrupted (partial file kept, resumable). Logs go to stderr; stdout "
+         "carries only the\nrequested data.";
 }
 
 int refuse_mpi_launch_without_mpi(const char* what) {

@@ -1,8 +1,10 @@
 // calcikin fit PROBLEM.yaml -o OUT.h5 [-j N] [--starts N] [--seed S] [--profiles] [--sample]: fits
 // the calibration problem (schema calcikin/calibration/1, models/fit/problem.hpp) and writes one
 // HDF5 file (best fit, every start, residuals per datum, covariance, profiles) and a parameter-set
-// YAML beside it (OUT.yaml). Progress on stderr; the result table on stdout. Exit 0 ok, 3 bad
-// problem file (nothing written), 5 output refused or not writable.
+// YAML beside it (OUT.yaml). Progress on stderr; the result table on stdout. Exit 0 ok, 2 usage
+// error, 3 bad problem file (nothing written), 4 every simulation of every start failed (nothing
+// written), 5 output refused or not writable, 130 interrupted (the checkpoint OUT.h5.checkpoint
+// keeps the finished starts; the same command continues).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -54,6 +56,9 @@ int run_fit(const FitCliOptions& o) {
   } catch (const fit::Interrupted& e) {
     if (sweep::mpi_world().rank == 0) std::fprintf(stderr, "calcikin fit: %s\n", e.what());
     return kExitInterrupted;
+  } catch (const fit::SimulationsFailed& e) {
+    if (sweep::mpi_world().rank == 0) std::fprintf(stderr, "calcikin fit: %s\n", e.what());
+    return kExitPointsFailed;
   }
   const fit::FitResult& r = out.result;
   if (r.rank != 0) return kExitOk;  // MPI: rank 0 reports and writes

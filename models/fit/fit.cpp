@@ -309,7 +309,9 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       } else {
         const optimize::LeastSquaresResult& best = out.multistart.starts[out.multistart.best];
         if (!best.usable)
-          throw std::runtime_error("no start reached a finite cost: every simulation failed");
+          throw SimulationsFailed(
+              "no start reached a finite cost: every simulation failed (see the solver "
+              "settings and parameter bounds of the problem's scenarios)");
         out.best_x = best.x;
         out.cost = best.cost;
         if (progress) {
@@ -332,7 +334,7 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       }
     } catch (const std::exception& e) {
       if (world.size <= 1) throw;  // one process: the error as it is
-      verdict = std::string("E") + e.what();
+      verdict = (dynamic_cast<const SimulationsFailed*>(&e) ? "F" : "E") + std::string(e.what());
     }
   }
   if (world.size > 1) {
@@ -345,6 +347,7 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
   }
   if (!verdict.empty()) {
     if (verdict[0] == 'I') throw Interrupted(verdict.substr(1));
+    if (verdict[0] == 'F') throw SimulationsFailed(verdict.substr(1));
     throw std::runtime_error(verdict.substr(1));
   }
   if (!root) {
@@ -935,7 +938,16 @@ FitOutcome fit_problem(const std::string& problem_file, const FitRunOptions& opt
   FitOptions run_options = options;
   if (run_options.checkpoint.empty() && !out.output_path.empty())
     run_options.checkpoint = out.output_path + ".checkpoint";
-  out.result = run(*out.prepared, run_options);
+  try {
+    out.result = run(*out.prepared, run_options);
+  } catch (const SimulationsFailed&) {
+    // Nothing written: a rerun would replay the same failed starts from the checkpoint.
+    if (!run_options.checkpoint.empty() && sweep::mpi_world().rank == 0) {
+      std::error_code ec;
+      fs::remove(run_options.checkpoint, ec);
+    }
+    throw;
+  }
   if (out.result.rank != 0) {  // an MPI rank > 0: rank 0 writes the files
     out.output_path.clear();
     out.parameter_set_path.clear();

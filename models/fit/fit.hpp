@@ -45,6 +45,13 @@ class Interrupted : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// No start reached a finite cost: every simulation of every start failed (CLI: exit 4, nothing
+// written; the checkpoint is removed, since a rerun would replay the same failures).
+class SimulationsFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct ParameterEstimate {
   std::string name, unit;  // unit: SI ("" = dimensionless)
   Scale scale = Scale::Log10;

@@ -2,7 +2,8 @@
 # `calcikin fit` through the real executable: a good problem writes the HDF5 file and the parameter
 # set (exit 0); bad problem files (unknown condition, unknown parameter, missing units, sigma <= 0,
 # empty data) exit 3 with file:line:col and a caret, and write nothing; an existing output is
-# refused with exit 5 unless --overwrite.
+# refused with exit 5 unless --overwrite; a problem whose every simulation fails exits 4 and writes
+# nothing (not even the checkpoint).
 set -uo pipefail
 calcikin=$1
 data=$2
@@ -63,6 +64,15 @@ if [ $rc -eq 130 ]; then
 elif [ $rc -ne 0 ]; then
   fail "interrupt: exit $rc: $(cat stderr.txt)"
 fi
+# Every simulation fails (one solver step allowed): exit 4, the reason on stderr, nothing written.
+sed 's/max_steps: 100000/max_steps: 1/' "$data/t50_auto.yaml" >t50_auto.yaml
+rm -f out/*
+"$calcikin" fit recovery.yaml -o out/fail.h5 --starts 2 -j 1 -q >stdout.txt 2>stderr.txt
+rc=$?
+[ $rc -eq 4 ] || fail "every simulation failed: exit $rc (expected 4): $(cat stderr.txt)"
+grep -q "every simulation failed" stderr.txt || fail "every simulation failed: $(cat stderr.txt)"
+[ -z "$(ls -A out)" ] || fail "every simulation failed: wrote $(ls -A out | tr '\n' ' ')"
+cp "$data/t50_auto.yaml" t50_auto.yaml
 echo "sampling: {walkers: 4, steps: 6, burn: 2}" >> recovery.yaml
 "$calcikin" fit recovery.yaml -o out/fit.h5 --starts 1 -q --overwrite --sample >stdout.txt 2>stderr.txt
 [ $? -eq 0 ] || fail "--sample: $(cat stderr.txt)"
