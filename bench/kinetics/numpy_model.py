@@ -201,7 +201,9 @@ class NumpyModel:
             d = dy[2 + 4 * c: 6 + 4 * c]
             if sigma < 0:
                 vol = smooth_positive(mu[3], 1e-20)
-                rel = 3 * g * smooth_positive(mu[2], 1e-20) / (vol + 1e-30)
+                surf = smooth_positive(mu[2], 1e-20)
+                lmin = p["numerics.minimum_nucleus_radius"] / L  # L32 no smaller than the nucleus radius
+                rel = 3 * g * surf / (vol + lmin * surf + 1e-30)
                 d[:] = rel * mu
             else:
                 d[0] = j

@@ -378,13 +378,20 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
     const S j = nucleation / cr.mu0_ref;  // scaled nuclei per s
     const S g = growth / L;               // scaled growth rate
     const S l = size / L;
+    const double l_min = p_.minimum_nucleus_radius / L;
     if (sigma < 0.0) {
       // Dissolution (the plain moment equations are ill-posed when crystals vanish):
       // self-similar shrinking. The volume moment follows the surface flux (d mu3 = 3 G mu2) and
       // every other moment decays at the same relative rate, so the population loses particles at
-      // constant shape and no moment can turn negative.
+      // constant shape and no moment can turn negative. The relative rate 3 G / L32 (L32 =
+      // mu3/mu2) is taken with L32 no smaller than the minimum nucleus radius: a population far
+      // below the absolute tolerance has no meaningful L32, and mu2/mu3 of round-off (or of a
+      // volume moment a step left just below zero, where its positive part is ~w^2/|mu3|) made the
+      // rate explode and the moments oscillate with growing amplitude (DCPD at 7e-28 mol/kg
+      // reached -3.7e-3 mol/kg within three steps, Cheng cells, hypercube).
       const S volume = rate::smooth_positive(mu[3], 1e-20);
-      const S relative = 3.0 * g * rate::smooth_positive(mu[2], 1e-20) / (volume + 1e-30);
+      const S surface = rate::smooth_positive(mu[2], 1e-20);
+      const S relative = 3.0 * g * surface / (volume + l_min * surface + 1e-30);
       for (std::size_t k = 0; k < 4; ++k) dmu[k] = relative * mu[k];
     } else {
       // Growth reads the positive parts of the moments: a population far below the absolute

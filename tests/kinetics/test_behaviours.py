@@ -110,3 +110,16 @@ def test_magnesium_stays_dissolved_when_the_acp_takes_all_calcium_at_ph_10():
     mg = r["dissolved_total"][:, :, names.index("Mg")]
     with_mg = r["solution_totals_Mg"] > 0
     assert (mg[with_mg] > 0.0).all(), mg[with_mg].min()
+
+
+def test_a_trace_population_that_turns_to_dissolution_stays_at_rest():
+    """Regression (robustness hypercube, phase amounts below zero in Cheng's cells): a crystal population
+    of round-off size (DCPD at 7e-28 mol/kg, never grown) that turns undersaturated must decay, not blow
+    up. Its self-similar dissolution rate 3 G / L32 had no floor on L32 = mu3/mu2, so the round-off
+    moments oscillated with growing amplitude to -3.7e-3 mol/kg; L32 is now no smaller than the
+    minimum nucleus radius."""
+    if behaviours.find_cli() is None:
+        pytest.skip("calcikin CLI not built")
+    runner = behaviours.Runner(overrides=_parameter_set("dissolving_trace_population.txt"))
+    runner.run("cheng_cells.yaml")
+    assert runner.failures == 0, runner.reasons
