@@ -1,10 +1,12 @@
 // calcikin fit PROBLEM.yaml -o OUT.h5 [-j N] [--starts N] [--seed S] [--profiles] [--sample]: fits
 // the calibration problem (schema calcikin/calibration/1, models/fit/problem.hpp) and writes one
 // HDF5 file (best fit, every start, residuals per datum, covariance, profiles) and a parameter-set
-// YAML beside it (OUT.yaml). Progress on stderr; the result table on stdout. Exit 0 ok, 2 usage
-// error, 3 bad problem file (nothing written), 4 every simulation of every start failed (nothing
-// written), 5 output refused or not writable, 130 interrupted (the checkpoint OUT.h5.checkpoint
-// keeps the finished starts; the same command continues).
+// YAML beside it (OUT.yaml). Progress on stderr; the result table on stdout. Under mpirun (MPI
+// build) the starts, profiles and sampler walkers are shared over the ranks; rank 0 prints and
+// writes. Exit 0 ok, 2 usage error (also: several MPI ranks but a build without MPI), 3 bad problem
+// file (nothing written), 4 every simulation of every start failed (nothing written), 5 output
+// refused or not writable, 130 interrupted (Ctrl-C, SIGTERM: the checkpoint OUT.h5.checkpoint
+// keeps the finished starts and profiles; the same command continues).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

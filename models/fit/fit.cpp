@@ -1,5 +1,6 @@
 #include "models/fit/fit.hpp"
 
+#include <ceres/version.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <omp.h>
@@ -495,7 +496,9 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       so.process = static_cast<std::size_t>(world.rank);
       so.processes = static_cast<std::size_t>(world.size);
       so.share = [](double* values, std::size_t count) { sweep::share_round_robin(values, count); };
+      so.any_process = [](bool flag) { return sweep::any_rank(flag); };
     }
+    so.cancelled = options.cancelled;  // checked after every step (Ctrl-C, SIGTERM)
     so.walkers = ss.walkers;
     so.steps = ss.steps;
     so.burn = ss.burn;
@@ -523,6 +526,14 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     }
     out.sampling = optimize::ensemble_sample(
         [&fit, &options] { return make_log_posterior(fit, options.fd_step); }, initial, so);
+    if (out.sampling.cancelled)
+      throw Interrupted("interrupted: sampling stopped after " +
+                        std::to_string(out.sampling.steps_run) + " of " + std::to_string(ss.steps) +
+                        " steps (not checkpointed; every start" +
+                        std::string(profiles ? " and profile" : "") + " finished" +
+                        (checkpoint ? " and is kept in " + options.checkpoint +
+                                          ": run the same command again to continue)"
+                                    : ")"));
     out.sampled = true;
     if (!root) {
       out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -832,6 +843,7 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
     io::h5::write_attribute(root, "program_version", std::string(CALCIKIN_VERSION));
     io::h5::write_attribute(root, "git_commit", std::string(CALCIKIN_GIT_COMMIT));
     io::h5::write_attribute(root, "sundials_version", std::string(CALCIKIN_SUNDIALS_VERSION));
+    io::h5::write_attribute(root, "ceres_version", std::string(CERES_VERSION_STRING));
     io::h5::write_attribute(
         root, "optimizer",
         std::string(res.method == FitSettings::Method::NelderMead
@@ -851,6 +863,23 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
     io::h5::write_attribute(root, "problem_text", p.source_text);
     io::h5::write_attribute(root, "measurements_file", p.measurements_file);
     io::h5::write_attribute(root, "measurements_text", p.measurements_text);
+    // Each condition (id, scenario file, overrides) and the text of every scenario file it uses.
+    std::string conditions, scenario_texts;
+    std::vector<std::string> seen;
+    for (const Condition& c : p.conditions) {
+      conditions += c.id + ": " + c.scenario_file;
+      for (const std::string& set : c.sets) conditions += "; " + set;
+      conditions += "\n";
+      if (std::find(seen.begin(), seen.end(), c.scenario_file) != seen.end()) continue;
+      seen.push_back(c.scenario_file);
+      std::ifstream in(c.scenario_file, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      scenario_texts += "# ---- " + c.scenario_file + "\n" + text.str();
+      if (!scenario_texts.empty() && scenario_texts.back() != '\n') scenario_texts += "\n";
+    }
+    io::h5::write_attribute(root, "conditions", conditions);
+    io::h5::write_attribute(root, "scenario_texts", scenario_texts);
     io::h5::write_attribute(root, "covariance_available",
                             static_cast<std::int64_t>(res.covariance_available ? 1 : 0));
     io::h5::write_attribute(root, "cost", res.cost);

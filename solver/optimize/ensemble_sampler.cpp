@@ -101,10 +101,12 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
       throw std::invalid_argument("ensemble sampler: walker " + std::to_string(k) +
                                   " starts where the log density is not finite");
 
+  bool stopped = false;  // written in `omp single`, read by every thread after its barrier
+  std::size_t steps_run = 0;
 #pragma omp parallel num_threads(nt)
   {
     std::unique_ptr<LogDensity> density = make_density();
-    for (std::size_t step = 0; step < o.steps; ++step) {
+    for (std::size_t step = 0; step < o.steps && !stopped; ++step) {
       for (std::size_t h = 0; h < 2; ++h) {
         const std::size_t first = h * half, other = (1 - h) * half;
         // Proposals of every walker of the half (cheap); log densities of this process' ones.
@@ -152,8 +154,18 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
           out.log_density.insert(out.log_density.end(), lp.begin(), lp.end());
         }
         if (o.progress) o.progress(step + 1, o.steps);
+        steps_run = step + 1;
+        bool stop = steps_run < o.steps && o.cancelled && o.cancelled();
+        if (o.processes > 1 && o.any_process) stop = o.any_process(stop);
+        stopped = stop;
       }
     }
+  }
+  out.cancelled = stopped;
+  out.steps_run = steps_run;
+  if (stopped) {  // an incomplete chain: no statistics
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return out;
   }
   out.walker_acceptance.resize(w);
   double sum = 0.0;

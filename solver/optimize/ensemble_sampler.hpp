@@ -45,6 +45,11 @@ struct SamplerOptions {
   // process's, bit for bit.
   std::size_t process = 0, processes = 1;
   std::function<void(double*, std::size_t)> share;
+  // Asked after every step (one thread): true ends the run there (SamplerResult::cancelled). With
+  // several processes, any_process(flag) must return whether any process passed true (all
+  // processes then stop after the same step).
+  std::function<bool()> cancelled;
+  std::function<bool(bool)> any_process;
 };
 
 struct SamplerResult {
@@ -59,6 +64,8 @@ struct SamplerResult {
   // autocorrelation function of the kept samples.
   std::vector<double> autocorrelation_time;
   double seconds = 0.0;
+  bool cancelled = false;  // SamplerOptions::cancelled ended it after steps_run of the steps
+  std::size_t steps_run = 0;
 };
 
 // Runs the sampler from `initial` (walkers x dimension, row-major), each walker a start. Walkers

@@ -150,6 +150,13 @@ void share_round_robin(double* values, std::size_t count) {
   for (std::size_t k = 0; k < count; ++k) values[k] = all[(k % size) * count + k];
 }
 
+bool any_rank(bool flag) {
+  if (mpi_world().size <= 1) return flag;
+  int mine = flag ? 1 : 0, any = 0;
+  MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+  return any != 0;
+}
+
 #else  // one process: nothing to send or receive
 
 struct RankGather::State {};
@@ -161,6 +168,7 @@ void RankGather::send(std::size_t, const std::string&) {}
 void RankGather::finish() {}
 void broadcast_text(std::string&) {}
 void share_round_robin(double*, std::size_t) {}
+bool any_rank(bool flag) { return flag; }
 
 #endif
 

@@ -49,4 +49,7 @@ void broadcast_text(std::string& text);
 // for bit (a collective: every rank calls it with the same count).
 void share_round_robin(double* values, std::size_t count);
 
+// True on every rank when any rank passes true (a collective; one process: the flag itself).
+bool any_rank(bool flag);
+
 }  // namespace calcikin::sweep

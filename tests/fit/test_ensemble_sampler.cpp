@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "solver/optimize/ensemble_sampler.hpp"
 
@@ -118,6 +121,73 @@ TEST(EnsembleSampler, SameSeedGivesTheBitIdenticalChainForAnyThreadCount) {
   o.seed = 78;
   const SamplerResult c = ensemble_sample(make, ball(16, 0.5, -1.0, 2), o);
   EXPECT_NE(a.chain, c.chain);
+}
+
+TEST(EnsembleSampler, TwoProcessesSharingTheWalkersGiveTheOneProcessChain) {
+  SamplerOptions o;
+  o.walkers = 10;  // halves of 5: the processes own 3 and 2 walkers of each
+  o.steps = 60;
+  o.burn = 10;
+  o.seed = 5;
+  o.threads = 1;
+  auto make = [] { return std::make_unique<Gauss2>(); };
+  const SamplerResult one = ensemble_sample(make, ball(10, 0.5, -1.0, 3), o);
+  // Two "processes" as two threads; share() swaps the entries each computed (a barrier on each
+  // side, as MPI_Allgather).
+  std::mutex m;
+  std::condition_variable cv;
+  int arrived = 0, generation = 0;
+  std::vector<double> buffer[2];
+  auto barrier = [&] {
+    std::unique_lock<std::mutex> lock(m);
+    const int g = generation;
+    if (++arrived == 2) {
+      arrived = 0;
+      ++generation;
+      cv.notify_all();
+    } else {
+      cv.wait(lock, [&] { return generation != g; });
+    }
+  };
+  SamplerResult part[2];
+  std::vector<std::thread> processes;
+  for (std::size_t p = 0; p < 2; ++p)
+    processes.emplace_back([&, p] {
+      SamplerOptions q = o;
+      q.process = p;
+      q.processes = 2;
+      q.share = [&, p](double* values, std::size_t count) {
+        buffer[p].assign(values, values + count);
+        barrier();
+        for (std::size_t k = 0; k < count; ++k)
+          if (k % 2 != p) values[k] = buffer[1 - p][k];
+        barrier();
+      };
+      part[p] = ensemble_sample(make, ball(10, 0.5, -1.0, 3), q);
+    });
+  for (std::thread& t : processes) t.join();
+  for (const SamplerResult& r : part) {
+    EXPECT_EQ(r.chain, one.chain);
+    EXPECT_EQ(r.log_density, one.log_density);
+    EXPECT_EQ(r.walker_acceptance, one.walker_acceptance);
+  }
+}
+
+TEST(EnsembleSampler, ACancelledRunStopsAfterTheStepItWasAskedIn) {
+  SamplerOptions o;
+  o.walkers = 8;
+  o.steps = 100;
+  o.burn = 10;
+  o.threads = 2;
+  std::size_t asked = 0;
+  o.cancelled = [&] { return ++asked >= 3; };
+  const SamplerResult r =
+      ensemble_sample([] { return std::make_unique<Gauss2>(); }, ball(8, 0.5, -1.0, 4), o);
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_EQ(r.steps_run, 3u);
+  o.cancelled = nullptr;
+  EXPECT_FALSE(ensemble_sample([] { return std::make_unique<Gauss2>(); }, ball(8, 0.5, -1.0, 4), o)
+                   .cancelled);
 }
 
 TEST(EnsembleSampler, BoundsCutTheDensityAndNoSampleLeavesThem) {

@@ -347,6 +347,28 @@ TEST(FitResume, AFitInterruptedInItsProfilesKeepsTheFinishedOnesAndResumesTheRes
   EXPECT_FALSE(optimize::StartCheckpoint::parse_profile(line.substr(0, line.size() - 6), back));
 }
 
+TEST(FitSampling, CtrlCDuringSamplingStopsAfterTheStepAndWritesNothingButTheCheckpoint) {
+  Folder f("sample_cancel");
+  f.append("sampling: {walkers: 4, steps: 50, burn: 2}\n");
+  fit::FitRunOptions o;
+  o.threads = 1;
+  o.starts = 2;
+  o.sample = true;
+  o.output = (f.dir / "fit.h5").string();
+  bool sampling = false;
+  o.progress = [&](const std::string& line) { sampling |= line.rfind("sample: ", 0) == 0; };
+  o.cancelled = [&] { return sampling; };
+  try {
+    fit::fit_problem(f.problem(), o);
+    FAIL() << "not interrupted";
+  } catch (const fit::Interrupted& e) {
+    EXPECT_NE(std::string(e.what()).find("sampling stopped after 1 of 50 steps"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(f.dir / "fit.h5"));
+  EXPECT_TRUE(fs::exists(f.dir / "fit.h5.checkpoint"));
+}
+
 TEST(FitSensitivityTolerance, ALooserFactorReachesTheObjectiveAndKeepsTheJacobianClose) {
   Folder f("sens_tol");
   auto jacobian = [&](const std::string& extra) {
