@@ -603,20 +603,17 @@ class Writer {
     std::vector<double> v(n);
     for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<double>(i);
     Handle ds = numbers(name, {}, v, "1", long_name, H5T_STD_I64LE, true);
-    check_status(H5DSset_scale(ds.get(), name.c_str()), "H5DSset_scale " + name);
-    scales_[name] = std::move(ds);
+    make_scale(std::move(ds), name);
   }
   void coordinate_dimension(const std::string& name, const std::vector<double>& values,
                             const std::string& long_name) {
     Handle ds = numbers(name, {}, values, "1", long_name, H5T_STD_I64LE, true);
-    check_status(H5DSset_scale(ds.get(), name.c_str()), "H5DSset_scale " + name);
-    scales_[name] = std::move(ds);
+    make_scale(std::move(ds), name);
   }
   void label_dimension(const std::string& name, const std::vector<std::string>& labels,
                        const std::string& long_name) {
     Handle ds = strings(name, {}, labels, long_name, true);
-    check_status(H5DSset_scale(ds.get(), name.c_str()), "H5DSset_scale " + name);
-    scales_[name] = std::move(ds);
+    make_scale(std::move(ds), name);
   }
 
   Handle numbers(const std::string& name, const std::vector<std::string>& dims,
@@ -661,6 +658,20 @@ class Writer {
   }
 
  private:
+  // A dimension scale with its netCDF-4 dimension id (_Netcdf4Dimid, int32, unique in the file,
+  // in creation order), as netCDF-C writes it: groups appended later (calcikin.sensitivity.save,
+  // h5netcdf) then number their dimensions after the root's, and netCDF-C readers (ncdump) attach
+  // every variable to its own dimensions.
+  void make_scale(Handle ds, const std::string& name) {
+    check_status(H5DSset_scale(ds.get(), name.c_str()), "H5DSset_scale " + name);
+    Handle space = check(H5Screate(H5S_SCALAR), "dataspace _Netcdf4Dimid");
+    Handle attr = check(H5Acreate2(ds.get(), "_Netcdf4Dimid", H5T_NATIVE_INT, space.get(),
+                                   H5P_DEFAULT, H5P_DEFAULT),
+                        "attribute _Netcdf4Dimid of " + name);
+    const int id = next_dimension_id_++;
+    check_status(H5Awrite(attr.get(), H5T_NATIVE_INT, &id), "write _Netcdf4Dimid of " + name);
+    scales_[name] = std::move(ds);
+  }
   std::vector<hsize_t> shape_of(const std::vector<std::string>& dims, std::size_t scale_size) {
     if (dims.empty()) return {static_cast<hsize_t>(scale_size)};
     std::vector<hsize_t> shape;
@@ -675,6 +686,7 @@ class Writer {
   }
   hid_t file_;
   std::map<std::string, Handle> scales_;
+  int next_dimension_id_ = 0;
 };
 
 }  // namespace
@@ -844,6 +856,7 @@ void write_fit_file(const std::string& path, const PreparedFit& fit, const FitRe
     io::h5::write_attribute(root, "git_commit", std::string(CALCIKIN_GIT_COMMIT));
     io::h5::write_attribute(root, "sundials_version", std::string(CALCIKIN_SUNDIALS_VERSION));
     io::h5::write_attribute(root, "ceres_version", std::string(CERES_VERSION_STRING));
+    io::h5::write_attribute(root, "hdf5_version", std::string(CALCIKIN_HDF5_VERSION));
     io::h5::write_attribute(
         root, "optimizer",
         std::string(res.method == FitSettings::Method::NelderMead

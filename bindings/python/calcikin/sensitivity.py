@@ -211,7 +211,7 @@ def save(indices: xr.Dataset, path: str | os.PathLike, *, group: str | None = No
 
 def _number_dimensions(f) -> None:
     """Give the root's dimension scales netCDF-4 dimension ids (``_Netcdf4Dimid``)
-    when the file has none (calcikin's C++ writer leaves them out): without them the ids of a
+    when the file has none (fit files written before the C++ writer set them): without them the ids of a
     group appended by h5netcdf (0, 1, ...) collide with the root's, and netCDF-C readers (ncdump)
     then attach the root's variables to the group's dimensions. Values are not touched."""
     import h5py
