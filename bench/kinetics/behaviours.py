@@ -252,8 +252,9 @@ def cheng_cells(R):
     is the first crystalline phase and apatite the final one for Mg/Ca <= 1, brushite for Mg/Ca > 1,
     never whitlockite (nor newberyite: brushite holds the majority up to Mg/Ca 9).
     Cheng's data are phase identifications (which phase formed first and at the end), so the criteria are
-    the same as for the other phase tests (T9-T12): the phase that peaks first and the majority of the
-    solid P at the end (apatite = HAP + OCP, which turns into apatite); WH at most 5 % (not found in these
+    the same as for the other phase tests (T9-T12): the first crystalline phase, taken as the larger of the
+    OCP and brushite peaks of solid P (the transient that dominates before the end state), and the majority
+    of the solid P at the end (apatite = HAP + OCP, which turns into apatite); WH at most 5 % (not found in these
     cells). Mg/Ca 1 lies on Cheng's boundary ("<= 1"), where the split is a matter of degree: margins
     beyond the majority (earlier: peak OCP > 10x peak brushite, apatite > 90 %) have no basis in the data
     and failed 13 % of the one-at-a-time moves at that cell."""
