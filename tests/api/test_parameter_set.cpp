@@ -18,8 +18,10 @@
 #include "models/scenario/loader.hpp"
 #include "solver/input/input_error.hpp"
 #include "solver/input/units.hpp"
+#include "tests/api/input_error_text.hpp"
 
 using namespace calcikin;
+using calcikin::test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -66,15 +68,6 @@ double parameter(const scenario::Scenario& s, const std::string& name) {
   for (const scenario::ParameterOverride& p : s.kinetics.parameters)
     if (p.name == name) return p.value;
   return -1.0;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const input::InputError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

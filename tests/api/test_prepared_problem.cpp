@@ -10,8 +10,10 @@
 #include "models/scenario/loader.hpp"
 #include "models/scenario/overrides.hpp"
 #include "solver/input/input_error.hpp"
+#include "tests/api/input_error_text.hpp"
 
 using namespace calcikin;
+using calcikin::test::error_of;
 
 namespace {
 
@@ -38,15 +40,6 @@ Summary summary(const api::Simulation& sim, const io::RunRecord& r) {
 Summary run_scenario(const scenario::Scenario& s) {
   const auto sim = api::Simulation::prepare(s);
   return summary(*sim, sim->run_once());
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const input::InputError& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
