@@ -146,19 +146,22 @@ MG_TARGET = 1.20
 #     Mg/Ca 1; T9's first point) and
 #   - in the T50 mixture at pH 6.5 with 3 mM Mg after 14 d (acidic Mg-rich media give WH, Jang et
 #     al. 2014; T7)
-# -> upper bounds; WH holds less than half at Abbona's Mg 50 mM after 7 d (Abbona & Franchini-Angela
-# 1990: the amorphous phase persists; T10's WH part) -> a lower bound. The calibrated value is the
-# geometric centre of the interval; an empty interval is a failed calibration. Targets: T7, T9 (Mg 3),
-# T10 (WH part). The Abbona window (T12), HAP at low Mg (T11), no WH in the assay (T6) and without Mg
-# (T8), Cheng's heterogeneous cells stay predictions.
+# -> upper bounds; lower bounds: WH holds less than half at Abbona's Mg 50 mM after 7 d (Abbona &
+# Franchini-Angela 1990: the amorphous phase persists; T10's WH part), and less than 5 % in the serum
+# T50 assay at pH 7.4 as shipped (calciprotein particles are apatitic, Pasch et al. 2012; T6). The
+# calibrated value is the geometric centre of the interval; an empty interval is a failed calibration.
+# Targets: T6, T7, T9 (Mg 3), T10 (WH part). The Abbona window (T12), HAP at low Mg (T11), no WH
+# without Mg (T8) and Cheng's heterogeneous cells stay predictions.
 WH_CALIBRATED = "WH.nucleation.interfacial_energy"
-WH_UPPER = (("cheng_whitlockite.yaml", {"solution.totals.Mg": "3 mmol/kgw", "solution.totals.P": "20 mmol/kgw"}),
+# (scenario, point overrides, WH share threshold of the solid P)
+WH_UPPER = (("cheng_whitlockite.yaml", {"solution.totals.Mg": "3 mmol/kgw", "solution.totals.P": "20 mmol/kgw"}, 0.5),
             # the pH 6.5 mixture is behaviour T7, which runs with the direct WH route (off by default; Jang
             # et al. 2014: WH precipitates without intermediates in Mg-rich acidic media) unless a sample
             # sets that prefactor itself (bench/kinetics/behaviours.py, t7)
             ("t50_assay.yaml", {"solution.pH": "6.5", "solution.totals.Mg": "3 mmol/kgw", "time.end": "14 day",
-                                "kinetics.parameters.WH.nucleation.homogeneous_prefactor": "1e30 1/m3/s"}))
-WH_LOWER = ("abbona_mg_series.yaml", {"solution.totals.Mg": "50 mmol/kgw"})
+                                "kinetics.parameters.WH.nucleation.homogeneous_prefactor": "1e30 1/m3/s"}, 0.5))
+WH_LOWER = (("abbona_mg_series.yaml", {"solution.totals.Mg": "50 mmol/kgw"}, 0.5),
+            ("t50_assay.yaml", {}, 0.05))
 CALIBRATION_MODES = ("t50", "mg", "all")
 # A calibration run over this wall time counts as failed (no conversion / no share); the behaviours
 # themselves run with the scenarios' limits.
@@ -282,7 +285,7 @@ def _single_point(scenario):
 
 
 def _wh_share(sets, case):
-    scenario, point = case
+    scenario, point = case[:2]
     try:
         r = behaviours.Runner(None, sets, timeout=CALIBRATION_TIMEOUT_S).run(
             _single_point(scenario),
@@ -293,11 +296,13 @@ def _wh_share(sets, case):
 
 
 def _wh_bound(cat, sets, case, want_wh, lo, hi):
-    """The gamma_WH where the WH share of `case` crosses 1/2 (bisection in ln gamma; the share falls
-    as gamma rises): the largest gamma with WH > 1/2 (want_wh) or the smallest with WH < 1/2."""
+    """The gamma_WH where the WH share of `case` crosses its threshold (bisection in ln gamma; the
+    share falls as gamma rises): the largest gamma with WH above it (want_wh) or the smallest below."""
+    threshold = case[2]
+
     def good(g):
         f = _wh_share(_put(cat, sets, WH_CALIBRATED, g), case)
-        return np.isfinite(f) and ((f > 0.5) if want_wh else (f < 0.5))
+        return np.isfinite(f) and ((f > threshold) if want_wh else (f < threshold))
     if want_wh:
         if good(hi):
             return hi
@@ -321,9 +326,12 @@ def _wh_bound(cat, sets, case, want_wh, lo, hi):
 
 def calibrate_wh(cat, sets):
     lo, hi, _ = _bounds(cat, WH_CALIBRATED)
-    lower = _wh_bound(cat, sets, WH_LOWER, False, lo, hi)
-    if lower is None:
-        return sets, False
+    lower = lo
+    for case in WH_LOWER:
+        b = _wh_bound(cat, sets, case, False, lower, hi)  # only [lower, hi] can still hold
+        if b is None:
+            return sets, False
+        lower = b
     upper = hi
     for case in WH_UPPER:
         u = _wh_bound(cat, sets, case, True, lower, upper)  # only [lower, upper] can still hold
