@@ -77,7 +77,8 @@ class Runner:
         os.remove(out)
         cmd = [self.cli, "run", os.path.join(SCENARIOS, scenario), "-o", out, "-j", "1", "--no-progress", "--yes"]
         for s in self.overrides + list(sets):
-            cmd += ["--set", s]
+            if not s.startswith(BEHAVIOUR_ONLY):  # read by one behaviour, not a model parameter
+                cmd += ["--set", s]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=self.timeout)
         except subprocess.TimeoutExpired:
@@ -155,6 +156,20 @@ def t6(R):
 
 
 DIRECT_WH = "kinetics.parameters.WH.nucleation.homogeneous_prefactor"
+# Overrides that only one behaviour reads (prefix + the parameter's override): a parameter that is off by
+# default and switched on for one regime (T7: WH precipitating directly from the solution) is sampled for
+# that behaviour only (bench/kinetics/robustness.py); the Runner does not pass them to the CLI.
+BEHAVIOUR_ONLY = "behaviour."
+T7_DIRECT_WH = BEHAVIOUR_ONLY + "T7." + DIRECT_WH
+
+
+def t7_direct_route(overrides):
+    """The direct-route override T7 runs with: the overrides' own model value if they set one (then every
+    scenario has it), else a T7-only value (T7_DIRECT_WH), else the textbook order 1e30 m-3 s-1."""
+    if any(o.startswith(DIRECT_WH + "=") for o in overrides):
+        return []
+    own = [o[len(BEHAVIOUR_ONLY + "T7."):] for o in overrides if o.startswith(T7_DIRECT_WH + "=")]
+    return own[-1:] or [DIRECT_WH + "=1e30 1/m3/s"]
 
 
 def t7(R):
@@ -166,8 +181,7 @@ def t7(R):
     1988, Abbona & Franchini-Angela 1990); it runs with that route at the textbook order of classical
     nucleation theory (1e30 m-3 s-1) unless the caller sets the prefactor itself (robustness sweeps)."""
     sets = ["solution.pH=6.5", "solution.totals.Mg=3 mmol/kgw", "time.end=14 day"]
-    if not any(o.startswith(DIRECT_WH + "=") for o in R.overrides):
-        sets.append(DIRECT_WH + "=1e30 1/m3/s")
+    sets += t7_direct_route(R.overrides)
     r = R.run("t50_assay.yaml", sets)
     f = _frac(r, 0, "WH")
     return f > 0.5, "WH %.3f ACP %.3f" % (f, _frac(r, 0, "ACP"))

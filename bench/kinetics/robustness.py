@@ -49,6 +49,13 @@ DEFAULT_OAT = [
 NOT_MODEL = ("numerics.", "events.", "autocatalytic.", "source.", "substrate.", "inhibitor.amount",
              "ACP.mg.composition_switch_width")
 ALIASED = (".contact_angle", ".mg.reference_supersaturation")
+# Off by default (0), with a nonzero range that its source gives for one regime, switched on there by one
+# behaviour: sampled for that behaviour only, log-uniform over the nonzero range (a range from 0 sampled
+# linearly would put a mean of half its upper end into every scenario: 5e33 m-3 s-1 of bulk WH nucleation,
+# a route the source excludes outside that regime). WH bulk nucleation: off (WH forms from ACP and on HAP,
+# Cheng 1988, Abbona 1990), on in Mg-rich acidic media where WH precipitates without intermediates (Jang et
+# al. 2014; behaviour T7), four decades either side of the textbook 1e30 m-3 s-1.
+REGIME_ONLY = {"WH.nucleation.homogeneous_prefactor": ("T7", 1e26, 1e34)}
 # Thermodynamic offsets sampled with the kinetics (log10 units): literature range of each.
 #   ACP: pK 25.5 at 37 degC, range 25.2-26.0 (Dorozhkin 2010, Materials 3:3994, Table 3; database entry)
 #   WH: dlogK_stab -12, range -14...-8 (Li et al. 2009, Acta Biomater 5:508; database entry)
@@ -58,7 +65,8 @@ THERMO = {"ACP.log_k_offset": (0.0, -0.5, 0.3), "WH.dlogK_stab": (-12.0, -14.0, 
 def sampled_names(cat):
     out = []
     for k, p in cat.items():
-        if p.get("tag") not in ("estimate", "calibrated") or k.startswith(NOT_MODEL) or k.endswith(ALIASED):
+        if (p.get("tag") not in ("estimate", "calibrated") or k.startswith(NOT_MODEL) or k.endswith(ALIASED)
+                or k in REGIME_ONLY):
             continue
         lo, _ = si_value(p["range"][0], p["unit"])
         hi, _ = si_value(p["range"][1], p["unit"])
@@ -116,6 +124,10 @@ def lhs(cat, n, seed):
         else:
             vals = lo + q * (hi - lo)
         samples.append(["kinetics.parameters.%s=%.6g %s" % (name, float(v), u) for v in vals])
+    for name, (behaviour, lo, hi) in REGIME_ONLY.items():
+        q = (rng.permutation(n) + rng.random(n)) / n
+        samples.append(["%s%s.kinetics.parameters.%s=%.6g %s" % (behaviours.BEHAVIOUR_ONLY, behaviour, name,
+                                                               lo * (hi / lo) ** x, cat[name]["unit"]) for x in q])
     for name, (_, lo, hi) in THERMO.items():
         q = (rng.permutation(n) + rng.random(n)) / n
         samples.append(["thermodynamics.parameters.%s=%.6g" % (name, lo + x * (hi - lo)) for x in q])
@@ -286,10 +298,11 @@ def _single_point(scenario):
 
 def _wh_share(sets, case):
     scenario, point = case[:2]
+    extra = ["%s=%s" % kv for kv in point.items() if kv[0] != behaviours.DIRECT_WH]
+    if behaviours.DIRECT_WH in point:  # the T7 case: its direct route as T7 runs it
+        extra += behaviours.t7_direct_route(sets)
     try:
-        r = behaviours.Runner(None, sets, timeout=CALIBRATION_TIMEOUT_S).run(
-            _single_point(scenario),
-            ["%s=%s" % kv for kv in point.items() if not any(x.startswith(kv[0] + "=") for x in sets)])
+        r = behaviours.Runner(None, sets, timeout=CALIBRATION_TIMEOUT_S).run(_single_point(scenario), extra)
         return behaviours._frac(r, 0, "WH")
     except Exception:  # noqa: BLE001 - a failed run gives no share
         return float("nan")
