@@ -77,7 +77,8 @@ def test_per_sample_calibration_of_the_defaults_meets_its_targets(runner):
     """bench/kinetics/robustness.py --calibrate all re-solves, in each hypercube sample, the directions
     the data identify: gamma_HAP on the serum T50, K_Mg,HAP on the T50 Mg response (Bressendorff et
     al. 2018), gamma_WH between the WH data (Cheng 1988, the pH 6.5 mixture) and the no-WH data (ACP at
-    Abbona's Mg 50 mM, < 5 % WH in the T50 assay at pH 7.4). On the defaults it must land on its targets, and the behaviours it calibrates on must hold."""
+    Abbona's Mg 50 mM, < 5 % WH in the T50 assay at pH 7.4 and in every one of Cheng's heterogeneous
+    cells). On the defaults it must land on its targets, and the behaviours it calibrates on must hold."""
     import robustness
 
     cat = robustness.catalogue()
@@ -89,7 +90,7 @@ def test_per_sample_calibration_of_the_defaults_meets_its_targets(runner):
     lo, hi, _ = robustness._bounds(cat, robustness.WH_CALIBRATED)
     assert lo < robustness._get(cat, sets, robustness.WH_CALIBRATED) < hi
     R = behaviours.Runner(None, sets)
-    for name in ("T5", "T2", "T6", "T7", "T9", "T10"):
+    for name in ("T5", "T2", "T6", "T7", "T9", "T10", "CHENG"):
         passed, detail = behaviours.BEHAVIOURS[name](R)
         assert passed, "%s: %s" % (name, detail)
 
