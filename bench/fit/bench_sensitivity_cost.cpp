@@ -45,13 +45,16 @@ double time_median(int repeats, F&& f) {
 
 // Sensitivity settings from the environment (for measurements of the alternatives):
 // CALCIKIN_SENS_TOL_FACTOR, CALCIKIN_SENS_SIMULTANEOUS=1, CALCIKIN_SENS_ERRCON=0, CALCIKIN_RTOL,
-// CALCIKIN_SENS_REUSE=1 (below).
+// CALCIKIN_SENS_REUSE=1 (below), CALCIKIN_SENS_EXACT=0 (kinetic df/dp from the copies' rate laws,
+// as before the exact dual df/dp).
 void configure(fit::ConditionSensitivity& cs) {
   if (const char* v = std::getenv("CALCIKIN_SENS_TOL_FACTOR"))
     cs.set_sensitivity_tolerance_factor(std::atof(v));
   if (const char* v = std::getenv("CALCIKIN_SENS_SIMULTANEOUS"))
     cs.set_simultaneous_corrector(std::atoi(v) != 0);
   if (const char* v = std::getenv("CALCIKIN_SENS_ERRCON")) cs.set_error_control(std::atoi(v) != 0);
+  if (const char* v = std::getenv("CALCIKIN_SENS_EXACT"))
+    cs.set_exact_parameter_derivatives(std::atoi(v) != 0);
 }
 
 scenario::Scenario load(const std::string& file) {

@@ -15,10 +15,14 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   // `offset_quantity[j]`: for a phase's log K offset (a full set-up), the index of that phase's
   // saturation index among the nominal model's chemistry quantities (-1: the phase is not in the
   // model), and `offset_slope[j]` = d offset / d x_j; -2 for every other parameter.
+  // `exact_slot[j]`: the KineticParameters slot of a kinetic parameter whose df/dx_j the dual
+  // pass gives exactly (MechanisticModel::exact_parameter), -1 otherwise; `exact_slope[j]` = d p /
+  // d x_j.
   System(kinetics::KineticsModel& nominal, std::vector<kinetics::KineticsModel*> plus,
          std::vector<kinetics::KineticsModel*> minus, const std::vector<char>& full, double delta,
          bool directional, const std::vector<int>& offset_quantity,
-         const std::vector<double>& offset_slope)
+         const std::vector<double>& offset_slope, std::vector<int> exact_slot,
+         const std::vector<double>& exact_slope)
       : m_(nominal),
         plus_(std::move(plus)),
         minus_(std::move(minus)),
@@ -60,6 +64,15 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
     explicit_.assign(np * nominal.size(), 0.0);
     explicit_y_.assign(nominal.size(), 0.0);
     dtotals_.assign(np * kinetics::kComponentCount, 0.0);
+    exact_slot_ = std::move(exact_slot);
+    if (mech_ != nullptr) {
+      for (std::size_t j = 0; j < np; ++j)
+        if (full_rhs_[j]) exact_slot_[j] = -1;
+      kinetics::MechanisticDirectional::seed_parameters(*mech_, np, exact_slot_.data(),
+                                                        exact_slope.data(), cache_);
+    } else {
+      exact_slot_.assign(np, -1);
+    }
   }
 
   std::size_t size() const noexcept override { return m_.size(); }
@@ -102,6 +115,7 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
         explicit_valid_ && t == explicit_t_ && std::equal(y, y + n, explicit_y_.begin());
     explicit_valid_ = false;
     for (std::size_t j = 0; j < np && !same; ++j) {
+      if (exact_slot_[j] >= 0) continue;  // in the dual pass (explicit_, dtotals_ stay 0)
       double* dT = dtotals_.data() + j * kinetics::kComponentCount;
       if (full_rhs_[j]) {
         plus_[j]->rhs(t, y, fp_.data());
@@ -154,6 +168,7 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   kinetics::MechanisticModel* mech_ = nullptr;  // set: directional sensitivity right-hand sides
   std::vector<kinetics::MechanisticModel*> mech_plus_, mech_minus_;  // nullptr: full_rhs_
   std::vector<char> full_rhs_;       // per parameter: df/dx from the full copies' rhs
+  std::vector<int> exact_slot_;      // per parameter: seeded in the dual pass (>= 0), or -1
   std::vector<double> dquantities_;  // np x kQuantityStride (phase offsets), or empty
   kinetics::MechanisticDirectional::Cache cache_;
   double explicit_t_ = 0.0;  // where explicit_ and dtotals_ were computed
@@ -239,8 +254,21 @@ bool ConditionSensitivity::run(const double* x, api::TrajectoryEvaluator* built_
       for (std::size_t i = 0; i < chem.phase_count(); ++i)
         if (chem.phase(i).name == phase) offset_quantity[j] = static_cast<int>(i);
     }
-    system_ = std::make_unique<System>(m, mp_, mm_, full_, delta_, path_ == Path::Directional,
-                                       offset_quantity, offset_slope);
+    // Kinetic parameters whose df/dx the dual pass gives exactly (d p / d x on the fitted scale).
+    std::vector<int> exact_slot(np, -1);
+    std::vector<double> exact_slope(np, 0.0);
+    for (std::size_t j = 0; j < np; ++j) {
+      if (!exact_ || full_[j] || bindings_[j].target() != scenario::PathTarget::KineticParameter ||
+          !kinetics::MechanisticModel::exact_parameter(bindings_[j].index()))
+        continue;
+      exact_slot[j] = static_cast<int>(bindings_[j].index());
+      exact_slope[j] = parameters_[j].scale == Scale::Log10
+                           ? std::log(10.0) * from_scaled(parameters_[j], x[j])
+                           : 1.0;
+    }
+    system_ =
+        std::make_unique<System>(m, mp_, mm_, full_, delta_, path_ == Path::Directional,
+                                 offset_quantity, offset_slope, std::move(exact_slot), exact_slope);
     std::vector<double> y0(m.size());
     m.initial_state(y0.data());
     ode::SensitivityOptions opt;

@@ -14,11 +14,15 @@
 // Mechanistic model (Path::Directional, the default): the sensitivity right-hand sides come from
 // forward-mode directional derivatives, all N_p at once (models/kinetics/mechanistic_directional):
 // J s_j with duals of width N_p through the chemistry solved by the preceding rhs() call and its
-// exact d q / d totals, plus the copies' rate laws at the nominal chemistry (kinetic parameters)
-// or the full copies' right-hand sides (thermodynamic offsets). Path::FullJacobian: the model's
-// exact Jacobian (duals of width size()) and df/dx from the copies' right-hand sides (the check).
-// Event times: dt*/dx_j = -(dg/dy s_j + dg/dx_j)/(dg/dt) (solver/ode/cvodes_sensitivity.hpp).
-// Observables: the directional derivative along the sensitivity,
+// exact d q / d totals, plus df/dx_j: exact in the same dual pass for a kinetic parameter (its
+// dual slot seeded on the parameter in the rate constants; no copy evaluated), d SI / d offset =
+// -1 for a phase's log K offset, and the full copies' right-hand sides for the rest
+// (aqueous-species offsets, parameters the set-up reads, the moment length scale). The copies
+// still give dy0/dx, the roots' dg/dx and the observables' derivatives. Path::FullJacobian: the
+// model's exact Jacobian (duals of width size()) and df/dx from the copies' right-hand sides (the
+// check). Event times: dt*/dx_j = -(dg/dy s_j + dg/dx_j)/(dg/dt)
+// (solver/ode/cvodes_sensitivity.hpp). Observables: the directional derivative along the
+// sensitivity,
 //   dv/dx_j = [v_{x+delta e_j}(y + delta s_j) - v_{x-delta e_j}(y - delta s_j)] / (2 delta).
 #include <cstddef>
 #include <memory>
@@ -54,6 +58,9 @@ class ConditionSensitivity {
   // Sensitivity tolerances relative to the states' (ode::SensitivityOptions).
   void set_sensitivity_tolerance_factor(double f) noexcept { tolerance_factor_ = f; }
   void set_simultaneous_corrector(bool on) noexcept { simultaneous_ = on; }
+  // Exact df/dx of kinetic parameters in the dual pass (default: on). Off: the copies' rate laws
+  // at the nominal chemistry, central differences (the route before; for comparisons).
+  void set_exact_parameter_derivatives(bool on) noexcept { exact_ = on; }
   // The integrator tolerance of the runs (default: the simulation's); 0 = the simulation's.
   void set_rtol(double rtol) noexcept { rtol_ = rtol; }
 
@@ -86,6 +93,7 @@ class ConditionSensitivity {
   bool error_control_ = true;
   double tolerance_factor_ = 1.0;
   bool simultaneous_ = false;
+  bool exact_ = true;
   double rtol_ = 0.0;
   api::TrajectoryEvaluator nominal_;
   std::vector<char> full_;  // per parameter: the set-up reads it (full copies)

@@ -151,9 +151,44 @@ inline Dual<N> pow(const Dual<N>& x, double p) {
   return chain(x, f, p * std::pow(x.v, p - 1.0));
 }
 template <std::size_t N>
+inline Dual<N> pow(const Dual<N>& x, const Dual<N>& p) {  // x > 0
+  const double f = std::pow(x.v, p.v);
+  Dual<N> r(f);
+  const double dx = p.v * std::pow(x.v, p.v - 1.0), dp = f * std::log(x.v);
+  for (std::size_t i = 0; i < N; ++i) r.d[i] = dx * x.d[i] + dp * p.d[i];
+  return r;
+}
+template <std::size_t N>
+inline Dual<N> pow(double x, const Dual<N>& p) {  // x > 0
+  const double f = std::pow(x, p.v);
+  return chain(p, f, f * std::log(x));
+}
+template <std::size_t N>
+inline Dual<N> cos(const Dual<N>& x) {
+  return chain(x, std::cos(x.v), -std::sin(x.v));
+}
+template <std::size_t N>
 inline Dual<N> tanh(const Dual<N>& x) {
   const double t = std::tanh(x.v);
   return chain(x, t, 1.0 - t * t);
+}
+
+// Comparisons of two duals compare their values (branches of the rate laws on parameters).
+template <std::size_t N>
+inline bool operator<(const Dual<N>& a, const Dual<N>& b) {
+  return a.v < b.v;
+}
+template <std::size_t N>
+inline bool operator>(const Dual<N>& a, const Dual<N>& b) {
+  return a.v > b.v;
+}
+template <std::size_t N>
+inline bool operator<=(const Dual<N>& a, const Dual<N>& b) {
+  return a.v <= b.v;
+}
+template <std::size_t N>
+inline bool operator>=(const Dual<N>& a, const Dual<N>& b) {
+  return a.v >= b.v;
 }
 
 inline double value_of(double x) { return x; }

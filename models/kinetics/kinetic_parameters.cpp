@@ -134,7 +134,7 @@ std::size_t KineticParameters::slot_count() noexcept { return kSlotCount; }
 
 double& KineticParameters::at(std::size_t slot) noexcept { return *field_at(*this, slot); }
 
-double KineticParameters::at(std::size_t slot) const noexcept {
+const double& KineticParameters::at(std::size_t slot) const noexcept {
   return *field_at(const_cast<KP&>(*this), slot);
 }
 

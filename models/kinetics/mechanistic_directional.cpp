@@ -18,15 +18,89 @@ void quantities(const ChemistryResult& r, std::size_t m, S* q) {
   q[quantity_mg(m)] = S(r.log10_activity_mg);
 }
 
+// Width of the dual pass for a chunk of nj directions.
+constexpr std::size_t width_of(std::size_t nj) {
+  return nj <= 1 ? 1 : nj <= 2 ? 2 : nj <= 3 ? 3 : nj <= 4 ? 4 : nj <= 6 ? 6 : 8;
+}
+
+// The seeded constants of the chunk starting at j0 (pass width W).
+template <std::size_t W>
+const MechanisticConstants<Dual<W>>& seeded(const MechanisticDirectional::Cache& cache,
+                                            std::size_t j0) {
+  if constexpr (W == MechanisticDirectional::kChunk)
+    return cache.full[j0 / MechanisticDirectional::kChunk];
+  else
+    return std::get<MechanisticConstants<Dual<W>>>(cache.narrow);
+}
+
+template <std::size_t W>
+MechanisticConstants<Dual<W>> seeded_constants(const MechanisticModel& m, std::size_t j0,
+                                               std::size_t nj, const int* slots,
+                                               const double* slopes) {
+  std::array<std::size_t, W> slot{}, lane{};
+  std::array<double, W> slope{};
+  std::size_t count = 0;
+  for (std::size_t c = 0; c < nj; ++c) {
+    if (slots[j0 + c] < 0) continue;
+    slot[count] = static_cast<std::size_t>(slots[j0 + c]);
+    lane[count] = c;
+    slope[count] = slopes[j0 + c];
+    ++count;
+  }
+  const BasicKineticParameters<Dual<W>> raw =
+      parameters_as<Dual<W>>(m.parameters(), slot.data(), count,
+                             [&](std::size_t i, Dual<W>& p) { p.d[lane[i]] += slope[i]; });
+  return m.constants(raw);
+}
+
 }  // namespace
 
-// One pass of up to N directions j0 .. j0 + nj - 1.
+void MechanisticDirectional::seed_parameters(const MechanisticModel& m, std::size_t np,
+                                             const int* slots, const double* slopes, Cache& cache) {
+  cache.full.clear();
+  cache.seeded = false;
+  for (std::size_t j0 = 0; j0 < np; j0 += kChunk) {
+    const std::size_t nj = np - j0 < kChunk ? np - j0 : kChunk;
+    auto seed = [&](auto width) {
+      constexpr std::size_t w = decltype(width)::value;
+      if constexpr (w == kChunk)
+        cache.full.push_back(seeded_constants<w>(m, j0, nj, slots, slopes));
+      else
+        std::get<MechanisticConstants<Dual<w>>>(cache.narrow) =
+            seeded_constants<w>(m, j0, nj, slots, slopes);
+    };
+    switch (width_of(nj)) {
+      case 1:
+        seed(std::integral_constant<std::size_t, 1>{});
+        break;
+      case 2:
+        seed(std::integral_constant<std::size_t, 2>{});
+        break;
+      case 3:
+        seed(std::integral_constant<std::size_t, 3>{});
+        break;
+      case 4:
+        seed(std::integral_constant<std::size_t, 4>{});
+        break;
+      case 6:
+        seed(std::integral_constant<std::size_t, 6>{});
+        break;
+      default:
+        seed(std::integral_constant<std::size_t, 8>{});
+    }
+  }
+  cache.seeded = true;
+}
+
+// One pass of up to N directions j0 .. j0 + nj - 1; `k`: the rate constants with the seeded
+// kinetic parameters, or nullptr for the model's own.
 template <std::size_t N>
 static void directional_pass(const MechanisticModel& m, const ChemistryResult& chem,
                              const double* dq_dtotals, std::size_t n_quantities, double t,
                              const double* y, std::size_t n, std::size_t j0, std::size_t nj,
                              const double* const* s, const double* dtotals,
-                             const double* dquantities, double* const* out) {
+                             const double* dquantities, double* const* out,
+                             const MechanisticConstants<Dual<N>>* rc) {
   using D = Dual<N>;
   std::array<D, kMaxStates> yd{};
   for (std::size_t i = 0; i < n; ++i) {
@@ -34,7 +108,10 @@ static void directional_pass(const MechanisticModel& m, const ChemistryResult& c
     for (std::size_t c = 0; c < nj; ++c) yd[i].d[c] = s[j0 + c][i];
   }
   std::array<D, kComponentCount> totals{};
-  m.chemistry_totals(t, yd.data(), totals.data());
+  if (rc != nullptr)
+    m.chemistry_totals_with(t, yd.data(), totals.data(), *rc);
+  else
+    m.chemistry_totals(t, yd.data(), totals.data());
   if (dtotals != nullptr)
     for (std::size_t k = 0; k < kComponentCount; ++k)
       for (std::size_t c = 0; c < nj; ++c)
@@ -53,7 +130,10 @@ static void directional_pass(const MechanisticModel& m, const ChemistryResult& c
       for (std::size_t jq = 0; jq < n_quantities; ++jq)
         q[jq].d[c] += dquantities[(j0 + c) * MechanisticDirectional::kQuantityStride + jq];
   std::array<D, kMaxStates> ydot{};
-  m.rates(yd.data(), q.data(), ydot.data());
+  if (rc != nullptr)
+    m.rates_with(yd.data(), q.data(), ydot.data(), *rc);
+  else
+    m.rates(yd.data(), q.data(), ydot.data());
   for (std::size_t c = 0; c < nj; ++c)
     for (std::size_t i = 0; i < n; ++i) out[j0 + c][i] = ydot[i].d[c];
 }
@@ -82,8 +162,11 @@ void MechanisticDirectional::jacobian_times(MechanisticModel& m, double t, const
   for (std::size_t j0 = 0; j0 < np; j0 += kChunk) {
     const std::size_t nj = np - j0 < kChunk ? np - j0 : kChunk;
     auto pass = [&](auto width) {
-      directional_pass<decltype(width)::value>(m, m.chem_, dq, m.n_quantities_, t, y, n, j0, nj, s,
-                                               dtotals, dquantities, out);
+      constexpr std::size_t w = decltype(width)::value;
+      const MechanisticConstants<Dual<w>>* k = nullptr;
+      if (cache != nullptr && cache->seeded) k = &seeded<w>(*cache, j0);
+      directional_pass<w>(m, m.chem_, dq, m.n_quantities_, t, y, n, j0, nj, s, dtotals, dquantities,
+                          out, k);
     };
     if (nj <= 1)
       pass(std::integral_constant<std::size_t, 1>{});

@@ -11,11 +11,19 @@
 //               and dT_j an optional extra change of the chemistry totals along p_j;
 //   rates:      the model's rate-law template on the seeded states and quantities.
 //
-// A kinetic parameter's explicit effect df/dp_j|_q comes from rates_at(): the rate laws of a model
-// copy with the changed parameter evaluated at the nominal model's chemistry (no speciation
-// solve). Nothing allocates.
+// A kinetic parameter's explicit effect df/dp_j is exact: seed_parameters() seeds direction j's
+// dual slot on the parameter (d p / d x_j) in the rate constants (MechanisticModel::constants on
+// dual parameters: the Arrhenius factors and the nucleation barriers carry it), once per run, and
+// the same dual pass that gives J s_j adds d f / d p_j, including the parameter's change of the
+// chemistry totals (the phosphate source) through d q / d T. No extra rate evaluation. rates_at()
+// (the rate laws of a model copy at the nominal chemistry) stays for parameters that are not
+// exact (MechanisticModel::exact_parameter). Nothing allocates after seed_parameters().
 #include <array>
 #include <cstddef>
+#include <tuple>
+#include <vector>
+
+#include "models/kinetics/dual.hpp"
 
 #include "models/kinetics/mechanistic_model.hpp"
 
@@ -32,9 +40,24 @@ class MechanisticDirectional {
     std::array<double, (kMaxPhases + 2) * kComponentCount> dq_dtotals{};
     std::array<double, kComponentCount> totals{};
     bool valid = false;
+    // seed_parameters(): the rate constants with the kinetic parameters as duals, one per chunk of
+    // kChunk directions (`full`), and the last chunk's when it is narrower (`narrow`, by width).
+    std::vector<MechanisticConstants<Dual<kChunk>>> full;
+    std::tuple<MechanisticConstants<Dual<1>>, MechanisticConstants<Dual<2>>,
+               MechanisticConstants<Dual<3>>, MechanisticConstants<Dual<4>>,
+               MechanisticConstants<Dual<6>>>
+        narrow;
+    bool seeded = false;
   };
 
-  // out[j] = J(t, y) s[j] + dR/dq (dq/dT dtotals[j] + dquantities[j]) for j < np (s[j], out[j]:
+  // Seeds the np directions' kinetic parameters for jacobian_times with this cache: direction j
+  // carries kinetic parameter slots[j] (KineticParameters::at; -1: none) with d p / d x_j =
+  // slopes[j]. Allocates; call once per run.
+  static void seed_parameters(const MechanisticModel& model, std::size_t np, const int* slots,
+                              const double* slopes, Cache& cache);
+
+  // out[j] = J(t, y) s[j] + dR/dq (dq/dT dtotals[j] + dquantities[j]) (+ d f / d p_j of the seeded
+  // kinetic parameters, with the cache of seed_parameters()) for j < np (s[j], out[j]:
   // size() values; dtotals: np x kComponentCount, row j = direction j, or nullptr for none;
   // dquantities: np x kQuantityStride, an explicit change of the chemistry quantities q (e.g.
   // -1 on a phase's saturation index for its log K offset), or nullptr for none).

@@ -22,7 +22,9 @@ constexpr double kWaterVolumePerKg = 1e-3;    // m3 of water per kg (homogeneous
 
 // A crystal's parameters by kind: the model is built once per sweep point or fit evaluation, so it
 // takes them without a look-up by name.
-const CrystalParameters& crystal_parameters(const KineticParameters& p, CrystalKind kind) {
+template <class T>
+const BasicCrystalParameters<T>& crystal_parameters(const BasicKineticParameters<T>& p,
+                                                    CrystalKind kind) {
   switch (kind) {
     case CrystalKind::HAP:
       return p.hap;
@@ -70,9 +72,47 @@ const char* crystal_name(CrystalKind kind) {
   return "?";
 }
 
+template <class T>
+MechanisticConstants<T> MechanisticModel::constants(const BasicKineticParameters<T>& raw) const {
+  using std::exp;
+  MechanisticConstants<T> k;
+  k.p = raw;
+  BasicKineticParameters<T>& p = k.p;
+  // Arrhenius factors on the kinetic prefactors, relative to the temperature at which they hold.
+  const T t_ref = raw.reference_temperature > 0.0 ? raw.reference_temperature : T(310.15);
+  auto arrhenius = [&](const T& activation_energy) {
+    return exp(-activation_energy / kGasConstant * (1.0 / temperature_ - 1.0 / t_ref));
+  };
+  const T f_growth_t = arrhenius(p.growth_activation_energy);
+  const T f_nucleation_t = arrhenius(p.nucleation_activation_energy);
+  const T f_acp_t = arrhenius(p.acp_activation_energy);
+  p.acp_rate_constant *= f_acp_t;
+  p.acp_mg_exchange_rate *= f_acp_t;
+  for (BasicCrystalParameters<T>* cp : {&p.hap, &p.wh, &p.ocp, &p.dcpd, &p.newberyite}) {
+    cp->growth_rate_constant *= f_growth_t;
+    cp->dissolution_rate_constant *= f_growth_t;
+    cp->heterogeneous_prefactor *= f_nucleation_t;
+    cp->homogeneous_prefactor *= f_nucleation_t;
+    cp->secondary_prefactor *= f_nucleation_t;
+    cp->ocp_substrate_prefactor *= f_nucleation_t;
+    cp->substrate_prefactor *= f_nucleation_t;
+    cp->hap_substrate_prefactor *= f_nucleation_t;
+  }
+  for (std::size_t c = 0; c < crystals_.size(); ++c) {
+    const Crystal& cr = crystals_[c];
+    k.crystal[c] = crystal_parameters(p, cr.kind);
+    const T g = k.crystal[c].interfacial_energy;
+    k.barrier0[c] =
+        16.0 * kPi * g * g * g * cr.volume_per_unit * cr.volume_per_unit / (3.0 * kT_ * kT_ * kT_);
+    k.contact[c] = rate::contact_factor(k.crystal[c].contact_angle);
+  }
+  return k;
+}
+
 MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const MechanisticSetup& setup)
     : chemistry_(chemistry),
-      p_(setup.parameters),
+      raw_(setup.parameters),
+      temperature_(setup.temperature),
       kT_(kBoltzmann * setup.temperature),
       acp_phase_(setup.acp_phase),
       acp_(chemistry.phase(setup.acp_phase)),
@@ -83,28 +123,8 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
     throw std::invalid_argument("too many chemistry phases");
   if (!(setup.temperature > 0.0)) throw std::invalid_argument("temperature must be positive");
   n_states_ = 2 + 4 * setup.crystals.size();
-  // Arrhenius factors on the kinetic prefactors, relative to the temperature at which they hold.
-  const double t_ref = p_.reference_temperature > 0.0 ? p_.reference_temperature : 310.15;
-  auto arrhenius = [&](double activation_energy) {
-    return std::exp(-activation_energy / kGasConstant * (1.0 / setup.temperature - 1.0 / t_ref));
-  };
-  const double f_growth_t = arrhenius(p_.growth_activation_energy);
-  const double f_nucleation_t = arrhenius(p_.nucleation_activation_energy);
-  const double f_acp_t = arrhenius(p_.acp_activation_energy);
-  p_.acp_rate_constant *= f_acp_t;
-  p_.acp_mg_exchange_rate *= f_acp_t;
-  for (CrystalParameters* cp : {&p_.hap, &p_.wh, &p_.ocp, &p_.dcpd, &p_.newberyite}) {
-    cp->growth_rate_constant *= f_growth_t;
-    cp->dissolution_rate_constant *= f_growth_t;
-    cp->heterogeneous_prefactor *= f_nucleation_t;
-    cp->homogeneous_prefactor *= f_nucleation_t;
-    cp->secondary_prefactor *= f_nucleation_t;
-    cp->ocp_substrate_prefactor *= f_nucleation_t;
-    cp->substrate_prefactor *= f_nucleation_t;
-    cp->hap_substrate_prefactor *= f_nucleation_t;
-  }
   n_quantities_ = quantity_count(chemistry.phase_count());
-  l_ref_ = p_.moment_length_scale;
+  l_ref_ = raw_.moment_length_scale;
 
   // Conserved totals: dissolved + every solid at t = 0.
   element_totals_ = setup.dissolved;
@@ -120,14 +140,9 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
     Crystal c{};
     c.kind = cs.kind;
     c.phase = cs.chemistry_phase;
-    c.p = crystal_parameters(p_, cs.kind);
     c.molar_volume = ph.molar_volume;
     c.ion_count = ph.ion_count;
     c.volume_per_unit = ph.molar_volume / kAvogadro;
-    const double g = c.p.interfacial_energy;
-    c.barrier0 =
-        16.0 * kPi * g * g * g * c.volume_per_unit * c.volume_per_unit / (3.0 * kT_ * kT_ * kT_);
-    c.contact = rate::contact_factor(c.p.contact_angle);
     c.mu0_ref = 3.0 * n_ref_ * ph.molar_volume / (4.0 * kPi * l_ref_ * l_ref_ * l_ref_);
     c.stoich = ph.stoichiometry;
     if (cs.kind == CrystalKind::OCP) ocp_index_ = crystals_.size();
@@ -136,6 +151,7 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
       element_totals_[k] += c.stoich[k] * cs.seed_amount;
     crystals_.push_back(c);
   }
+  k_ = constants(static_cast<const BasicKineticParameters<double>&>(raw_));
 
   acp_particles_ = 0.0;
   if (setup.acp_amount > 0.0) {
@@ -161,6 +177,11 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
   }
 }
 
+bool MechanisticModel::exact_parameter(std::size_t slot) noexcept {
+  static const int length_scale = KineticParameters::slot_of("numerics.moment_length_scale");
+  return slot < KineticParameters::slot_count() && static_cast<int>(slot) != length_scale;
+}
+
 void MechanisticModel::initial_state(double* y0) const {
   std::copy(y0_.begin(), y0_.begin() + n_states_, y0);
   jacobian_negative_totals_ = -1;  // a new trajectory: no Jacobian yet
@@ -178,8 +199,9 @@ std::string MechanisticModel::state_name(std::size_t i) const {
   return std::string(crystal_name(crystals_[c].kind)) + " moment mu" + std::to_string(k);
 }
 
-template <class S>
-void MechanisticModel::dissolved_totals(double t, const S* y, S* totals) const {
+template <class S, class T>
+void MechanisticModel::dissolved_totals_with(double t, const S* y, S* totals,
+                                             const MechanisticConstants<T>& rc) const {
   const S n_acp = y[0] * n_ref_;
   const S mg_acp = y[1] * n_ref_;
   for (std::size_t k = 0; k < kComponentCount; ++k)
@@ -190,11 +212,12 @@ void MechanisticModel::dissolved_totals(double t, const S* y, S* totals) const {
     const S n_c = y[2 + 4 * c + 3] * n_ref_;  // mu3 scaled so that y3 = n_c / n_ref
     for (std::size_t k = 0; k < kComponentCount; ++k) totals[k] -= crystals_[c].stoich[k] * n_c;
   }
-  totals[kP] += p_.phosphate_source_rate * t;
+  totals[kP] += rc.p.phosphate_source_rate * t;
 }
 
-template <class S>
-void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
+template <class S, class T>
+void MechanisticModel::rates_with(const S* y, const S* q, S* ydot,
+                                  const MechanisticConstants<T>& rc) const {
   using std::cbrt;
   using std::exp;
   using std::sqrt;
@@ -207,7 +230,7 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   // ---- ACP pool (Mg in/on ACP: Ding et al. 2014)
   const S n_acp = y[0] * n_ref_;
   const S mg_acp = y[1] * n_ref_;
-  const S n_pos = rate::smooth_positive(n_acp, p_.vanishing_amount);
+  const S n_pos = rate::smooth_positive(n_acp, rc.p.vanishing_amount);
   S area_acp(0.0);
   if (acp_particles_ > 0.0) {
     // A = 4 pi r^2 N with r = (3 n V_m / (4 pi N))^(1/3)  =>  A = (36 pi N)^(1/3) (n V_m)^(2/3)
@@ -218,23 +241,24 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
     // decays exponentially: A ~ n^(2/3) alone makes the pool vanish in finite time with
     // dA/dn ~ n^(-1/3), and CVODE resolved that extinction with second-long steps and error-test
     // failures (~40 % of the right-hand sides of a T50-assay run).
-    if (p_.acp_tail_amount > 0.0) area_acp = area_acp * cbrt(n_pos / (n_pos + p_.acp_tail_amount));
+    if (rc.p.acp_tail_amount > 0.0)
+      area_acp = area_acp * cbrt(n_pos / (n_pos + rc.p.acp_tail_amount));
   }
   const S s_acp = exp(kLn10 * q[acp_phase_] / acp_.ion_count);
-  S dn_acp = p_.acp_rate_constant * area_acp * (s_acp - 1.0);
+  S dn_acp = rc.p.acp_rate_constant * area_acp * (s_acp - 1.0);
   // A dissolving pool stops at zero: A ~ n^(2/3) reaches zero in finite time, and a step that
   // overshoots to n < 0 must not keep dissolving. The factor is a C-infinity step, 0 for n <= 0 and
   // 1 for n >= w (w = vanishing amount): a vanished pool is exactly at rest. (The earlier factor
   // n+/(n+ + w) left a drift ~|n|^(-5/3) below zero, which CVODE resolved to the absolute
   // tolerance for hours after the ACP was gone: 60 % of the right-hand sides of a T50 run.)
-  const S alive = rate::smooth_step(n_acp, p_.vanishing_amount);
+  const S alive = rate::smooth_step(n_acp, rc.p.vanishing_amount);
   if (s_acp < 1.0) dn_acp = dn_acp * alive;
   // Mg/(Ca+Mg) of the ACP, kept in [0, 1] when a vanishing pool leaves round-off in both amounts.
   const S x_mg =
       rate::soft_cap(rate::smooth_positive(mg_acp, 1e-20 * n_ref_) / (3.0 * n_pos), 1.0, 8.0);
   // Exchange partition x/(1 - x) = D_Mg a_Mg/a_Ca, written without the ratio (a Ca-free solution
   // gives x = 1 with Mg, 0 without, not NaN).
-  const S d_mg = p_.acp_mg_distribution * a_mg;
+  const S d_mg = rc.p.acp_mg_distribution * a_mg;
   const S x_new = d_mg / (a_ca + d_mg + 1e-300);
   // Composition of the ACP flux, C-infinity in S: the D_Mg rule (x_new) where the pool grows by
   // more than the switch width (S - 1 > width), congruent (x_Mg) where it dissolves by more
@@ -250,24 +274,26 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   // solution that had none, Ca-exhausted at pH 10: dissolved Mg -1e-7 mol/kg at any rtol.)
   const S x_min = rate::harmonic_mean(x_new, x_mg);
   const S x_flux = s_acp >= 1.0
-                       ? x_min + rate::smooth_step(s_acp - 1.0, p_.acp_composition_switch_width) *
+                       ? x_min + rate::smooth_step(s_acp - 1.0, rc.p.acp_composition_switch_width) *
                                      (x_new - x_min)
-                       : x_min + rate::smooth_step(1.0 - s_acp, p_.acp_composition_switch_width) *
+                       : x_min + rate::smooth_step(1.0 - s_acp, rc.p.acp_composition_switch_width) *
                                      (x_mg - x_min);
   ydot[0] = dn_acp / n_ref_;
   // Slow exchange of the standing pool towards the partition (Mg in, Ca out, or back), on top of
   // the composition of the net flux: dn_Mg/dt = k_ex A_ACP (x_eq - x_Mg).
   // The exchange stops with the pool (factor `alive`).
-  ydot[1] = (3.0 * x_flux * dn_acp + p_.acp_mg_exchange_rate * area_acp * alive * (x_new - x_mg)) /
-            n_ref_;
+  ydot[1] =
+      (3.0 * x_flux * dn_acp + rc.p.acp_mg_exchange_rate * area_acp * alive * (x_new - x_mg)) /
+      n_ref_;
   // A Mg-free system keeps a Mg-free ACP exactly (round-off in y[1] would otherwise appear as a
   // negative dissolved Mg total).
   if (!(element_totals_[kMg] > 0.0)) ydot[1] = S(0.0);
 
-  const S theta_acp = rate::competitive_langmuir(
-      a_mg, p_.acp_mg_langmuir_constant, a_ca, p_.acp_ca_langmuir_constant, kStandardConcentration);
-  const S f_acp = exp(-p_.acp_mg_incorporation_inhibition * x_mg) *
-                  rate::soft_floor(1.0 - p_.acp_mg_adsorption_inhibition * theta_acp, 1e-3);
+  const S theta_acp =
+      rate::competitive_langmuir(a_mg, rc.p.acp_mg_langmuir_constant, a_ca,
+                                 rc.p.acp_ca_langmuir_constant, kStandardConcentration);
+  const S f_acp = exp(-rc.p.acp_mg_incorporation_inhibition * x_mg) *
+                  rate::soft_floor(1.0 - rc.p.acp_mg_adsorption_inhibition * theta_acp, 1e-3);
 
   // ---- protein inhibitor of finite capacity (fetuin-A-like, Pasch et al. 2012): one coverage
   // theta_I on every mineral surface (ACP and crystals, equal affinity). More mineral area -> lower
@@ -276,38 +302,39 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   // factors 1 - alpha theta_I with alpha in [0, 1] stay in [0, 1] without a floor (C-infinity).
   S f_protein_nucleation(1.0);
   S f_protein_growth(1.0);
-  if (p_.inhibitor_amount > 0.0) {
+  if (rc.p.inhibitor_amount > 0.0) {
     S area = area_acp;
     for (std::size_t c = 0; c < crystals_.size(); ++c)
       area += 4.0 * kPi * rate::smooth_positive(y[2 + 4 * c + 2], 1e-30) * crystals_[c].mu0_ref *
               l_ref_ * l_ref_;
-    const S sites = area / (kAvogadro * p_.inhibitor_footprint);  // mol/kg of footprints
+    const S sites = area / (kAvogadro * rc.p.inhibitor_footprint);  // mol/kg of footprints
     const S theta_i = rate::capacity_limited_coverage(
-        sites, p_.inhibitor_amount, p_.inhibitor_binding_constant * kStandardConcentration);
-    f_protein_nucleation = 1.0 - p_.inhibitor_nucleation_effectiveness * theta_i;
-    f_protein_growth = 1.0 - p_.inhibitor_growth_effectiveness * theta_i;
+        sites, rc.p.inhibitor_amount, rc.p.inhibitor_binding_constant * kStandardConcentration);
+    f_protein_nucleation = 1.0 - rc.p.inhibitor_nucleation_effectiveness * theta_i;
+    f_protein_growth = 1.0 - rc.p.inhibitor_growth_effectiveness * theta_i;
   }
 
   // ---- crystalline phases: CNT nucleation + size-independent growth, moments (spec
   // §2.4, 2.5, 2.7)
   for (std::size_t c = 0; c < crystals_.size(); ++c) {
     const Crystal& cr = crystals_[c];
+    const BasicCrystalParameters<T>& kc = rc.crystal[c];
     const S* mu = y + 2 + 4 * c;  // scaled moments
     S* dmu = ydot + 2 + 4 * c;
     const S ln_omega = kLn10 * q[cr.phase];
     const S sigma = exp(ln_omega / cr.ion_count) - 1.0;
     // Mg coverage competing with Ca (E2), Kubota-Mullin blocking with alpha ~ 1/sigma and the
     // phase's lattice allowance (only evaluated where sigma > 0: growth and secondary nucleation).
-    const S theta = rate::competitive_langmuir(a_mg, cr.p.mg_langmuir_constant, a_ca,
-                                               cr.p.ca_langmuir_constant, kStandardConcentration);
+    const S theta = rate::competitive_langmuir(a_mg, kc.mg_langmuir_constant, a_ca,
+                                               kc.ca_langmuir_constant, kStandardConcentration);
     S f_growth = f_protein_growth;
     if (sigma > 0.0)
-      f_growth = f_growth * rate::kubota_mullin_sigma(theta, sigma, cr.p.mg_effectiveness,
-                                                      cr.p.mg_reference_supersaturation,
-                                                      cr.p.mg_lattice_coverage);
-    S flux = rate::surface_flux(sigma, cr.p.growth_rate_constant, cr.p.growth_order,
-                                cr.p.dissolution_rate_constant, p_.supersaturation_cap,
-                                p_.cap_sharpness, p_.rate_smoothing);
+      f_growth = f_growth * rate::kubota_mullin_sigma(theta, sigma, kc.mg_effectiveness,
+                                                      kc.mg_reference_supersaturation,
+                                                      kc.mg_lattice_coverage);
+    S flux = rate::surface_flux(sigma, kc.growth_rate_constant, kc.growth_order,
+                                kc.dissolution_rate_constant, rc.p.supersaturation_cap,
+                                rc.p.cap_sharpness, rc.p.rate_smoothing);
     if (sigma > 0.0) flux = flux * f_growth;
     const S growth = flux * cr.molar_volume;  // m/s
 
@@ -315,13 +342,13 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
     // mu0_ref), the moment equations keep their form for the scaled variables.
     const double L = l_ref_;
     S nucleation(0.0);
-    S size = S(p_.minimum_nucleus_radius);
-    const S gamma_factor = 1.0 + cr.p.mg_interfacial_energy_factor * theta;
-    const S barrier = cr.barrier0 * gamma_factor * gamma_factor * gamma_factor;
+    S size = S(rc.p.minimum_nucleus_radius);
+    const S gamma_factor = 1.0 + kc.mg_interfacial_energy_factor * theta;
+    const S barrier = rc.barrier0[c] * gamma_factor * gamma_factor * gamma_factor;
     if (ln_omega > 0.0) {
       const S f_hom = rate::nucleation_factor(ln_omega, barrier);
-      const S f_het = rate::nucleation_factor(ln_omega, cr.contact * barrier);
-      const S f_sec = rate::nucleation_factor(ln_omega, cr.p.secondary_barrier_ratio * barrier);
+      const S f_het = rate::nucleation_factor(ln_omega, rc.contact[c] * barrier);
+      const S f_sec = rate::nucleation_factor(ln_omega, kc.secondary_barrier_ratio * barrier);
       const S area_own =
           4.0 * kPi * rate::smooth_positive(mu[2], 1e-30) * cr.mu0_ref * L * L;  // m2/kg
       // Nucleation on/in Mg-ACP with the phase's Mg tolerance: mismatch work beta_s (x - y_s)^2 (in
@@ -329,32 +356,32 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
       // cations), times the dehydration barrier exp(-lambda_D x) and the adsorbed-Mg blocking that
       // every crystalline phase shares (f_acp: Yun et al. 2018; Ding et al. 2014).
       // Newberyite (MgHPO4.3H2O) is all Mg: y = 1 (it does not form from Ca-rich ACP).
-      const double y_s = cr.kind == CrystalKind::WH           ? cr.p.mg_composition_optimum
-                         : cr.kind == CrystalKind::Newberyite ? 1.0
-                                                              : 0.0;
+      const T y_s = cr.kind == CrystalKind::WH           ? kc.mg_composition_optimum
+                    : cr.kind == CrystalKind::Newberyite ? T(1.0)
+                                                         : T(0.0);
       const S mismatch = x_mg - y_s;
-      const S acp_factor = f_acp * exp(-cr.p.mg_mismatch * mismatch * mismatch);
+      const S acp_factor = f_acp * exp(-kc.mg_mismatch * mismatch * mismatch);
       // The protein factor acts on every route (it covers every mineral surface, and a nucleus in
       // solution is a surface it binds to as well).
       // HAP also nucleates on OCP surfaces (epitaxial OCP -> HAP; the nucleation of apatite is the
       // rate-determining step of the transformation, Ito et al. 2014): the route on from the
       // HPO4-bearing first crystals to apatite once ACP is gone.
       S area_substrate(0.0);
-      if (ocp_index_ < crystals_.size() && cr.p.ocp_substrate_prefactor > 0.0 &&
+      if (ocp_index_ < crystals_.size() && kc.ocp_substrate_prefactor > 0.0 &&
           cr.kind != CrystalKind::OCP)
-        area_substrate = cr.p.ocp_substrate_prefactor * 4.0 * kPi *
+        area_substrate = kc.ocp_substrate_prefactor * 4.0 * kPi *
                          rate::smooth_positive(y[2 + 4 * ocp_index_ + 2], 1e-30) *
                          crystals_[ocp_index_].mu0_ref * L * L;
       // WH also nucleates on HAP surfaces in Mg-rich media (Jang et al. 2015: HAP -> WH in
       // Mg-containing acidic media; Okazaki & LeGeros 1992: Mg-WH reprecipitates where Mg/Ca is
       // high): per m2 of HAP, in proportion to the Mg coverage of the HAP surface (the Mg the WH
       // nucleus needs), with WH's own barrier. Acidity enters through Omega_WH against Omega_HAP.
-      if (hap_index_ < crystals_.size() && cr.p.hap_substrate_prefactor > 0.0) {
+      if (hap_index_ < crystals_.size() && kc.hap_substrate_prefactor > 0.0) {
         const Crystal& hap = crystals_[hap_index_];
-        const S theta_hap =
-            rate::competitive_langmuir(a_mg, hap.p.mg_langmuir_constant, a_ca,
-                                       hap.p.ca_langmuir_constant, kStandardConcentration);
-        area_substrate += cr.p.hap_substrate_prefactor * theta_hap * 4.0 * kPi *
+        const S theta_hap = rate::competitive_langmuir(
+            a_mg, rc.crystal[hap_index_].mg_langmuir_constant, a_ca,
+            rc.crystal[hap_index_].ca_langmuir_constant, kStandardConcentration);
+        area_substrate += kc.hap_substrate_prefactor * theta_hap * 4.0 * kPi *
                           rate::smooth_positive(y[2 + 4 * hap_index_ + 2], 1e-30) * hap.mu0_ref *
                           L * L;
       }
@@ -365,20 +392,20 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
       // vanished pool has no surface. Without it the regularised remainder (area of ~w, the
       // vanishing amount) nucleated crystals for days after the ACP had dissolved, and a medium
       // whose trace ACP dissolves (DMEM) took its HAP/WH split from that numerical remainder.
-      nucleation = (cr.p.heterogeneous_prefactor * area_acp * alive * acp_factor * f_het +
-                    cr.p.substrate_prefactor * p_.substrate_area * f_het +
+      nucleation = (kc.heterogeneous_prefactor * area_acp * alive * acp_factor * f_het +
+                    kc.substrate_prefactor * rc.p.substrate_area * f_het +
                     area_substrate * f_growth * f_het +
-                    cr.p.secondary_prefactor * area_own * f_growth * f_sec +
-                    cr.p.homogeneous_prefactor * kWaterVolumePerKg * f_hom) *
+                    kc.secondary_prefactor * area_own * f_growth * f_sec +
+                    kc.homogeneous_prefactor * kWaterVolumePerKg * f_hom) *
                    f_protein_nucleation;
       const S r_crit =
-          2.0 * cr.p.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);
-      size = sqrt(r_crit * r_crit + p_.minimum_nucleus_radius * p_.minimum_nucleus_radius);
+          2.0 * kc.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);
+      size = sqrt(r_crit * r_crit + rc.p.minimum_nucleus_radius * rc.p.minimum_nucleus_radius);
     }
     const S j = nucleation / cr.mu0_ref;  // scaled nuclei per s
     const S g = growth / L;               // scaled growth rate
     const S l = size / L;
-    const double l_min = p_.minimum_nucleus_radius / L;
+    const T l_min = rc.p.minimum_nucleus_radius / L;
     if (sigma < 0.0) {
       // Dissolution (the plain moment equations are ill-posed when crystals vanish):
       // self-similar shrinking. The volume moment follows the surface flux (d mu3 = 3 G mu2) and
@@ -405,9 +432,10 @@ void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
   }
 }
 
-template <class S>
-void MechanisticModel::chemistry_totals(double t, const S* y, S* totals) const {
-  dissolved_totals(t, y, totals);
+template <class S, class T>
+void MechanisticModel::chemistry_totals_with(double t, const S* y, S* totals,
+                                             const MechanisticConstants<T>& rc) const {
+  dissolved_totals_with(t, y, totals, rc);
   // The speciation sees the smooth positive part of Ca, Mg, P (width 1e-12 of the element's total):
   // a trial state of CVODE that overshoots a vanishing total (e.g. P when HAP exhausts it) is then
   // strongly undersaturated and pulls itself back instead of failing the solve. The outputs and the
@@ -416,6 +444,19 @@ void MechanisticModel::chemistry_totals(double t, const S* y, S* totals) const {
     totals[k] = element_totals_[k] > 0.0
                     ? rate::smooth_positive(totals[k], 1e-12 * element_totals_[k])
                     : S(0.0);  // an absent element stays absent (no round-off totals)
+}
+
+template <class S>
+void MechanisticModel::dissolved_totals(double t, const S* y, S* totals) const {
+  dissolved_totals_with(t, y, totals, k_);
+}
+template <class S>
+void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
+  rates_with(y, q, ydot, k_);
+}
+template <class S>
+void MechanisticModel::chemistry_totals(double t, const S* y, S* totals) const {
+  chemistry_totals_with(t, y, totals, k_);
 }
 
 void MechanisticModel::evaluate_chemistry(double t, const double* y) {
@@ -525,8 +566,8 @@ void MechanisticModel::roots(double t, const double* y, double* g) {
   for (std::size_t c = 0; c < crystals_.size(); ++c)
     p_crystal += crystals_[c].stoich[kP] * y[2 + 4 * c + 3] * n_ref_;
   const double p_solid = p_acp + p_crystal;
-  g[0] = p_crystal - p_.induction_fraction * p_solid;
-  g[1] = p_crystal - p_.half_conversion_fraction * p_solid;
+  g[0] = p_crystal - k_.p.induction_fraction * p_solid;
+  g[1] = p_crystal - k_.p.half_conversion_fraction * p_solid;
   if (stop_when_steady_) {
     rhs(t, y, ydot_work_.data());
     double worst = 0.0;
@@ -584,9 +625,18 @@ template void MechanisticModel::rates<double>(const double*, const double*, doub
 // Directional derivatives for forward sensitivities (mechanistic_directional.cpp): the widths it
 // uses.
 template void MechanisticModel::chemistry_totals<double>(double, const double*, double*) const;
+// With the kinetic parameters as duals of the same width (exact df/dp): rates_with and
+// chemistry_totals_with on MechanisticConstants<Dual<N>> from constants().
 #define CALCIKIN_DIRECTIONAL_WIDTH(N)                                                             \
   template void MechanisticModel::rates<Dual<N>>(const Dual<N>*, const Dual<N>*, Dual<N>*) const; \
-  template void MechanisticModel::chemistry_totals<Dual<N>>(double, const Dual<N>*, Dual<N>*) const;
+  template void MechanisticModel::chemistry_totals<Dual<N>>(double, const Dual<N>*, Dual<N>*)     \
+      const;                                                                                      \
+  template void MechanisticModel::rates_with<Dual<N>, Dual<N>>(                                   \
+      const Dual<N>*, const Dual<N>*, Dual<N>*, const MechanisticConstants<Dual<N>>&) const;      \
+  template void MechanisticModel::chemistry_totals_with<Dual<N>, Dual<N>>(                        \
+      double, const Dual<N>*, Dual<N>*, const MechanisticConstants<Dual<N>>&) const;              \
+  template MechanisticConstants<Dual<N>> MechanisticModel::constants<Dual<N>>(                    \
+      const BasicKineticParameters<Dual<N>>&) const;
 CALCIKIN_DIRECTIONAL_WIDTH(1)
 CALCIKIN_DIRECTIONAL_WIDTH(2)
 CALCIKIN_DIRECTIONAL_WIDTH(3)

@@ -41,6 +41,18 @@ struct CrystalSetup {
   double seed_radius = 25e-9;       // m
 };
 
+// What the rate laws read of the kinetic parameters: the parameters with the Arrhenius factors
+// applied, and per crystal (in the model's crystal order) its parameters and the constants the
+// set-up derives from them. T = double for a run; a dual number for the exact d f / d p of the
+// forward sensitivities (MechanisticModel::constants on seeded parameters).
+template <class T>
+struct MechanisticConstants {
+  BasicKineticParameters<T> p;
+  std::array<BasicCrystalParameters<T>, kMaxCrystals> crystal{};
+  std::array<T, kMaxCrystals> barrier0{};  // 16 pi gamma0^3 v^2 / (3 (kB T)^3), zero Mg coverage
+  std::array<T, kMaxCrystals> contact{};   // f(theta_c)
+};
+
 struct MechanisticSetup {
   double temperature = 310.15;                      // K
   std::array<double, kComponentCount> dissolved{};  // mol/kg at t = 0 (after any ACP pre-formation)
@@ -100,17 +112,33 @@ class MechanisticModel final : public KineticsModel {
   void rates(const S* y, const S* q, S* ydot) const;
   template <class S>
   void chemistry_totals(double t, const S* y, S* totals) const;
+  // The same with the rate constants `k` (e.g. duals seeded along kinetic parameters).
+  template <class S, class T>
+  void dissolved_totals_with(double t, const S* y, S* totals,
+                             const MechanisticConstants<T>& k) const;
+  template <class S, class T>
+  void rates_with(const S* y, const S* q, S* ydot, const MechanisticConstants<T>& k) const;
+  template <class S, class T>
+  void chemistry_totals_with(double t, const S* y, S* totals,
+                             const MechanisticConstants<T>& k) const;
+  // The rate constants of this model's set-up (temperature, crystals) from kinetic parameters
+  // `raw` (as a scenario gives them, before the Arrhenius factors); constants(parameters()) is
+  // what the model runs with.
+  template <class T>
+  MechanisticConstants<T> constants(const BasicKineticParameters<T>& raw) const;
+  const KineticParameters& parameters() const noexcept { return raw_; }
+  // Whether d f / d p of kinetic parameter `slot` (KineticParameters::at) at fixed states is
+  // rates_with on constants() of duals seeded along it. Not for the moment length scale (it
+  // defines the scaled states, so it changes the initial state and the meaning of y).
+  static bool exact_parameter(std::size_t slot) noexcept;
 
  private:
   struct Crystal {
     CrystalKind kind = CrystalKind::HAP;
-    std::size_t phase = 0;  // chemistry index
-    CrystalParameters p;
+    std::size_t phase = 0;      // chemistry index
     double molar_volume = 0.0;  // m3/mol
     double ion_count = 0.0;
     double volume_per_unit = 0.0;  // m3 per formula unit (v = V_m / N_A)
-    double barrier0 = 0.0;         // 16 pi gamma0^3 v^2 / (3 (kB T)^3) at zero Mg coverage
-    double contact = 0.0;          // f(theta_c)
     double mu0_ref = 0.0;          // 1/kg
     std::array<double, kComponentCount> stoich{};
   };
@@ -124,7 +152,8 @@ class MechanisticModel final : public KineticsModel {
   int negative_totals(double t, const double* y) const;
 
   SolutionChemistry& chemistry_;
-  KineticParameters p_;
+  KineticParameters raw_;  // as given (before the Arrhenius factors)
+  double temperature_;     // K
   double kT_;
   std::size_t acp_phase_;
   PhaseChemistry acp_;
@@ -133,6 +162,7 @@ class MechanisticModel final : public KineticsModel {
   double l_ref_;          // m
   double atol_scale_;
   std::vector<Crystal> crystals_;
+  MechanisticConstants<double> k_;        // constants(raw_)
   std::size_t ocp_index_ = kMaxCrystals;  // crystal index of OCP (the substrate of HAP), or none
   std::size_t hap_index_ = kMaxCrystals;  // crystal index of HAP (a substrate of WH), or none
   std::size_t n_states_;

@@ -10,6 +10,7 @@
 namespace calcikin::kinetics::rate {
 
 using std::cbrt;
+using std::cos;
 using std::exp;
 using std::log;
 using std::pow;
@@ -19,17 +20,17 @@ using std::tanh;
 // Smooth positive part: 0.5 (x + sqrt(x^2 + w^2)); equals max(x, 0) away from |x| ~ w.
 // For x < 0 the algebraically equal form w^2 / (2 (r - x)) avoids the cancellation of x + r (which
 // would return 0, and 0/0 downstream).
-template <class S>
-S smooth_positive(const S& x, double width) {
+template <class S, class W>
+S smooth_positive(const S& x, const W& width) {
   const S r = sqrt(x * x + width * width);
   if (x >= 0.0) return 0.5 * (x + r);
   return 0.5 * width * width / (r - x);
 }
 
 // Langmuir coverage theta = K c / (1 + K c), c = activity x c0 (mol/m3), K in m3/mol.
-template <class S>
-S langmuir(const S& activity, double K, double c0) {
-  const S kc = K * c0 * activity;
+template <class S, class K>
+S langmuir(const S& activity, const K& k, double c0) {
+  const S kc = k * c0 * activity;
   return kc / (1.0 + kc);
 }
 
@@ -38,16 +39,16 @@ S langmuir(const S& activity, double K, double c0) {
 // Outcomes then depend on the Mg/Ca ratio, as every phase-outcome table of the literature is
 // organised (Cheng, Grabher & LeGeros 1988, Magnesium 7:123; Abbona & Franchini-Angela 1990, J
 // Cryst Growth 104:661). K_Ca = 0 gives the plain Langmuir isotherm.
-template <class S>
-S competitive_langmuir(const S& a_mg, double k_mg, const S& a_ca, double k_ca, double c0) {
+template <class S, class K1, class K2>
+S competitive_langmuir(const S& a_mg, const K1& k_mg, const S& a_ca, const K2& k_ca, double c0) {
   const S km = k_mg * c0 * a_mg;
   return km / (1.0 + km + k_ca * c0 * a_ca);
 }
 
 // C1 floor at zero that is exact outside |x| < w: x for x >= w, 0 for x <= -w, (x + w)^2/(4w)
 // between.
-template <class S>
-S soft_floor(const S& x, double w) {
+template <class S, class W>
+S soft_floor(const S& x, const W& w) {
   if (x >= w) return x;
   if (x <= -w) return S(0.0);
   const S u = x + w;
@@ -58,8 +59,8 @@ S soft_floor(const S& x, double w) {
 // derivative vanishes at both ends, so a switch placed at a point the solution sits on (S_ACP = 1)
 // has no jump in any derivative (a C1 polynomial step still jumps in the second derivative, which
 // shows up in difference quotients and in the error control).
-template <class S>
-S smooth_step(const S& x, double w) {
+template <class S, class W>
+S smooth_step(const S& x, const W& w) {
   if (!(x > 0.0)) return S(0.0);
   if (!(x < w)) return S(1.0);
   const S u = x / w;
@@ -80,8 +81,8 @@ S harmonic_mean(const S& a, const S& b) {
 
 // Kubota-Mullin growth factor 1 - alpha theta, floored (C1) at 0: alpha > 1 stops growth completely
 // once theta > 1/alpha (Kubota & Mullin 1995, J Cryst Growth 152:203).
-template <class S>
-S kubota_mullin(const S& theta, double alpha) {
+template <class S, class A>
+S kubota_mullin(const S& theta, const A& alpha) {
   return soft_floor(1.0 - alpha * theta, 1e-3);
 }
 
@@ -93,9 +94,9 @@ S kubota_mullin(const S& theta, double alpha) {
 //   G/G0 = [1 - alpha(sigma) (theta - theta*)+ / (1 - theta*)]+      (sigma > 0)
 // theta* = 0 is the plain form. Floored (C1) at 0: below sigma = alpha_ref sigma_ref theta growth
 // stops (the impurity "dead zone").
-template <class S>
-S kubota_mullin_sigma(const S& theta, const S& sigma, double alpha_ref, double sigma_ref,
-                      double lattice) {
+template <class S, class T>
+S kubota_mullin_sigma(const S& theta, const S& sigma, const T& alpha_ref, const T& sigma_ref,
+                      const T& lattice) {
   if (!(alpha_ref > 0.0)) return S(1.0);
   S excess = theta;
   if (lattice > 0.0) excess = soft_floor(theta - lattice, 1e-3) / (1.0 - lattice);
@@ -105,8 +106,8 @@ S kubota_mullin_sigma(const S& theta, const S& sigma, double alpha_ref, double s
 
 // Soft cap of a positive relative supersaturation: sigma / (1 + (sigma/cap)^p)^(1/p). Equals sigma
 // for sigma << cap, tends to cap, is 0 with slope 1 at sigma = 0.
-template <class S>
-S soft_cap(const S& sigma, double cap, double p) {
+template <class S, class T>
+S soft_cap(const S& sigma, const T& cap, const T& p) {
   return sigma / pow(1.0 + pow(sigma / cap, p), 1.0 / p);
 }
 
@@ -114,9 +115,9 @@ S soft_cap(const S& sigma, double cap, double p) {
 //   sigma > 0: k_g sigma_c^n * sigma/(sigma + s)        (growth, sigma_c soft-capped)
 //   sigma < 0: -k_d |sigma| * |sigma|/(|sigma| + s)     (dissolution, first order)
 // The factor |sigma|/(|sigma| + s) makes both branches start with zero slope: R is C1 at sigma = 0.
-template <class S>
-S surface_flux(const S& sigma, double k_growth, double order, double k_dissolution, double cap,
-               double sharpness, double smoothing) {
+template <class S, class T>
+S surface_flux(const S& sigma, const T& k_growth, const T& order, const T& k_dissolution,
+               const T& cap, const T& sharpness, const T& smoothing) {
   if (sigma > 0.0) {
     const S capped = soft_cap(sigma, cap, sharpness);
     return k_growth * pow(capped, order) * (sigma / (sigma + smoothing));
@@ -149,17 +150,19 @@ S nucleation_factor(const S& ln_omega, const S& barrier) {
 // k -> infinity theta -> min(1, amount/sites): full coverage while the capacity exceeds the area,
 // then falling as 1/area. C-infinity in sites and amount, defined at sites = 0 (theta = k a/(1 + k
 // a)).
-template <class S>
-S capacity_limited_coverage(const S& sites, double amount, double k) {
+template <class S, class T>
+S capacity_limited_coverage(const S& sites, const T& amount, const T& k) {
   const S ks = k * sites;
-  const double ka = k * amount;
+  const T ka = k * amount;
   const S d = (1.0 + ka) - ks;
   return (2.0 * ka) / ((1.0 + ka) + ks + sqrt(d * d + 4.0 * ks));
 }
 
 // Heterogeneous-nucleation geometry factor f(theta_c) = (2 + cos)(1 - cos)^2 / 4.
-inline double contact_factor(double contact_angle) {
-  const double c = std::cos(contact_angle);
+template <class T>
+T contact_factor(const T& contact_angle) {
+  using std::cos;
+  const T c = cos(contact_angle);
   return (2.0 + c) * (1.0 - c) * (1.0 - c) / 4.0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "models/kinetics/dual.hpp"
 #include "models/kinetics/kinetic_parameters.hpp"
 #include "models/kinetics/parameter_catalogue.hpp"
 #include "solver/input/input_error.hpp"
@@ -73,4 +74,28 @@ TEST(KineticParameters, SetByNameReachesTheField) {
   EXPECT_TRUE(p.set("WH.growth.rate_constant", 3e-9));
   EXPECT_DOUBLE_EQ(p.wh.growth_rate_constant, 3e-9);
   EXPECT_FALSE(p.set("WH.growth.rate", 1.0));
+}
+
+// for_each_field lists every field once (the exact d f / d p converts and seeds parameter sets of
+// dual numbers through it): as many visits as the double set holds doubles, and a set of duals
+// seeded on one slot carries that slot's value and a unit derivative there, nothing elsewhere.
+TEST(KineticParameters, FieldVisitorReachesEveryFieldAndSeedsEverySlot) {
+  KineticParameters p = KineticParameters::defaults();
+  std::size_t fields = 0;
+  for_each_field(p, p, [&](double&, double&) { ++fields; });
+  EXPECT_EQ(fields * sizeof(double), sizeof(BasicKineticParameters<double>));
+  for (std::size_t slot = 0; slot < KineticParameters::slot_count(); ++slot) {
+    const BasicKineticParameters<Dual<1>> d =
+        parameters_as<Dual<1>>(p, &slot, 1, [](std::size_t, Dual<1>& x) { x.d[0] = 1.0; });
+    std::size_t seeded = 0, equal = 0;
+    for_each_field(p, d, [&](const double& v, const Dual<1>& x) {
+      if (x.d[0] != 0.0) {
+        ++seeded;
+        EXPECT_EQ(&v, &p.at(slot));
+      }
+      if (x.v == v) ++equal;
+    });
+    EXPECT_EQ(seeded, 1u) << bound_parameter_names()[slot];
+    EXPECT_EQ(equal, fields);
+  }
 }
