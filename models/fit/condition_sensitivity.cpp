@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "models/fit/problem.hpp"
+#include "models/kinetics/autocatalytic_model.hpp"
 #include "models/kinetics/mechanistic_directional.hpp"
 #include "models/kinetics/observation.hpp"
 
@@ -15,9 +16,9 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   // `offset_quantity[j]`: for a phase's log K offset (a full set-up), the index of that phase's
   // saturation index among the nominal model's chemistry quantities (-1: the phase is not in the
   // model), and `offset_slope[j]` = d offset / d x_j; -2 for every other parameter.
-  // `exact_slot[j]`: the KineticParameters slot of a kinetic parameter whose df/dx_j the dual
-  // pass gives exactly (MechanisticModel::exact_parameter), -1 otherwise; `exact_slope[j]` = d p /
-  // d x_j.
+  // `exact_slot[j]`: the KineticParameters slot of a kinetic parameter whose df/dx_j is exact (the
+  // mechanistic model's dual pass, MechanisticModel::exact_parameter; the autocatalytic model's
+  // d k0/dp, d k1/dp), -1 otherwise; `exact_slope[j]` = d p / d x_j.
   System(kinetics::KineticsModel& nominal, std::vector<kinetics::KineticsModel*> plus,
          std::vector<kinetics::KineticsModel*> minus, const std::vector<char>& full, double delta,
          bool directional, const std::vector<int>& offset_quantity,
@@ -70,6 +71,17 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
         if (full_rhs_[j]) exact_slot_[j] = -1;
       kinetics::MechanisticDirectional::seed_parameters(*mech_, np, exact_slot_.data(),
                                                         exact_slope.data(), cache_);
+    } else if ((auto_ = dynamic_cast<kinetics::AutocatalyticModel*>(&nominal)) != nullptr) {
+      // The autocatalytic model: d f / d p = (dk0 + dk1 y)(1 - y / alpha_max), with dk0/dp and
+      // dk1/dp exact from the set-up's expressions (constant during the run).
+      auto_dk_.assign(2 * np, 0.0);
+      for (std::size_t j = 0; j < np; ++j)
+        if (exact_slot_[j] >= 0) {
+          auto_->rate_constant_derivatives(static_cast<std::size_t>(exact_slot_[j]),
+                                           auto_dk_[2 * j], auto_dk_[2 * j + 1]);
+          auto_dk_[2 * j] *= exact_slope[j];
+          auto_dk_[2 * j + 1] *= exact_slope[j];
+        }
     } else {
       exact_slot_.assign(np, -1);
     }
@@ -92,6 +104,11 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   void parameter_jacobian(double t, const double* y, double* dfdp) override {
     const std::size_t n = size();
     for (std::size_t j = 0; j < plus_.size(); ++j) {
+      if (auto_ != nullptr && exact_slot_[j] >= 0) {
+        dfdp[j * n] = (auto_dk_[2 * j] + auto_dk_[2 * j + 1] * y[0]) *
+                      (1.0 - y[0] / auto_->conversion_limit());
+        continue;
+      }
       plus_[j]->rhs(t, y, fp_.data());
       minus_[j]->rhs(t, y, fm_.data());
       for (std::size_t i = 0; i < n; ++i) dfdp[j * n + i] = (fp_[i] - fm_[i]) / (2.0 * delta_);
@@ -165,7 +182,9 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   std::vector<kinetics::KineticsModel*> plus_, minus_;
   const std::vector<char>& full_;
   double delta_;
-  kinetics::MechanisticModel* mech_ = nullptr;  // set: directional sensitivity right-hand sides
+  kinetics::MechanisticModel* mech_ = nullptr;    // set: directional sensitivity right-hand sides
+  kinetics::AutocatalyticModel* auto_ = nullptr;  // set: exact df/dx of its kinetic parameters
+  std::vector<double> auto_dk_;                   // np x (dk0/dx_j, dk1/dx_j)
   std::vector<kinetics::MechanisticModel*> mech_plus_, mech_minus_;  // nullptr: full_rhs_
   std::vector<char> full_rhs_;       // per parameter: df/dx from the full copies' rhs
   std::vector<int> exact_slot_;      // per parameter: seeded in the dual pass (>= 0), or -1

@@ -9,6 +9,23 @@
 
 namespace calcikin::kinetics {
 
+namespace {
+
+// k0 F_Mg F_pH and k1 F_Mg F_pH on parameters of scalar T (double for the set-up, Dual for d/dp).
+template <class T>
+void effective_rate_constants(const BasicKineticParameters<T>& p, const ChemistryResult& chem,
+                              T& k0, T& k1) {
+  using std::pow;
+  const double a_mg = std::pow(10.0, chem.log10_activity_mg);
+  const T theta = rate::langmuir(T(a_mg), p.auto_mg_langmuir_constant, kStandardConcentration);
+  const T f_mg = rate::kubota_mullin(theta, p.auto_mg_effectiveness);
+  const T f_ph = pow(10.0, -p.auto_ph_slope * (chem.pH - p.auto_reference_pH));
+  k0 = p.auto_k0 * f_mg * f_ph;
+  k1 = p.auto_k1 * f_mg * f_ph;
+}
+
+}  // namespace
+
 AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry,
                                        const AutocatalyticSetup& setup)
     : chemistry_(chemistry),
@@ -27,12 +44,7 @@ AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry,
     element_totals_[k] += acp_.stoichiometry[k] * n0_;
   // Mg and pH factors from the initial solution (Kubota & Mullin 1995; pH: Boskey & Posner 1973).
   chemistry_.evaluate(setup.dissolved.data(), chem_);
-  const double a_mg = std::pow(10.0, chem_.log10_activity_mg);
-  const double theta = rate::langmuir(a_mg, p_.auto_mg_langmuir_constant, kStandardConcentration);
-  const double f_mg = rate::kubota_mullin(theta, p_.auto_mg_effectiveness);
-  const double f_ph = std::pow(10.0, -p_.auto_ph_slope * (chem_.pH - p_.auto_reference_pH));
-  k0_ = p_.auto_k0 * f_mg * f_ph;
-  k1_ = p_.auto_k1 * f_mg * f_ph;
+  effective_rate_constants(p_, chem_, k0_, k1_);
   // Element limit: at crystalline fraction alpha the dissolved total of element k is
   // E_k - a_k (1 - alpha) n0 - c_k alpha P_s / c_P (a, c: ACP and crystal stoichiometry, P_s the
   // solid phosphate). Converting Ca3(PO4)2 into Ca5(PO4)3OH needs Ca from the solution; where the
@@ -52,6 +64,23 @@ AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry,
 
 double AutocatalyticModel::closed_form_half_time() const noexcept {
   return std::log(2.0 + k1_ / k0_) / (k0_ + k1_);
+}
+
+void AutocatalyticModel::rate_constant_derivatives(std::size_t slot, double& dk0,
+                                                   double& dk1) const {
+  using D = Dual<1>;
+  const BasicKineticParameters<D> p =
+      parameters_as<D>(p_, &slot, 1, [](std::size_t, D& x) { x.d[0] = 1.0; });
+  D k0, k1;
+  effective_rate_constants(p, chem_, k0, k1);
+  dk0 = k0.d[0];
+  dk1 = k1.d[0];
+}
+
+double AutocatalyticModel::parameter_derivative(std::size_t slot, const double* y) const {
+  double dk0 = 0.0, dk1 = 0.0;
+  rate_constant_derivatives(slot, dk0, dk1);
+  return (dk0 + dk1 * y[0]) * (1.0 - y[0] / alpha_max_);
 }
 
 void AutocatalyticModel::rhs(double, const double* y, double* ydot) {

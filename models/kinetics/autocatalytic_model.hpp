@@ -49,6 +49,14 @@ class AutocatalyticModel final : public KineticsModel {
   // The amounts without the speciation solve (the positivity check and unwritten outputs).
   void observe_amounts(double t, const double* y, Observation& out) override;
 
+  // d f / d p of kinetic parameter `slot` (KineticParameters::at) at state y, exact: the kinetic
+  // parameters enter the right-hand side only through k0 and k1 (dual numbers through the same
+  // expressions as the set-up).
+  double parameter_derivative(std::size_t slot, const double* y) const;
+  // d k0 / d p and d k1 / d p of kinetic parameter `slot`:
+  // d f / d p = (dk0 + dk1 y)(1 - y / conversion_limit()).
+  void rate_constant_derivatives(std::size_t slot, double& dk0, double& dk1) const;
+
   // Effective rate constants (k0 F, k1 F) after the Mg and pH factors.
   double effective_k0() const noexcept { return k0_; }
   double effective_k1() const noexcept { return k1_; }
