@@ -56,17 +56,38 @@ ALIASED = (".contact_angle", ".mg.reference_supersaturation")
 # Cheng 1988, Abbona 1990), on in Mg-rich acidic media where WH precipitates without intermediates (Jang et
 # al. 2014; behaviour T7), four decades either side of the textbook 1e30 m-3 s-1.
 REGIME_ONLY = {"WH.nucleation.homogeneous_prefactor": ("T7", 1e26, 1e34)}
+# Parameters whose uncertainty is largely common, sampled as one common factor times each member's own
+# factor. The heterogeneous nucleation prefactors (per m2 of a surface: ACP, OCP or HAP crystals, vessel
+# wall) of the phosphates share the attachment frequency of their growth units, which cation dehydration
+# limits (Koskamp et al. 2019; the all-Mg newberyite's are x 4.2e-3 by the Mg2+/Ca2+ water-exchange ratio,
+# Bleuzen et al. 1997; catalogue sources). Sampling each independently over the ten decades of the
+# absolute value (1e2-1e12 m-2 s-1) would make every ratio of two routes uncertain by twenty decades,
+# although what is unknown is mostly the common value. So: one common factor over the catalogue range of
+# the reference (HAP on ACP: 1e2-1e12 around its 4e10), times each route's own factor, log-uniform within
+# x/÷ SCATTER of its default ratio to the reference [E]: the Zeldovich factor and the density of
+# nucleation sites differ between phases and surfaces by O(1); ten each way is generous.
+TIED = {"heterogeneous nucleation prefactors": (
+    "HAP.nucleation.heterogeneous_prefactor",
+    ("WH.nucleation.heterogeneous_prefactor", "OCP.nucleation.heterogeneous_prefactor",
+     "DCPD.nucleation.heterogeneous_prefactor", "newberyite.nucleation.heterogeneous_prefactor",
+     "HAP.nucleation.ocp_substrate_prefactor", "WH.nucleation.hap_substrate_prefactor",
+     "OCP.nucleation.substrate_prefactor", "DCPD.nucleation.substrate_prefactor",
+     "newberyite.nucleation.substrate_prefactor"),
+    10.0)}
+TIED_NAMES = tuple(n for ref, members, _ in TIED.values() for n in (ref,) + members)
 # Thermodynamic offsets sampled with the kinetics (log10 units): literature range of each.
 #   ACP: pK 25.5 at 37 degC, range 25.2-26.0 (Dorozhkin 2010, Materials 3:3994, Table 3; database entry)
 #   WH: dlogK_stab -12, range -14...-8 (Li et al. 2009, Acta Biomater 5:508; database entry)
 THERMO = {"ACP.log_k_offset": (0.0, -0.5, 0.3), "WH.dlogK_stab": (-12.0, -14.0, -8.0)}
 
 
-def sampled_names(cat):
+def sampled_names(cat, tied=False):
+    """Names sampled independently (tied=False: without the TIED groups, which lhs samples together;
+    tied=True: all of them, as the one-at-a-time moves take them)."""
     out = []
     for k, p in cat.items():
         if (p.get("tag") not in ("estimate", "calibrated") or k.startswith(NOT_MODEL) or k.endswith(ALIASED)
-                or k in REGIME_ONLY):
+                or k in REGIME_ONLY or (k in TIED_NAMES and not tied)):
             continue
         lo, _ = si_value(p["range"][0], p["unit"])
         hi, _ = si_value(p["range"][1], p["unit"])
@@ -124,6 +145,16 @@ def lhs(cat, n, seed):
         else:
             vals = lo + q * (hi - lo)
         samples.append(["kinetics.parameters.%s=%.6g %s" % (name, float(v), u) for v in vals])
+    for ref, members, scatter in TIED.values():
+        lo, u = si_value(cat[ref]["range"][0], cat[ref]["unit"])
+        hi, _ = si_value(cat[ref]["range"][1], cat[ref]["unit"])
+        d_ref = si_value(cat[ref]["default"], cat[ref]["unit"])[0]
+        common = (lo / d_ref) * (hi / lo) ** ((rng.permutation(n) + rng.random(n)) / n)
+        for name in (ref,) + members:
+            own = scatter ** (2.0 * (rng.permutation(n) + rng.random(n)) / n - 1.0) if name != ref else np.ones(n)
+            d = si_value(cat[name]["default"], cat[name]["unit"])[0]
+            samples.append(["kinetics.parameters.%s=%.6g %s" % (name, d * c * f, cat[name]["unit"])
+                            for c, f in zip(common, own)])
     for name, (behaviour, lo, hi) in REGIME_ONLY.items():
         q = (rng.permutation(n) + rng.random(n)) / n
         samples.append(["%s%s.kinetics.parameters.%s=%.6g %s" % (behaviours.BEHAVIOUR_ONLY, behaviour, name,
@@ -471,7 +502,7 @@ def main():
             if a.json:
                 dump(a.json, "defaults", res)
         if a.oat:
-            names = a.params.split(",") if a.params else (sampled_names(cat) + list(THERMO) if a.all else DEFAULT_OAT)
+            names = a.params.split(",") if a.params else (sampled_names(cat, tied=True) + list(THERMO) if a.all else DEFAULT_OAT)
             res = list(ex.map(evaluate, moves(cat, names)))
             table("one at a time (x2, /2; interfacial energies +-5 %)", res)
             if a.json:

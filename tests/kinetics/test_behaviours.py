@@ -124,3 +124,33 @@ def test_a_trace_population_that_turns_to_dissolution_stays_at_rest():
     runner = behaviours.Runner(overrides=_parameter_set("dissolving_trace_population.txt"))
     runner.run("cheng_cells.yaml")
     assert runner.failures == 0, runner.reasons
+
+
+def test_hypercube_ties_the_nucleation_prefactors_and_leaves_routes_that_are_off_unsampled():
+    """bench/kinetics/robustness.py's Latin hypercube: routes whose sources say "off" (HAP and WH on the
+    vessel wall) are not sampled; WH bulk nucleation (off by default, on for Jang's direct precipitation)
+    reaches T7 only, log-uniform over 1e26-1e34 m-3 s-1; the heterogeneous prefactors move by one common
+    factor, each within x/÷ 10 of its default ratio to HAP's."""
+    import robustness
+
+    cat = robustness.catalogue()
+    samples = robustness.lhs(cat, 64, 1)
+    ref = "HAP.nucleation.heterogeneous_prefactor"
+    for _, sets in samples:
+        values = {}
+        for s in sets:
+            name, _, value = s.partition("=")
+            values[name] = float(value.split()[0])
+        assert not any("substrate_prefactor" in n and (n.startswith("kinetics.parameters.HAP.")
+                                                       or n.startswith("kinetics.parameters.WH."))
+                       and "hap_substrate" not in n and "ocp_substrate" not in n for n in values)
+        assert "kinetics.parameters.WH.nucleation.homogeneous_prefactor" not in values
+        direct = values[behaviours.T7_DIRECT_WH]
+        assert 1e26 <= direct <= 1e34
+        assert behaviours.t7_direct_route(sets)[0].startswith(behaviours.DIRECT_WH + "=")
+        d_ref = robustness.si_value(cat[ref]["default"], cat[ref]["unit"])[0]
+        common = values["kinetics.parameters." + ref] / d_ref
+        for name in robustness.TIED_NAMES:
+            d = robustness.si_value(cat[name]["default"], cat[name]["unit"])[0]
+            ratio = values["kinetics.parameters." + name] / (d * common)
+            assert 0.1 * (1 - 1e-5) <= ratio <= 10.0 * (1 + 1e-5), (name, ratio)
