@@ -22,6 +22,21 @@ std::size_t prior_count(const CalibrationProblem& p) {
   return n;
 }
 
+// The share of phase `phase` in the solid phosphate at one output time, from that time's
+// solid_element row (phases x Ca, Mg, P) and its dissolved phosphate: max(P_l, 0) / sum_k max(P_k,
+// 0), the definition of final_phase_fraction. NaN when the solids hold less than 1e-9 of the
+// phosphate (no solid yet: the share is undefined, and the evaluation fails as for
+// final_phase_fraction).
+constexpr std::size_t kP = 2;  // Ca, Mg, P
+double phase_share(const double* solid, std::size_t phases, std::size_t phase,
+                   double dissolved_p) noexcept {
+  double total = 0.0;
+  for (std::size_t l = 0; l < phases; ++l) total += std::max(solid[3 * l + kP], 0.0);
+  if (!(total > 1e-9 * (total + std::max(dissolved_p, 0.0))))
+    return std::numeric_limits<double>::quiet_NaN();
+  return std::max(solid[3 * phase + kP], 0.0) / total;
+}
+
 // The residuals of every measurement and prior from the conditions' records.
 // dr_dm (per measurement) and dr_df (per measurement, kMaxShares each: categorical) receive the
 // residuals' derivatives with respect to the simulated values when given.
@@ -73,6 +88,8 @@ void residuals_from_records(const PreparedFit& fit, const std::vector<io::RunRec
           break;
         }
         default:
+          if (a.phase != PreparedFit::ConditionPlan::Access::kNoPhase)
+            sim = phase_share(v, a.count, a.phase, rec.data(a.dissolved_variable)[a.dissolved]);
           res = o.noise == NoiseModel::LogNormal ? lognormal_residual(sim, m.value, m.sigma)
                                                  : normal_residual(sim, m.value, m.sigma);
           break;
@@ -254,6 +271,28 @@ class FitObjective final : public optimize::ResidualProblem {
           break;
         }
         case ObservableKind::TimeSeries: {
+          if (a.phase != PreparedFit::ConditionPlan::Access::kNoPhase) {
+            // The share P_l / sum_k P_k at the measured time: quotient rule on the sensitivities
+            // of the phases' solid phosphate (negative amounts count as 0, as in the value).
+            const std::size_t k = a.offset / (3 * nphase);
+            observation(k);
+            const kinetics::Observation& v = sc.values[k];
+            double total = 0.0;
+            for (std::size_t l = 0; l < nphase; ++l)
+              total += std::max(v.solid[l][kinetics::kP], 0.0);
+            if (!(total > 0.0)) break;
+            const double pl = std::max(v.solid[a.phase][kinetics::kP], 0.0);
+            for (std::size_t j = 0; j < n; ++j) {
+              const kinetics::Observation& d = sc.derivatives[k][j];
+              double dtotal = 0.0;
+              for (std::size_t l = 0; l < nphase; ++l)
+                dtotal += v.solid[l][kinetics::kP] > 0.0 ? d.solid[l][kinetics::kP] : 0.0;
+              const double dpl =
+                  v.solid[a.phase][kinetics::kP] > 0.0 ? d.solid[a.phase][kinetics::kP] : 0.0;
+              row[j] = dr_dm_[mi] * (dpl * total - pl * dtotal) / (total * total);
+            }
+            break;
+          }
           const std::size_t width = o.variable == "dissolved_total" ? 3
                                     : o.selector.empty()            ? 1
                                                                     : nphase;
@@ -434,6 +473,15 @@ std::shared_ptr<const PreparedFit> PreparedFit::prepare(CalibrationProblem probl
         case ObservableKind::TimeSeries: {
           const auto tk = static_cast<std::size_t>(
               std::lower_bound(out_times.begin(), out_times.end(), m.time) - out_times.begin());
+          if (o.variable == "phase_fraction") {
+            a.variable = L.variable_index("solid_element");
+            a.offset = tk * phases.size() * 3;
+            a.count = phases.size();
+            a.phase = phase_index(o.selector);
+            a.dissolved_variable = L.variable_index("dissolved_total");
+            a.dissolved = tk * 3 + kP;
+            break;
+          }
           a.variable = L.variable_index(o.variable);
           if (o.variable == "dissolved_total") {
             const auto e = static_cast<std::size_t>(

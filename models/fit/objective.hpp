@@ -65,6 +65,12 @@ class PreparedFit {
     // offset of its first value, and how many values (categorical: one share per phase).
     struct Access {
       std::size_t variable = 0, offset = 0, count = 1;
+      // phase_fraction.<Phase>: `variable` is solid_element, `offset` the first value of the
+      // measured time's row (count phases x Ca, Mg, P), `phase` the phase whose share of the solid
+      // phosphate is observed, and `dissolved` the offset of that time's dissolved P in the
+      // variable `dissolved_variable` (the share is undefined below 1e-9 of the phosphate).
+      static constexpr std::size_t kNoPhase = static_cast<std::size_t>(-1);
+      std::size_t phase = kNoPhase, dissolved_variable = 0, dissolved = 0;
     };
     std::vector<Access> access;  // per entry of `measurements`
     double time_end = 0.0;       // s

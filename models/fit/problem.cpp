@@ -39,6 +39,7 @@ const std::vector<std::string> kExpressions = {"t50",
                                                "crystalline_fraction",
                                                "dissolved_total.<El>",
                                                "phase_amount.<Phase>",
+                                               "phase_fraction.<Phase>",
                                                "mean_radius.<Phase>",
                                                "saturation_index.<Phase>",
                                                "final_phase_fraction.<Phase>",
@@ -97,6 +98,12 @@ void parse_observable_expr(Observable& o, const Node& at) {
   } else if (head == "phase_amount" || head == "mean_radius" || head == "saturation_index") {
     need(kPhases, "phase");
     o.si_unit = head == "phase_amount" ? "mol/kg" : head == "mean_radius" ? "m" : "1";
+  } else if (head == "phase_fraction") {
+    // The phase's share of the solid phosphate at the measured time (final_phase_fraction's
+    // definition at every output time).
+    need(kPhases, "phase");
+    o.kind = ObservableKind::TimeSeries;
+    o.si_unit = "1";
   } else if (head == "final_phase_fraction") {
     need(kPhases, "phase");
     o.kind = ObservableKind::FinalShare;
@@ -342,6 +349,10 @@ void parse_measurements(CalibrationProblem& p, const Node& at) {
            m.censored) &&
           !(m.value > 0.0))
         fail(ln, vc.column, "a log-normal or censored value must be positive");
+      if ((o.variable == "phase_fraction" || o.kind == ObservableKind::FinalShare) &&
+          !(m.value >= 0.0 && m.value <= 1.0))
+        fail(ln, vc.column, "a phase fraction lies in [0, 1], got " + vc.text,
+             "the phase's share of the solid phosphate, e.g. 0.35 (not a percentage)");
       if (o.noise == NoiseModel::RightCensored) m.censored = true;
     }
 

@@ -21,9 +21,10 @@
 //
 // Observable expressions (SI units of the run outputs): t50, induction_time (s); pH,
 // free_calcium_activity, crystalline_fraction (1); dissolved_total.<El> (mol/kg);
-// phase_amount.<Phase> (mol/kg); mean_radius.<Phase> (m); saturation_index.<Phase> (1);
-// final_phase_fraction.<Phase> (1); final_phase (categorical over the phases' shares of the solid
-// phosphate at the end).
+// phase_amount.<Phase> (mol/kg); phase_fraction.<Phase> (1: the phase's share of the solid
+// phosphate at the measured time); mean_radius.<Phase> (m); saturation_index.<Phase> (1);
+// final_phase_fraction.<Phase> (1: the same share at the end); final_phase (categorical over the
+// phases' shares of the solid phosphate at the end). Phase fractions lie in [0, 1].
 //
 // Measurements CSV: a header row naming the columns condition, observable, time, value, sigma,
 // source (any order; sigma and source optional). Units in the header in brackets: `time [h]`, and

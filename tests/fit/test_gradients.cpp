@@ -1,6 +1,7 @@
 // The objective's Jacobian from forward sensitivities (CVODES with event-time sensitivities)
-// against central differences of whole simulations, for T50, time courses, final phase shares,
-// categorical outcomes and thermodynamic offsets, on both model levels.
+// against central differences of whole simulations, for T50, time courses, phase shares of the
+// solid over time and at the end, categorical outcomes and thermodynamic offsets, on both model
+// levels.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -109,6 +110,8 @@ observables:
   - {id: alpha, expr: crystalline_fraction, noise: normal, sigma: 0.02}
   - {id: hap, expr: final_phase_fraction.HAP, noise: normal, sigma: 0.05}
   - {id: outcome, expr: final_phase, noise: categorical}
+  - {id: hapt, expr: phase_fraction.HAP, noise: normal, sigma: 0.05}
+  - {id: acpt, expr: phase_fraction.ACP, noise: lognormal, sigma: 0.2}
 measurements: data.csv
 parameters:
   - {name: autocatalytic.k0, bounds: [1e-9 1/s, 1e-4 1/s]}
@@ -125,14 +128,18 @@ base,alpha,6,0.6,,
 mg2,alpha,6,0.4,,
 base,hap,,0.9,,
 mg2,outcome,,HAP,,
+base,hapt,3,0.2,,
+mg2,hapt,6,0.5,,
+base,acpt,6,0.4,,
 )";
   std::vector<double> converged;
   const std::vector<double> err =
       compare(problem, csv, "auto", "t50_auto.yaml", {-5.8, -3.6, 0.6, 0.1}, &converged);
   // Every row to 1e-5: T50 (rows 0, 1: one reached, one censored), induction time (2), the
-  // crystalline fraction at 3 and 6 h (3-5), the final HAP share (6), the categorical outcome (7)
-  // and the k1 prior (8); the ACP log K offset is column 3.
-  ASSERT_EQ(err.size(), 9u);
+  // crystalline fraction at 3 and 6 h (3-5), the final HAP share (6), the categorical outcome (7),
+  // the HAP share of the solid at 3 and 6 h (8, 9), the ACP share at 6 h on the log scale (10)
+  // and the k1 prior (11); the ACP log K offset is column 3.
+  ASSERT_EQ(err.size(), 12u);
   for (std::size_t i = 0; i < err.size(); ++i) {
     EXPECT_LT(converged[i], 1e-5) << "reference not converged in the step, row " << i;
     EXPECT_LT(err[i], 1e-5) << "row " << i;
@@ -150,6 +157,7 @@ observables:
   - {id: ind, expr: induction_time, noise: lognormal, sigma: 0.1, unit: min}
   - {id: hap, expr: final_phase_fraction.HAP, noise: normal, sigma: 0.05}
   - {id: outcome, expr: final_phase, noise: categorical}
+  - {id: hapt, expr: phase_fraction.HAP, noise: normal, sigma: 0.05}
 measurements: data.csv
 parameters:
   - {name: HAP.growth.rate_constant}
@@ -164,14 +172,17 @@ assay,pH,12,5,,
 assay,ind,,100,,
 assay,hap,,0.9,,
 assay,outcome,,HAP,,
+assay,hapt,5,0.5,,
+assay,hapt,12,0.9,,
 )";
   std::vector<double> converged;
   const std::vector<double> err =
       compare(problem, csv, "mechanistic", "t50_assay.yaml", {}, &converged);
   // Every row to 1e-5: T50 (row 0), calcium before (1) and after the conversion (2, 12 h), the HAP
-  // saturation index at 12 h (3), the induction time (4), the final HAP share (5) and the
-  // categorical outcome (6); the HAP log K offset is column 2.
-  ASSERT_EQ(err.size(), 7u);
+  // saturation index at 12 h (3), the induction time (4), the final HAP share (5), the
+  // categorical outcome (6) and the HAP share of the solid during the conversion (5 h, row 7) and
+  // after it (12 h, row 8); the HAP log K offset is column 2.
+  ASSERT_EQ(err.size(), 9u);
   for (std::size_t i = 0; i < err.size(); ++i) {
     EXPECT_LT(converged[i], 1e-5) << "reference not converged in the step, row " << i;
     EXPECT_LT(err[i], 1e-5) << "row " << i;

@@ -223,3 +223,47 @@ TEST(FitProblem, ASensitivityToleranceFactorLoadsAndOneOutsideItsRangePointsAtIt
   expect_error([&] { f.load(kProblem + "fit: {sensitivity_tolerance_factor: 0.5}\n", kCsv); },
                "p.yaml", 13, "must lie between 1 and 1000");
 }
+
+TEST(FitProblem, APhaseFractionTimeCourseLoadsAndBadRowsPointAtTheirCell) {
+  Folder f;
+  const std::string problem =
+      replaced(kProblem, "  - {id: outcome, expr: final_phase, noise: categorical}\n",
+               "  - {id: outcome, expr: final_phase, noise: categorical}\n"
+               "  - {id: hap, expr: phase_fraction.HAP, noise: normal, sigma: 0.05}\n");
+  const std::string csv = kCsv + "base,hap,3,0.25,,XRD\nmg2,hap,6,0.5,0.1,XRD\n";
+  const fit::CalibrationProblem p = f.load(problem, csv);
+  ASSERT_EQ(p.measurements.size(), 6u);
+  const fit::Observable& o = p.observables[3];
+  EXPECT_EQ(o.kind, fit::ObservableKind::TimeSeries);
+  EXPECT_EQ(o.variable, "phase_fraction");
+  EXPECT_EQ(o.selector, "HAP");
+  EXPECT_NEAR(p.measurements[4].time, 3 * 3600.0, 1e-9);
+  EXPECT_DOUBLE_EQ(p.measurements[4].value, 0.25);
+  EXPECT_DOUBLE_EQ(p.measurements[5].sigma, 0.1);
+  // A share outside [0, 1] (a percentage, say), a missing time, an unknown phase, and a noise
+  // model a share cannot have.
+  expect_error([&] { f.load(problem, replaced(csv, "base,hap,3,0.25", "base,hap,3,25")); },
+               "data.csv", 6, "a phase fraction lies in [0, 1], got 25");
+  expect_error([&] { f.load(problem, replaced(csv, "mg2,hap,6,0.5", "mg2,hap,6,-0.1")); },
+               "data.csv", 7, "a phase fraction lies in [0, 1]");
+  expect_error([&] { f.load(problem, replaced(csv, "base,hap,3,", "base,hap,,")); }, "data.csv", 6,
+               "is a time course: the row needs a time");
+  expect_error([&] { f.load(replaced(problem, "phase_fraction.HAP", "phase_fraction.HPA"), csv); },
+               "p.yaml", 9, "unknown phase 'HPA'");
+  expect_error(
+      [&] {
+        f.load(replaced(problem, "phase_fraction.HAP, noise: normal",
+                        "phase_fraction.HAP, noise: categorical"),
+               csv);
+      },
+      "p.yaml", 9, "categorical noise needs the expression 'final_phase'");
+  // The final share is held to the same range.
+  const std::string final_problem =
+      replaced(problem, "phase_fraction.HAP", "final_phase_fraction.HAP");
+  expect_error(
+      [&] {
+        f.load(final_problem, replaced(replaced(csv, "base,hap,3,0.25", "base,hap,,1.5"),
+                                       "mg2,hap,6,0.5", "mg2,hap,,0.5"));
+      },
+      "data.csv", 6, "a phase fraction lies in [0, 1], got 1.5");
+}

@@ -167,7 +167,8 @@ kinetics:
 time: {end: 1 h, output: {logspace: [1 s, 1 h], points: 5}}
 """)
     (tmp_path / "data.csv").write_text("condition,observable,time [h],value,sigma,source\n"
-                                       "c,dcpd,0.5,1e-4,,\nc,newb,,0.01,,\nc,outcome,,DCPD,,\nc,outcome,,newberyite,,\n")
+                                       "c,dcpd,0.5,1e-4,,\nc,newb,,0.01,,\nc,outcome,,DCPD,,\nc,outcome,,newberyite,,\n"
+                                       "c,dcpd_share,0.5,0.3,,\n")
     (tmp_path / "p.yaml").write_text("""schema: calcikin/calibration/1
 conditions:
   - {id: c, scenario: cells.yaml}
@@ -175,13 +176,15 @@ observables:
   - {id: dcpd, expr: phase_amount.DCPD, noise: normal, sigma: 1e-4 mmol/kgw, unit: mmol/kgw}
   - {id: newb, expr: final_phase_fraction.newberyite, noise: normal, sigma: 0.05}
   - {id: outcome, expr: final_phase, noise: categorical}
+  - {id: dcpd_share, expr: phase_fraction.DCPD, noise: normal, sigma: 0.05}
 measurements: data.csv
 parameters:
   - {name: DCPD.growth.rate_constant}
 """)
     p = ck.Problem(tmp_path / "p.yaml", threads=1)
-    assert list(p.measurements()["category"]) == ["", "", "DCPD", "newberyite"]
+    assert list(p.measurements()["category"]) == ["", "", "DCPD", "newberyite", ""]
     assert np.isfinite(p.cost(p.nominal))
+    assert np.all(np.isfinite(p.jacobian(p.nominal)))
     (tmp_path / "data.csv").write_text("condition,observable,time [h],value,sigma,source\nc,outcome,,WH,,\n")
     with pytest.raises(ck.ScenarioError, match="condition 'c' has no phase 'WH'"):
         ck.Problem(tmp_path / "p.yaml")

@@ -70,3 +70,17 @@ def test_corner_of_a_chain_and_prediction_bands(result, folder):
     plt.close(fig)
     fig = ckplot.plot_prediction(p, "t50")
     plt.close(fig)
+
+
+def test_the_model_curve_of_a_phase_fraction_is_its_share_of_the_solid_phosphate():
+    import xarray as xr
+    from calcikin.plot_fit import _curve
+    solid = np.zeros((3, 2, 3))
+    solid[:, 0, 2] = [0.0, 3e-3, -1e-12]  # ACP P (a negative remainder counts as 0)
+    solid[:, 1, 2] = [0.0, 1e-3, 4e-3]    # HAP P
+    ds = xr.Dataset({"solid_element": (("time", "phase", "element"), solid)},
+                    coords={"time": [0.0, 1.0, 2.0], "phase": ["ACP", "HAP"], "element": ["Ca", "Mg", "P"]})
+    hap = _curve(ds, "phase_fraction.HAP")
+    assert np.isnan(hap.values[0])  # no solid yet: undefined
+    np.testing.assert_allclose(hap.values[1:], [0.25, 1.0], rtol=1e-15)
+    assert _curve(ds, "phase_fraction.WH") is None

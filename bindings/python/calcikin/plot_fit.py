@@ -70,6 +70,13 @@ def _condition_curves(result, last_time: dict) -> dict:
 def _curve(ds, expr: str):
     """The run variable an observable expression names (``dissolved_total.Ca`` ...), or None."""
     name, _, label = expr.partition(".")
+    if name == "phase_fraction" and "solid_element" in ds:
+        # The phase's share of the solid phosphate at each time (as the fit computes it).
+        p = ds["solid_element"].sel(element="P").clip(min=0.0)
+        if label not in [str(v) for v in p["phase"].values]:
+            return None
+        total = p.sum("phase")
+        return (p.sel(phase=label) / total.where(total > 0.0)).rename("phase_fraction")
     if name not in ds or "time" not in ds[name].dims:
         return None
     var = ds[name]
