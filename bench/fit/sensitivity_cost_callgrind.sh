@@ -4,6 +4,9 @@
 # ConditionSensitivity::run over that of TrajectoryEvaluator::evaluate (both run `repeats` times).
 #
 #   bench/fit/sensitivity_cost_callgrind.sh [build/bin/bench_sensitivity_cost] [repeats]
+#
+# The bench's environment settings pass through, e.g. CALCIKIN_SENS_REUSE=1 (the sensitivity run
+# starts from the plain run's set-up, as in the fit) and CALCIKIN_SENS_EXACT=0 (the copies' df/dp).
 set -euo pipefail
 bench=${1:-build/bin/bench_sensitivity_cost}
 repeats=${2:-2}
