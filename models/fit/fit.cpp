@@ -457,13 +457,22 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     // Walkers start around the best fit: the Laplace covariance where the data determine every
     // direction, else a ball of 2 % of each parameter's range (rank 0 draws them for every rank).
     std::vector<double> initial;
+    // A chain kept in the checkpoint by an interrupted run of the same settings: resumed from its
+    // last state (rank 0 reads it and sends it to every rank).
+    optimize::ChainRecord resume;
+    if (root && checkpoint && checkpoint->chain() != nullptr) {
+      const optimize::ChainRecord& c = *checkpoint->chain();
+      if (c.walkers == ss.walkers && c.dimension == n && c.burn == ss.burn && c.thin == ss.thin &&
+          c.seed == ss.seed && c.state.steps_done <= ss.steps)
+        resume = c;
+    }
     if (root && stop.empty() && options.cancelled && options.cancelled())
       stop = "Iinterrupted before sampling (every start" +
              std::string(profiles ? " and profile" : "") + " finished" +
              (checkpoint ? " and is kept in " + options.checkpoint +
                                ": run the same command again to continue)"
                          : ")");
-    if (root && stop.empty()) {
+    if (root && stop.empty() && resume.walkers == 0) {
       try {
         std::vector<double> fallback(n);
         for (std::size_t j = 0; j < n; ++j) {
@@ -481,13 +490,18 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       }
     }
     if (world.size > 1) {
-      std::string text = stop.empty() ? "O" + hex_numbers(initial) : stop;
+      std::string text = !stop.empty() ? stop
+                         : resume.walkers > 0
+                             ? "R" + optimize::StartCheckpoint::format_chain(resume)
+                             : "O" + hex_numbers(initial);
       sweep::broadcast_text(text);
       if (!root) {
         if (text[0] == 'O')
           initial = parse_hex_numbers(text.substr(1));
-        else
+        else if (text[0] != 'R')
           stop = text;
+        else if (!optimize::StartCheckpoint::parse_chain(text.substr(1), resume))
+          stop = "EMPI: the sampler state from rank 0 is unreadable";
       }
     }
     finish_here();
@@ -499,6 +513,23 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       so.any_process = [](bool flag) { return sweep::any_rank(flag); };
     }
     so.cancelled = options.cancelled;  // checked after every step (Ctrl-C, SIGTERM)
+    if (resume.walkers > 0) so.resume = &resume.state;
+    if (checkpoint) {  // rank 0: the chain's state every checkpoint_every steps and when stopped
+      so.checkpoint_every = ss.checkpoint_every;
+      std::size_t from = resume.state.steps_done;
+      so.checkpoint = [&checkpoint, &ss, n, from](const optimize::SamplerState& st) mutable {
+        optimize::ChainRecord piece;
+        piece.walkers = ss.walkers;
+        piece.dimension = n;
+        piece.burn = ss.burn;
+        piece.thin = ss.thin;
+        piece.seed = ss.seed;
+        piece.from = from;
+        piece.state = st;
+        checkpoint->append_chain(piece);
+        from = st.steps_done;
+      };
+    }
     so.walkers = ss.walkers;
     so.steps = ss.steps;
     so.burn = ss.burn;
@@ -509,6 +540,9 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       progress("sample: " + std::to_string(ss.walkers) + " walkers x " + std::to_string(ss.steps) +
                " steps (burn " + std::to_string(ss.burn) + ", thin " + std::to_string(ss.thin) +
                ", seed " + std::to_string(ss.seed) + ")");
+      if (resume.walkers > 0)
+        progress("sample: resuming at step " + std::to_string(resume.state.steps_done) + " of " +
+                 std::to_string(ss.steps) + " from " + options.checkpoint);
       const auto ts = std::chrono::steady_clock::now();
       auto last = ts;
       so.progress = [progress, ts, last](std::size_t done, std::size_t total) mutable {
@@ -527,13 +561,13 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
     out.sampling = optimize::ensemble_sample(
         [&fit, &options] { return make_log_posterior(fit, options.fd_step); }, initial, so);
     if (out.sampling.cancelled)
-      throw Interrupted("interrupted: sampling stopped after " +
-                        std::to_string(out.sampling.steps_run) + " of " + std::to_string(ss.steps) +
-                        " steps (not checkpointed; every start" +
-                        std::string(profiles ? " and profile" : "") + " finished" +
-                        (checkpoint ? " and is kept in " + options.checkpoint +
-                                          ": run the same command again to continue)"
-                                    : ")"));
+      throw Interrupted(
+          "interrupted: sampling stopped after " + std::to_string(out.sampling.steps_run) + " of " +
+          std::to_string(ss.steps) + " steps (every start" +
+          std::string(profiles ? " and profile" : "") + " finished" +
+          (checkpoint ? "; they and the chain so far are kept in " + options.checkpoint +
+                            ": run the same command again to continue)"
+                      : "; the chain is not kept)"));
     out.sampled = true;
     if (!root) {
       out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -692,6 +692,8 @@ CalibrationProblem load_problem_text(const std::string& text, const std::string&
     if (auto n = f->get("thin")) s.thin = count(*n, 1, 1000000, "thin");
     if (auto n = f->get("seed"))
       s.seed = static_cast<std::uint64_t>(count(*n, 0, INT64_MAX, "seed"));
+    if (auto n = f->get("checkpoint_every"))
+      s.checkpoint_every = count(*n, 1, 100000000, "checkpoint_every");
     f->check_known_keys();
   }
   root.check_known_keys();

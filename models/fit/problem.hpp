@@ -126,6 +126,9 @@ struct SamplingSettings {
   std::size_t burn = 250;
   std::size_t thin = 1;
   std::uint64_t seed = 1;
+  // The chain's state is appended to the fit's checkpoint every this many steps (and when the
+  // sampling is stopped): an interrupted `--sample` resumes there to the identical chain.
+  std::size_t checkpoint_every = 10;
 };
 
 struct CalibrationProblem {

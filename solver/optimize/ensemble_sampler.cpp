@@ -62,8 +62,16 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
   if (w < 4 || w % 2 != 0)
     throw std::invalid_argument("ensemble sampler: the walker count must be even and >= 4, got " +
                                 std::to_string(w));
-  if (initial.size() != w * d)
+  const SamplerState* resume = o.resume;
+  if (resume != nullptr) {
+    const std::size_t kept_before = resume->kept_steps.size();
+    if (resume->positions.size() != w * d || resume->log_density.size() != w ||
+        resume->accepted.size() != w || resume->kept_chain.size() != kept_before * w * d ||
+        resume->kept_log_density.size() != kept_before * w || resume->steps_done > o.steps)
+      throw std::invalid_argument("ensemble sampler: the resume state does not fit the run");
+  } else if (initial.size() != w * d) {
     throw std::invalid_argument("ensemble sampler: initial positions are not walkers x dimension");
+  }
   if (o.thin == 0 || o.burn >= o.steps)
     throw std::invalid_argument("ensemble sampler: need thin >= 1 and burn < steps");
   if (!(o.stretch > 1.0)) throw std::invalid_argument("ensemble sampler: stretch a must be > 1");
@@ -71,7 +79,7 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
   SamplerResult out;
   out.walkers = w;
   out.dimension = d;
-  std::vector<double> x = initial;  // current positions [walker][dim]
+  std::vector<double> x = resume != nullptr ? resume->positions : initial;  // [walker][dim]
   std::vector<double> lp(w);
   std::vector<double> proposal(w * d);
   std::vector<std::size_t> accepted(w, 0);
@@ -86,27 +94,56 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
   if (o.processes > 1 && !o.share)
     throw std::invalid_argument("ensemble sampler: several processes need `share`");
   auto mine = [&o](std::size_t k) { return o.processes <= 1 || k % o.processes == o.process; };
+  std::size_t first_step = 0;
+  if (resume != nullptr) {
+    first_step = resume->steps_done;
+    lp = resume->log_density;
+    accepted = resume->accepted;
+    out.steps = resume->kept_steps;
+    out.chain = resume->kept_chain;
+    out.log_density = resume->kept_log_density;
+  } else {
 #pragma omp parallel num_threads(nt)
-  {
-    std::unique_ptr<LogDensity> density = make_density();
+    {
+      std::unique_ptr<LogDensity> density = make_density();
 #pragma omp for schedule(dynamic, 1)
-    for (long k = 0; k < static_cast<long>(w); ++k) {
-      const auto kk = static_cast<std::size_t>(k);
-      if (mine(kk)) lp[kk] = density->log_density(&x[kk * d]);
+      for (long k = 0; k < static_cast<long>(w); ++k) {
+        const auto kk = static_cast<std::size_t>(k);
+        if (mine(kk)) lp[kk] = density->log_density(&x[kk * d]);
+      }
     }
+    if (o.processes > 1) o.share(lp.data(), w);
   }
-  if (o.processes > 1) o.share(lp.data(), w);
   for (std::size_t k = 0; k < w; ++k)
     if (!std::isfinite(lp[k]))
       throw std::invalid_argument("ensemble sampler: walker " + std::to_string(k) +
                                   " starts where the log density is not finite");
 
+  // Checkpoints: the state after a step and the samples kept since the last one.
+  std::size_t kept_reported = out.steps.size();
+  SamplerState snapshot;
+  auto save = [&](std::size_t steps_done) {
+    snapshot.steps_done = steps_done;
+    snapshot.positions = x;
+    snapshot.log_density = lp;
+    snapshot.accepted = accepted;
+    const std::size_t kept_now = out.steps.size();
+    snapshot.kept_steps.assign(out.steps.begin() + static_cast<long>(kept_reported),
+                               out.steps.end());
+    snapshot.kept_chain.assign(out.chain.begin() + static_cast<long>(kept_reported * w * d),
+                               out.chain.end());
+    snapshot.kept_log_density.assign(out.log_density.begin() + static_cast<long>(kept_reported * w),
+                                     out.log_density.end());
+    kept_reported = kept_now;
+    o.checkpoint(snapshot);
+  };
+
   bool stopped = false;  // written in `omp single`, read by every thread after its barrier
-  std::size_t steps_run = 0;
+  std::size_t steps_run = first_step;
 #pragma omp parallel num_threads(nt)
   {
     std::unique_ptr<LogDensity> density = make_density();
-    for (std::size_t step = 0; step < o.steps && !stopped; ++step) {
+    for (std::size_t step = first_step; step < o.steps && !stopped; ++step) {
       for (std::size_t h = 0; h < 2; ++h) {
         const std::size_t first = h * half, other = (1 - h) * half;
         // Proposals of every walker of the half (cheap); log densities of this process' ones.
@@ -158,6 +195,9 @@ SamplerResult ensemble_sample(const LogDensityFactory& make_density,
         bool stop = steps_run < o.steps && o.cancelled && o.cancelled();
         if (o.processes > 1 && o.any_process) stop = o.any_process(stop);
         stopped = stop;
+        if (o.checkpoint && steps_run < o.steps &&
+            (stop || (o.checkpoint_every > 0 && steps_run % o.checkpoint_every == 0)))
+          save(steps_run);
       }
     }
   }

@@ -27,6 +27,20 @@ class LogDensity {
 };
 using LogDensityFactory = std::function<std::unique_ptr<LogDensity>()>;
 
+// The whole state of a run after some step: with it a run continues to the chain of an
+// uninterrupted one, bit for bit (every random number is keyed by (seed, step, walker), so the
+// generator's state is the step count). `kept_*` are kept samples: in a checkpoint call those kept
+// since the previous call (or since the resumed state); as SamplerOptions::resume, all kept so far.
+struct SamplerState {
+  std::size_t steps_done = 0;
+  std::vector<double> positions;      // [walker][dimension]
+  std::vector<double> log_density;    // [walker]
+  std::vector<std::size_t> accepted;  // accepted moves per walker over steps_done
+  std::vector<std::size_t> kept_steps;
+  std::vector<double> kept_chain;        // [sample][walker][dimension]
+  std::vector<double> kept_log_density;  // [sample][walker]
+};
+
 struct SamplerOptions {
   std::size_t walkers = 32;  // even, >= 2 * dimension recommended
   std::size_t steps = 2000;  // total steps (including burn-in)
@@ -50,6 +64,13 @@ struct SamplerOptions {
   // processes then stop after the same step).
   std::function<bool()> cancelled;
   std::function<bool(bool)> any_process;
+  // Checkpoints: `checkpoint` is called (one thread, between steps) after every checkpoint_every-th
+  // step and after a cancelled one, with the state after that step and the samples kept since the
+  // previous call. `resume` (all samples kept so far) continues such a state; `initial` is then
+  // not used (and may be empty).
+  std::size_t checkpoint_every = 0;  // 0 = never
+  std::function<void(const SamplerState&)> checkpoint;
+  const SamplerState* resume = nullptr;
 };
 
 struct SamplerResult {
@@ -68,8 +89,9 @@ struct SamplerResult {
   std::size_t steps_run = 0;
 };
 
-// Runs the sampler from `initial` (walkers x dimension, row-major), each walker a start. Walkers
-// whose initial log density is not finite are an error (std::invalid_argument), as in emcee.
+// Runs the sampler from `initial` (walkers x dimension, row-major), each walker a start, or from
+// options.resume. Walkers whose initial log density is not finite are an error
+// (std::invalid_argument), as in emcee; so is a resume state of other sizes.
 SamplerResult ensemble_sample(const LogDensityFactory& make_density,
                               const std::vector<double>& initial, const SamplerOptions& options);
 

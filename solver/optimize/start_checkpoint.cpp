@@ -36,6 +36,16 @@ bool take_count(const char*& p, std::size_t& v) {
   return true;
 }
 
+bool take_u64(const char*& p, std::uint64_t& v) {
+  char* end = nullptr;
+  while (*p == ' ') ++p;
+  if (*p < '0' || *p > '9') return false;
+  v = std::strtoull(p, &end, 10);
+  if (end == p) return false;
+  p = end;
+  return true;
+}
+
 }  // namespace
 
 std::string fnv1a_hex(const std::string& text) {
@@ -148,6 +158,99 @@ bool StartCheckpoint::parse_profile(const std::string& line, Profile& pr) {
   return true;
 }
 
+std::string StartCheckpoint::format_chain(const ChainRecord& c) {
+  const SamplerState& st = c.state;
+  std::string s = "chain";
+  put(s, static_cast<double>(c.walkers));
+  put(s, static_cast<double>(c.dimension));
+  put(s, static_cast<double>(c.burn));
+  put(s, static_cast<double>(c.thin));
+  s += " " + std::to_string(c.seed);
+  put(s, static_cast<double>(c.from));
+  put(s, static_cast<double>(st.steps_done));
+  put(s, static_cast<double>(st.kept_steps.size()));
+  for (std::size_t k : st.kept_steps) put(s, static_cast<double>(k));
+  for (double v : st.kept_chain) put(s, v);
+  for (double v : st.kept_log_density) put(s, v);
+  for (double v : st.positions) put(s, v);
+  for (double v : st.log_density) put(s, v);
+  for (std::size_t k : st.accepted) put(s, static_cast<double>(k));
+  s += " end";
+  return s;
+}
+
+bool StartCheckpoint::parse_chain(const std::string& line, ChainRecord& c) {
+  if (line.rfind("chain ", 0) != 0 || line.size() < 4 ||
+      line.compare(line.size() - 4, 4, " end") != 0)
+    return false;
+  const std::string numbers = line.substr(5, line.size() - 4 - 5);
+  const char* p = numbers.c_str();
+  c = ChainRecord{};
+  SamplerState& st = c.state;
+  std::size_t kept = 0;
+  if (!take_count(p, c.walkers) || !take_count(p, c.dimension) || !take_count(p, c.burn) ||
+      !take_count(p, c.thin) || !take_u64(p, c.seed) || !take_count(p, c.from) ||
+      !take_count(p, st.steps_done) || !take_count(p, kept) || c.walkers == 0 || c.dimension == 0 ||
+      c.walkers * c.dimension > 100000000 || kept > 100000000 / c.walkers)
+    return false;
+  const std::size_t w = c.walkers, d = c.dimension;
+  st.kept_steps.resize(kept);
+  for (std::size_t& k : st.kept_steps)
+    if (!take_count(p, k)) return false;
+  st.kept_chain.resize(kept * w * d);
+  for (double& v : st.kept_chain)
+    if (!take(p, v)) return false;
+  st.kept_log_density.resize(kept * w);
+  for (double& v : st.kept_log_density)
+    if (!take(p, v)) return false;
+  st.positions.resize(w * d);
+  for (double& v : st.positions)
+    if (!take(p, v)) return false;
+  st.log_density.resize(w);
+  for (double& v : st.log_density)
+    if (!take(p, v)) return false;
+  st.accepted.resize(w);
+  for (std::size_t& k : st.accepted)
+    if (!take_count(p, k)) return false;
+  while (*p == ' ') ++p;
+  return *p == '\0' && c.from <= st.steps_done;
+}
+
+bool StartCheckpoint::join_chain(ChainRecord& chain, const ChainRecord& piece) {
+  if (chain.walkers == 0) {
+    if (piece.from != 0) return false;
+    chain = piece;
+    return true;
+  }
+  if (piece.walkers != chain.walkers || piece.dimension != chain.dimension ||
+      piece.burn != chain.burn || piece.thin != chain.thin || piece.seed != chain.seed ||
+      piece.from != chain.state.steps_done)
+    return false;
+  SamplerState& st = chain.state;
+  const SamplerState& add = piece.state;
+  st.steps_done = add.steps_done;
+  st.positions = add.positions;
+  st.log_density = add.log_density;
+  st.accepted = add.accepted;
+  st.kept_steps.insert(st.kept_steps.end(), add.kept_steps.begin(), add.kept_steps.end());
+  st.kept_chain.insert(st.kept_chain.end(), add.kept_chain.begin(), add.kept_chain.end());
+  st.kept_log_density.insert(st.kept_log_density.end(), add.kept_log_density.begin(),
+                             add.kept_log_density.end());
+  return true;
+}
+
+void StartCheckpoint::append_chain(const ChainRecord& piece) {
+  const std::string line = format_chain(piece) + "\n";
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::ofstream out(path_, std::ios::app);
+  out << line;
+  out.flush();
+  if (!join_chain(chain_, piece)) {
+    chain_ = ChainRecord{};
+    join_chain(chain_, piece);
+  }
+}
+
 StartCheckpoint::StartCheckpoint(std::string path, std::string key, std::size_t parameters)
     : path_(std::move(path)), key_(std::move(key)), n_(parameters) {
   {
@@ -159,10 +262,16 @@ StartCheckpoint::StartCheckpoint(std::string path, std::string key, std::size_t 
           std::size_t index = 0;
           LeastSquaresResult r;
           Profile pr;
+          ChainRecord piece;
           if (parse(line, n_, index, r))
             finished_[index] = std::move(r);
           else if (parse_profile(line, pr) && pr.index < n_)
             profiles_[pr.index] = std::move(pr);
+          else if (parse_chain(line, piece) && piece.dimension == n_ &&
+                   !join_chain(chain_, piece)) {
+            chain_ = ChainRecord{};  // not a continuation: a new chain (from 0) or none
+            join_chain(chain_, piece);
+          }
         }
       } else {
         stale_ = true;
@@ -173,6 +282,7 @@ StartCheckpoint::StartCheckpoint(std::string path, std::string key, std::size_t 
   out << kMagic << " " << key_ << "\n";
   for (const auto& [i, r] : finished_) out << format(i, r) << "\n";
   for (const auto& [j, pr] : profiles_) out << format_profile(pr) << "\n";
+  if (chain_.walkers > 0) out << format_chain(chain_) << "\n";  // the joined pieces, from 0
   out.flush();
   if (!out) throw std::runtime_error("cannot write the checkpoint '" + path_ + "'");
 }

@@ -3,7 +3,8 @@
 # ranks give the bit-identical result file (chain included) and parameter set of one process with
 # two threads; SIGTERM to the
 # ranks (a batch system's time limit) lets the tasks in flight finish, exits 130 and keeps only the
-# checkpoint; the same command under mpirun continues from it to the identical result.
+# checkpoint; the same command under mpirun continues from it to the identical result. The same
+# for a SIGTERM during sampling (the chain is checkpointed every few steps).
 set -uo pipefail
 calcikin=$1
 mpiexec=$2
@@ -43,5 +44,30 @@ elif [ $rc -eq 0 ]; then
   echo "note: the fit finished before the signal; resume not exercised"
 else
   fail "interrupted: exit $rc: $(cat int.err)"
+fi
+
+# SIGTERM to both ranks while sampling: every rank stops after the same step, rank 0 keeps the
+# chain's state in the checkpoint, and the same mpirun command resumes it to the chain of one
+# uninterrupted process.
+cp "$data/recovery.yaml" chain_problem.yaml
+echo "sampling: {walkers: 6, steps: 60, burn: 10, thin: 2, checkpoint_every: 5}" >>chain_problem.yaml
+"$calcikin" fit chain_problem.yaml -o long_serial.h5 --starts 2 -j 2 --sample -q >long.txt 2>&1 || fail "long serial: $(cat long.txt)"
+"${mpi[@]}" fit chain_problem.yaml -o long.h5 --starts 2 -j 1 --sample >long.txt 2>long.err &
+launcher=$!
+for _ in $(seq 1 600); do grep -q "^sample: " long.err && break; sleep 0.05; done
+sleep 0.3
+for rank in $(pgrep -P "$launcher"); do kill -TERM "$rank"; done
+wait "$launcher"
+rc=$?
+if [ $rc -eq 130 ]; then
+  grep -q "^chain " long.h5.checkpoint || fail "sampling interrupted: no chain in the checkpoint"
+  [ ! -f long.h5 ] || fail "sampling interrupted: long.h5 written"
+  "${mpi[@]}" fit chain_problem.yaml -o long.h5 --starts 2 -j 1 --sample >long.txt 2>long.err || fail "sampling resume: $(cat long.err)"
+  grep -q "sample: resuming at step" long.err || fail "sampling resume: $(cat long.err)"
+  "$python" "$compare" long_serial.h5 long.h5 || fail "the resumed MPI chain differs from one process's"
+elif [ $rc -eq 0 ]; then
+  echo "note: the sampling finished before the signal; resume not exercised"
+else
+  fail "sampling interrupted: exit $rc: $(cat long.err)"
 fi
 exit $((failures > 0))

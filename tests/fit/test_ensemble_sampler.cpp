@@ -190,6 +190,63 @@ TEST(EnsembleSampler, ACancelledRunStopsAfterTheStepItWasAskedIn) {
                    .cancelled);
 }
 
+TEST(EnsembleSampler, ARunStoppedAndResumedFromItsCheckpointsGivesTheUninterruptedChain) {
+  SamplerOptions o;
+  o.walkers = 8;
+  o.steps = 60;
+  o.burn = 10;
+  o.thin = 3;
+  o.seed = 11;
+  o.threads = 2;
+  auto make = [] { return std::make_unique<Gauss2>(); };
+  const std::vector<double> start = ball(8, 0.5, -1.0, 6);
+  const SamplerResult whole = ensemble_sample(make, start, o);
+
+  // Checkpoints every 7 steps, stopped after step 23: pieces after 7, 14, 21 and 23 (the stop).
+  std::vector<SamplerState> pieces;
+  o.checkpoint_every = 7;
+  o.checkpoint = [&](const SamplerState& st) { pieces.push_back(st); };
+  std::size_t asked = 0;
+  o.cancelled = [&] { return ++asked >= 23; };
+  const SamplerResult cut = ensemble_sample(make, start, o);
+  ASSERT_TRUE(cut.cancelled);
+  ASSERT_EQ(pieces.size(), 4u);
+  EXPECT_EQ(pieces[0].steps_done, 7u);
+  EXPECT_EQ(pieces[3].steps_done, 23u);
+  // The pieces' kept samples join into the chain so far (kept steps 10, 13, ..., 22).
+  SamplerState joined = pieces.back();
+  joined.kept_steps.clear();
+  joined.kept_chain.clear();
+  joined.kept_log_density.clear();
+  for (const SamplerState& st : pieces) {
+    joined.kept_steps.insert(joined.kept_steps.end(), st.kept_steps.begin(), st.kept_steps.end());
+    joined.kept_chain.insert(joined.kept_chain.end(), st.kept_chain.begin(), st.kept_chain.end());
+    joined.kept_log_density.insert(joined.kept_log_density.end(), st.kept_log_density.begin(),
+                                   st.kept_log_density.end());
+  }
+  EXPECT_EQ(joined.kept_steps, std::vector<std::size_t>({10, 13, 16, 19, 22}));
+
+  // Resumed from the last state (no initial positions needed), on another thread count.
+  o.cancelled = nullptr;
+  o.threads = 1;
+  o.resume = &joined;
+  pieces.clear();
+  const SamplerResult resumed = ensemble_sample(make, {}, o);
+  EXPECT_FALSE(resumed.cancelled);
+  EXPECT_EQ(resumed.steps, whole.steps);
+  EXPECT_EQ(resumed.chain, whole.chain);  // bit for bit
+  EXPECT_EQ(resumed.log_density, whole.log_density);
+  EXPECT_EQ(resumed.walker_acceptance, whole.walker_acceptance);
+  EXPECT_EQ(resumed.acceptance_fraction, whole.acceptance_fraction);
+  EXPECT_EQ(resumed.autocorrelation_time, whole.autocorrelation_time);
+  ASSERT_FALSE(pieces.empty());
+  EXPECT_EQ(pieces.front().steps_done, 28u);  // every 7th step, counted from the start
+
+  // A state that does not fit the run is refused.
+  joined.accepted.pop_back();
+  EXPECT_THROW(ensemble_sample(make, {}, o), std::invalid_argument);
+}
+
 TEST(EnsembleSampler, BoundsCutTheDensityAndNoSampleLeavesThem) {
   // x0 >= mu0: the marginal of x0 is a half-normal, mean mu0 + s0 sqrt(2/pi).
   SamplerOptions o;

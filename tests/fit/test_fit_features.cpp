@@ -369,6 +369,97 @@ TEST(FitSampling, CtrlCDuringSamplingStopsAfterTheStepAndWritesNothingButTheChec
   EXPECT_TRUE(fs::exists(f.dir / "fit.h5.checkpoint"));
 }
 
+TEST(FitSampling, AnInterruptedSamplingResumesFromTheCheckpointedChainToTheIdenticalChain) {
+  Folder f("sample_resume");
+  f.append("sampling: {walkers: 6, steps: 20, burn: 4, thin: 2, seed: 3, checkpoint_every: 3}\n");
+  fit::FitRunOptions o;
+  o.threads = 2;
+  o.starts = 2;
+  o.sample = true;
+  o.output = (f.dir / "ref.h5").string();
+  const fit::FitOutcome ref = fit::fit_problem(f.problem(), o);
+  ASSERT_TRUE(ref.result.sampled);
+
+  // Stopped once the checkpoint holds a piece of the chain (after step 3, so at step 4).
+  o.output = (f.dir / "fit.h5").string();
+  const fs::path checkpoint = f.dir / "fit.h5.checkpoint";
+  auto chain_pieces = [&] {
+    std::ifstream in(checkpoint);
+    std::size_t k = 0;
+    for (std::string line; std::getline(in, line);) k += line.rfind("chain ", 0) == 0 ? 1 : 0;
+    return k;
+  };
+  o.cancelled = [&] { return chain_pieces() > 0; };
+  try {
+    fit::fit_problem(f.problem(), o);
+    FAIL() << "not interrupted";
+  } catch (const fit::Interrupted& e) {
+    EXPECT_NE(std::string(e.what()).find("sampling stopped after 4 of 20 steps"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("the chain so far"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(f.dir / "fit.h5"));
+  EXPECT_EQ(chain_pieces(), 2u);  // after steps 3 and 4
+
+  // The same call again, on one thread: resumed at step 4, the identical chain and file.
+  o.cancelled = nullptr;
+  o.threads = 1;
+  std::vector<std::string> lines;
+  o.progress = [&](const std::string& line) { lines.push_back(line); };
+  const fit::FitOutcome again = fit::fit_problem(f.problem(), o);
+  bool said = false;
+  for (const std::string& l : lines)
+    said |= l.find("sample: resuming at step 4 of 20") != std::string::npos;
+  EXPECT_TRUE(said);
+  EXPECT_EQ(again.result.multistart.resumed, 2u);
+  const optimize::SamplerResult &a = again.result.sampling, &b = ref.result.sampling;
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_EQ(a.chain, b.chain);  // bit for bit
+  EXPECT_EQ(a.log_density, b.log_density);
+  EXPECT_EQ(a.walker_acceptance, b.walker_acceptance);
+  EXPECT_EQ(a.autocorrelation_time, b.autocorrelation_time);
+  EXPECT_FALSE(fs::exists(checkpoint));
+  io::h5::Handle fa = io::h5::check(
+      H5Fopen((f.dir / "ref.h5").string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+  io::h5::Handle fb = io::h5::check(
+      H5Fopen((f.dir / "fit.h5").string().c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+  for (const char* name : {"chain", "chain_log_posterior", "walker_acceptance", "estimate"})
+    EXPECT_EQ(read_doubles(fa.get(), name), read_doubles(fb.get(), name)) << name;
+
+  // A chain record round-trips bit-exactly; a cut one is not read; a piece that does not continue
+  // the chain is not joined.
+  optimize::ChainRecord c;
+  c.walkers = 6;
+  c.dimension = 2;
+  c.burn = 4;
+  c.thin = 2;
+  c.seed = 0xFFFFFFFFFFFFFFF1ULL;  // beyond a double's integers
+  c.state.steps_done = 6;
+  c.state.kept_steps = {4};
+  c.state.kept_chain.assign(12, 0.1);
+  c.state.kept_log_density.assign(6, -1.0 / 3.0);
+  c.state.positions.assign(12, std::nextafter(1.0, 2.0));
+  c.state.log_density.assign(6, -2.5);
+  c.state.accepted.assign(6, 3);
+  const std::string line = optimize::StartCheckpoint::format_chain(c);
+  optimize::ChainRecord back;
+  ASSERT_TRUE(optimize::StartCheckpoint::parse_chain(line, back));
+  EXPECT_EQ(back.seed, c.seed);
+  EXPECT_EQ(back.state.positions, c.state.positions);
+  EXPECT_EQ(back.state.kept_log_density, c.state.kept_log_density);
+  EXPECT_EQ(back.state.accepted, c.state.accepted);
+  EXPECT_FALSE(optimize::StartCheckpoint::parse_chain(line.substr(0, line.size() - 8), back));
+  optimize::ChainRecord joined, later = c;
+  ASSERT_TRUE(optimize::StartCheckpoint::join_chain(joined, c));
+  later.from = 5;  // not where the chain stands (6)
+  EXPECT_FALSE(optimize::StartCheckpoint::join_chain(joined, later));
+  later.from = 6;
+  later.state.steps_done = 8;
+  ASSERT_TRUE(optimize::StartCheckpoint::join_chain(joined, later));
+  EXPECT_EQ(joined.state.steps_done, 8u);
+  EXPECT_EQ(joined.state.kept_steps.size(), 2u);
+}
+
 TEST(FitSensitivityTolerance, ALooserFactorReachesTheObjectiveAndKeepsTheJacobianClose) {
   Folder f("sens_tol");
   auto jacobian = [&](const std::string& extra) {

@@ -185,6 +185,12 @@ TEST(FitProblem, SamplingSettingsLoadWithDefaultsAndBadOnesPointAtTheirValue) {
   EXPECT_EQ(p.sampling.burn, 100u);
   EXPECT_EQ(p.sampling.thin, 2u);
   EXPECT_EQ(p.sampling.seed, 9u);
+  EXPECT_EQ(p.sampling.checkpoint_every, 10u);  // the chain's checkpoints: every 10 steps
+  EXPECT_EQ(f.load(replaced(with, "seed: 9", "seed: 9, checkpoint_every: 25"), kCsv)
+                .sampling.checkpoint_every,
+            25u);
+  expect_error([&] { f.load(replaced(with, "seed: 9", "seed: 9, checkpoint_every: 0"), kCsv); },
+               "p.yaml", 14, "checkpoint_every must lie between 1");
   expect_error([&] { f.load(replaced(with, "walkers: 12", "walkers: 13"), kCsv); }, "p.yaml", 14,
                "walkers must be even");
   expect_error([&] { f.load(replaced(with, "walkers: 12", "walkers: 2"), kCsv); }, "p.yaml", 14,
