@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import behaviours  # noqa: E402
 
 # Behaviours that a calibration mode of robustness.py holds by construction (calibration targets).
-TARGETS = {"t50": ("T5",), "mg": ("T5", "T2"), "all": ("T5", "T2", "T6", "T7", "T9", "T10")}  # + CHENG's WH part (all)
+TARGETS = {"t50": ("T5",), "mg": ("T5", "T2"), "all": ("T5", "T2", "T6", "T7", "T9", "T10", "CHENG")}
 
 
 def load(path, prefix):
