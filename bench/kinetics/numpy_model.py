@@ -18,6 +18,12 @@ def smooth_positive(x, w):
     return 0.5 * (x + r) if x >= 0 else 0.5 * w * w / (r - x)
 
 
+def smooth_negative(x, w):
+    # x - smooth_positive(x, w) without the cancellation, as rate::smooth_negative
+    r = np.sqrt(x * x + w * w)
+    return -0.5 * w * w / (r + x) if x >= 0 else 0.5 * (x - r)
+
+
 def soft_floor(x, w):
     if x >= w:
         return x
@@ -96,6 +102,7 @@ class NumpyModel:
         for c in range(nc):
             T -= self.stoich[self.cphase[c]] * y[2 + 4 * c + 3] * nref
         T[2] += p["source.phosphate.rate"] * t
+        raw = T.copy()  # signed dissolved totals (the transport limit's driving force)
         for k in range(3):
             if self.E[k] > 0:
                 T[k] = smooth_positive(T[k], 1e-12 * self.E[k])
@@ -159,12 +166,36 @@ class NumpyModel:
             sm = p["numerics.rate_smoothing"]
             if sigma > 0:
                 sc = soft_cap(sigma, p["growth.supersaturation_cap"], p["numerics.cap_sharpness"])
-                flux = p[pre + "growth.rate_constant"] * sc ** p[pre + "growth.order"] * sigma / (sigma + sm) * fg
+                flux = p[pre + "growth.rate_constant"] * sc ** p[pre + "growth.order"] * sigma / (sigma + sm)
             elif sigma < 0:
                 a = -sigma
                 flux = -p[pre + "dissolution.rate_constant"] * a * a / (a + sm)
             else:
                 flux = 0.0
+            surface_flux = flux  # before the Mg blocking
+            if sigma > 0:
+                flux *= fg
+            # transport of each lattice element k in series with the surface reaction (docs/model.md
+            # §3.5b): F = F_s / (1 + sum_k s_k F_s r / (D c_k)), c_k = T+_k (1 - Omega^(-1/s_k)) / V_w,
+            # plus the deficit below the positive part refilled by diffusion, D (T_k - T+_k) / (V_w s_k r)
+            Dd = p["transport.diffusion_coefficient"]
+            inv_supply, deficit, blocked = 0.0, 0.0, False
+            if Dd > 0:
+                for k in range(3):
+                    sk = ph["stoichiometry"][k]
+                    if sk <= 0 or self.E[k] <= 0:
+                        continue
+                    deficit += smooth_negative(raw[k], 1e-12 * self.E[k]) / sk
+                    if blocked:
+                        continue
+                    drive = T[k] * (1 - np.exp(min(-lnO / sk, 600.0))) / 1e-3
+                    if (sigma > 0 and not drive > 0) or (sigma <= 0 and not drive < 0):
+                        blocked = True
+                        continue
+                    inv_supply += sk / (Dd * drive)
+                r21 = L * smooth_positive(mu[2], 1e-30) / (smooth_positive(mu[1], 1e-30) + 1e-300)
+                flux = 0.0 if blocked else flux / (1 + flux * r21 * inv_supply)
+                flux += Dd * deficit / (1e-3 * r21)
             G = flux * Vm
             gamma0 = p[pre + "nucleation.interfacial_energy"]
             gf = 1 + p[pre + "nucleation.mg_interfacial_energy_factor"] * theta
@@ -197,14 +228,18 @@ class NumpyModel:
                     J += p["WH.nucleation.hap_substrate_prefactor"] * theta_hap * area_hap * fg * nf(fc * B)
                 rc = 2 * gamma0 * gf * v / (self.kT * lnO)
                 size = np.sqrt(rc * rc + p["numerics.minimum_nucleus_radius"] ** 2)
+                if blocked:
+                    J = 0.0
+                elif Dd > 0:
+                    J /= 1 + surface_flux * size * inv_supply  # diffusion supply of the nucleus
             j, g, l = J / self.mu0ref[c], G / L, size / L
             d = dy[2 + 4 * c: 6 + 4 * c]
-            if sigma < 0:
+            if g < 0:
                 vol = smooth_positive(mu[3], 1e-20)
                 surf = smooth_positive(mu[2], 1e-20)
                 lmin = p["numerics.minimum_nucleus_radius"] / L  # L32 no smaller than the nucleus radius
                 rel = 3 * g * surf / (vol + lmin * surf + 1e-30)
-                d[:] = rel * mu
+                d[:] = rel * mu + j * np.array([1, l, l * l, l ** 3])
             else:
                 d[0] = j
                 d[1] = g * smooth_positive(mu[0], 1e-30) + j * l

@@ -89,6 +89,7 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
 
   std::size_t size() const noexcept override { return m_.size(); }
   void rhs(double t, const double* y, double* ydot) override { m_.rhs(t, y, ydot); }
+  const char* outdated_jacobian() const noexcept override { return m_.outdated_jacobian(); }
   bool has_jacobian() const noexcept override { return m_.has_jacobian(); }
   void jacobian(double t, const double* y, const double* f, ode::DenseMatrixView J) override {
     m_.jacobian(t, y, f, J);

@@ -38,6 +38,7 @@ constexpr Binding kBindings[] = {
     {"inhibitor.growth_effectiveness", &KP::inhibitor_growth_effectiveness},
     {"substrate.area", &KP::substrate_area},
     {"growth.supersaturation_cap", &KP::supersaturation_cap},
+    {"transport.diffusion_coefficient", &KP::diffusion_coefficient},
     {"temperature.reference", &KP::reference_temperature},
     {"temperature.growth_activation_energy", &KP::growth_activation_energy},
     {"temperature.acp_activation_energy", &KP::acp_activation_energy},

@@ -74,6 +74,9 @@ struct BasicKineticParameters {
   // no ACP forms); each crystalline phase nucleates on it with its own A_sub and contact angle
   T substrate_area = 0.0;  // m2 per kg of water
 
+  // transport of the lattice ions to and from the particles (in series with the surface reaction)
+  T diffusion_coefficient = 0.0;  // m2/s, of the dissolved elements (Sherwood number 2)
+
   // growth at high supersaturation
   T supersaturation_cap = 0.0;  // sigma_max (smooth cap; growth.supersaturation_cap)
   // numerics of the rate laws
@@ -171,6 +174,7 @@ void for_each_field(A& a, B& b, F&& f) {
   f(a.acp_activation_energy, b.acp_activation_energy);
   f(a.nucleation_activation_energy, b.nucleation_activation_energy);
   f(a.substrate_area, b.substrate_area);
+  f(a.diffusion_coefficient, b.diffusion_coefficient);
   f(a.supersaturation_cap, b.supersaturation_cap);
   f(a.cap_sharpness, b.cap_sharpness);
   f(a.rate_smoothing, b.rate_smoothing);

@@ -131,9 +131,9 @@ static void directional_pass(const MechanisticModel& m, const ChemistryResult& c
         q[jq].d[c] += dquantities[(j0 + c) * MechanisticDirectional::kQuantityStride + jq];
   std::array<D, kMaxStates> ydot{};
   if (rc != nullptr)
-    m.rates_with(yd.data(), q.data(), ydot.data(), *rc);
+    m.rates_with(t, yd.data(), q.data(), ydot.data(), *rc);
   else
-    m.rates(yd.data(), q.data(), ydot.data());
+    m.rates(t, yd.data(), q.data(), ydot.data());
   for (std::size_t c = 0; c < nj; ++c)
     for (std::size_t i = 0; i < n; ++i) out[j0 + c][i] = ydot[i].d[c];
 }
@@ -192,7 +192,7 @@ void MechanisticDirectional::rates_at(const MechanisticModel& copy, MechanisticM
   nominal.evaluate_chemistry(t, y);
   std::array<double, kMaxPhases + 2> q{};
   quantities(nominal.chem_, nominal.chemistry().phase_count(), q.data());
-  copy.rates(y, q.data(), ydot);
+  copy.rates(t, y, q.data(), ydot);
   copy.chemistry_totals(t, y, chemistry_totals);
 }
 

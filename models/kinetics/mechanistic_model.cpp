@@ -216,7 +216,7 @@ void MechanisticModel::dissolved_totals_with(double t, const S* y, S* totals,
 }
 
 template <class S, class T>
-void MechanisticModel::rates_with(const S* y, const S* q, S* ydot,
+void MechanisticModel::rates_with(double t, const S* y, const S* q, S* ydot,
                                   const MechanisticConstants<T>& rc) const {
   using std::cbrt;
   using std::exp;
@@ -226,6 +226,11 @@ void MechanisticModel::rates_with(const S* y, const S* q, S* ydot,
   const S log_a_mg = q[quantity_mg(m)];
   const S a_mg = exp(kLn10 * log_a_mg);
   const S a_ca = exp(kLn10 * log_a_ca);
+  // Dissolved totals (signed) and the positive parts the speciation saw: the transport limit below.
+  std::array<S, kComponentCount> dissolved{};
+  dissolved_totals_with(t, y, dissolved.data(), rc);
+  std::array<S, kComponentCount> seen{};
+  for (std::size_t k = 0; k < kH; ++k) seen[k] = chemistry_total(k, dissolved[k]);
 
   // ---- ACP pool (Mg in/on ACP: Ding et al. 2014)
   const S n_acp = y[0] * n_ref_;
@@ -314,6 +319,7 @@ void MechanisticModel::rates_with(const S* y, const S* q, S* ydot,
     f_protein_growth = 1.0 - rc.p.inhibitor_growth_effectiveness * theta_i;
   }
 
+  int shrinking = 0;
   // ---- crystalline phases: CNT nucleation + size-independent growth, moments (spec
   // §2.4, 2.5, 2.7)
   for (std::size_t c = 0; c < crystals_.size(); ++c) {
@@ -332,15 +338,63 @@ void MechanisticModel::rates_with(const S* y, const S* q, S* ydot,
       f_growth = f_growth * rate::kubota_mullin_sigma(theta, sigma, kc.mg_effectiveness,
                                                       kc.mg_reference_supersaturation,
                                                       kc.mg_lattice_coverage);
-    S flux = rate::surface_flux(sigma, kc.growth_rate_constant, kc.growth_order,
-                                kc.dissolution_rate_constant, rc.p.supersaturation_cap,
-                                rc.p.cap_sharpness, rc.p.rate_smoothing);
+    const S surface_flux = rate::surface_flux(
+        sigma, kc.growth_rate_constant, kc.growth_order, kc.dissolution_rate_constant,
+        rc.p.supersaturation_cap, rc.p.cap_sharpness, rc.p.rate_smoothing);
+    S flux = surface_flux;
     if (sigma > 0.0) flux = flux * f_growth;
-    const S growth = flux * cr.molar_volume;  // m/s
 
     // Scaled physical moments: mu_k = mu[k] * mu0_ref * L^k. With m_k = mu[k] * L^k (units m^k per
     // mu0_ref), the moment equations keep their form for the scaled variables.
     const double L = l_ref_;
+
+    // Transport in series with the surface reaction (docs/model.md §3.5b). Each lattice element k
+    // (s_k per formula unit) reaches a particle of radius r by diffusion, 4 pi r D c_k per particle
+    // (Sherwood number 2), driven by c_k = (T_k - T_k,eq)/V_w, T_k,eq = T_k Omega^(-1/s_k) the
+    // dissolved total at which the phase would be saturated with the other elements as they are.
+    // The flux per area is then F = F_s / (1 + Da), Da = sum_k s_k F_s r / (D c_k): the surface
+    // law F_s where the solution holds the elements (Da << 1), diffusion-limited and linear in
+    // T_k - T_k,eq where an element runs out. Without it the growth of a phase that takes the last
+    // of an element stayed at the capped rate until the element was gone (Omega_WH ~ a_Mg^2 enters
+    // sigma = Omega^(1/36) - 1 so weakly that SI_WH was still ~10 at 1e-10 mol/kg of Mg), then
+    // jumped to full dissolution where round-off made the total negative, and CVODE chattered
+    // across zero for up to 1e5 steps (hypercube). For a population r = mu2/mu1 makes the volume
+    // rate exact in both limits (4 pi F_s mu2 reaction-limited, 4 pi D mu1 c_k / s_k
+    // diffusion-limited); a nucleus has its own radius.
+    // The speciation sees T+ (the smooth positive part of T), so the part in series with the
+    // surface reaction is driven by T+ (1 - Omega^(-1/s_k)), which has the sign of Omega - 1 by
+    // construction; the deficit T - T+ (a total a step left below zero; ~w^2/(4T), nothing, for a
+    // present element) is refilled by diffusion alone, F_x = sum_k D (T_k - T+_k) / (V_w s_k r):
+    // the rate is continuous and increasing in T_k through zero, and a negative total is a
+    // restoring flux in proportion to it (not "element absent: dissolve at full rate", nor a
+    // standstill).
+    S inverse_supply(0.0);  // sum_k s_k / (D c_k), 1/(m/s mol/m3)
+    S deficit(0.0);         // sum_k (T_k - T+_k) / s_k, mol/kg
+    bool supply_blocked = false;
+    const bool transport = rc.p.diffusion_coefficient > 0.0;
+    if (transport) {
+      for (std::size_t k = 0; k < kH; ++k) {
+        const double s_k = cr.stoich[k];
+        if (!(s_k > 0.0) || !(element_totals_[k] > 0.0)) continue;
+        deficit += rate::smooth_negative(dissolved[k], 1e-12 * element_totals_[k]) / s_k;
+        if (supply_blocked) continue;
+        S arg = -ln_omega / s_k;
+        if (arg > 600.0) arg = S(600.0);
+        const S drive = seen[k] * (1.0 - exp(arg)) / kWaterVolumePerKg;  // mol/m3
+        if (sigma > 0.0 ? !(drive > 0.0) : !(drive < 0.0)) {
+          supply_blocked = true;  // saturation (or round-off at it): no surface flux
+          continue;
+        }
+        inverse_supply += s_k / (rc.p.diffusion_coefficient * drive);
+      }
+    }
+    if (transport) {
+      const S r21 = L * rate::smooth_positive(mu[2], 1e-30) /
+                    (rate::smooth_positive(mu[1], 1e-30) + 1e-300);  // mu2/mu1, m
+      flux = supply_blocked ? S(0.0) : flux / (1.0 + flux * r21 * inverse_supply);
+      flux += rc.p.diffusion_coefficient * deficit / (kWaterVolumePerKg * r21);
+    }
+    const S growth = flux * cr.molar_volume;  // m/s
     S nucleation(0.0);
     S size = S(rc.p.minimum_nucleus_radius);
     const S gamma_factor = 1.0 + kc.mg_interfacial_energy_factor * theta;
@@ -401,12 +455,19 @@ void MechanisticModel::rates_with(const S* y, const S* q, S* ydot,
       const S r_crit =
           2.0 * kc.interfacial_energy * gamma_factor * cr.volume_per_unit / (kT_ * ln_omega);
       size = sqrt(r_crit * r_crit + rc.p.minimum_nucleus_radius * rc.p.minimum_nucleus_radius);
+      // A nucleus is supplied by diffusion as a particle of its radius is: the attachment frequency
+      // of the limiting element to it, surface reaction (F_s, unblocked) in series with diffusion.
+      if (supply_blocked)
+        nucleation = S(0.0);
+      else if (transport)
+        nucleation = nucleation / (1.0 + surface_flux * size * inverse_supply);
     }
     const S j = nucleation / cr.mu0_ref;  // scaled nuclei per s
     const S g = growth / L;               // scaled growth rate
     const S l = size / L;
     const T l_min = rc.p.minimum_nucleus_radius / L;
-    if (sigma < 0.0) {
+    if (g < 0.0) {
+      shrinking |= 1 << c;
       // Dissolution (the plain moment equations are ill-posed when crystals vanish):
       // self-similar shrinking. The volume moment follows the surface flux (d mu3 = 3 G mu2) and
       // every other moment decays at the same relative rate, so the population loses particles at
@@ -418,8 +479,14 @@ void MechanisticModel::rates_with(const S* y, const S* q, S* ydot,
       // reached -3.7e-3 mol/kg within three steps, Cheng cells, hypercube).
       const S volume = rate::smooth_positive(mu[3], 1e-20);
       const S surface = rate::smooth_positive(mu[2], 1e-20);
+      // (A supersaturated phase can shrink too: by the transport term's deficit; its nuclei, if
+      // any, add as in growth.)
       const S relative = 3.0 * g * surface / (volume + l_min * surface + 1e-30);
       for (std::size_t k = 0; k < 4; ++k) dmu[k] = relative * mu[k];
+      dmu[0] += j;
+      dmu[1] += j * l;
+      dmu[2] += j * l * l;
+      dmu[3] += j * l * l * l;
     } else {
       // Growth reads the positive parts of the moments: a population far below the absolute
       // tolerance may carry a small negative error, which growth (linear in mu) would otherwise
@@ -430,20 +497,24 @@ void MechanisticModel::rates_with(const S* y, const S* q, S* ydot,
       dmu[3] = 3.0 * g * rate::smooth_positive(mu[2], 1e-30) + j * l * l * l;
     }
   }
+  rates_shrinking_ = shrinking;
+}
+
+template <class S>
+S MechanisticModel::chemistry_total(std::size_t k, const S& x) const {
+  // The speciation sees the smooth positive part of Ca, Mg, P (width 1e-12 of the element's total):
+  // a trial state of CVODE that overshoots a vanishing total (e.g. P when HAP exhausts it) is then
+  // strongly undersaturated instead of failing the solve. The outputs and the conservation use the
+  // raw totals.
+  return element_totals_[k] > 0.0 ? rate::smooth_positive(x, 1e-12 * element_totals_[k])
+                                  : S(0.0);  // an absent element stays absent (no round-off)
 }
 
 template <class S, class T>
 void MechanisticModel::chemistry_totals_with(double t, const S* y, S* totals,
                                              const MechanisticConstants<T>& rc) const {
   dissolved_totals_with(t, y, totals, rc);
-  // The speciation sees the smooth positive part of Ca, Mg, P (width 1e-12 of the element's total):
-  // a trial state of CVODE that overshoots a vanishing total (e.g. P when HAP exhausts it) is then
-  // strongly undersaturated and pulls itself back instead of failing the solve. The outputs and the
-  // conservation use the raw totals.
-  for (std::size_t k = 0; k < kH; ++k)
-    totals[k] = element_totals_[k] > 0.0
-                    ? rate::smooth_positive(totals[k], 1e-12 * element_totals_[k])
-                    : S(0.0);  // an absent element stays absent (no round-off totals)
+  for (std::size_t k = 0; k < kH; ++k) totals[k] = chemistry_total(k, totals[k]);
 }
 
 template <class S>
@@ -451,8 +522,8 @@ void MechanisticModel::dissolved_totals(double t, const S* y, S* totals) const {
   dissolved_totals_with(t, y, totals, k_);
 }
 template <class S>
-void MechanisticModel::rates(const S* y, const S* q, S* ydot) const {
-  rates_with(y, q, ydot, k_);
+void MechanisticModel::rates(double t, const S* y, const S* q, S* ydot) const {
+  rates_with(t, y, q, ydot, k_);
 }
 template <class S>
 void MechanisticModel::chemistry_totals(double t, const S* y, S* totals) const {
@@ -497,7 +568,10 @@ void MechanisticModel::rhs(double t, const double* y, double* ydot) {
   // the corrector "converges" after one iteration at the predictor, and the step returns the
   // extrapolated growth of the history: HAP grew beyond the calcium and phosphate that exist
   // (dissolved Ca -0.53 mol/kg of 11 mM at rtol 1e-5, T50-assay mixture at pH 9) while every
-  // right-hand side said "dissolve". A recoverable failure here makes CVODE's Newton solver
+  // right-hand side said "dissolve". Such a state is reported through outdated_jacobian(): the
+  // integrators' callbacks turn it into a recoverable failure (a throw from rhs() itself would
+  // also fail callers outside an integrator: difference quotients, event sensitivities, the
+  // Jacobian tests). A recoverable failure there makes CVODE's Newton solver
   // re-evaluate the Jacobian at this state and retry (SUNNonlinSol_Newton: a recoverable residual
   // failure with a Jacobian that is not current), i.e. once per crossing. Only a Jacobian of an
   // earlier step counts as stale (more right-hand sides since it than CVODE's 3 Newton iterations):
@@ -507,16 +581,30 @@ void MechanisticModel::rhs(double t, const double* y, double* ydot) {
   // One failure per stale Jacobian: the Newton solver evaluates the residual at the same state
   // again before it re-evaluates the Jacobian, which then re-arms the check.
   ++rhs_calls_since_jacobian_;
+  outdated_ = nullptr;
   if (jacobian_negative_totals_ >= 0 && rhs_calls_since_jacobian_ > 3 &&
       negative_totals(t, y) != jacobian_negative_totals_) {
     jacobian_negative_totals_ = -1;
-    throw ode::RecoverableEvaluationError(
-        "a dissolved total changed sign since the Jacobian was evaluated");
+    outdated_ = "a dissolved total changed sign since the Jacobian was evaluated";
   }
+  evaluate_rhs(t, y, ydot);
+  // The same for a crystal that switched between growth and dissolution: the moment equations
+  // change form (growth vs self-similar shrinking), and a Jacobian of the other branch made the
+  // Newton corrector stay at the predictor, which extrapolated WH dissolution (mu0 3046 -> 393 in
+  // 1,400 s) while every right-hand side said "grow" (hypercube sample 99, CV_ERR_FAILURE).
+  if (jacobian_negative_totals_ >= 0 && rhs_calls_since_jacobian_ > 3 &&
+      rates_shrinking_ != jacobian_shrinking_) {
+    jacobian_negative_totals_ = -1;
+    outdated_ =
+        "a crystal switched between growth and dissolution since the Jacobian was evaluated";
+  }
+}
+
+void MechanisticModel::evaluate_rhs(double t, const double* y, double* ydot) {
   evaluate_chemistry(t, y);
   std::array<double, kMaxPhases + 2> q{};
   fill_quantities(chem_, chemistry_.phase_count(), q.data());
-  rates(y, q.data(), ydot);
+  rates(t, y, q.data(), ydot);
 }
 
 void MechanisticModel::jacobian(double t, const double* y, const double*, ode::DenseMatrixView J) {
@@ -531,6 +619,7 @@ void MechanisticModel::jacobian(double t, const double* y, const double*, ode::D
     jacobian_with<2 + 4 * 3>(t, y, J);
   else
     jacobian_with<kMaxStates>(t, y, J);
+  jacobian_shrinking_ = rates_shrinking_;
 }
 
 template <std::size_t N>
@@ -553,7 +642,7 @@ void MechanisticModel::jacobian_with(double t, const double* y, ode::DenseMatrix
       for (std::size_t s = 0; s < n_states_; ++s) q[j].d[s] += dqdt * totals[k].d[s];
     }
   std::array<D, N> ydot{};
-  rates(yd.data(), q.data(), ydot.data());
+  rates(t, yd.data(), q.data(), ydot.data());
   for (std::size_t i = 0; i < n_states_; ++i)
     for (std::size_t j = 0; j < n_states_; ++j) J(i, j) = ydot[i].d[j];
 }
@@ -569,7 +658,7 @@ void MechanisticModel::roots(double t, const double* y, double* g) {
   g[0] = p_crystal - k_.p.induction_fraction * p_solid;
   g[1] = p_crystal - k_.p.half_conversion_fraction * p_solid;
   if (stop_when_steady_) {
-    rhs(t, y, ydot_work_.data());
+    evaluate_rhs(t, y, ydot_work_.data());  // no Jacobian checks: a root function must not fail
     double worst = 0.0;
     for (std::size_t i = 0; i < n_states_; ++i) worst = std::max(worst, std::fabs(ydot_work_[i]));
     g[2] = worst - steady_tolerance_;
@@ -620,22 +709,24 @@ void MechanisticModel::observe_amounts(double t, const double* y, Observation& o
 }
 
 template void MechanisticModel::dissolved_totals<double>(double, const double*, double*) const;
-template void MechanisticModel::rates<double>(const double*, const double*, double*) const;
+template void MechanisticModel::rates<double>(double, const double*, const double*, double*) const;
 
 // Directional derivatives for forward sensitivities (mechanistic_directional.cpp): the widths it
 // uses.
 template void MechanisticModel::chemistry_totals<double>(double, const double*, double*) const;
 // With the kinetic parameters as duals of the same width (exact df/dp): rates_with and
 // chemistry_totals_with on MechanisticConstants<Dual<N>> from constants().
-#define CALCIKIN_DIRECTIONAL_WIDTH(N)                                                             \
-  template void MechanisticModel::rates<Dual<N>>(const Dual<N>*, const Dual<N>*, Dual<N>*) const; \
-  template void MechanisticModel::chemistry_totals<Dual<N>>(double, const Dual<N>*, Dual<N>*)     \
-      const;                                                                                      \
-  template void MechanisticModel::rates_with<Dual<N>, Dual<N>>(                                   \
-      const Dual<N>*, const Dual<N>*, Dual<N>*, const MechanisticConstants<Dual<N>>&) const;      \
-  template void MechanisticModel::chemistry_totals_with<Dual<N>, Dual<N>>(                        \
-      double, const Dual<N>*, Dual<N>*, const MechanisticConstants<Dual<N>>&) const;              \
-  template MechanisticConstants<Dual<N>> MechanisticModel::constants<Dual<N>>(                    \
+#define CALCIKIN_DIRECTIONAL_WIDTH(N)                                                              \
+  template void MechanisticModel::rates<Dual<N>>(double, const Dual<N>*, const Dual<N>*, Dual<N>*) \
+      const;                                                                                       \
+  template void MechanisticModel::chemistry_totals<Dual<N>>(double, const Dual<N>*, Dual<N>*)      \
+      const;                                                                                       \
+  template void MechanisticModel::rates_with<Dual<N>, Dual<N>>(                                    \
+      double, const Dual<N>*, const Dual<N>*, Dual<N>*, const MechanisticConstants<Dual<N>>&)      \
+      const;                                                                                       \
+  template void MechanisticModel::chemistry_totals_with<Dual<N>, Dual<N>>(                         \
+      double, const Dual<N>*, Dual<N>*, const MechanisticConstants<Dual<N>>&) const;               \
+  template MechanisticConstants<Dual<N>> MechanisticModel::constants<Dual<N>>(                     \
       const BasicKineticParameters<Dual<N>>&) const;
 CALCIKIN_DIRECTIONAL_WIDTH(1)
 CALCIKIN_DIRECTIONAL_WIDTH(2)

@@ -72,6 +72,7 @@ class MechanisticModel final : public KineticsModel {
 
   std::size_t size() const noexcept override { return n_states_; }
   void rhs(double t, const double* y, double* ydot) override;
+  const char* outdated_jacobian() const noexcept override { return outdated_; }
   bool has_jacobian() const noexcept override { return true; }
   void jacobian(double t, const double* y, const double* ydot, ode::DenseMatrixView J) override;
   std::size_t root_count() const noexcept override { return stop_when_steady_ ? 3 : 2; }
@@ -104,12 +105,13 @@ class MechanisticModel final : public KineticsModel {
   double crystal_number_scale(std::size_t c) const { return crystals_.at(c).mu0_ref; }
   const SolutionChemistry& chemistry() const noexcept { return chemistry_; }
 
-  // Template core (public for tests): dissolved totals from states, and the rates given the
-  // chemistry quantities q = [SI of each chemistry phase..., log10 a_Ca, log10 a_Mg].
+  // Template core (public for tests): dissolved totals from states, and the rates at (t, y) given
+  // the chemistry quantities q = [SI of each chemistry phase..., log10 a_Ca, log10 a_Mg] (the
+  // rates read the dissolved totals of (t, y) too: the transport limit).
   template <class S>
   void dissolved_totals(double t, const S* y, S* totals) const;
   template <class S>
-  void rates(const S* y, const S* q, S* ydot) const;
+  void rates(double t, const S* y, const S* q, S* ydot) const;
   template <class S>
   void chemistry_totals(double t, const S* y, S* totals) const;
   // The same with the rate constants `k` (e.g. duals seeded along kinetic parameters).
@@ -117,7 +119,8 @@ class MechanisticModel final : public KineticsModel {
   void dissolved_totals_with(double t, const S* y, S* totals,
                              const MechanisticConstants<T>& k) const;
   template <class S, class T>
-  void rates_with(const S* y, const S* q, S* ydot, const MechanisticConstants<T>& k) const;
+  void rates_with(double t, const S* y, const S* q, S* ydot,
+                  const MechanisticConstants<T>& k) const;
   template <class S, class T>
   void chemistry_totals_with(double t, const S* y, S* totals,
                              const MechanisticConstants<T>& k) const;
@@ -145,9 +148,15 @@ class MechanisticModel final : public KineticsModel {
 
   friend class MechanisticDirectional;  // forward sensitivities (mechanistic_directional.hpp)
   void evaluate_chemistry(double t, const double* y);
+  // The right-hand side without rhs()'s checks of the Jacobian's validity.
+  void evaluate_rhs(double t, const double* y, double* ydot);
   // Exact Jacobian with dual numbers of width N >= size() (the narrowest width that fits is used).
   template <std::size_t N>
   void jacobian_with(double t, const double* y, ode::DenseMatrixView J);
+  // The total of element k (Ca, Mg, P) the speciation sees for the dissolved total x: its smooth
+  // positive part, 0 for an element the system does not contain.
+  template <class S>
+  S chemistry_total(std::size_t k, const S& x) const;
   // Bit k set: the dissolved total of conserved element k (Ca, Mg, P) is below zero at (t, y).
   int negative_totals(double t, const double* y) const;
 
@@ -182,6 +191,12 @@ class MechanisticModel final : public KineticsModel {
   // from the other side is wrong by orders of magnitude; see rhs().
   mutable int jacobian_negative_totals_ = -1;
   int rhs_calls_since_jacobian_ = 0;
+  // Bit c set: crystal c shrinks (growth rate < 0: the self-similar moment equations) in the last
+  // rates() evaluation, and where the Jacobian was last evaluated. A Jacobian of the other branch
+  // is as wrong as one from the other side of a zero total; see rhs().
+  mutable int rates_shrinking_ = 0;
+  int jacobian_shrinking_ = 0;
+  const char* outdated_ = nullptr;  // the last rhs()'s finding on the Jacobian (see rhs())
   std::array<double, (kMaxPhases + 2) * kComponentCount> dq_dtotals_{};
   std::array<double, kMaxStates> ydot_work_{};
 };

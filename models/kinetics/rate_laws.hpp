@@ -27,6 +27,16 @@ S smooth_positive(const S& x, const W& width) {
   return 0.5 * width * width / (r - x);
 }
 
+// Negative part x - smooth_positive(x, w) = 0.5 (x - sqrt(x^2 + w^2)), written without the
+// cancellation of x - x+ (in the value and, with dual numbers, in the derivative): -w^2/(2 (r + x))
+// for x >= 0 (~ -w^2/(4x), nothing, far above zero), 0.5 (x - r) below (~x far below zero).
+template <class S>
+S smooth_negative(const S& x, double width) {
+  const S r = sqrt(x * x + width * width);
+  if (x >= 0.0) return -0.5 * width * width / (r + x);
+  return 0.5 * (x - r);
+}
+
 // Langmuir coverage theta = K c / (1 + K c), c = activity x c0 (mol/m3), K in m3/mol.
 template <class S, class K>
 S langmuir(const S& activity, const K& k, double c0) {

@@ -84,8 +84,10 @@ int guarded(void* user_data, F&& f) noexcept {
 extern "C" {
 static int calcikin_cvode_rhs(realtype t, N_Vector y, N_Vector ydot, void* user_data) {
   auto* ws = static_cast<CvodeIntegrator::Workspace*>(user_data);
-  return guarded(&ws->callback_error,
-                 [&] { ws->system->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot)); });
+  return guarded(&ws->callback_error, [&] {
+    ws->system->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
+    if (const char* why = ws->system->outdated_jacobian()) throw RecoverableEvaluationError(why);
+  });
 }
 
 static int calcikin_cvode_jac(realtype t, N_Vector y, N_Vector fy, SUNMatrix J, void* user_data,

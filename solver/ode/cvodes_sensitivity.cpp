@@ -110,8 +110,10 @@ using WS = CvodesSensitivityIntegrator::Workspace;
 extern "C" {
 static int calcikin_cvodes_rhs(realtype t, N_Vector y, N_Vector ydot, void* user_data) {
   auto* w = static_cast<WS*>(user_data);
-  return guarded(w->callback_error,
-                 [&] { w->system->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot)); });
+  return guarded(w->callback_error, [&] {
+    w->system->rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
+    if (const char* why = w->system->outdated_jacobian()) throw RecoverableEvaluationError(why);
+  });
 }
 
 static int calcikin_cvodes_jac(realtype t, N_Vector y, N_Vector fy, SUNMatrix J, void* user_data,

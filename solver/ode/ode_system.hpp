@@ -42,6 +42,12 @@ class OdeSystem {
   // dy/dt at (t, y). Must not allocate (it is called thousands of times per run).
   virtual void rhs(double t, const double* y, double* ydot) = 0;
 
+  // Non-null (the reason) when the last rhs() found that the last jacobian() no longer describes
+  // the system at that state (e.g. rate laws that change form there). The integrators' right-hand
+  // side callbacks then report a recoverable failure with this reason, on which CVODE's Newton
+  // solver re-evaluates the Jacobian and retries. Callers outside an integrator may ignore it.
+  virtual const char* outdated_jacobian() const noexcept { return nullptr; }
+
   // Optional analytic Jacobian d(ydot)/dy; J arrives zeroed. Without it CVODE uses difference
   // quotients.
   virtual bool has_jacobian() const noexcept { return false; }

@@ -144,10 +144,12 @@ TEST(MechanisticModel, ProteinInhibitorDelaysTheTransition) {
 
 TEST(MechanisticModel, T50ErrorFallsWithTheRelativeToleranceAtFirstOrderOrBetter) {
   const double reference = t50_for(0.43e-3, 1e-12);
-  // From 1e-6 down: at rtol 1e-5 and above the T50 error (about 1e-6) is already far below the
+  // From 1e-7 down: at rtol 1e-6 and above the T50 error (4e-7 at rtol 1e-6) is already below the
   // tolerance and set by where the steps happen to fall, not by the tolerance (no asymptotic regime
-  // yet; with the sigma-dependent Kubota-Mullin factor this holds down to rtol 1e-6).
-  std::vector<double> rtols = {1e-6, 1e-7, 1e-8, 1e-9};
+  // yet). With rtol 1e-6 in the fit the slope scattered between 0.66 and 0.91 as the diffusion
+  // coefficient of the transport limit moved over its range (0.69 at the default); from 1e-7 to
+  // 1e-10 it is 0.75-0.91, and 0.91 without the transport limit.
+  std::vector<double> rtols = {1e-7, 1e-8, 1e-9, 1e-10};
   std::vector<double> x, yv;
   for (double rtol : rtols) {
     const double err = std::fabs(t50_for(0.43e-3, rtol) - reference) / reference;
@@ -163,7 +165,8 @@ TEST(MechanisticModel, T50ErrorFallsWithTheRelativeToleranceAtFirstOrderOrBetter
     sxy += (x[i] - mx) * (yv[i] - my), sxx += (x[i] - mx) * (x[i] - mx);
   const double slope = sxy / sxx;
   EXPECT_GT(slope, 0.7) << "errors: " << yv[0] << " " << yv[1] << " " << yv[2] << " " << yv[3];
-  EXPECT_LT(std::pow(10.0, yv[0]), 1e-3);  // the default rtol 1e-6 gives T50 within 0.1 %
+  // the default rtol 1e-6 gives T50 within 0.1 %
+  EXPECT_LT(std::fabs(t50_for(0.43e-3, 1e-6) - reference) / reference, 1e-3);
 }
 
 TEST(MechanisticModel, MagnesiumDelaysTheCrystallineTransition) {

@@ -54,6 +54,7 @@ TEST(MomentMethod, ConstantNucleationAndGrowthMatchTheAnalyticMoments) {
   p.hap.secondary_prefactor = 0.0;     // no autocatalysis: J constant
   p.hap.homogeneous_prefactor = 1e15;  // 1/(m3 s)
   p.hap.interfacial_energy = 0.05;     // J/m2
+  p.diffusion_coefficient = 0.0;       // the surface law alone (no transport in series, §3.5b)
   MechanisticSetup s;
   s.temperature = 310.15;
   s.dissolved = {0.01, 0.0, 0.01, 0.0};
