@@ -1,5 +1,6 @@
 #include "models/kinetics/mechanistic_directional.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <type_traits>
@@ -59,6 +60,9 @@ void MechanisticDirectional::seed_parameters(const MechanisticModel& m, std::siz
                                              const int* slots, const double* slopes, Cache& cache) {
   cache.full.clear();
   cache.seeded = false;
+  // No kinetic parameter among the directions: the passes keep the double constants (a dual
+  // constant with zero derivatives would only cost).
+  if (std::none_of(slots, slots + np, [](int s) { return s >= 0; })) return;
   for (std::size_t j0 = 0; j0 < np; j0 += kChunk) {
     const std::size_t nj = np - j0 < kChunk ? np - j0 : kChunk;
     auto seed = [&](auto width) {
