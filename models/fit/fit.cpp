@@ -274,6 +274,9 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       record_start(i, r);
       remote_starts[i] = std::move(r);
     });
+    // Under MPI the starts are dealt on request: a rank whose starts converge quickly takes more
+    // (each start's result does not depend on where it ran).
+    if (world.size > 1) hooks.next = [&gather] { return gather.next_task(); };
     hooks.on_finished = [&](std::size_t i, const optimize::LeastSquaresResult& r) {
       if (!root) {
         gather.send(i, optimize::StartCheckpoint::format(i, r));

@@ -219,7 +219,8 @@ MultistartResult multistart(const ProblemFactory& make_problem, std::size_t star
     }
     todo.push_back(i);
   }
-  if (hooks != nullptr && hooks->processes > 1) {  // this process' share, round-robin
+  const bool on_request = hooks != nullptr && static_cast<bool>(hooks->next);
+  if (hooks != nullptr && hooks->processes > 1 && !on_request) {  // this share, round-robin
     std::vector<std::size_t> mine;
     for (std::size_t k = hooks->process; k < todo.size(); k += hooks->processes)
       mine.push_back(todo[k]);
@@ -232,27 +233,39 @@ MultistartResult multistart(const ProblemFactory& make_problem, std::size_t star
   const int inner = nt / outer;
   const int levels = omp_get_max_active_levels();
   if (inner > 1) omp_set_max_active_levels(std::max(levels, 2));
+  // Asked before each start: true stops this and every later start.
+  auto stop_here = [&] {
+    if (hooks == nullptr || !hooks->cancelled) return false;
+    bool stop = false;
+#pragma omp critical(calcikin_multistart_hooks)
+    {
+      if (!cancelled && hooks->cancelled()) cancelled = true;
+      stop = cancelled;
+    }
+    return stop;
+  };
+  auto run_start = [&](ResidualProblem& p, std::size_t i) {
+    out.starts[i] = run_ceres(p, x0[i], options, -1);
+    if (hooks != nullptr && hooks->on_finished) {
+#pragma omp critical(calcikin_multistart_hooks)
+      hooks->on_finished(i, out.starts[i]);
+    }
+  };
 #pragma omp parallel num_threads(outer)
   {
     std::unique_ptr<ResidualProblem> p = make_problem();
     p->set_threads(inner);
+    if (on_request) {
+      // The cancel check comes before the request: no start is handed out and then left.
+      while (!stop_here()) {
+        const std::size_t k = hooks->next();
+        if (k >= todo.size()) break;
+        run_start(*p, todo[k]);
+      }
+    } else {
 #pragma omp for schedule(dynamic, 1)
-    for (long k = 0; k < static_cast<long>(todo.size()); ++k) {
-      const std::size_t i = todo[static_cast<std::size_t>(k)];
-      bool skip = false;
-      if (hooks != nullptr && hooks->cancelled) {
-#pragma omp critical(calcikin_multistart_hooks)
-        {
-          if (!cancelled && hooks->cancelled()) cancelled = true;
-          skip = cancelled;
-        }
-      }
-      if (skip) continue;
-      out.starts[i] = run_ceres(*p, x0[i], options, -1);
-      if (hooks != nullptr && hooks->on_finished) {
-#pragma omp critical(calcikin_multistart_hooks)
-        hooks->on_finished(i, out.starts[i]);
-      }
+      for (long k = 0; k < static_cast<long>(todo.size()); ++k)
+        if (!stop_here()) run_start(*p, todo[static_cast<std::size_t>(k)]);
     }
   }
   out.cancelled = cancelled;

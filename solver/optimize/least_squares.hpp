@@ -83,11 +83,16 @@ struct MultistartResult {
 // of that list (a fixed assignment; every process must be given the same `finished`). The others
 // are left empty (x0 empty, not usable) for the caller to fill in from the other processes; then
 // choose_best.
+// With `next` the starts are dealt on request instead: each thread of each process asks next() for
+// a position in that list (each position handed out once over all processes, in increasing
+// order; a position past the end: none left) and runs that start, so a process that finishes
+// early takes more. The result does not depend on who ran which start.
 struct MultistartHooks {
   std::map<std::size_t, LeastSquaresResult> finished;
   std::function<void(std::size_t, const LeastSquaresResult&)> on_finished;
   std::function<bool()> cancelled;
   std::size_t process = 0, processes = 1;
+  std::function<std::size_t()> next;  // any thread
 };
 
 // `starts` local fits from a seeded Latin hypercube in the bounds (the first start is x_first when

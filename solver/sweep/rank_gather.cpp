@@ -4,6 +4,7 @@
 // nothing is there (a blocking receive busy-polls a core the computing threads need).
 #include "solver/sweep/rank_gather.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -23,7 +24,7 @@ namespace calcikin::sweep {
 #ifdef CALCIKIN_WITH_MPI
 
 namespace {
-enum Tag : int { kTagRecord = 21, kTagDone = 22 };
+enum Tag : int { kTagRecord = 21, kTagDone = 22, kTagAsk = 23, kTagDeal = 24 };
 }  // namespace
 
 struct RankGather::State {
@@ -36,6 +37,7 @@ struct RankGather::State {
   std::thread receiver;
   bool stop = false;  // under mutex
   bool finished = false;
+  std::atomic<std::uint64_t> dealt{0};  // rank 0: positions handed out by next_task
 
   void reap() {  // under mutex
     while (!sending.empty()) {
@@ -68,6 +70,9 @@ struct RankGather::State {
                MPI_STATUS_IGNORE);
       if (status.MPI_TAG == kTagDone) {
         --running;
+      } else if (status.MPI_TAG == kTagAsk) {
+        std::uint64_t task = dealt.fetch_add(1);
+        MPI_Send(&task, 1, MPI_UINT64_T, status.MPI_SOURCE, kTagDeal, MPI_COMM_WORLD);
       } else if (status.MPI_TAG == kTagRecord && buffer.size() >= sizeof(std::uint64_t)) {
         std::uint64_t task = 0;
         std::memcpy(&task, buffer.data(), sizeof task);
@@ -116,6 +121,17 @@ void RankGather::send(std::size_t task, const std::string& record) {
   s.reap();
 }
 
+std::size_t RankGather::next_task() {
+  State& s = *state_;
+  if (s.world.size <= 1 || s.world.rank == 0) return static_cast<std::size_t>(s.dealt.fetch_add(1));
+  std::lock_guard<std::mutex> lock(s.mutex);
+  char ask = 0;
+  MPI_Send(&ask, 1, MPI_BYTE, 0, kTagAsk, MPI_COMM_WORLD);
+  std::uint64_t task = 0;
+  MPI_Recv(&task, 1, MPI_UINT64_T, 0, kTagDeal, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  return static_cast<std::size_t>(task);
+}
+
 void RankGather::finish() {
   State& s = *state_;
   if (s.world.size <= 1 || s.finished) return;
@@ -159,12 +175,15 @@ bool any_rank(bool flag) {
 
 #else  // one process: nothing to send or receive
 
-struct RankGather::State {};
+struct RankGather::State {
+  std::atomic<std::uint64_t> dealt{0};
+};
 
 RankGather::RankGather(std::function<void(std::size_t, const std::string&)>)
     : state_(std::make_unique<State>()) {}
 RankGather::~RankGather() = default;
 void RankGather::send(std::size_t, const std::string&) {}
+std::size_t RankGather::next_task() { return static_cast<std::size_t>(state_->dealt.fetch_add(1)); }
 void RankGather::finish() {}
 void broadcast_text(std::string&) {}
 void share_round_robin(double*, std::size_t) {}

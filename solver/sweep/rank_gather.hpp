@@ -1,7 +1,8 @@
 #pragma once
 // Work other than sweep points shared over MPI ranks (the starts and profiles of `calcikin fit`):
 // a list of tasks is dealt out round-robin (the k-th task of the list on rank k mod size: a fixed,
-// deterministic assignment), each rank computes its share with its own threads, and every task a
+// deterministic assignment) or on request (next_task: whoever is free takes the next one), each
+// rank computes its tasks with its own threads, and every task a
 // rank > 0 finishes goes to rank 0 at once as a text record (non-blocking send). Rank 0 receives
 // them on a thread of its own while its threads compute, so it can checkpoint each as it arrives,
 // and is the only process that writes. Results that do not depend on where they were computed
@@ -33,6 +34,10 @@ class RankGather {
   RankGather& operator=(const RankGather&) = delete;
   // Ranks > 0: hands a finished task to rank 0 (any thread; returns at once).
   void send(std::size_t task, const std::string& record);
+  // Tasks dealt on request: the next position of a list, over every rank and thread (0, 1, 2, ...
+  // each handed out once; the caller stops at the list's end). Rank 0 (and a single process)
+  // counts; ranks > 0 ask rank 0's receiving thread and wait for its answer. Any thread.
+  std::size_t next_task();
   // Ranks > 0: waits until every record left, then tells rank 0 this rank is done. Rank 0: waits
   // until every other rank is done, i.e. until every record arrived and was handed to on_remote.
   void finish();

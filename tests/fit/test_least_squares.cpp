@@ -2,8 +2,10 @@
 // profile likelihoods on problems with known answers.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <memory>
+#include <thread>
 
 #include "solver/optimize/least_squares.hpp"
 
@@ -101,6 +103,36 @@ TEST(LeastSquares, SeededMultistartFindsTheGlobalMinimumAndIsReproducible) {
       ++hits[static_cast<std::size_t>((x[j] - (j ? 10.0 : 0.0)) / (j ? 2.0 : 0.2))];
     for (int h : hits) EXPECT_EQ(h, 1);
   }
+}
+
+TEST(LeastSquares, StartsDealtOnRequestToTwoProcessesRunOnceEachAndGiveTheOneProcessResult) {
+  LeastSquaresOptions o;
+  o.lower = {-3.0};
+  o.upper = {5.0};
+  auto make = [] { return std::make_unique<DoubleWell>(); };
+  const MultistartResult one = multistart(make, 12, 42, o, {-1.5}, 2);
+  // Two "processes" (threads) ask one counter for the next start, as MPI ranks ask rank 0; the
+  // first start (index 0) is taken from a checkpoint.
+  std::atomic<std::size_t> counter{0};
+  MultistartHooks hooks;
+  hooks.finished[0] = one.starts[0];
+  hooks.next = [&] { return counter.fetch_add(1); };
+  MultistartResult part[2];
+  std::thread other([&] { part[1] = multistart(make, 12, 42, o, {-1.5}, 1, &hooks); });
+  part[0] = multistart(make, 12, 42, o, {-1.5}, 2, &hooks);
+  other.join();
+  std::size_t ran = 0;
+  for (std::size_t i = 1; i < 12; ++i) {
+    const bool a = !part[0].starts[i].x0.empty();  // a start not run here stays empty
+    const bool b = !part[1].starts[i].x0.empty();
+    EXPECT_NE(a, b) << "start " << i << " must run exactly once";
+    const LeastSquaresResult& r = a ? part[0].starts[i] : part[1].starts[i];
+    EXPECT_EQ(r.x, one.starts[i].x) << i;
+    EXPECT_EQ(r.cost, one.starts[i].cost) << i;
+    ran += 1;
+  }
+  EXPECT_EQ(ran, 11u);
+  EXPECT_GE(counter.load(), 11u + 3u);  // every thread asked once more and found none left
 }
 
 TEST(LeastSquares, LaplaceCovarianceOfALinearModelEqualsTheClosedForm) {
