@@ -149,6 +149,8 @@ class NumpyModel:
         for c, name in enumerate(self.cnames):
             ph = self.phases[self.cphase[c]]
             mu = y[2 + 4 * c: 6 + 4 * c]
+            if any(ph["stoichiometry"][k] > 0 and not self.E[k] > 0 for k in range(3)):
+                continue  # a phase of an element the system lacks stays at rest (dy = 0)
             pre = name + "."
             Vm, nu_ions = ph["molar_volume"], ph["ion_count"]
             v = Vm / NA

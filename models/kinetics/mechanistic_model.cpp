@@ -327,6 +327,17 @@ void MechanisticModel::rates_with(double t, const S* y, const S* q, S* ydot,
     const BasicCrystalParameters<T>& kc = rc.crystal[c];
     const S* mu = y + 2 + 4 * c;  // scaled moments
     S* dmu = ydot + 2 + 4 * c;
+    // A phase that contains an element the system does not have (WH or newberyite without Mg)
+    // cannot exist: its moments stay at rest (they start at zero). Round-off in them would
+    // otherwise show as a dissolved total below zero of the absent element (Abbona at Mg 0:
+    // dissolved Mg -2e-11 mol/kg, hypercube).
+    bool impossible = false;
+    for (std::size_t k = 0; k < kH; ++k)
+      if (cr.stoich[k] > 0.0 && !(element_totals_[k] > 0.0)) impossible = true;
+    if (impossible) {
+      for (std::size_t k = 0; k < 4; ++k) dmu[k] = S(0.0);
+      continue;
+    }
     const S ln_omega = kLn10 * q[cr.phase];
     const S sigma = exp(ln_omega / cr.ion_count) - 1.0;
     // Mg coverage competing with Ca (E2), Kubota-Mullin blocking with alpha ~ 1/sigma and the
