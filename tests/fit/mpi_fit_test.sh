@@ -50,7 +50,9 @@ fi
 # chain's state in the checkpoint, and the same mpirun command resumes it to the chain of one
 # uninterrupted process.
 cp "$data/recovery.yaml" chain_problem.yaml
-echo "sampling: {walkers: 6, steps: 60, burn: 10, thin: 2, checkpoint_every: 5}" >>chain_problem.yaml
+# 600 steps (about 3 s on an idle core): the signal 0.3 s after the first "sample:" line must land
+# during the sampling, not after it (60 steps finished in 0.3 s on an idle machine).
+echo "sampling: {walkers: 6, steps: 600, burn: 10, thin: 2, checkpoint_every: 50}" >>chain_problem.yaml
 "$calcikin" fit chain_problem.yaml -o long_serial.h5 --starts 2 -j 2 --sample -q >long.txt 2>&1 || fail "long serial: $(cat long.txt)"
 "${mpi[@]}" fit chain_problem.yaml -o long.h5 --starts 2 -j 1 --sample >long.txt 2>long.err &
 launcher=$!
