@@ -35,17 +35,30 @@ class CostAdapter final : public ceres::CostFunction {
   int* evaluations_;
 };
 
+// Records the cost after each iteration, and ends the solve once two iterations in a row predict a
+// decrease below the cost's noise floor (LeastSquaresOptions::cost_noise).
 class Trace final : public ceres::IterationCallback {
  public:
-  explicit Trace(LeastSquaresResult& out) : out_(out) {}
+  Trace(LeastSquaresResult& out, double cost_noise) : out_(out), cost_noise_(cost_noise) {}
   ceres::CallbackReturnType operator()(const ceres::IterationSummary& s) override {
     out_.trace_cost.push_back(s.cost);
     out_.trace_seconds.push_back(s.cumulative_time_in_seconds);
-    return ceres::SOLVER_CONTINUE;
+    if (cost_noise_ <= 0.0 || s.iteration == 0 || s.relative_decrease == 0.0)
+      return ceres::SOLVER_CONTINUE;
+    // relative_decrease = actual / predicted change: the predicted decrease of the local model.
+    const double predicted = s.cost_change / s.relative_decrease;
+    below_ = std::isfinite(predicted) && predicted < cost_noise_ * s.cost ? below_ + 1 : 0;
+    if (below_ < 2) return ceres::SOLVER_CONTINUE;
+    stopped_at_noise_ = true;
+    return ceres::SOLVER_TERMINATE_SUCCESSFULLY;
   }
+  bool stopped_at_noise() const { return stopped_at_noise_; }
 
  private:
   LeastSquaresResult& out_;
+  double cost_noise_;
+  int below_ = 0;
+  bool stopped_at_noise_ = false;
 };
 
 double cost_at(ResidualProblem& p, const std::vector<double>& x) {
@@ -153,7 +166,7 @@ LeastSquaresResult run_ceres(ResidualProblem& p, const std::vector<double>& x0,
   // interpolation asks for the gradient at every trial point, i.e. a full Jacobian (a sensitivity
   // run of every condition) per candidate step. Quadratic interpolation needs only the cost.
   so.line_search_interpolation_type = ceres::QUADRATIC;
-  Trace trace(out);
+  Trace trace(out, o.cost_noise);
   so.callbacks.push_back(&trace);
   ceres::Solver::Summary summary;
   if (n == 1 && fixed >= 0) {
@@ -164,8 +177,10 @@ LeastSquaresResult run_ceres(ResidualProblem& p, const std::vector<double>& x0,
   } else {
     ceres::Solve(so, &problem, &summary);
     out.iterations = static_cast<int>(summary.iterations.size());
-    out.converged = summary.termination_type == ceres::CONVERGENCE;
-    out.message = summary.message;
+    out.converged = summary.termination_type == ceres::CONVERGENCE || trace.stopped_at_noise();
+    out.message = trace.stopped_at_noise()
+                      ? "the predicted decrease fell below the cost's noise floor twice in a row"
+                      : summary.message;
     out.cost = cost_at(p, out.x);
     out.usable = std::isfinite(out.cost);
   }

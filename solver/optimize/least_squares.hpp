@@ -43,6 +43,12 @@ struct LeastSquaresOptions {
   // Nelder-Mead on the cost 1/2 sum r^2 (solver/optimize/nelder_mead; no Jacobian evaluated), for
   // objectives without a usable gradient. A robust loss: wrap the problem in RobustResiduals.
   enum class Method { LevenbergMarquardt, NelderMead } method = Method::LevenbergMarquardt;
+  // Noise floor of the cost, relative to the cost (0: none). Residuals from a numerical model carry
+  // its integration error, so a decrease the local model predicts below cost_noise x cost cannot be
+  // told from that noise: two such iterations in a row end the solve as converged (Levenberg-
+  // Marquardt only). Without it the solver goes on proposing steps whose actual change is noise and
+  // rejects them until its trust region or its tolerances run out.
+  double cost_noise = 0.0;
 };
 
 struct LeastSquaresResult {

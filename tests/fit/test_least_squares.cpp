@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "solver/optimize/least_squares.hpp"
@@ -173,4 +174,52 @@ TEST(LeastSquares, ANonIdentifiablePairHasAFlatProfileAndASingularFisherMatrix) 
   EXPECT_TRUE(pk.identifiable);
   EXPECT_LT(pk.lower, 0.3);
   EXPECT_GT(pk.upper, 0.3);
+}
+
+namespace {
+
+// Decay with scattered data (a cost well above 0 at the optimum) and residuals that carry a
+// deterministic high-frequency error of 1e-6 sigma, as a numerical model's integration error does;
+// the Jacobian is that of the smooth part.
+class NoisyDecay : public ResidualProblem {
+ public:
+  double amplitude = 1e-6;
+  std::size_t parameter_count() const override { return 2; }
+  std::size_t residual_count() const override { return 10; }
+  bool evaluate(const double* x, double* r, double* J) override {
+    for (int i = 0; i < 10; ++i) {
+      const double e = std::exp(-x[1] * i);
+      const double datum = 2.0 * std::exp(-0.3 * i) + 0.01 * ((i % 3) - 1.0);
+      r[i] = (x[0] * e - datum) / 0.01 + amplitude * std::sin(1e9 * (x[0] + 3.0 * x[1]) + i);
+      if (J != nullptr) {
+        J[i * 2 + 0] = e / 0.01;
+        J[i * 2 + 1] = -x[0] * i * e / 0.01;
+      }
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+TEST(LeastSquares, ANoisyObjectiveStopsAtItsNoiseFloorAtTheMinimumOfItsSmoothPart) {
+  NoisyDecay smooth;
+  smooth.amplitude = 0.0;
+  LeastSquaresOptions o;
+  o.lower = {0.1, 0.01};
+  o.upper = {10.0, 2.0};
+  o.function_tolerance = o.gradient_tolerance = o.parameter_tolerance = 1e-14;
+  const LeastSquaresResult exact = solve(smooth, {1.0, 1.0}, o);
+  ASSERT_TRUE(exact.usable);
+  ASSERT_GT(exact.cost, 1.0);  // the scattered data leave a cost that noise is relative to
+
+  NoisyDecay noisy;
+  const LeastSquaresResult plain = solve(noisy, {1.0, 1.0}, o);
+  o.cost_noise = 1e-6;  // above the noise's relative scatter of the cost (~1e-6 x |r| / cost)
+  const LeastSquaresResult floored = solve(noisy, {1.0, 1.0}, o);
+  EXPECT_TRUE(floored.converged) << floored.message;
+  EXPECT_NE(floored.message.find("noise floor"), std::string::npos) << floored.message;
+  EXPECT_LT(floored.iterations, plain.iterations);
+  for (int j = 0; j < 2; ++j) EXPECT_NEAR(floored.x[j], exact.x[j], 1e-5 * std::fabs(exact.x[j]));
+  EXPECT_NEAR(floored.cost, exact.cost, 1e-5 * exact.cost);
 }
