@@ -67,12 +67,15 @@ std::string duration_text(double s) {
 
 // The objective the optimiser sees: the problem's residuals, with the robust loss (fit.loss) on
 // the measurements' rows.
-std::unique_ptr<optimize::ResidualProblem> fitted_objective(const PreparedFit& fit,
-                                                            double fd_step) {
+// `iterating`: the Levenberg-Marquardt iterations' objective (fit.iteration_jacobian).
+std::unique_ptr<optimize::ResidualProblem> fitted_objective(const PreparedFit& fit, double fd_step,
+                                                            bool iterating = false) {
   const optimize::RobustLoss& loss = fit.problem().settings.loss;
-  if (loss.kind == optimize::LossKind::Linear) return fit.make_objective(fd_step);
-  return std::make_unique<optimize::RobustResiduals>(fit.make_objective(fd_step), loss,
-                                                     fit.problem().measurements.size());
+  if (loss.kind == optimize::LossKind::Linear)
+    return fit.make_objective(fd_step, std::nullopt, iterating);
+  return std::make_unique<optimize::RobustResiduals>(
+      fit.make_objective(fd_step, std::nullopt, iterating), loss,
+      fit.problem().measurements.size());
 }
 
 // Numbers as C99 hexadecimal floats (bit-exact) and back.
@@ -290,8 +293,9 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       std::lock_guard<std::mutex> lock(record_mutex);
       record_start(i, r);
     };
-    out.multistart = optimize::multistart([&fit, fd] { return fitted_objective(fit, fd); }, starts,
-                                          out.seed, lso, fit.nominal(), out.threads, &hooks);
+    out.multistart =
+        optimize::multistart([&fit, fd] { return fitted_objective(fit, fd, true); }, starts,
+                             out.seed, lso, fit.nominal(), out.threads, &hooks);
     gather.finish();
   }
   // Rank 0 completes the multistart with the other ranks' starts and decides for all ranks: go on
@@ -410,7 +414,8 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
       if (inner > 1) omp_set_max_active_levels(std::max(levels, 2));
 #pragma omp parallel num_threads(nt)
       {
-        std::unique_ptr<optimize::ResidualProblem> po = fitted_objective(fit, options.fd_step);
+        std::unique_ptr<optimize::ResidualProblem> po =
+            fitted_objective(fit, options.fd_step, true);
         po->set_threads(inner);
 #pragma omp for schedule(dynamic, 1)
         for (long k = 0; k < static_cast<long>(mine.size()); ++k) {

@@ -119,8 +119,11 @@ void residuals_from_records(const PreparedFit& fit, const std::vector<io::RunRec
 
 class FitObjective final : public optimize::ResidualProblem {
  public:
-  FitObjective(const PreparedFit& fit, double fd_step, bool sensitivities)
-      : fit_(fit), h_(fd_step), use_sensitivities_(sensitivities) {
+  // fast_jacobian: sensitivities without their own error control
+  // (FitSettings::fast_iteration_jacobian).
+  FitObjective(const PreparedFit& fit, double fd_step, bool sensitivities,
+               bool fast_jacobian = false)
+      : fit_(fit), h_(fd_step), use_sensitivities_(sensitivities), fast_jacobian_(fast_jacobian) {
     for (const PreparedFit::ConditionPlan& c : fit.conditions()) {
       evaluators_.push_back(std::make_unique<api::TrajectoryEvaluator>(*c.simulation));
       inputs_.push_back(c.simulation->base_inputs());
@@ -242,6 +245,7 @@ class FitObjective final : public optimize::ResidualProblem {
           std::make_unique<ConditionSensitivity>(*plan.simulation, plan.bindings, p.parameters, h_);
     ConditionSensitivity& cs = *sensitivity_[c];
     cs.set_sensitivity_tolerance_factor(p.settings.sensitivity_tolerance_factor);
+    cs.set_error_control(!fast_jacobian_);
     // residuals(x) has just built this condition's model at x: the sensitivity run starts from
     // that set-up (one speciation and ACP equilibration fewer).
     if (!cs.run(x, evaluators_[c].get())) return false;
@@ -361,6 +365,7 @@ class FitObjective final : public optimize::ResidualProblem {
   std::vector<io::RunRecord> records_;
   std::vector<double> theta_, xw_, rp_, rm_;
   bool use_sensitivities_ = true;
+  bool fast_jacobian_ = false;
   std::vector<double> dr_dm_, dr_df_;
   std::vector<std::unique_ptr<ConditionSensitivity>> sensitivity_;
   struct Scratch {  // per condition: the observations at its outputs and their derivatives
@@ -503,9 +508,10 @@ std::shared_ptr<const PreparedFit> PreparedFit::prepare(CalibrationProblem probl
 }
 
 std::unique_ptr<optimize::ResidualProblem> PreparedFit::make_objective(
-    double fd_step, std::optional<FitSettings::Gradient> gradient) const {
+    double fd_step, std::optional<FitSettings::Gradient> gradient, bool iterating) const {
   const FitSettings::Gradient g = gradient.value_or(problem_.settings.gradient);
-  return std::make_unique<FitObjective>(*this, fd_step, g == FitSettings::Gradient::Sensitivities);
+  return std::make_unique<FitObjective>(*this, fd_step, g == FitSettings::Gradient::Sensitivities,
+                                        iterating && problem_.settings.fast_iteration_jacobian);
 }
 
 optimize::ProblemFactory PreparedFit::factory(double fd_step,

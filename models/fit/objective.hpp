@@ -50,8 +50,11 @@ class PreparedFit {
   // A fresh evaluator of the objective (one per thread). Its Jacobian follows `gradient`
   // (default: the problem's fit.gradient); fd_step is the step of finite differences in the
   // scaled parameters (whole simulations, or the model's right-hand side for sensitivities).
+  // `iterating`: the objective of the Levenberg-Marquardt iterations, whose Jacobian follows
+  // fit.iteration_jacobian (FitSettings::fast_iteration_jacobian); otherwise always accurate.
   std::unique_ptr<optimize::ResidualProblem> make_objective(
-      double fd_step = 1e-4, std::optional<FitSettings::Gradient> gradient = std::nullopt) const;
+      double fd_step = 1e-4, std::optional<FitSettings::Gradient> gradient = std::nullopt,
+      bool iterating = false) const;
   optimize::ProblemFactory factory(
       double fd_step = 1e-4, std::optional<FitSettings::Gradient> gradient = std::nullopt) const;
   // Simulates every condition at scaled parameters x.

@@ -657,6 +657,8 @@ CalibrationProblem load_problem_text(const std::string& text, const std::string&
                 "the sensitivities' tolerances are this factor times the states' (1: as accurate "
                 "as the states)");
     }
+    if (auto s = f->get("iteration_jacobian"))
+      p.settings.fast_iteration_jacobian = s->choice({"fast", "accurate"}) == "fast";
     f->check_known_keys();
   }
 

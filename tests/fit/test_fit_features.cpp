@@ -514,3 +514,51 @@ TEST(FitResume, CheckpointRecordsRoundTripBitExactlyAndACutLineIsIgnored) {
   EXPECT_FALSE(optimize::StartCheckpoint::parse(line.substr(0, line.size() - 7), 2, index, back));
   EXPECT_FALSE(optimize::StartCheckpoint::parse(line, 3, index, back));  // another dimension
 }
+
+TEST(FitIterationJacobian, FastIterationsReachTheAccurateOptimumAndTheCovarianceStaysAccurate) {
+  Folder f("iteration_jacobian");
+  fit::FitRunOptions o;
+  o.threads = 1;
+  o.starts = 1;  // from the catalogue defaults
+  auto with = [&](const std::string& choice) {
+    std::ifstream in(f.problem());
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("max_iterations: 50}"), 19,
+                 "max_iterations: 50, iteration_jacobian: " + choice + "}");
+    const fs::path file = f.dir / (choice + ".yaml");
+    std::ofstream(file) << text;
+    return fit::fit_problem(file.string(), o);
+  };
+  const fit::FitOutcome fast = with("fast"), accurate = with("accurate");
+  EXPECT_TRUE(fast.prepared->problem().settings.fast_iteration_jacobian);
+  EXPECT_FALSE(accurate.prepared->problem().settings.fast_iteration_jacobian);
+  // The same minimum (the residuals are the accurate runs' either way), to the integration noise.
+  EXPECT_NEAR(fast.result.cost, accurate.result.cost, 1e-6 * accurate.result.cost);
+  for (std::size_t j = 0; j < 2; ++j)
+    EXPECT_NEAR(fast.result.best_x[j], accurate.result.best_x[j], 1e-4);
+
+  // The iterations' Jacobian is the fast one (it differs from the accurate one, a little); the
+  // reported Fisher matrix is J^T J of the accurate Jacobian at the best fit.
+  const fit::PreparedFit& prepared = *fast.prepared;
+  const std::size_t m = prepared.residual_count(), n = prepared.parameter_count();
+  std::vector<double> r(m), Ja(m * n), Jf(m * n);
+  const std::vector<double>& x = fast.result.best_x;
+  ASSERT_TRUE(
+      prepared.make_objective(1e-4, std::nullopt, false)->evaluate(x.data(), r.data(), Ja.data()));
+  ASSERT_TRUE(
+      prepared.make_objective(1e-4, std::nullopt, true)->evaluate(x.data(), r.data(), Jf.data()));
+  double largest = 0.0, diff = 0.0;
+  for (std::size_t i = 0; i < Ja.size(); ++i) {
+    largest = std::max(largest, std::fabs(Ja[i]));
+    diff = std::max(diff, std::fabs(Ja[i] - Jf[i]));
+  }
+  EXPECT_GT(diff, 0.0);
+  EXPECT_LT(diff, 1e-3 * largest);
+  for (std::size_t a = 0; a < n; ++a)
+    for (std::size_t b = 0; b < n; ++b) {
+      double f_ab = 0.0;
+      for (std::size_t i = 0; i < m; ++i) f_ab += Ja[i * n + a] * Ja[i * n + b];
+      EXPECT_NEAR(fast.result.covariance.fisher[a * n + b], f_ab, 1e-10 * std::fabs(f_ab))
+          << "Fisher entry " << a << "," << b;
+    }
+}

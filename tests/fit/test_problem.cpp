@@ -230,6 +230,15 @@ TEST(FitProblem, ASensitivityToleranceFactorLoadsAndOneOutsideItsRangePointsAtIt
                "p.yaml", 13, "must lie between 1 and 1000");
 }
 
+TEST(FitProblem, TheIterationJacobianIsFastByDefaultAndAnUnknownChoicePointsAtItsValue) {
+  Folder f;
+  EXPECT_TRUE(f.load(kProblem, kCsv).settings.fast_iteration_jacobian);
+  EXPECT_FALSE(f.load(kProblem + "fit: {iteration_jacobian: accurate}\n", kCsv)
+                   .settings.fast_iteration_jacobian);
+  expect_error([&] { f.load(kProblem + "fit: {iteration_jacobian: exact}\n", kCsv); }, "p.yaml", 13,
+               "fast");
+}
+
 TEST(FitProblem, APhaseFractionTimeCourseLoadsAndBadRowsPointAtTheirCell) {
   Folder f;
   const std::string problem =
