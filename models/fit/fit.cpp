@@ -722,6 +722,7 @@ class Writer {
   std::vector<hsize_t> shape_of(const std::vector<std::string>& dims, std::size_t scale_size) {
     if (dims.empty()) return {static_cast<hsize_t>(scale_size)};
     std::vector<hsize_t> shape;
+    shape.reserve(dims.size());
     for (const std::string& d : dims)
       shape.push_back(io::h5::dataset_shape(scales_.at(d).get())[0]);
     return shape;
