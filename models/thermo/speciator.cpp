@@ -87,6 +87,7 @@ Speciator::Speciator(std::shared_ptr<const ChemicalSystem> system, SpeciatorOpti
   input_jacobian_ = Eigen::MatrixXd::Zero(ix(nu_), ix(nu_));
   input_lu_ = Eigen::PartialPivLU<Eigen::MatrixXd>(ix(nu_));
   lu_pivot_ = Eigen::VectorXi::Zero(ix(nu_));
+  lu_inv_diag_ = Eigen::VectorXd::Zero(ix(nu_));
   lu_inv_scale_ = Eigen::VectorXd::Ones(ix(nu_));
   build_flat_tables();
   build_jacobian_tables();
@@ -555,7 +556,8 @@ namespace {
 // (leading dimension lda), in place (multipliers below the diagonal, pivot rows in piv).
 // Allocation-free and faster than a general LU for the ~10 x 10 systems of a speciation. Returns
 // false for a singular matrix.
-bool lu_factor(double* a, Index n, Index lda, int* piv) {
+// inv_diag receives the reciprocals of U's diagonal, so that a solve multiplies instead of divides.
+bool lu_factor(double* a, Index n, Index lda, int* piv, double* inv_diag) {
   for (Index k = 0; k < n; ++k) {
     double* ck = a + k * lda;  // column k
     Index p = k;
@@ -573,6 +575,7 @@ bool lu_factor(double* a, Index n, Index lda, int* piv) {
     if (p != k)
       for (Index c = k; c < n; ++c) std::swap(a[k + c * lda], a[p + c * lda]);
     const double inv = 1.0 / ck[k];
+    inv_diag[k] = inv;
     for (Index r = k + 1; r < n; ++r) ck[r] *= inv;
     // The trailing columns are updated one contiguous column at a time.
     for (Index c = k + 1; c < n; ++c) {
@@ -586,7 +589,8 @@ bool lu_factor(double* a, Index n, Index lda, int* piv) {
 }
 
 // Solves A x = b (b becomes x, n entries) with the factors of lu_factor.
-void lu_solve(const double* a, Index n, Index lda, const int* piv, double* b) {
+void lu_solve(const double* a, Index n, Index lda, const int* piv, const double* inv_diag,
+              double* b) {
   for (Index k = 0; k < n; ++k) {
     if (piv[k] != k) std::swap(b[k], b[piv[k]]);
     const double bk = b[k];
@@ -594,10 +598,15 @@ void lu_solve(const double* a, Index n, Index lda, const int* piv, double* b) {
     const double* ck = a + k * lda;
     for (Index r = k + 1; r < n; ++r) b[r] -= ck[r] * bk;
   }
+  // Back substitution by columns, like the forward one: contiguous updates that do not wait on one
+  // another (a row-wise dot product is one chain of dependent multiply-adds), a zero entry of the
+  // solution skips its column, and no division waits in the chain.
   for (Index k = n - 1; k >= 0; --k) {
-    double v = b[k];
-    for (Index c = k + 1; c < n; ++c) v -= a[k + c * lda] * b[c];
-    b[k] = v / a[k + k * lda];
+    const double* ck = a + k * lda;
+    const double bk = b[k] * inv_diag[k];
+    b[k] = bk;
+    if (bk == 0.0) continue;
+    for (Index r = 0; r < k; ++r) b[r] -= ck[r] * bk;
   }
 }
 }  // namespace
@@ -625,7 +634,8 @@ void Speciator::predict_linear(Mode mode, const double* totals, double pH_or_tot
   delta_(ix(ne_ + 1)) = 0.0;
   delta_(ix(ne_ + 2)) =
       mode == Mode::FreePH ? (pH_or_toth - target_toth_) * lu_inv_scale_(ix(ne_ + 2)) : 0.0;
-  lu_solve(jacobian_.data(), lu_size_, ix(nu_), lu_pivot_.data(), delta_.data());
+  lu_solve(jacobian_.data(), lu_size_, ix(nu_), lu_pivot_.data(), lu_inv_diag_.data(),
+           delta_.data());
   if (delta_.allFinite()) apply_step(mode);
 }
 
@@ -721,12 +731,12 @@ SpeciationStatus Speciator::solve(Mode mode, const double* totals, double pH_or_
       // Except in free-pH mode, log a_H+ is not an unknown: its row and column are those of the
       // identity (the last ones), with a zero residual, and the factorisation leaves them out.
       lu_size_ = mode == Mode::FreePH ? n : n - 1;
-      lu_valid_ = lu_factor(jacobian_.data(), lu_size_, n, lu_pivot_.data());
+      lu_valid_ = lu_factor(jacobian_.data(), lu_size_, n, lu_pivot_.data(), lu_inv_diag_.data());
       if (!lu_valid_) break;
       lu_mode_ = mode;
       lu_adjusted_ = adjusted;
       for (Index r = 0; r < n; ++r) delta_(r) = -residual_(r) * lu_inv_scale_(r);
-      lu_solve(jacobian_.data(), lu_size_, n, lu_pivot_.data(), delta_.data());
+      lu_solve(jacobian_.data(), lu_size_, n, lu_pivot_.data(), lu_inv_diag_.data(), delta_.data());
       if (!delta_.allFinite()) {
         lu_valid_ = false;
         break;

@@ -156,6 +156,7 @@ class Speciator {
   // (predict_linear).
   Eigen::MatrixXd jacobian_;
   Eigen::VectorXi lu_pivot_;
+  Eigen::VectorXd lu_inv_diag_;  // reciprocals of U's diagonal (lu_factor)
   Eigen::Index lu_size_ = 0;  // size of the factorised leading block (nu_, or nu_ - 1 at fixed pH)
   Eigen::VectorXd lu_inv_scale_;
   bool lu_valid_ = false;
