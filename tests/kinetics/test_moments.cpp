@@ -113,6 +113,25 @@ TEST(RateLaws, SoftCapIsSmoothAndBounded) {
   EXPECT_GT(rate::soft_cap(1e3, 5.0, 4.0), 4.99);
 }
 
+TEST(RateLaws, PowerOfTheDefaultExponentsEqualsPowToAnUlpWithItsDerivative) {
+  for (double p : {2.0, 4.0, 8.0, 1.0, 0.5, 0.25, 0.125, 1.7}) {
+    for (double x : {1e-12, 3e-4, 0.37, 1.0, 2.5, 1.3e3}) {
+      const double expect = std::pow(x, p);
+      EXPECT_NEAR(rate::power(x, p), expect, 4e-16 * expect) << x << "^" << p;
+      // On a dual number: the derivative p x^(p-1) along its slot.
+      const Dual<2> d = rate::power(Dual<2>::variable(x, 1), p);
+      EXPECT_NEAR(d.v, expect, 4e-16 * expect);
+      EXPECT_NEAR(d.d[1], p * std::pow(x, p - 1.0), 1e-14 * p * std::pow(x, p - 1.0));
+      EXPECT_EQ(d.d[0], 0.0);
+    }
+  }
+  // A dual exponent (a fitted order) keeps pow's derivative with respect to it, x^p ln x.
+  const Dual<1> order = Dual<1>::variable(2.0, 0);
+  const Dual<1> r = rate::power(Dual<1>(3.0), order);
+  EXPECT_DOUBLE_EQ(r.v, 9.0);
+  EXPECT_NEAR(r.d[0], 9.0 * std::log(3.0), 1e-13);
+}
+
 TEST(RateLaws, NucleationFactorVanishesSmoothlyAtSaturation) {
   EXPECT_EQ(rate::nucleation_factor(0.0, 100.0), 0.0);
   EXPECT_EQ(rate::nucleation_factor(-1.0, 100.0), 0.0);
