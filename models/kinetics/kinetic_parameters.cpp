@@ -52,6 +52,7 @@ constexpr Binding kBindings[] = {
     {"source.phosphate.rate", &KP::phosphate_source_rate},
     {"events.induction_fraction", &KP::induction_fraction},
     {"events.half_conversion_fraction", &KP::half_conversion_fraction},
+    {"events.solid_floor_fraction", &KP::solid_floor_fraction},
     {"autocatalytic.k0", &KP::auto_k0},
     {"autocatalytic.k1", &KP::auto_k1},
     {"autocatalytic.ph_slope", &KP::auto_ph_slope},

@@ -92,6 +92,7 @@ struct BasicKineticParameters {
       0.0;                     // mol/(kg s), zero-order Pi release (ALP on beta-glycerophosphate)
   T induction_fraction = 0.0;  // crystalline fraction that defines the induction time
   T half_conversion_fraction = 0.0;  // crystalline fraction that defines T50
+  T solid_floor_fraction = 0.0;  // the events' fractions are of >= this share of the initial solid
 
   // Level 1 (autocatalytic)
   T auto_k0 = 0.0;        // 1/s
@@ -185,6 +186,7 @@ void for_each_field(A& a, B& b, F&& f) {
   f(a.phosphate_source_rate, b.phosphate_source_rate);
   f(a.induction_fraction, b.induction_fraction);
   f(a.half_conversion_fraction, b.half_conversion_fraction);
+  f(a.solid_floor_fraction, b.solid_floor_fraction);
   f(a.auto_k0, b.auto_k0);
   f(a.auto_k1, b.auto_k1);
   f(a.auto_ph_slope, b.auto_ph_slope);

@@ -175,6 +175,11 @@ MechanisticModel::MechanisticModel(SolutionChemistry& chemistry, const Mechanist
       rk *= r;
     }
   }
+  // The solid's phosphate at t = 0 (ACP and seeds), the reference of the events' solid floor.
+  solid_p0_ = acp_.stoichiometry[kP] * setup.acp_amount;
+  for (std::size_t c = 0; c < crystals_.size(); ++c)
+    if (setup.crystals[c].seed_amount > 0.0)
+      solid_p0_ += crystals_[c].stoich[kP] * setup.crystals[c].seed_amount;
 }
 
 bool MechanisticModel::exact_parameter(std::size_t slot) noexcept {
@@ -665,7 +670,11 @@ void MechanisticModel::roots(double t, const double* y, double* g) {
   double p_crystal = 0.0;
   for (std::size_t c = 0; c < crystals_.size(); ++c)
     p_crystal += crystals_[c].stoich[kP] * y[2 + 4 * c + 3] * n_ref_;
-  const double p_solid = p_acp + p_crystal;
+  // Fractions of the solid, but of no less than a floor of its initial phosphate
+  // (events.solid_floor_fraction): where the precursor dissolves instead of converting, its last
+  // trace against trace crystals is no conversion (the crossing time was set by the integrator
+  // tolerance); the events then wait for the crystals to reach the fraction of that floor.
+  const double p_solid = std::max(p_acp + p_crystal, k_.p.solid_floor_fraction * solid_p0_);
   g[0] = p_crystal - k_.p.induction_fraction * p_solid;
   g[1] = p_crystal - k_.p.half_conversion_fraction * p_solid;
   if (stop_when_steady_) {

@@ -166,9 +166,10 @@ class MechanisticModel final : public KineticsModel {
   double kT_;
   std::size_t acp_phase_;
   PhaseChemistry acp_;
-  double acp_particles_;  // 1/kg (constant)
-  double n_ref_;          // mol/kg
-  double l_ref_;          // m
+  double acp_particles_;   // 1/kg (constant)
+  double n_ref_;           // mol/kg
+  double solid_p0_ = 0.0;  // mol/kg, phosphate in the solid at t = 0 (ACP and seeds)
+  double l_ref_;           // m
   double atol_scale_;
   std::vector<Crystal> crystals_;
   MechanisticConstants<double> k_;        // constants(raw_)

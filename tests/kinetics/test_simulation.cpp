@@ -400,6 +400,36 @@ TEST(Simulation, DmemPhaseSplitDoesNotDependOnTheNumericsOfTheDissolvedTraceAcp)
   EXPECT_GT(run("dmem_mg_series.yaml", {}, 2).at_end("final_phase_fraction", "WH"), 0.9);
 }
 
+TEST(Simulation, EventsOfADissolvingTraceAcpDoNotDependOnTheIntegratorTolerance) {
+  // scenarios/dmem_mg_series.yaml, Mg 0.8 and 1.2 mM: the trace ACP dissolves in the first hour.
+  // The crystalline fraction of that vanishing solid crossed 50 % at a time the tolerance set
+  // (Mg 1.2 mM: 2.58 h at rtol 1e-6, 0.67 h at 1e-7). Taken of no less than a tenth of the initial
+  // solid (events.solid_floor_fraction), the events mark the crystals' own growth: the same times
+  // at every tolerance, and Mg delays them.
+  auto events = [](const char* rtol, const char* floor, std::size_t point) {
+    const auto r = run("dmem_mg_series.yaml",
+                       {std::string("solver.rtol=") + rtol,
+                        std::string("kinetics.parameters.events.solid_floor_fraction=") + floor},
+                       point);
+    return std::make_pair(r.scalar("induction_time"), r.scalar("t50"));
+  };
+  for (std::size_t point = 0; point < 2; ++point) {
+    SCOPED_TRACE("point " + std::to_string(point));
+    const auto loose = events("1e-6", "0.1", point), tight = events("1e-8", "0.1", point);
+    EXPECT_GT(loose.first, 24 * 3600.0);  // days, not the hour of the dissolving trace
+    EXPECT_NEAR(loose.first, tight.first, 1e-3 * tight.first);
+    if (std::isnan(tight.second))
+      EXPECT_TRUE(std::isnan(loose.second));
+    else
+      EXPECT_NEAR(loose.second, tight.second, 1e-3 * tight.second);
+  }
+  EXPECT_GT(events("1e-6", "0.1", 1).first, 1.5 * events("1e-6", "0.1", 0).first);
+  // Without the floor the crossing is the dissolution, and the tolerance moves it.
+  const double t50_loose = events("1e-6", "0", 1).second, t50_tight = events("1e-7", "0", 1).second;
+  EXPECT_LT(t50_tight, 3600.0);
+  EXPECT_GT(std::fabs(t50_loose - t50_tight), 0.5 * t50_tight);
+}
+
 TEST(Simulation, ActivationEnergiesSlowTheKineticsBelowTheReferenceTemperatureOnly) {
   // Arrhenius factors exp(-E_a/R (1/T - 1/T_ref)) on growth, ACP dissolution/exchange and the
   // nucleation prefactors (T_ref = 37 C, where the prefactors were calibrated): at 37 C (T50
