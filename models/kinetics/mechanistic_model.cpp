@@ -736,6 +736,8 @@ template void MechanisticModel::rates<double>(double, const double*, const doubl
 template void MechanisticModel::chemistry_totals<double>(double, const double*, double*) const;
 // With the kinetic parameters as duals of the same width (exact df/dp): rates_with and
 // chemistry_totals_with on MechanisticConstants<Dual<N>> from constants().
+// N is a template argument here, where parentheses would change nothing.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define CALCIKIN_DIRECTIONAL_WIDTH(N)                                                              \
   template void MechanisticModel::rates<Dual<N>>(double, const Dual<N>*, const Dual<N>*, Dual<N>*) \
       const;                                                                                       \
@@ -748,6 +750,7 @@ template void MechanisticModel::chemistry_totals<double>(double, const double*, 
       double, const Dual<N>*, Dual<N>*, const MechanisticConstants<Dual<N>>&) const;               \
   template MechanisticConstants<Dual<N>> MechanisticModel::constants<Dual<N>>(                     \
       const BasicKineticParameters<Dual<N>>&) const;
+// NOLINTEND(bugprone-macro-parentheses)
 CALCIKIN_DIRECTIONAL_WIDTH(1)
 CALCIKIN_DIRECTIONAL_WIDTH(2)
 CALCIKIN_DIRECTIONAL_WIDTH(3)

@@ -520,7 +520,7 @@ TEST(Simulation, SweptKineticParameterReachesTheModel) {
 }
 
 namespace {
-Outcome run_text(std::string text) {
+Outcome run_text(const std::string& text) {
   scenario::Scenario s =
       scenario::load_text(text, "<test>", std::string(CALCIKIN_SOURCE_DIR) + "/scenarios");
   Outcome o{api::Simulation::prepare(s), {}};
