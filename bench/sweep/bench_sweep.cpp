@@ -49,6 +49,7 @@ ChildResult run_child(const std::vector<std::string>& args) {
     close(pipefd[0]);
     close(pipefd[1]);
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     execv(argv[0], argv.data());

@@ -22,7 +22,8 @@ void set_python_error(const char* cls, const py::tuple& args) {
   PyErr_SetObject(type.ptr(), value.ptr());
 }
 
-void translate(std::exception_ptr error) {
+// By value: pybind11's exception translators take a std::exception_ptr.
+void translate(std::exception_ptr error) {  // NOLINT(performance-unnecessary-value-param)
   if (!error) return;
   try {
     std::rethrow_exception(error);

@@ -173,7 +173,7 @@ void bind_fit(py::module_& m) {
   m.def(
       "fit_problem",
       [](const std::string& problem, const std::string& output, int threads, long starts,
-         long long seed, py::object profiles, bool overwrite, py::object sample,
+         long long seed, const py::object& profiles, bool overwrite, const py::object& sample,
          const py::object& on_progress) {
         fit::FitRunOptions o;
         o.output = output;

@@ -80,7 +80,7 @@ std::string qualified_path(std::string_view path) {
 
 }  // namespace
 
-std::shared_ptr<const Simulation> Simulation::prepare(scenario::Scenario s,
+std::shared_ptr<const Simulation> Simulation::prepare(const scenario::Scenario& s,
                                                       const std::vector<BoundPath>& fitted) {
   // Errors raised below by code that knows only a location get the scenario line and caret.
   try {

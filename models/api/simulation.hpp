@@ -70,7 +70,7 @@ class Simulation {
   // Every check (kinetic phases and parameters, initial solution, database range, thermodynamic
   // parameters, output layout); InputError with the scenario line and caret. `fitted`: further
   // paths a fit will set (a slot for thermodynamic offsets; fitted_bindings()). Single-threaded.
-  static std::shared_ptr<const Simulation> prepare(scenario::Scenario scenario,
+  static std::shared_ptr<const Simulation> prepare(const scenario::Scenario& scenario,
                                                    const std::vector<BoundPath>& fitted = {});
 
   const scenario::Scenario& scenario() const noexcept { return scenario_; }

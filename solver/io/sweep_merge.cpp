@@ -32,7 +32,7 @@ bool is_dimension_scale_attribute(const std::string& name) {
 }
 
 struct CopyAttrContext {
-  hid_t target;
+  hid_t target = -1;
   bool vlen_strings = false;  // the target holds variable-length strings: no _Encoding
 };
 

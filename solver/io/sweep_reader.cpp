@@ -301,7 +301,7 @@ SweepFileShape verify_sweep_file(const std::string& path, bool require_finished)
   check_status(H5Pset_file_locking(fapl.get(), false, true), "turn file locking off");
   Handle file = check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()),
                       "open " + path + " (not an HDF5 file, or a damaged one)");
-  const SweepFileShape shape = check_sweep_file(file.get(), path);
+  SweepFileShape shape = check_sweep_file(file.get(), path);
   std::size_t missing = 0;
   scan_rows(file.get(), path, shape.rows,
             [&](std::size_t, std::size_t count, const std::uint8_t* done, const std::int8_t*) {

@@ -179,7 +179,10 @@ struct RankGather::State {
   std::atomic<std::uint64_t> dealt{0};
 };
 
-RankGather::RankGather(std::function<void(std::size_t, const std::string&)>)
+// By value as in the MPI build, which moves it into its state.
+RankGather::RankGather(
+    std::function<void(std::size_t,
+                       const std::string&)>)  // NOLINT(performance-unnecessary-value-param)
     : state_(std::make_unique<State>()) {}
 RankGather::~RankGather() = default;
 void RankGather::send(std::size_t, const std::string&) {}

@@ -117,7 +117,7 @@ TEST(ParameterSet, ABadValueInTheSetIsAnErrorWithCaretInTheSetFile) {
   const std::string unit = error_of([&] { f.load(t50_auto("  parameter_set: set.yaml\n")); });
   EXPECT_NE(unit.find((f.dir / "set.yaml").string() + ":3:"), std::string::npos) << unit;
   EXPECT_NE(unit.find("does not fit this parameter"), std::string::npos) << unit;
-  EXPECT_NE(unit.find("^"), std::string::npos) << unit;
+  EXPECT_NE(unit.find('^'), std::string::npos) << unit;
   f.write("set.yaml", "kinetics:\n  parameters:\n    autocatalytic.k00: 0.18 1/s\n");
   const std::string name = error_of([&] { f.load(t50_auto("  parameter_set: set.yaml\n")); });
   EXPECT_NE(name.find((f.dir / "set.yaml").string() + ":3:"), std::string::npos) << name;
@@ -139,7 +139,7 @@ TEST(ParameterSet, NotIdentifiableParametersAreLoadedWithAWarningAtTheirLine) {
   const std::string& w = s.warnings[0];
   EXPECT_EQ(w.rfind("warning: " + (f.dir / "set.yaml").string() + ":4:", 0), 0u) << w;
   EXPECT_NE(w.find("not identifiable"), std::string::npos) << w;
-  EXPECT_NE(w.find("^"), std::string::npos) << w;
+  EXPECT_NE(w.find('^'), std::string::npos) << w;
   // Chosen in the scenario: the set's value is not used, no warning.
   std::string text = t50_auto("  parameter_set: set.yaml\n");
   text.replace(text.find("    inhibitor.amount"), 4, "    autocatalytic.k1: 1e-4 1/s\n    ");

@@ -46,7 +46,6 @@ struct Folder : test::TestFolder {
 // i.e. relative to each entry itself, entries below 1e-3 of the Jacobian's largest measured
 // against that floor. `converged` receives the same measure between the two extrapolations.
 constexpr double kTightRtol = 1e-13;
-constexpr double kTightAtolScale = 1e-16;
 
 std::vector<double> compare(const std::string& problem, const std::string& csv,
                             const std::string& tag, const std::string& scenario,

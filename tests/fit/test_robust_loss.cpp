@@ -26,8 +26,9 @@ class Line : public ResidualProblem {
     for (int i = 0; i < 10; ++i) {
       r[i] = (x[0] + x[1] * i - y(i)) / 0.1;
       if (J != nullptr) {
-        J[2 * i] = 1.0 / 0.1;
-        J[2 * i + 1] = i / 0.1;
+        const std::size_t k = 2 * static_cast<std::size_t>(i);
+        J[k] = 1.0 / 0.1;
+        J[k + 1] = i / 0.1;
       }
     }
     return true;

@@ -58,7 +58,7 @@ TEST(Progress, IntoALogOneLinePerIntervalWithEtaAndNoCarriageReturns) {
   p.total = 100000;
   for (int i = 1; i <= 400; ++i) {  // 100 s of updates every 0.25 s
     p.elapsed_seconds = 0.25 * i;
-    p.done = static_cast<std::size_t>(250 * i);
+    p.done = 250 * static_cast<std::size_t>(i);
     printer.update(p);
   }
   printer.finish(p, false);

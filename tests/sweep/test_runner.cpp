@@ -96,7 +96,7 @@ TEST_F(SweepEngine, FailingPointsGetNaNStatusAndAMessageNamingTheirValuesAndTheS
   EXPECT_EQ(steps[15], -1.0);
   EXPECT_GT(steps[0], 0.0);
   const auto x = read_doubles(file("grid.h5"), "x");  // 18 x 12
-  for (std::size_t t = 0; t < 12; ++t) EXPECT_TRUE(std::isnan(x[15 * 12 + t]));
+  for (std::size_t t = 0; t < 12; ++t) EXPECT_TRUE(std::isnan(x[std::size_t{15} * 12 + t]));
 }
 
 TEST_F(SweepEngine, ShardsMergedEqualTheSingleRun) {
