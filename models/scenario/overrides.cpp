@@ -93,8 +93,8 @@ DimensionText dimension_of(PathTarget t) {
 // Outside the physical domain of a kinetic parameter (not merely outside its plausible range, which
 // fitting may leave): a non-finite value; a negative value where the whole catalogue range is >= 0
 // (rate constants, energies, prefactors); a contact angle outside [0, pi] rad (Young's equation); a
-// crystalline fraction that marks an event outside (0, 1) (it could never be reached); the events'
-// solid floor outside [0, 1).
+// crystalline fraction that marks an event outside (0, 1) (it could never be reached), or outside
+// [0, 1) where the catalogue's range starts at 0 (the events' solid floor, which 0 switches off).
 std::optional<std::string> physical_problem(const kinetics::ParameterInfo& info, double v) {
   auto ends_with = [&](std::string_view tail) {
     return info.name.size() >= tail.size() &&
@@ -107,19 +107,18 @@ std::optional<std::string> physical_problem(const kinetics::ParameterInfo& info,
                   "a contact angle lies between 0 and pi rad (180 deg), got %g rad", v);
     return std::string(text);
   }
-  if (info.name == "events.solid_floor_fraction" && !(v >= 0.0 && v < 1.0)) {
-    std::snprintf(text, sizeof text,
-                  "'%s' must lie in [0, 1) (a share of the initial solid; 0 = no floor), got %g",
-                  info.name.c_str(), v);
-    return std::string(text);
-  }
-  if (info.name.rfind("events.", 0) == 0 && ends_with("_fraction") &&
-      info.name != "events.solid_floor_fraction" && !(v > 0.0 && v < 1.0)) {
-    std::snprintf(text, sizeof text,
-                  "'%s' must lie strictly between 0 and 1 (a crystalline fraction that is "
-                  "reached), got %g",
-                  info.name.c_str(), v);
-    return std::string(text);
+  if (info.name.rfind("events.", 0) == 0 && ends_with("_fraction")) {
+    // 0 is a value only where the catalogue's range starts there: it switches the floor of the
+    // events' solid off; a crystalline fraction of 0 would mark no event.
+    const bool zero_switches_off = info.min_si == 0.0;
+    if (!((zero_switches_off ? v >= 0.0 : v > 0.0) && v < 1.0)) {
+      std::snprintf(text, sizeof text, "'%s' must lie %s, got %g", info.name.c_str(),
+                    zero_switches_off ? "in [0, 1) (0 switches it off)"
+                                      : "strictly between 0 and 1 (a crystalline fraction that is "
+                                        "reached)",
+                    v);
+      return std::string(text);
+    }
   }
   if (info.min_si >= 0.0 && v < 0.0) return "'" + info.name + "' cannot be negative";
   return std::nullopt;
