@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "solver/ode/cvode_messages.hpp"
+#include "solver/ode/exact_solution.hpp"
 
 namespace calcikin::ode {
 
@@ -399,6 +400,8 @@ IntegrationResult CvodeIntegrator::integrate(OdeSystem& system, double t0, const
                                              const IntegratorOptions& options,
                                              IntegrationObserver& observer) {
   if (system.size() == 0) throw std::invalid_argument("CvodeIntegrator: empty system");
+  if (options.exact_solution && system.has_exact_solution())
+    return follow_exact_solution(system, t0, y0, output_times, observer);
   IntegrationRun run(*ws_, system, t0);
   if (!run.allocate_workspace() || !run.set_up(y0, options)) return run.result();
   run.march(y0, output_times, options, observer);

@@ -21,6 +21,9 @@ struct IntegratorOptions {
   double max_wall_time = 0.0;
   double initial_step = 0.0;  // 0 = CVODE's estimate
   int max_order = 5;
+  // Follow a system's closed-form solution (OdeSystem::has_exact_solution) instead of stepping
+  // with CVODE; false: always CVODE (scenario key solver.method: bdf).
+  bool exact_solution = true;
 };
 
 struct IntegratorStatistics {
@@ -60,7 +63,9 @@ class CvodeIntegrator {
   CvodeIntegrator(const CvodeIntegrator&) = delete;
   CvodeIntegrator& operator=(const CvodeIntegrator&) = delete;
 
-  // Integrates system from (t0, y0) through output_times (increasing, all >= t0). Never throws for
+  // Integrates system from (t0, y0) through output_times (increasing, all >= t0); a system with a
+  // closed-form solution is followed exactly (options.exact_solution; no CVODE steps, statistics
+  // zero, last_state() not updated). Never throws for
   // solver or model failures (they are reported in the result); throws std::invalid_argument only
   // for programming errors (size mismatch). y_final receives the last state reached (size()).
   IntegrationResult integrate(OdeSystem& system, double t0, const double* y0,

@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "solver/ode/cvode_messages.hpp"
+#include "solver/ode/exact_solution.hpp"
 
 namespace calcikin::ode {
 
@@ -33,6 +34,24 @@ void SensitivitySystem::root_gradient(std::size_t i, double t, const double* y, 
     dgdy[k] = (gp[i] - gm[i]) / (2.0 * h);
   }
   *dgdt = 0.0;
+}
+
+void event_time_sensitivities(SensitivitySystem& system, std::size_t i, double t, const double* y,
+                              const double* const* s, double* dt_dp, EventScratch& scratch) {
+  const std::size_t n = system.size(), np = system.parameter_count();
+  scratch.f.resize(n);
+  scratch.dgdy.resize(n);
+  scratch.dgdp.assign(np, 0.0);
+  double dgdt = 0.0;
+  system.rhs(t, y, scratch.f.data());
+  system.root_gradient(i, t, y, scratch.dgdy.data(), &dgdt, scratch.dgdp.data());
+  double dgdt_total = dgdt;
+  for (std::size_t q = 0; q < n; ++q) dgdt_total += scratch.dgdy[q] * scratch.f[q];
+  for (std::size_t j = 0; j < np; ++j) {
+    double num = scratch.dgdp[j];
+    for (std::size_t q = 0; q < n; ++q) num += scratch.dgdy[q] * s[j][q];
+    dt_dp[j] = dgdt_total != 0.0 ? -num / dgdt_total : std::numeric_limits<double>::quiet_NaN();
+  }
 }
 
 const SensitivityResult::Event* SensitivityResult::first_event(std::size_t i) const noexcept {
@@ -219,6 +238,9 @@ SensitivityResult CvodesSensitivityIntegrator::integrate(SensitivitySystem& syst
   if (np == 0) throw std::invalid_argument("CvodesSensitivityIntegrator: no parameters");
   if (!options.parameter_scale.empty() && options.parameter_scale.size() != np)
     throw std::invalid_argument("CvodesSensitivityIntegrator: parameter_scale size mismatch");
+  if (options.integrator.exact_solution && system.has_exact_solution() &&
+      system.has_exact_sensitivities())
+    return follow_exact_sensitivities(system, t0, y0, output_times, stop_on);
   SensitivityResult result;
   result.n = n;
   result.np = np;
@@ -337,7 +359,8 @@ SensitivityResult CvodesSensitivityIntegrator::integrate(SensitivitySystem& syst
   }
 
   std::vector<int> root_flags(nroots, 0);
-  std::vector<double> f(n), dgdy(n), dgdp(np);
+  EventScratch scratch;
+  std::vector<const double*> s_at(np);
   auto record_output = [&](double t) {
     result.times.push_back(t);
     const double* yv = N_VGetArrayPointer(w.y);
@@ -396,25 +419,14 @@ SensitivityResult CvodesSensitivityIntegrator::integrate(SensitivitySystem& syst
           ev.t = t;
           ev.y.assign(yv, yv + n);
           ev.dt_dp.assign(np, 0.0);
-          double dgdt = 0.0;
-          std::fill(dgdp.begin(), dgdp.end(), 0.0);
+          for (std::size_t j = 0; j < np; ++j) s_at[j] = N_VGetArrayPointer(w.yS[j]);
           const int rc = guarded(w.callback_error, [&] {
-            system.rhs(t, yv, f.data());
-            system.root_gradient(i, t, yv, dgdy.data(), &dgdt, dgdp.data());
+            event_time_sensitivities(system, i, t, yv, s_at.data(), ev.dt_dp.data(), scratch);
           });
           if (rc != 0) {
             fail("event sensitivity could not be evaluated", 0, t);
             ok = false;
             break;
-          }
-          double dgdt_total = dgdt;
-          for (std::size_t q = 0; q < n; ++q) dgdt_total += dgdy[q] * f[q];
-          for (std::size_t j = 0; j < np; ++j) {
-            const double* sj = N_VGetArrayPointer(w.yS[j]);
-            double num = dgdp[j];
-            for (std::size_t q = 0; q < n; ++q) num += dgdy[q] * sj[q];
-            ev.dt_dp[j] =
-                dgdt_total != 0.0 ? -num / dgdt_total : std::numeric_limits<double>::quiet_NaN();
           }
           result.events.push_back(std::move(ev));
           if (std::find(stop_on.begin(), stop_on.end(), i) != stop_on.end()) stopped = true;

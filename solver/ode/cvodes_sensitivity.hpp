@@ -41,7 +41,23 @@ class SensitivitySystem : public OdeSystem {
   // no explicit t or p dependence.
   virtual void root_gradient(std::size_t i, double t, const double* y, double* dgdy, double* dgdt,
                              double* dgdp);
+  // With a closed-form solution (OdeSystem::has_exact_solution): s_j(t) along it from the start
+  // (t0, y0), whose sensitivities are initial_sensitivities(); same layout as dfdp. Must not
+  // allocate.
+  virtual bool has_exact_sensitivities() const noexcept { return false; }
+  virtual void exact_sensitivities(double /*t0*/, const double* /*y0*/, double /*t*/,
+                                   double* /*s*/) const {}
 };
+
+// Scratch vectors of event_time_sensitivities (sized n, n, np once per run).
+struct EventScratch {
+  std::vector<double> f, dgdy, dgdp;
+};
+
+// dt*/dp_j (np values into dt_dp) of a crossing of root `i` at (t, y), with s[j] = s_j(t*) (n
+// each), by the implicit-function rule above. May throw what the system's calls throw.
+void event_time_sensitivities(SensitivitySystem& system, std::size_t i, double t, const double* y,
+                              const double* const* s, double* dt_dp, EventScratch& scratch);
 
 struct SensitivityOptions {
   IntegratorOptions integrator;
@@ -87,7 +103,9 @@ class CvodesSensitivityIntegrator {
   CvodesSensitivityIntegrator(const CvodesSensitivityIntegrator&) = delete;
   CvodesSensitivityIntegrator& operator=(const CvodesSensitivityIntegrator&) = delete;
 
-  // Integrates from (t0, y0) through output_times (increasing). `stop_on_root`: root indices whose
+  // Integrates from (t0, y0) through output_times (increasing); a system with a closed-form
+  // solution and exact sensitivities is followed exactly (options.integrator.exact_solution;
+  // solver/ode/exact_solution.hpp). `stop_on_root`: root indices whose
   // first crossing ends the run (e.g. an event that is the last datum needed); empty = never stop.
   // Never throws for solver or model failures (status/message); throws std::invalid_argument for
   // programming errors (empty system, no parameters).

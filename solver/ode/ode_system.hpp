@@ -5,6 +5,7 @@
 //   RecoverableEvaluationError -> +1 (CVODE retries with a smaller step),
 //   anything else              -> -1 (the run fails; the exception text becomes the run's message).
 #include <cstddef>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -67,6 +68,19 @@ class OdeSystem {
 
   // Per-state absolute tolerances (same units as the states).
   virtual void absolute_tolerances(double* atol) const = 0;
+
+  // Optional closed-form solution (solver/ode/exact_solution.hpp follows it instead of stepping):
+  // exact_state gives y(t) for t >= t0 from y(t0) = y0 (the start the integrator was given).
+  // A system that offers it also gives the crossing times of its root functions along that
+  // solution: exact_root_time(i, ...) returns the first time in (t_from, t_to] at which g_i changes
+  // sign (direction +1 rising, -1 falling), or NaN when it does not. Both must not allocate.
+  virtual bool has_exact_solution() const noexcept { return false; }
+  virtual void exact_state(double /*t0*/, const double* /*y0*/, double /*t*/, double* /*y*/) const {
+  }
+  virtual double exact_root_time(std::size_t /*i*/, double /*t0*/, const double* /*y0*/,
+                                 double /*t_from*/, double /*t_to*/, int* /*direction*/) const {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
 
   // Name of state i, used in failure messages ("worst components").
   virtual std::string state_name(std::size_t i) const { return "y[" + std::to_string(i) + "]"; }
