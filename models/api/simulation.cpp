@@ -405,6 +405,7 @@ ode::IntegratorOptions Simulation::integrator_options(const PointInputs& in) con
   opt.max_steps = static_cast<long>(scenario_.solver.max_steps);
   opt.max_wall_time = scenario_.solver.max_wall_time;
   opt.max_step = scenario_.solver.max_step;
+  opt.exact_solution = scenario_.solver.exact_solution;
   return opt;
 }
 

@@ -82,6 +82,7 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
           auto_dk_[2 * j] *= exact_slope[j];
           auto_dk_[2 * j + 1] *= exact_slope[j];
         }
+      set_up_exact_sensitivities(np);
     } else {
       exact_slot_.assign(np, -1);
     }
@@ -113,6 +114,30 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
       plus_[j]->rhs(t, y, fp_.data());
       minus_[j]->rhs(t, y, fm_.data());
       for (std::size_t i = 0; i < n; ++i) dfdp[j * n + i] = (fp_[i] - fm_[i]) / (2.0 * delta_);
+    }
+  }
+
+  // The autocatalytic model's closed form (solver/ode/exact_solution): its states, events and
+  // sensitivities without stepping. s_j(t) is the chain rule through the closed form's constants:
+  //   s_j = d alpha/d k0 dk0_j + d alpha/d k1 dk1_j + d alpha/d alpha_max dm_j
+  //         + d alpha/d alpha(t0) s_j(t0),
+  // with dk0_j, dk1_j exact for the dual-pass parameters and from the perturbed copies' constants
+  // for the others (central differences of the same set-up the copies' right-hand sides use).
+  bool has_exact_solution() const noexcept override { return !auto_exact_.empty(); }
+  void exact_state(double t0, const double* y0, double t, double* y) const override {
+    m_.exact_state(t0, y0, t, y);
+  }
+  double exact_root_time(std::size_t i, double t0, const double* y0, double t_from, double t_to,
+                         int* direction) const override {
+    return m_.exact_root_time(i, t0, y0, t_from, t_to, direction);
+  }
+  bool has_exact_sensitivities() const noexcept override { return !auto_exact_.empty(); }
+  void exact_sensitivities(double t0, const double* y0, double t, double* s) const override {
+    double partial[4];
+    auto_->exact_state_partials(t0, y0[0], t, partial);
+    for (std::size_t j = 0; j < plus_.size(); ++j) {
+      const double* c = auto_exact_.data() + 4 * j;  // dk0, dk1, dm, s(t0)
+      s[j] = partial[0] * c[0] + partial[1] * c[1] + partial[2] * c[2] + partial[3] * c[3];
     }
   }
 
@@ -179,6 +204,29 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   }
 
  private:
+  // auto_exact_ (np x (dk0, dk1, dm, s(t0))) when every copy is an autocatalytic model too;
+  // empty otherwise (the stepping path).
+  void set_up_exact_sensitivities(std::size_t np) {
+    std::vector<double> c(4 * np, 0.0), s0(np, 0.0);
+    initial_sensitivities(s0.data());
+    for (std::size_t j = 0; j < np; ++j) {
+      if (exact_slot_[j] >= 0) {
+        c[4 * j] = auto_dk_[2 * j];
+        c[4 * j + 1] = auto_dk_[2 * j + 1];
+      } else {
+        const auto* p = dynamic_cast<const kinetics::AutocatalyticModel*>(plus_[j]);
+        const auto* m = dynamic_cast<const kinetics::AutocatalyticModel*>(minus_[j]);
+        if (p == nullptr || m == nullptr) return;
+        const double h2 = 2.0 * delta_;
+        c[4 * j] = (p->effective_k0() - m->effective_k0()) / h2;
+        c[4 * j + 1] = (p->effective_k1() - m->effective_k1()) / h2;
+        c[4 * j + 2] = (p->conversion_limit() - m->conversion_limit()) / h2;
+      }
+      c[4 * j + 3] = s0[j];
+    }
+    auto_exact_ = std::move(c);
+  }
+
   kinetics::KineticsModel& m_;
   std::vector<kinetics::KineticsModel*> plus_, minus_;
   const std::vector<char>& full_;
@@ -186,6 +234,7 @@ class ConditionSensitivity::System final : public ode::SensitivitySystem {
   kinetics::MechanisticModel* mech_ = nullptr;    // set: directional sensitivity right-hand sides
   kinetics::AutocatalyticModel* auto_ = nullptr;  // set: exact df/dx of its kinetic parameters
   std::vector<double> auto_dk_;                   // np x (dk0/dx_j, dk1/dx_j)
+  std::vector<double> auto_exact_;                // np x (dk0, dk1, dm, s(t0)), or empty
   std::vector<kinetics::MechanisticModel*> mech_plus_, mech_minus_;  // nullptr: full_rhs_
   std::vector<char> full_rhs_;       // per parameter: df/dx from the full copies' rhs
   std::vector<int> exact_slot_;      // per parameter: seeded in the dual pass (>= 0), or -1

@@ -24,6 +24,19 @@ void effective_rate_constants(const BasicKineticParameters<T>& p, const Chemistr
   k1 = p.auto_k1 * f_mg * f_ph;
 }
 
+// The closed form of d alpha/dt = (k0 + k1 alpha)(1 - alpha/m) from alpha(t0) = a0 after dt (the
+// header's formula; expm1 keeps 1 - F exact at early times, where alpha ~ k0 dt).
+template <class T>
+T closed_form_alpha(const T& k0, const T& k1, const T& m, const T& a0, double dt) {
+  using std::exp;
+  using std::expm1;
+  if (!(k0 + k1 > 0.0)) return a0;  // no conversion (the Mg factor can reach zero)
+  const T kappa = k1 + k0 / m;
+  const T F = exp(-kappa * dt);
+  const T G = -expm1(-kappa * dt);
+  return (m * k0 * G + a0 * (m * k1 + k0 * F)) / (k1 * F * (m - a0) + k1 * a0 + k0);
+}
+
 }  // namespace
 
 AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry,
@@ -81,6 +94,34 @@ double AutocatalyticModel::parameter_derivative(std::size_t slot, const double* 
   double dk0 = 0.0, dk1 = 0.0;
   rate_constant_derivatives(slot, dk0, dk1);
   return (dk0 + dk1 * y[0]) * (1.0 - y[0] / alpha_max_);
+}
+
+void AutocatalyticModel::exact_state(double t0, const double* y0, double t, double* y) const {
+  y[0] = closed_form_alpha(k0_, k1_, alpha_max_, y0[0], t - t0);
+}
+
+double AutocatalyticModel::exact_root_time(std::size_t i, double t0, const double* y0,
+                                           double t_from, double t_to, int* direction) const {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  if (i > 1) return nan;
+  const double f = i == 0 ? p_.induction_fraction : p_.half_conversion_fraction;
+  const double a0 = y0[0];
+  const double m = alpha_max_;
+  // Rising crossing only when alpha starts below f and tends to m above it.
+  if (!(a0 < f && f < m && k0_ + k1_ * a0 > 0.0)) return nan;
+  const double kappa = k1_ + k0_ / m;
+  const double t = t0 + std::log((k1_ * f + k0_) * (m - a0) / ((k1_ * a0 + k0_) * (m - f))) / kappa;
+  if (!(t > t_from && t <= t_to)) return nan;
+  *direction = 1;
+  return t;
+}
+
+void AutocatalyticModel::exact_state_partials(double t0, double y0, double t,
+                                              double partial[4]) const {
+  using D = Dual<4>;
+  const D a = closed_form_alpha(D::variable(k0_, 0), D::variable(k1_, 1),
+                                D::variable(alpha_max_, 2), D::variable(y0, 3), t - t0);
+  for (std::size_t k = 0; k < 4; ++k) partial[k] = a.d[k];
 }
 
 void AutocatalyticModel::rhs(double, const double* y, double* ydot) {

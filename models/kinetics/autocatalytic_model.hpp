@@ -44,6 +44,20 @@ class AutocatalyticModel final : public KineticsModel {
   void absolute_tolerances(double* atol) const override { atol[0] = atol_; }
   std::string state_name(std::size_t) const override { return "crystalline fraction"; }
 
+  // The closed form from alpha(t0) = y0 (solver/ode/exact_solution follows it instead of
+  // stepping): with kappa = k1 + k0/alpha_max and F = exp(-kappa (t - t0)),
+  //   alpha = [alpha_max k0 (1 - F) + y0 (alpha_max k1 + k0 F)] /
+  //           [k1 F (alpha_max - y0) + k1 y0 + k0].
+  // alpha rises monotonically towards alpha_max, so each event fraction is crossed at most once,
+  // upwards, at t0 + ln[(k1 f + k0)(alpha_max - y0) / ((k1 y0 + k0)(alpha_max - f))] / kappa.
+  bool has_exact_solution() const noexcept override { return true; }
+  void exact_state(double t0, const double* y0, double t, double* y) const override;
+  double exact_root_time(std::size_t i, double t0, const double* y0, double t_from, double t_to,
+                         int* direction) const override;
+  // d alpha(t) / d (k0, k1, alpha_max, alpha(t0)) of the closed form, exact (the chain rule of
+  // the fit's exact sensitivities).
+  void exact_state_partials(double t0, double y0, double t, double partial[4]) const;
+
   void initial_state(double* y0) const override { y0[0] = 0.0; }
   void observe(double t, const double* y, Observation& out) override;
   // The amounts without the speciation solve (the positivity check and unwritten outputs).

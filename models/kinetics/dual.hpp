@@ -132,6 +132,10 @@ inline Dual<N> exp(const Dual<N>& x) {
   return chain(x, e, e);
 }
 template <std::size_t N>
+inline Dual<N> expm1(const Dual<N>& x) {
+  return chain(x, std::expm1(x.v), std::exp(x.v));
+}
+template <std::size_t N>
 inline Dual<N> log(const Dual<N>& x) {
   return chain(x, std::log(x.v), 1.0 / x.v);
 }

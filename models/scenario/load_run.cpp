@@ -144,6 +144,7 @@ void load_solver(const input::Node& node, SolverSpec& out) {
     out.max_wall_time = n->quantity(input::kTime);
     if (!(out.max_wall_time >= 0.0)) n->fail("max_wall_time cannot be negative (0 = unlimited)");
   }
+  if (auto n = node.get("method")) out.exact_solution = n->choice({"auto", "bdf"}) == "auto";
   if (auto n = node.get("stop_when_steady")) out.stop_when_steady = n->boolean();
   if (auto n = node.get("steady_tolerance")) {
     out.steady_tolerance = n->number();

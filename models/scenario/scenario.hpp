@@ -123,6 +123,9 @@ struct SolverSpec {
   std::int64_t max_steps = 100000;
   double max_step = 0.0;       // s, 0 = unlimited
   double max_wall_time = 0.0;  // s of wall-clock time per point, 0 = unlimited
+  // method: auto = a model's closed-form solution where it has one (the Level-1 model), else
+  // CVODE's BDF; bdf = always CVODE (e.g. to check the closed form against the integrator).
+  bool exact_solution = true;
   bool stop_when_steady = false;
   double steady_tolerance = 1e-12;  // |rate| below which the system counts as steady
 };

@@ -36,6 +36,16 @@ struct Folder : test::TestFolder {
     std::ofstream(dir / "recovery.yaml", std::ios::app) << text;
   }
   std::string problem() const { return (dir / "recovery.yaml").string(); }
+  // The Level-1 scenario stepped by CVODES instead of followed in closed form (solver.method:
+  // bdf): for the tests of the stepping sensitivities' settings.
+  void stepping() const {
+    const fs::path file = dir / "t50_auto.yaml";
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    in.close();
+    text.replace(text.find("solver: {"), 9, "solver: {method: bdf, ");
+    std::ofstream(file) << text;
+  }
 };
 
 std::vector<double> read_doubles(hid_t file, const std::string& name) {
@@ -462,6 +472,7 @@ TEST(FitSampling, AnInterruptedSamplingResumesFromTheCheckpointedChainToTheIdent
 
 TEST(FitSensitivityTolerance, ALooserFactorReachesTheObjectiveAndKeepsTheJacobianClose) {
   Folder f("sens_tol");
+  f.stepping();
   auto jacobian = [&](const std::string& extra) {
     std::ifstream in(f.problem());
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -517,6 +528,7 @@ TEST(FitResume, CheckpointRecordsRoundTripBitExactlyAndACutLineIsIgnored) {
 
 TEST(FitIterationJacobian, FastIterationsReachTheAccurateOptimumAndTheCovarianceStaysAccurate) {
   Folder f("iteration_jacobian");
+  f.stepping();
   fit::FitRunOptions o;
   o.threads = 1;
   o.starts = 1;  // from the catalogue defaults

@@ -53,6 +53,7 @@ TEST(Loader, ShippedSbfScenarioLoadsWithSiValues) {
   EXPECT_EQ(s.solution.totals[0].where.line, 10);
   EXPECT_EQ(s.solution.totals[6].element, "C(4)");
   EXPECT_NE(s.source_text.find("Kokubo"), std::string::npos);
+  EXPECT_TRUE(s.solver.exact_solution);  // solver.method defaults to auto
 }
 
 TEST(Loader, MolarTotalsStayMolarInMolPerCubicMetre) {
@@ -74,7 +75,8 @@ kinetics:
 time:
   end: 48 h
   output: {logspace: [1 s, 48 h], points: 200}
-solver: {rtol: 1e-6, max_steps: 100000, max_step: 10 min, max_wall_time: 2 s, stop_when_steady: true}
+solver: {rtol: 1e-6, max_steps: 100000, max_step: 10 min, max_wall_time: 2 s, method: bdf,
+         stop_when_steady: true}
 output: {file: results/sbf.h5, time_series: {every: 5}, compression: 4}
 )");
   ASSERT_EQ(s.minerals.size(), 2u);
@@ -94,6 +96,7 @@ output: {file: results/sbf.h5, time_series: {every: 5}, compression: 4}
   EXPECT_DOUBLE_EQ(s.solver.rtol, 1e-6);
   EXPECT_DOUBLE_EQ(s.solver.max_step, 600.0);
   EXPECT_DOUBLE_EQ(s.solver.max_wall_time, 2.0);
+  EXPECT_FALSE(s.solver.exact_solution);  // method: bdf (the default auto follows a closed form)
   EXPECT_TRUE(s.solver.stop_when_steady);
   EXPECT_EQ(s.output.time_series, cs::TimeSeriesMode::Every);
   EXPECT_EQ(s.output.every, 5);
