@@ -13,7 +13,7 @@ repeats=${2:-2}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 inclusive() {  # inclusive Ir of the first function matching $2 in callgrind file $1
-  callgrind_annotate --inclusive=yes "$1" 2>/dev/null | grep -F "$2" | head -1 |
+  callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null | grep -F "$2" | head -1 |
     awk '{gsub(",", "", $1); print $1}'
 }
 for model in auto mech; do
