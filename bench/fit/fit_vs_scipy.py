@@ -104,6 +104,16 @@ def write_problem(folder: Path, conds, data):
     (folder / "problem.yaml").write_text(text)
 
 
+def timed(fn, repeat):
+    """(last result, median seconds, every run's seconds) of `repeat` calls of fn()."""
+    times, result = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return result, float(np.median(times)), times
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="6 conditions instead of 30")
@@ -135,12 +145,8 @@ def main():
                 text = text.replace(f", gradient: {g}", "")
             text = text.replace("rtol: 1e-8}", f"rtol: 1e-8, gradient: {gradient}}}")
             (folder / "problem.yaml").write_text(text)
-            times = []
-            for _ in range(args.repeat):
-                t0 = time.perf_counter()
-                rg = ck.fit(folder / "problem.yaml", threads=1, starts=1)
-                times.append(time.perf_counter() - t0)
-            tg = float(np.median(times))
+            rg, tg, times = timed(lambda: ck.fit(folder / "problem.yaml", threads=1, starts=1),
+                                  args.repeat)
             print(f"calcikin fit ({gradient}, 1 thread): median {tg:.3f} s of {args.repeat} "
                   f"({', '.join(f'{t:.3f}' for t in times)}), cost {rg.cost:.6f}, "
                   f"{int(rg.raw['start_iterations'][0])} iterations, "
@@ -148,12 +154,8 @@ def main():
         r, t_ck = rg, tg
         # The conditions of one evaluation in parallel (OpenMP): what `calcikin fit -j 2` does on
         # this machine's two cores. scipy's side stays one process, as a user's script is.
-        times = []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            r2 = ck.fit(folder / "problem.yaml", threads=2, starts=1)
-            times.append(time.perf_counter() - t0)
-        t_ck2 = float(np.median(times))
+        r2, t_ck2, _ = timed(lambda: ck.fit(folder / "problem.yaml", threads=2, starts=1),
+                             args.repeat)
         print(f"calcikin fit (sensitivities, 2 threads): median {t_ck2:.3f} s, cost {r2.cost:.6f}")
 
         defaults = ck.kinetic_parameters()["default"]
@@ -168,13 +170,11 @@ def main():
             calls[0] += 1
             return residuals(scenario, conds, to_theta(x), data)
 
-        times = []
-        for _ in range(args.repeat):
+        def scipy_fit():
             calls[0] = 0
-            t0 = time.perf_counter()
-            sp = least_squares(fun, x0, bounds=(lo, hi), method="trf", max_nfev=200)
-            times.append(time.perf_counter() - t0)
-        t_sp = float(np.median(times))
+            return least_squares(fun, x0, bounds=(lo, hi), method="trf", max_nfev=200)
+
+        sp, t_sp, times = timed(scipy_fit, args.repeat)
         print(f"scipy least_squares (2-point differences over ck.run): median {t_sp:.2f} s "
               f"({', '.join(f'{t:.2f}' for t in times)}), cost {sp.cost:.6f}, {calls[0]} residual "
               f"vectors = {calls[0] * len(conds)} ck.run ({1e3 * t_sp / (calls[0] * len(conds)):.2f} "
