@@ -4,7 +4,11 @@ time courses; the Level-1 autocatalytic model of the T50 assay), from the same s
 defaults), one thread each. Prints wall times (medians of --repeat runs of each side, since the
 machine is shared), final costs (1/2 sum r^2, the same residuals) and the ratio. Not a test.
 
-    PYTHONPATH=build/python .venv/bin/python bench/fit/fit_vs_scipy.py [--quick]
+    PYTHONPATH=build/python .venv/bin/python bench/fit/fit_vs_scipy.py [--quick] [--repeat N]
+        [--model autocatalytic|mechanistic]
+
+--model mechanistic runs the same comparison on a Level-2 problem (3 parameters, 20 conditions),
+where no closed form exists and every run is stepped by CVODE(S).
 """
 from __future__ import annotations
 
@@ -23,19 +27,39 @@ from scipy.optimize import least_squares
 import calcikin as ck
 
 HERE = Path(__file__).resolve().parent
-MG = [0.2, 0.5, 1.0, 1.5, 2.0, 3.0]          # mmol/kgw
-PH = [7.0, 7.2, 7.4, 7.6, 7.8]
+# Per model: the scenario, the Mg x pH grid of the conditions and the fitted parameters as
+# (name, scale, lower, upper (SI), unit text for ck.run overrides), with the true values.
+MODELS = {
+    # Level 1 (the issue's benchmark): six parameters, 30 conditions; solved in closed form.
+    "autocatalytic": dict(
+        scenario="t50_auto.yaml",
+        mg=[0.2, 0.5, 1.0, 1.5, 2.0, 3.0],  # mmol/kgw
+        ph=[7.0, 7.2, 7.4, 7.6, 7.8],
+        params=[
+            ("autocatalytic.k0", "log10", 1e-9, 1e-4, "1/s"),
+            ("autocatalytic.k1", "log10", 1e-6, 1e-2, "1/s"),
+            ("autocatalytic.ph_slope", "lin", 0.0, 1.0, ""),
+            ("autocatalytic.mg.langmuir_constant", "log10", 0.1, 100.0, "m3/mol"),
+            ("autocatalytic.mg.effectiveness", "lin", 0.0, 5.0, ""),
+            ("thermodynamics.parameters.ACP.log_k_offset", "lin", -0.3, 0.3, ""),
+        ],
+        truth=[6e-7, 2.5e-4, 0.6, 2.0, 0.8, 0.1]),
+    # Level 2 (CVODE with sensitivities, no closed form): the HAP nucleation barrier, its Mg
+    # blocking and its growth constant, 20 conditions whose T50 stays within the 24 h.
+    "mechanistic": dict(
+        scenario="t50_mech.yaml",
+        mg=[0.2, 0.5, 1.0, 1.5, 2.0],
+        ph=[7.3, 7.4, 7.5, 7.6],
+        params=[
+            ("HAP.nucleation.interfacial_energy", "lin", 0.13, 0.17, "J/m2"),
+            ("HAP.mg.langmuir_constant", "log10", 0.1, 100.0, "m3/mol"),
+            ("HAP.growth.rate_constant", "log10", 1e-10, 1e-6, "mol/m2/s"),
+        ],
+        truth=[0.148, 2.0, 1.5e-8]),
+}
+MG, PH, PARAMS, TRUTH, SCENARIO = (MODELS["autocatalytic"][k]
+                                   for k in ("mg", "ph", "params", "truth", "scenario"))
 TIMES_H = [2.0, 5.0, 9.0]                    # time-course points (h), conditions 0, 3, 6, ...
-# name, scale, lower, upper (SI), unit text for ck.run overrides
-PARAMS = [
-    ("autocatalytic.k0", "log10", 1e-9, 1e-4, "1/s"),
-    ("autocatalytic.k1", "log10", 1e-6, 1e-2, "1/s"),
-    ("autocatalytic.ph_slope", "lin", 0.0, 1.0, ""),
-    ("autocatalytic.mg.langmuir_constant", "log10", 0.1, 100.0, "m3/mol"),
-    ("autocatalytic.mg.effectiveness", "lin", 0.0, 5.0, ""),
-    ("thermodynamics.parameters.ACP.log_k_offset", "lin", -0.3, 0.3, ""),
-]
-TRUTH = [6e-7, 2.5e-4, 0.6, 2.0, 0.8, 0.1]
 SIGMA_T50, SIGMA_ALPHA = 0.05, 0.02
 
 
@@ -54,7 +78,7 @@ def to_theta(x):
 def simulate(scenario, cond, theta, times_s):
     """One ck.run of a condition at parameters theta: T50 (s) and alpha at times_s."""
     _, mg, ph = cond
-    # The scenario's output times are TIMES_H and 24 h (t50_auto.yaml).
+    # The scenario's output times are TIMES_H and 24 h (t50_auto.yaml, t50_mech.yaml).
     overrides = {"solution.totals.Mg": f"{mg} mmol/kgw", "solution.pH": ph, "solver.rtol": 1e-8}
     for (name, _s, _lo, _hi, unit), v in zip(PARAMS, theta):
         path = name if name.startswith("thermodynamics.") else "kinetics.parameters." + name
@@ -81,7 +105,7 @@ def residuals(scenario, conds, theta, data):
 def write_problem(folder: Path, conds, data):
     lines = ["schema: calcikin/calibration/1", "conditions:"]
     for cid, mg, ph in conds:
-        lines.append(f"  - {{id: {cid}, scenario: t50_auto.yaml, "
+        lines.append(f"  - {{id: {cid}, scenario: {SCENARIO}, "
                      f"set: {{solution.totals.Mg: {mg} mmol/kgw, solution.pH: {ph}}}}}")
     lines += ["observables:",
               f"  - {{id: T50, expr: t50, noise: lognormal, sigma: {SIGMA_T50}}}",
@@ -118,14 +142,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="6 conditions instead of 30")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--model", choices=sorted(MODELS), default="autocatalytic",
+                    help="autocatalytic: the issue's benchmark (Level 1, closed form); "
+                         "mechanistic: a Level-2 problem stepped by CVODES")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of each side; the medians are compared (the machine is shared)")
     args = ap.parse_args()
-    conds = conditions()[: 6 if args.quick else 30]
+    global MG, PH, PARAMS, TRUTH, SCENARIO
+    cfg = MODELS[args.model]
+    MG, PH, PARAMS, TRUTH, SCENARIO = cfg["mg"], cfg["ph"], cfg["params"], cfg["truth"], cfg["scenario"]
+    conds = conditions()[: 6 if args.quick else None]
     folder = Path(tempfile.mkdtemp(prefix="calcikin_bench_fit_"))
     try:
-        shutil.copy(HERE / "t50_auto.yaml", folder / "t50_auto.yaml")
-        scenario = ck.load_scenario(folder / "t50_auto.yaml")
+        shutil.copy(HERE / SCENARIO, folder / SCENARIO)
+        scenario = ck.load_scenario(folder / SCENARIO)
         rng = np.random.default_rng(args.seed)
         data = {}
         for i, cond in enumerate(conds):
