@@ -68,6 +68,7 @@ INVALID = {
     "sweep_unknown_path": "solution: {totals: {Ca: 1 mM}}\nsweep: {mode: grid, parameters: {solution.ph: {values: [7]}}}",
     "lhs_without_seed": "solution: {totals: {Ca: 1 mM}}\nsweep: {mode: latin_hypercube, samples: 4, "
     "parameters: {solution.pH: {range: [6, 8]}}}",
+    "unknown_solver_method": "solution: {totals: {Ca: 1 mM}}\nsolver: {method: rk45}",
 }
 
 
@@ -75,6 +76,13 @@ INVALID = {
 def test_schema_rejects_invalid_scenario(validator, name: str) -> None:
     document = load_yaml("schema: calcikin/scenario/1\n" + INVALID[name])
     assert list(validator.iter_errors(document)), f"{name} should be rejected"
+
+
+def test_schema_accepts_both_solver_methods(validator) -> None:
+    for method in ("auto", "bdf"):
+        document = load_yaml("schema: calcikin/scenario/1\nsolution: {totals: {Ca: 1 mM}}\n"
+                             f"solver: {{method: {method}}}")
+        assert not list(validator.iter_errors(document)), method
 
 
 def test_schema_rejects_wrong_schema_string(validator) -> None:
