@@ -184,6 +184,7 @@ FitResult run(const PreparedFit& fit, const FitOptions& options) {
   // is typically 10-100 times the local tolerance (Hairer, Norsett & Wanner 1993, Solving ODEs I,
   // II.4), and the cost's scatter between neighbouring points was about 50 rtol on the fit
   // benchmark (bench/fit). A decrease predicted below 100 rtol of the cost is not resolved.
+  // (Level-1 conditions in closed form carry no such noise; for them it is an ordinary tolerance.)
   lso.cost_noise = 100.0 * p.settings.rtol;
   out.method = resolved_method(p);
   if (out.method == FitSettings::Method::NelderMead)

@@ -109,8 +109,8 @@ struct FitSettings {
   double sensitivity_tolerance_factor = 1.0;
   // Jacobian of the Levenberg-Marquardt iterations (`fit.iteration_jacobian`). Fast: the
   // sensitivities ride on the steps the states need (CVODES' sensitivity error control off), about
-  // half the cost of a Jacobian, less accurate (autocatalytic: 2e-6 of the largest sensitivity at
-  // rtol 1e-8; mechanistic: up to 2e-2 on the WH moments); the iterations only steer by it, and
+  // half the cost of a Jacobian, less accurate (mechanistic: up to 2e-2 on the WH moments; the
+  // closed-form Level-1 sensitivities are exact either way); the iterations only steer by it, and
   // the residuals, so the minimum, are those of the accurate runs. Accurate: error control on in
   // the iterations too. The Laplace covariance, the reported Jacobian and the gradients of the
   // Python objective are accurate either way.

@@ -76,7 +76,9 @@ AutocatalyticModel::AutocatalyticModel(SolutionChemistry& chemistry,
 }
 
 double AutocatalyticModel::closed_form_half_time() const noexcept {
-  return std::log(2.0 + k1_ / k0_) / (k0_ + k1_);
+  const double start = 0.0;
+  int direction = 0;
+  return exact_root_time(1, 0.0, &start, 0.0, std::numeric_limits<double>::infinity(), &direction);
 }
 
 void AutocatalyticModel::rate_constant_derivatives(std::size_t slot, double& dk0,

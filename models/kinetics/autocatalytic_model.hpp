@@ -77,7 +77,8 @@ class AutocatalyticModel final : public KineticsModel {
   // Largest crystalline fraction the element totals allow (1 unless an element of the crystal runs
   // out before the ACP is converted).
   double conversion_limit() const noexcept { return alpha_max_; }
-  // Closed-form half-conversion time ln(2 + k1/k0)/(k0 + k1) of the effective constants.
+  // Closed-form T50 from alpha = 0: exact_root_time of the half-conversion event (without an
+  // element limit and at fraction 1/2, ln(2 + k1/k0)/(k0 + k1)); NaN if it is never reached.
   double closed_form_half_time() const noexcept;
   const std::array<double, kComponentCount>& element_totals() const noexcept override {
     return element_totals_;
